@@ -1,0 +1,29 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "overlapped-sim",
+    products: [
+        .library(name: "IOKernel", targets: ["IOKernel"]),
+        .library(name: "Win32Surface", targets: ["Win32Surface"]),
+        .library(name: "IOScenarios", targets: ["IOScenarios"]),
+        .executable(name: "iosim", targets: ["iosim"]),
+        .executable(name: "iosim-bench", targets: ["iosim-bench"]),
+    ],
+    targets: [
+        // The Win32 struct, typedef and macro declarations, in C so that they import exactly as
+        // WinSDK's do (anonymous unions, `@convention(c)` callbacks, macro types).
+        .target(name: "CWin32"),
+        // The simulated NT kernel: object manager, I/O manager, IRPs, drivers, virtual time.
+        .target(name: "IOKernel"),
+        // The Win32 API as free functions, shaped like the Swift import of WinSDK.
+        .target(name: "Win32Surface", dependencies: ["IOKernel", "CWin32"]),
+        // The stories of the seed documents as runnable scenarios (used by `iosim` and the tests).
+        .target(name: "IOScenarios", dependencies: ["IOKernel", "Win32Surface"]),
+        .executableTarget(name: "iosim", dependencies: ["IOScenarios", "IOKernel", "Win32Surface"]),
+        .executableTarget(name: "iosim-bench", dependencies: ["IOKernel", "Win32Surface"]),
+        .testTarget(name: "IOKernelTests", dependencies: ["IOKernel"]),
+        .testTarget(name: "ScenarioTests", dependencies: ["IOKernel", "Win32Surface", "IOScenarios"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

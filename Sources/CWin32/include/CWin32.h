@@ -1,0 +1,185 @@
+// Win32 declarations for overlapped-sim.
+//
+// These are declared in C, not Swift, so that they import into Swift exactly as WinSDK's do:
+// `OVERLAPPED` keeps its C layout and anonymous union (`ov.Offset`, `ov.Pointer`), may appear in
+// `@convention(c)` callback types, and each macro gets the type Swift gives the WinSDK macro
+// (`ERROR_IO_PENDING` is an `Int32`, `STATUS_PENDING` a `DWORD`, `INFINITE` a `UInt32`).
+// Written from the Win32 documentation; values cross-checked against the reference fact sheet.
+#ifndef CWIN32_H
+#define CWIN32_H
+
+// MARK: - Basic types (LLP64 sizes, as on Windows)
+
+typedef unsigned int DWORD;
+typedef DWORD *LPDWORD;
+typedef int LONG;
+typedef unsigned int ULONG;
+typedef unsigned long long ULONG_PTR;
+typedef long long LONG_PTR;
+typedef unsigned long long ULONGLONG;
+typedef long long LONGLONG;
+typedef ULONG_PTR DWORD_PTR;
+typedef ULONG_PTR SIZE_T;
+typedef void *PVOID;
+typedef void *LPVOID;
+typedef const void *LPCVOID;
+typedef void *HANDLE;
+typedef HANDLE *LPHANDLE;
+typedef unsigned short WCHAR;
+typedef const WCHAR *LPCWSTR;
+typedef const char *LPCSTR;
+typedef LONG NTSTATUS;
+
+// MARK: - Structures
+
+/// The caller's record of one overlapped request. The kernel keeps its address and writes
+/// `Internal` (the NTSTATUS) and `InternalHigh` (the byte count) when the request completes.
+typedef struct _OVERLAPPED {
+    ULONG_PTR Internal;
+    ULONG_PTR InternalHigh;
+    union {
+        struct {
+            DWORD Offset;
+            DWORD OffsetHigh;
+        };
+        PVOID Pointer;
+    };
+    HANDLE hEvent;
+} OVERLAPPED, *LPOVERLAPPED;
+
+/// One packet removed by `GetQueuedCompletionStatusEx`.
+typedef struct _OVERLAPPED_ENTRY {
+    ULONG_PTR lpCompletionKey;
+    LPOVERLAPPED lpOverlapped;
+    ULONG_PTR Internal;
+    DWORD dwNumberOfBytesTransferred;
+} OVERLAPPED_ENTRY, *LPOVERLAPPED_ENTRY;
+
+typedef union _LARGE_INTEGER {
+    struct {
+        DWORD LowPart;
+        LONG HighPart;
+    };
+    LONGLONG QuadPart;
+} LARGE_INTEGER, *PLARGE_INTEGER;
+
+typedef struct _SECURITY_ATTRIBUTES {
+    DWORD nLength;
+    LPVOID lpSecurityDescriptor;
+    int bInheritHandle;
+} SECURITY_ATTRIBUTES, *LPSECURITY_ATTRIBUTES;
+
+// MARK: - Callbacks
+
+typedef void (*LPOVERLAPPED_COMPLETION_ROUTINE)(DWORD dwErrorCode, DWORD dwNumberOfBytesTransfered,
+                                                LPOVERLAPPED lpOverlapped);
+typedef void (*PAPCFUNC)(ULONG_PTR Parameter);
+typedef DWORD (*LPTHREAD_START_ROUTINE)(LPVOID lpThreadParameter);
+
+// MARK: - Win32 error codes (winerror.h)
+
+#define ERROR_SUCCESS 0
+#define NO_ERROR 0
+#define ERROR_INVALID_FUNCTION 1
+#define ERROR_FILE_NOT_FOUND 2
+#define ERROR_PATH_NOT_FOUND 3
+#define ERROR_ACCESS_DENIED 5
+#define ERROR_INVALID_HANDLE 6
+#define ERROR_NOT_ENOUGH_MEMORY 8
+#define ERROR_BAD_LENGTH 24
+#define ERROR_GEN_FAILURE 31
+#define ERROR_SHARING_VIOLATION 32
+#define ERROR_HANDLE_EOF 38
+#define ERROR_NOT_SUPPORTED 50
+#define ERROR_NETNAME_DELETED 64
+#define ERROR_FILE_EXISTS 80
+#define ERROR_INVALID_PARAMETER 87
+#define ERROR_BROKEN_PIPE 109
+#define ERROR_INSUFFICIENT_BUFFER 122
+#define ERROR_ALREADY_EXISTS 183
+#define ERROR_PIPE_BUSY 231
+#define ERROR_NO_DATA 232
+#define ERROR_PIPE_NOT_CONNECTED 233
+#define ERROR_MORE_DATA 234
+#define ERROR_MR_MID_NOT_FOUND 317
+#define ERROR_PIPE_CONNECTED 535
+#define ERROR_PIPE_LISTENING 536
+#define ERROR_ABANDONED_WAIT_0 735
+#define ERROR_USER_APC 737
+#define ERROR_ALERTED 739
+#define ERROR_OPERATION_ABORTED 995
+#define ERROR_IO_INCOMPLETE 996
+#define ERROR_IO_PENDING 997
+#define ERROR_NOACCESS 998
+#define ERROR_POSSIBLE_DEADLOCK 1131
+#define ERROR_NOT_FOUND 1168
+#define ERROR_REQUEST_ABORTED 1235
+#define ERROR_CONNECTION_ABORTED 1236
+#define ERROR_TIMEOUT 1460
+#define ERROR_INVALID_USER_BUFFER 1784
+
+// MARK: - NTSTATUS values, typed as winnt.h types its STATUS_ macros (DWORD)
+
+#define STATUS_SUCCESS ((DWORD)0x00000000L)
+#define STATUS_WAIT_0 ((DWORD)0x00000000L)
+#define STATUS_ABANDONED_WAIT_0 ((DWORD)0x00000080L)
+#define STATUS_USER_APC ((DWORD)0x000000C0L)
+#define STATUS_ALERTED ((DWORD)0x00000101L)
+#define STATUS_TIMEOUT ((DWORD)0x00000102L)
+#define STATUS_PENDING ((DWORD)0x00000103L)
+#define STATUS_BUFFER_OVERFLOW ((DWORD)0x80000005L)
+#define STATUS_ACCESS_VIOLATION ((DWORD)0xC0000005L)
+#define STATUS_INVALID_HANDLE ((DWORD)0xC0000008L)
+#define STATUS_INVALID_PARAMETER ((DWORD)0xC000000DL)
+#define STATUS_INVALID_DEVICE_REQUEST ((DWORD)0xC0000010L)
+#define STATUS_END_OF_FILE ((DWORD)0xC0000011L)
+#define STATUS_OBJECT_TYPE_MISMATCH ((DWORD)0xC0000024L)
+#define STATUS_OBJECT_NAME_NOT_FOUND ((DWORD)0xC0000034L)
+#define STATUS_PIPE_DISCONNECTED ((DWORD)0xC00000B0L)
+#define STATUS_PIPE_CLOSING ((DWORD)0xC00000B1L)
+#define STATUS_PIPE_BROKEN ((DWORD)0xC000014BL)
+#define STATUS_INVALID_USER_BUFFER ((DWORD)0xC00000E8L)
+#define STATUS_CANCELLED ((DWORD)0xC0000120L)
+#define STATUS_NOT_FOUND ((DWORD)0xC0000225L)
+#define STATUS_CONNECTION_ABORTED ((DWORD)0xC0000241L)
+
+// MARK: - Waits
+
+#define WAIT_OBJECT_0 ((DWORD)0x00000000L)
+#define WAIT_ABANDONED ((DWORD)0x00000080L)
+#define WAIT_ABANDONED_0 ((DWORD)0x00000080L)
+#define WAIT_IO_COMPLETION ((DWORD)0x000000C0L)
+#define WAIT_TIMEOUT 258
+#define WAIT_FAILED ((DWORD)0xFFFFFFFF)
+#define INFINITE 0xFFFFFFFF
+#define MAXIMUM_WAIT_OBJECTS 64
+
+// MARK: - CreateFile
+
+#define GENERIC_READ 0x80000000
+#define GENERIC_WRITE 0x40000000
+#define GENERIC_EXECUTE 0x20000000
+#define GENERIC_ALL 0x10000000
+#define FILE_SHARE_READ 0x00000001
+#define FILE_SHARE_WRITE 0x00000002
+#define FILE_SHARE_DELETE 0x00000004
+#define CREATE_NEW 1
+#define CREATE_ALWAYS 2
+#define OPEN_EXISTING 3
+#define OPEN_ALWAYS 4
+#define TRUNCATE_EXISTING 5
+#define FILE_ATTRIBUTE_NORMAL 0x00000080
+#define FILE_FLAG_OVERLAPPED 0x40000000
+#define FILE_FLAG_NO_BUFFERING 0x20000000
+
+// MARK: - Handles
+
+#define DUPLICATE_CLOSE_SOURCE 0x00000001
+#define DUPLICATE_SAME_ACCESS 0x00000002
+
+// MARK: - Completion notification modes
+
+#define FILE_SKIP_COMPLETION_PORT_ON_SUCCESS 0x1
+#define FILE_SKIP_SET_EVENT_ON_HANDLE 0x2
+
+#endif

@@ -1,0 +1,99 @@
+/// A cancel-safe IRP queue (`IoCsq*`), the way drivers should hold pending requests.
+///
+/// Inserting marks the IRP pending and arms the queue's own cancel routine; removing takes the
+/// routine back first, and skips an IRP whose cancellation is already under way (its cancel
+/// routine will remove and complete it). A request therefore completes exactly once however
+/// cancellation races with the driver (nt-io-model §3.3).
+///
+/// A queue created with `cancellable: false` arms no cancel routine: cancelling its IRPs only
+/// sets their cancel flag, and they complete whenever the driver completes them.
+public final class CancelSafeQueue: CancelRoutine {
+    /// What the queue does with an IRP cancelled while queued; by default it completes it with
+    /// `STATUS_CANCELLED` and 0 bytes at once (as a cancel routine must, "Implementing a Cancel
+    /// Routine"). A driver with a slow cancel path completes it later instead.
+    public typealias CancelledHandler = (IRP, DriverContext) -> Void
+
+    public let isCancellable: Bool
+    private let onCancelled: CancelledHandler?
+    private var irps: [IRP] = []
+    private var head = 0
+
+    public init(cancellable: Bool = true, onCancelled: CancelledHandler? = nil) {
+        self.isCancellable = cancellable
+        self.onCancelled = onCancelled
+    }
+
+    /// The IRPs queued, oldest first.
+    public var queued: [IRP] { Array(irps[head...]) }
+    public var count: Int { irps.count - head }
+    public var isEmpty: Bool { head == irps.count }
+
+    /// `IoCsqInsertIrp`: marks the IRP pending and queues it. If it was already cancelled (and
+    /// the queue is cancellable), it is completed as cancelled instead and `false` returned.
+    @discardableResult
+    public func insert(_ irp: IRP, _ k: DriverContext) -> Bool {
+        k.markPending(irp)
+        if isCancellable {
+            if irp.isCancelRequested {
+                cancelled(irp, k)
+                return false
+            }
+            k.setCancelRoutine(irp, self)
+        }
+        irps.append(irp)
+        return true
+    }
+
+    /// `IoCsqRemoveNextIrp`: the oldest queued IRP (of `fileObject`, if given) whose cancel
+    /// routine could be taken back, removed from the queue.
+    public func removeNext(for fileObject: FileObject? = nil, _ k: DriverContext) -> IRP? {
+        var index = head
+        while index < irps.count {
+            let irp = irps[index]
+            if fileObject == nil || irp.fileObject === fileObject, takeBack(irp, k) {
+                removeAt(index)
+                return irp
+            }
+            index += 1
+        }
+        return nil
+    }
+
+    /// `IoCsqRemoveIrp`: removes this IRP if it is queued and not being cancelled.
+    public func remove(_ irp: IRP, _ k: DriverContext) -> Bool {
+        guard let index = irps[head...].firstIndex(where: { $0 === irp }), takeBack(irp, k) else { return false }
+        removeAt(index)
+        return true
+    }
+
+    /// The queue's cancel routine.
+    public func cancel(_ irp: IRP, _ context: DriverContext) {
+        if let index = irps[head...].firstIndex(where: { $0 === irp }) { removeAt(index) }
+        cancelled(irp, context)
+    }
+
+    private func cancelled(_ irp: IRP, _ k: DriverContext) {
+        if let onCancelled { onCancelled(irp, k) } else { k.complete(irp, status: .cancelled, information: 0) }
+    }
+
+    /// Takes the cancel routine back; false when cancellation already owns the IRP.
+    private func takeBack(_ irp: IRP, _ k: DriverContext) -> Bool {
+        guard isCancellable else { return true }
+        return k.setCancelRoutine(irp, nil) != nil
+    }
+
+    private func removeAt(_ index: Int) {
+        if index == head {
+            head += 1
+            if head == irps.count {
+                irps.removeAll(keepingCapacity: true)
+                head = 0
+            } else if head > 64, head * 2 > irps.count {
+                irps.removeFirst(head)
+                head = 0
+            }
+        } else {
+            irps.remove(at: index)
+        }
+    }
+}

@@ -1,0 +1,59 @@
+/// Cancellation is a request, not an outcome (nt-io-model §3).
+///
+/// `IoCancelIrp` sets the IRP's cancel flag and, if the driver armed a cancel routine, takes the
+/// routine and calls it. Nothing else: the IRP completes when its driver completes it, as
+/// cancelled, later, normally, or never. The Win32 entry points find the IRPs to cancel and
+/// never wait for them (unless ``SimulationOptions/cancelIoWaitsForCompletion`` is set).
+extension Kernel {
+    /// `IoCancelIrp`. Returns whether a cancel routine was called.
+    @discardableResult
+    func cancelIRP(_ irp: IRP) -> Bool {
+        guard irp.isInDriver else { return false }
+        irp.isCancelRequested = true
+        let routine = irp.cancelRoutine
+        irp.cancelRoutine = nil
+        if tracing { record(.cancelRequested(irp: irp.id, cancelRoutineCalled: routine != nil)) }
+        routine?.cancel(irp, driverContext)
+        return routine != nil
+    }
+
+    /// `NtCancelIoFile` (`CancelIo`): cancels the requests the *calling thread* issued on the
+    /// handle's file object. Always succeeds for a valid handle, whether or not anything was
+    /// found (win32-facts F-CAN-1, F-CAN-2).
+    package func ntCancelIoFile(handle: UInt) -> NTStatus {
+        guard let thread = current else { return .invalidHandle }
+        guard let object = handles.lookup(handle) else { return .invalidHandle }
+        guard let file = object as? FileObject else { return .objectTypeMismatch }
+        let matching = thread.irps.filter { $0.fileObject === file && $0.isInDriver && $0.major.transfersData }
+        for irp in matching { cancelIRP(irp) }
+        if options.cancelIoWaitsForCompletion, !matching.isEmpty {
+            _ = waitUntil(thread, reason: .irp(matching[0]), deadline: nil, alertable: false) {
+                matching.allSatisfy { $0.state == .delivered } ? .success : nil
+            }
+        }
+        return .success
+    }
+
+    /// `NtCancelIoFileEx` (`CancelIoEx`): cancels the requests on the handle's file object
+    /// issued by any thread of the process, optionally only those whose status block is
+    /// `ioStatus` (the `OVERLAPPED`). Threads are processed one at a time, in the order they
+    /// were created. A request the driver has already completed is not found, even if its
+    /// completion processing has not run yet. `STATUS_NOT_FOUND` when nothing matched
+    /// (win32-facts F-CAN-5 … F-CAN-7).
+    package func ntCancelIoFileEx(handle: UInt, ioStatus: UnsafeMutableRawPointer?) -> NTStatus {
+        guard let object = handles.lookup(handle) else { return .invalidHandle }
+        guard let file = object as? FileObject else { return .objectTypeMismatch }
+        var found = false
+        for thread in threads {
+            let matching = thread.irps.filter {
+                $0.fileObject === file && $0.isInDriver && $0.major.transfersData
+                    && (ioStatus == nil || $0.userIOSB == ioStatus)
+            }
+            for irp in matching {
+                found = true
+                cancelIRP(irp)
+            }
+        }
+        return found ? .success : .notFound
+    }
+}

@@ -1,0 +1,159 @@
+/// Dispatcher objects and waits: signalling, events, and the one blocking primitive.
+extension Kernel {
+    /// Sets an object's signal state (an event, a file object's event).
+    @inline(__always) func signal(_ object: KernelObject) {
+        object.signaled = true
+        if tracing { record(.signalled(object: object.label)) }
+    }
+
+    /// Blocks `thread` until `check` returns a status, the deadline passes (`STATUS_TIMEOUT`),
+    /// or the simulation can never make progress (`STATUS_POSSIBLE_DEADLOCK`, with a
+    /// ``HangReport``).
+    ///
+    /// While blocked, the thread runs the completion work queued to it (a non-alertable wait
+    /// still runs special kernel APCs), and the virtual clock moves to the next due device
+    /// event. A device event and a wait deadline due at the same instant fire in the order they
+    /// were set up.
+    func waitUntil(_ thread: SimThread, reason: WaitReason, deadline: VirtualInstant?, alertable: Bool,
+                   _ check: () -> NTStatus?) -> NTStatus
+    {
+        let sequence = timers.takeSequence()
+        thread.waitingFor = reason
+        defer { thread.waitingFor = nil }
+        while true {
+            if thread.hasCompletionWork { runCompletionWork(of: thread) }
+            if let status = check() { return status }
+            let next = timers.peek()
+            if let deadline {
+                let deadlineFirst = next.map {
+                    deadline < $0.deadline || (deadline == $0.deadline && sequence < $0.sequence)
+                } ?? true
+                if deadlineFirst {
+                    if deadline > now { now = deadline }
+                    return .timeout
+                }
+            }
+            guard let event = timers.popFirst() else {
+                reportHang()
+                return .possibleDeadlock
+            }
+            fire(event)
+        }
+    }
+
+    /// Runs a due device event, moving the clock to its deadline.
+    func fire(_ event: ScheduledEvent) {
+        guard let action = event.action else { return }
+        event.action = nil
+        if event.deadline > now { now = event.deadline }
+        if tracing { record(.deviceEvent(event.label)) }
+        action()
+    }
+
+    private func reportHang() {
+        let blocked = threads.compactMap { thread in
+            thread.waitingFor.map { "\(thread.name) is blocked waiting for \($0.description)" }
+        }
+        var pending: [String] = []
+        for thread in threads {
+            for irp in thread.irps where irp.isInDriver {
+                pending.append("\(irp.label) (\(irp.major.rawValue) on \(irp.fileObject.label), \(irp.fileObject.device.path)) "
+                    + "issued by \(thread.name)" + (irp.isCancelRequested ? ", cancel requested" : ""))
+            }
+        }
+        let report = HangReport(time: now, threads: blocked, pendingIRPs: pending)
+        hangs.append(report)
+        if tracing { record(.hang(report.description)) }
+    }
+
+    // MARK: - Wait services
+
+    /// `NtWaitForMultipleObjects` / `NtWaitForSingleObject`: waits for any or all of the
+    /// objects. Returns `STATUS_WAIT_0 + i`, `STATUS_TIMEOUT`, `STATUS_POSSIBLE_DEADLOCK`, or an
+    /// error for a bad handle. `allowPseudoHandles` lets `GetCurrentThread()` name the running
+    /// thread (`WaitForSingleObject` accepts it; `WaitForMultipleObjects` does not, F-WAIT-6).
+    package func ntWaitForMultipleObjects(_ handleValues: [UInt], waitAll: Bool, alertable: Bool, timeout: Duration?,
+                                          allowPseudoHandles: Bool) -> NTStatus
+    {
+        guard let thread = current else { return .invalidHandle }
+        var objects: [KernelObject] = []
+        objects.reserveCapacity(handleValues.count)
+        for value in handleValues {
+            if allowPseudoHandles, value == UInt.max - 1 {
+                objects.append(thread)
+                continue
+            }
+            guard let object = handles.lookup(value) else { return .invalidHandle }
+            if objects.contains(where: { $0 === object }) { return .invalidParameter }
+            objects.append(object)
+        }
+        for object in objects { reference(object, by: "wait") }
+        defer { for object in objects { dereference(object, by: "wait") } }
+        let deadline = timeout.map { now.advanced(by: $0) }
+        return waitUntil(thread, reason: .objects(objects, all: waitAll, alertable: alertable), deadline: deadline,
+                         alertable: alertable)
+        {
+            if waitAll {
+                guard objects.allSatisfy(\.signaled) else { return nil }
+                for object in objects { object.satisfyWait() }
+                return .wait(0)
+            }
+            for (index, object) in objects.enumerated() where object.signaled {
+                object.satisfyWait()
+                return .wait(index)
+            }
+            return nil
+        }
+    }
+
+    /// `NtDelayExecution` (`Sleep`, `SleepEx`): lets `duration` of virtual time pass; nil waits
+    /// forever.
+    package func ntDelayExecution(alertable: Bool, duration: Duration?) -> NTStatus {
+        guard let thread = current else { return .invalidHandle }
+        let deadline = duration.map { now.advanced(by: $0) }
+        let status = waitUntil(thread, reason: .sleep(alertable: alertable), deadline: deadline, alertable: alertable) { nil }
+        return status == .timeout ? .success : status
+    }
+
+    // MARK: - Events
+
+    /// `NtCreateEvent`. A name that exists already returns a new handle to that event and
+    /// `alreadyExisted`; the type and initial state are then ignored (F-EVT-2).
+    package func ntCreateEvent(manualReset: Bool, initialState: Bool, name: String?) -> (NTStatus, UInt, alreadyExisted: Bool) {
+        if let name, let existing = namedEvents[name] {
+            return (.success, insertHandle(existing, access: 0x1F0003), true)
+        }
+        let event = EventObject(id: takeObjectID(), manualReset: manualReset, initialState: initialState, name: name)
+        if let name { namedEvents[name] = event }
+        return (.success, insertHandle(event, access: 0x1F0003), false)
+    }
+
+    private func event(_ value: UInt) -> (EventObject?, NTStatus) {
+        guard let object = handles.lookup(value) else { return (nil, .invalidHandle) }
+        guard let event = object as? EventObject else { return (nil, .objectTypeMismatch) }
+        return (event, .success)
+    }
+
+    package func ntSetEvent(_ value: UInt) -> NTStatus {
+        let (event, status) = event(value)
+        if let event { signal(event) }
+        return status
+    }
+
+    package func ntResetEvent(_ value: UInt) -> NTStatus {
+        let (event, status) = event(value)
+        event?.signaled = false
+        return status
+    }
+
+    /// `NtPulseEvent`: sets the event, releasing the threads waiting on it now, and resets it.
+    /// A thread that is not yet waiting never sees the pulse.
+    package func ntPulseEvent(_ value: UInt) -> NTStatus {
+        let (event, status) = event(value)
+        if let event {
+            signal(event)
+            event.signaled = false
+        }
+        return status
+    }
+}

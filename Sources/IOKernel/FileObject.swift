@@ -1,0 +1,40 @@
+/// A file object: one open instance of a device, shared by every handle duplicated from the
+/// handle `CreateFile` returned.
+///
+/// Its life, as nt-io-model §1.3 and §8.2 give it:
+/// - **Open** while it has handles. Every I/O call references it for as long as its IRP lives.
+/// - **Cleaned up** when the last handle closes: the driver receives `IRP_MJ_CLEANUP`, which is
+///   its chance to complete the I/O still queued for this file object. Closing never completes
+///   I/O by itself; a driver that ignores cleanup leaves the requests pending, and they keep the
+///   object alive (handle count 0, pointer count > 0: the `!object` picture of the seed
+///   `close-handle-with-pending-read`).
+/// - **Closed** when the last reference goes: the driver receives `IRP_MJ_CLOSE` and the object
+///   is deleted.
+public final class FileObject: KernelObject {
+    public let device: Device
+    /// Opened without `FILE_FLAG_OVERLAPPED` (`FO_SYNCHRONOUS_IO`): every call waits for its
+    /// I/O, and the object keeps a current byte offset.
+    public let isSynchronous: Bool
+    /// The access the file object was opened with (`GENERIC_READ`…).
+    public let access: UInt32
+    public internal(set) var cleanupSent = false
+    public internal(set) var closeSent = false
+    /// IRPs issued on this file object that have not finished completion processing.
+    public internal(set) var liveIRPCount = 0
+    /// The position used by synchronous file objects when the caller gives no offset.
+    public internal(set) var currentByteOffset: UInt64 = 0
+    /// The status of the last completed request (`FileObject->FinalStatus`).
+    public internal(set) var finalStatus = NTStatus.success
+    /// Scratch space for the driver (`FsContext`).
+    public var driverContext: AnyObject?
+
+    init(id: Int, device: Device, synchronous: Bool, access: UInt32) {
+        self.device = device
+        self.isSynchronous = synchronous
+        self.access = access
+        super.init(id: id, kind: .file)
+        // The file object's own event: signalled while idle, reset when I/O starts, set when a
+        // request that had no caller event completes (win32-facts F-SIG-1).
+        signaled = true
+    }
+}

@@ -1,0 +1,156 @@
+/// The I/O manager's system services: open a device, issue a read or write.
+extension Kernel {
+    /// Installs a device under `path` (e.g. `\\.\slow`), matched case-insensitively by
+    /// `CreateFile`.
+    func installDevice(path: String, driver: any Driver, requiresByteOffset: Bool) -> Device {
+        let device = Device(path: path, driver: driver, requiresByteOffset: requiresByteOffset)
+        devices[path.lowercased()] = device
+        driver.installed(on: device, driverContext)
+        return device
+    }
+
+    /// `NtCreateFile` on a device path: looks the device up, creates a file object, sends
+    /// `IRP_MJ_CREATE` (the caller waits while the driver pends it) and, on success, returns a
+    /// handle. An unknown path is `STATUS_OBJECT_NAME_NOT_FOUND`.
+    package func ntCreateFile(path: String, access: UInt32, synchronous: Bool) -> (NTStatus, UInt) {
+        guard let thread = current else { return (.invalidHandle, 0) }
+        guard let device = devices[path.lowercased()] else { return (.objectNameNotFound, 0) }
+        let file = FileObject(id: takeObjectID(), device: device, synchronous: synchronous, access: access)
+        let irp = IRP(id: takeIRPID(), major: .create, fileObject: file, thread: thread, length: 0, byteOffset: nil,
+                      userIOSB: nil, userBuffer: nil, userEvent: nil, synchronousAPI: true)
+        thread.appendIRP(irp)
+        file.liveIRPCount += 1
+        if tracing { record(.irpIssued(irp: irp.id, major: .create, file: file.id)) }
+        let status = callDriver(irp) { device.driver.create(irp, driverContext) }
+        let final = status == .pending ? waitForSynchronousIRP(irp, thread) : status
+        if irp.state == .completed { finishCompletion(irp) }
+        guard final.isSuccess else {
+            // The open failed: the file object never had a handle and the driver never saw it
+            // opened, so it is discarded without IRP_MJ_CLOSE.
+            file.isDeleted = true
+            return (final, 0)
+        }
+        return (final, insertHandle(file, access: access))
+    }
+
+    /// `NtReadFile`.
+    package func ntReadFile(handle: UInt, event: UInt?, ioStatus: UnsafeMutableRawPointer?,
+                            buffer: UnsafeMutableRawPointer?, length: Int, byteOffset: UInt64?) -> NTStatus
+    {
+        transfer(.read, handle: handle, event: event, ioStatus: ioStatus, buffer: buffer, length: length,
+                 byteOffset: byteOffset)
+    }
+
+    /// `NtWriteFile`.
+    package func ntWriteFile(handle: UInt, event: UInt?, ioStatus: UnsafeMutableRawPointer?,
+                             buffer: UnsafeRawPointer?, length: Int, byteOffset: UInt64?) -> NTStatus
+    {
+        transfer(.write, handle: handle, event: event, ioStatus: ioStatus, buffer: UnsafeMutableRawPointer(mutating: buffer),
+                 length: length, byteOffset: byteOffset)
+    }
+
+    /// Issues a read or write, in the order nt-io-model §2.1 gives: reference the file object by
+    /// handle; reference and reset the caller's event; check the offset rules; clear the file
+    /// object's event; probe the buffer; build the IRP on the issuing thread's list; call the
+    /// driver. A request the driver completes at once gets its completion processing before
+    /// this returns; on a synchronous file object the caller waits for a pending one.
+    private func transfer(_ major: MajorFunction, handle: UInt, event eventHandle: UInt?,
+                          ioStatus: UnsafeMutableRawPointer?, buffer: UnsafeMutableRawPointer?, length: Int,
+                          byteOffset: UInt64?) -> NTStatus
+    {
+        guard let thread = current else { return .invalidHandle }
+        let (object, status) = referenceObject(byHandle: handle, kind: .file, by: "I/O request")
+        guard let object else { return status }
+        let file = unsafeDowncast(object, to: FileObject.self)
+
+        var event: EventObject?
+        if let eventHandle {
+            let (eventObject, eventStatus) = referenceObject(byHandle: eventHandle, kind: .event, by: "I/O request")
+            guard let eventObject else {
+                dereference(file, by: "I/O request")
+                return eventStatus
+            }
+            let e = unsafeDowncast(eventObject, to: EventObject.self)
+            e.signaled = false
+            event = e
+        }
+
+        var offset = byteOffset
+        if file.isSynchronous {
+            if offset == nil { offset = file.currentByteOffset }
+        } else if offset == nil && file.device.requiresByteOffset {
+            return failIssue(file, event, .invalidParameter)
+        }
+        file.signaled = false
+        if buffer == nil && length > 0 {
+            return failIssue(file, event, major == .read ? .accessViolation : .invalidUserBuffer)
+        }
+
+        let irp = IRP(id: takeIRPID(), major: major, fileObject: file, thread: thread, length: length,
+                      byteOffset: offset, userIOSB: ioStatus, userBuffer: buffer, userEvent: event,
+                      synchronousAPI: false)
+        if major == .write, let buffer, length > 0 { irp.systemBuffer = readUserBuffer(buffer, count: length, for: irp) }
+        thread.appendIRP(irp)
+        file.liveIRPCount += 1
+        if tracing { record(.irpIssued(irp: irp.id, major: major, file: file.id)) }
+
+        let returned = callDriver(irp) { file.device.driver.dispatch(irp, driverContext) }
+        if returned != .pending {
+            // Synchronous completion: completion processing runs inline, before the system
+            // call returns (IRP_DEFER_IO_COMPLETION, nt-io-model §2.4).
+            if irp.state == .completed { finishCompletion(irp) }
+            return returned
+        }
+        guard file.isSynchronous else { return .pending }
+        return waitForSynchronousIRP(irp, thread)
+    }
+
+    private func failIssue(_ file: FileObject, _ event: EventObject?, _ status: NTStatus) -> NTStatus {
+        if let event { dereference(event, by: "I/O request") }
+        dereference(file, by: "I/O request")
+        return status
+    }
+
+    /// Calls a dispatch routine and checks what it did against the rules of nt-io-model §2.2:
+    /// pending returned ⇔ marked pending; a non-pending return means the IRP was completed.
+    /// Breaking them is a bug check; the kernel then repairs the IRP's state so that it still
+    /// completes exactly once.
+    func callDriver(_ irp: IRP, _ dispatch: () -> NTStatus) -> NTStatus {
+        let returned = dispatch()
+        if returned == .pending {
+            if !irp.isMarkedPending {
+                bugCheck(BugCheck.ioManagerViolation, "DRIVER_VERIFIER_IOMANAGER_VIOLATION", irp: irp,
+                         "dispatch returned STATUS_PENDING without marking the IRP pending (IoMarkIrpPending)")
+                irp.isMarkedPending = true
+            }
+            irp.pendingReturned = true
+            if irp.state == .dispatching {
+                irp.state = .pending
+                if tracing { record(.irpPending(irp: irp.id)) }
+            }
+            return .pending
+        }
+        if irp.isMarkedPending {
+            bugCheck(BugCheck.ioManagerViolation, "DRIVER_VERIFIER_IOMANAGER_VIOLATION", irp: irp,
+                     "dispatch marked the IRP pending but returned \(returned)")
+            irp.pendingReturned = true
+            if irp.state == .dispatching { irp.state = .pending }
+            return .pending
+        }
+        if irp.state == .dispatching {
+            bugCheck(BugCheck.ioManagerViolation, "DRIVER_VERIFIER_IOMANAGER_VIOLATION", irp: irp,
+                     "dispatch returned \(returned) without completing or pending the IRP")
+            completeRequest(irp, status: returned, information: 0)
+        }
+        return returned
+    }
+
+    /// A synchronous request that the driver pended: the caller waits, not alertably, until
+    /// the IRP has completed, and gets its final status.
+    private func waitForSynchronousIRP(_ irp: IRP, _ thread: SimThread) -> NTStatus {
+        let result = waitUntil(thread, reason: .irp(irp), deadline: nil, alertable: false) {
+            irp.state == .completed || irp.state == .delivered ? irp.status : nil
+        }
+        return result == .possibleDeadlock ? .possibleDeadlock : irp.status
+    }
+}

@@ -1,0 +1,109 @@
+/// The major function of an IRP.
+public enum MajorFunction: String, Sendable {
+    case create = "IRP_MJ_CREATE"
+    case read = "IRP_MJ_READ"
+    case write = "IRP_MJ_WRITE"
+    case cleanup = "IRP_MJ_CLEANUP"
+
+    /// Reads and writes notify the caller when they complete; create and cleanup are
+    /// synchronous requests whose status the system call returns.
+    var transfersData: Bool { self == .read || self == .write }
+}
+
+/// Where an IRP is in its life cycle (nt-io-model §8.1).
+public enum IRPState: String, Sendable {
+    /// The driver's dispatch routine has it and has not returned.
+    case dispatching
+    /// Dispatch returned `STATUS_PENDING`; the driver owns it until it completes it.
+    case pending
+    /// The driver completed it (stage 1); completion processing (stage 2) has not yet run in
+    /// the issuing thread. Cancellation can no longer find it.
+    case completed
+    /// Completion processing ran: the caller's `OVERLAPPED` and buffer were written and the
+    /// notifications fired. The IRP no longer references the file object.
+    case delivered
+}
+
+/// The driver's cancel routine (`IoSetCancelRoutine`). A class, so that a driver arms one by
+/// passing an object it already has, without allocating per request.
+public protocol CancelRoutine: AnyObject {
+    /// Called once, by the I/O manager, when the IRP is cancelled while this routine is armed.
+    /// The routine owns the IRP from then on and must complete it, now or later.
+    func cancel(_ irp: IRP, _ context: DriverContext)
+}
+
+/// An I/O request packet: one request, from its issue to the end of completion processing.
+///
+/// The IRP holds a reference to its file object, the address of the caller's status block
+/// (the `OVERLAPPED`) and buffer, and the caller's event. It completes exactly once; the kernel
+/// reports any driver that breaks that rule as a bug check.
+public final class IRP {
+    /// A number unique within the simulation, in issue order (`IRP#7`).
+    public let id: Int
+    public let major: MajorFunction
+    public let fileObject: FileObject
+    /// The thread that issued it; completion processing runs in this thread.
+    public internal(set) var thread: SimThread?
+    /// The request's byte count (`Parameters.Read.Length`).
+    public let length: Int
+    /// The byte offset, if the caller gave one (or the file object's current offset).
+    public internal(set) var byteOffset: UInt64?
+    /// The system buffer (buffered I/O): for a write, the caller's bytes captured at issue; for
+    /// a read, the bytes the driver puts here are copied to the caller's buffer on completion.
+    public var systemBuffer: [UInt8] = []
+    /// Scratch space for the driver (`Tail.Overlay.DriverContext`).
+    public var driverContext: AnyObject?
+
+    public internal(set) var state: IRPState = .dispatching
+    /// The completion status, once the driver completed the IRP.
+    public internal(set) var status = NTStatus.pending
+    /// The completion information (bytes transferred), once the driver completed the IRP.
+    public internal(set) var information = 0
+    /// `Irp->Cancel`: cancellation was requested. It stays set whatever the driver does.
+    public internal(set) var isCancelRequested = false
+    /// Whether a cancel routine is armed (`Irp->CancelRoutine != NULL`).
+    public var isCancelRoutineArmed: Bool { cancelRoutine != nil }
+    /// The driver called `markPending` (`IoMarkIrpPending`).
+    public internal(set) var isMarkedPending = false
+    /// Dispatch returned `STATUS_PENDING` to the caller.
+    public internal(set) var pendingReturned = false
+
+    var cancelRoutine: CancelRoutine?
+    /// The caller's status block (the `OVERLAPPED`'s `Internal`/`InternalHigh`), if any.
+    let userIOSB: UnsafeMutableRawPointer?
+    let userBuffer: UnsafeMutableRawPointer?
+    let userEvent: EventObject?
+    /// A synchronous API (create, cleanup): the system call waits and returns the status; no
+    /// asynchronous notification.
+    let synchronousAPI: Bool
+
+    // The issuing thread's IRP list (`Tail.Overlay.ThreadListEntry`).
+    var threadNext: IRP?
+    unowned(unsafe) var threadPrevious: IRP?
+    var onThreadList = false
+
+    init(id: Int, major: MajorFunction, fileObject: FileObject, thread: SimThread?, length: Int,
+         byteOffset: UInt64?, userIOSB: UnsafeMutableRawPointer?, userBuffer: UnsafeMutableRawPointer?,
+         userEvent: EventObject?, synchronousAPI: Bool)
+    {
+        self.id = id
+        self.major = major
+        self.fileObject = fileObject
+        self.thread = thread
+        self.length = length
+        self.byteOffset = byteOffset
+        self.userIOSB = userIOSB
+        self.userBuffer = userBuffer
+        self.userEvent = userEvent
+        self.synchronousAPI = synchronousAPI
+    }
+
+    /// `IRP#7`.
+    public var label: String { "IRP#\(id)" }
+
+    /// The address of the caller's `OVERLAPPED` (status block), as `!irp` shows `UserIosb`.
+    public var overlappedAddress: UInt? { userIOSB.map { UInt(bitPattern: $0) } }
+
+    /// True until the driver has completed it.
+    public var isInDriver: Bool { state == .dispatching || state == .pending }
+}

@@ -1,0 +1,83 @@
+/// Completing an IRP, in NT's two stages (nt-io-model §2.3–§2.5).
+///
+/// **Stage 1**, ``completeRequest(_:status:information:)``, is `IoCompleteRequest`: the driver
+/// hands the IRP back, from any context. It checks that the IRP completes exactly once and then
+/// queues stage 2 to the issuing thread.
+///
+/// **Stage 2**, ``finishCompletion(_:)``, is `IopCompleteRequest`, the special kernel APC that
+/// runs in the issuing thread: it writes the caller's status block and buffer, signals the
+/// event or the file object, and releases the IRP's reference to the file object. A request
+/// completed synchronously gets stage 2 inline, before its system call returns.
+extension Kernel {
+    func completeRequest(_ irp: IRP, status: NTStatus, information: Int) {
+        guard irp.isInDriver else {
+            bugCheck(BugCheck.multipleIRPCompleteRequests, "MULTIPLE_IRP_COMPLETE_REQUESTS", irp: irp,
+                     "the driver completed the IRP again (first \(irp.status), now \(status)); the second completion is ignored")
+            return
+        }
+        if status == .pending {
+            bugCheck(BugCheck.ioManagerViolation, "DRIVER_VERIFIER_IOMANAGER_VIOLATION", irp: irp,
+                     "IoCompleteRequest with STATUS_PENDING; the completion is ignored")
+            return
+        }
+        if irp.cancelRoutine != nil {
+            bugCheck(BugCheck.ioManagerViolation, "DRIVER_VERIFIER_IOMANAGER_VIOLATION", irp: irp,
+                     "IoCompleteRequest with a cancel routine still armed; the routine is disarmed")
+            irp.cancelRoutine = nil
+        }
+        let synchronous = irp.state == .dispatching && !irp.isMarkedPending
+        irp.status = status
+        irp.information = information
+        irp.state = .completed
+        if tracing { record(.irpCompleted(irp: irp.id, status: status, information: information)) }
+        // A synchronous completion gets stage 2 from the system call itself.
+        guard !synchronous, let thread = irp.thread else { return }
+        thread.queueCompletion(irp)
+    }
+
+    /// Runs the completion work queued to `thread`, oldest first.
+    func runCompletionWork(of thread: SimThread) {
+        while let irp = thread.takeCompletion() { finishCompletion(irp) }
+    }
+
+    /// Stage 2. The caller is notified if the request succeeded (or warned), or failed after
+    /// its system call had returned `STATUS_PENDING`; a synchronous failure notifies nothing
+    /// and leaves the `OVERLAPPED` as the caller left it (`Internal` = `STATUS_PENDING`).
+    /// When notifying, in the order DESIGN.md fixes: the status block, the data, the event
+    /// (or the file object), and last the release of the file object reference.
+    func finishCompletion(_ irp: IRP) {
+        guard irp.state == .completed else { return }
+        let file = irp.fileObject
+        irp.thread?.removeIRP(irp)
+        irp.state = .delivered
+        file.liveIRPCount -= 1
+
+        // Create and cleanup report their status through the system call that waited for them.
+        guard irp.major.transfersData else { return }
+        let status = irp.status
+        let notify = !status.isError || (irp.pendingReturned && !irp.synchronousAPI)
+        if notify {
+            if let ioStatus = irp.userIOSB { writeIOStatus(ioStatus, status: status, information: irp.information, for: irp) }
+            if irp.major == .read, !status.isError, let buffer = irp.userBuffer {
+                let count = min(irp.information, irp.length, irp.systemBuffer.count)
+                if count > 0 { writeUserBuffer(buffer, from: irp.systemBuffer, count: count, for: irp) }
+            }
+            if file.isSynchronous {
+                file.finalStatus = status
+                if status.isSuccess { file.currentByteOffset = (irp.byteOffset ?? file.currentByteOffset) &+ UInt64(irp.information) }
+            }
+            if let event = irp.userEvent {
+                signal(event)
+                // A synchronous file object's event is set for every completion (F-SYNC-3).
+                if file.isSynchronous { signal(file) }
+            } else {
+                signal(file)
+            }
+        } else if file.isSynchronous {
+            file.finalStatus = status
+        }
+        if tracing { record(.irpDelivered(irp: irp.id, notified: notify)) }
+        if let event = irp.userEvent { dereference(event, by: "I/O request") }
+        dereference(file, by: "I/O request")
+    }
+}

@@ -1,0 +1,105 @@
+/// The simulated kernel: all state of one simulation, driven one step at a time.
+///
+/// Only one simulated thread runs at a time, so the kernel needs no locks: every entry point
+/// runs to completion before another thread can run. `Win32Surface` reaches the kernel through
+/// the current ``SimThread``; tests reach it through ``Simulation``.
+package final class Kernel {
+    package let options: SimulationOptions
+    /// The virtual clock.
+    package internal(set) var now = VirtualInstant.zero
+    var timers = TimerQueue()
+    package let trace: Trace
+    /// Checked before any trace event is built, so that the hot path formats nothing.
+    @inline(__always) package var tracing: Bool { trace.isEnabled }
+
+    var handles = HandleTable()
+    var threads: [SimThread] = []
+    /// The device namespace, keyed by lower-cased path. Only looked up, never iterated.
+    var devices: [String: Device] = [:]
+    /// Named events, keyed by their case-sensitive name. Only looked up, never iterated.
+    var namedEvents: [String: EventObject] = [:]
+
+    var nextObjectID = 1
+    var nextIRPID = 1
+    var nextThreadID: UInt32 = 0x1000
+    package let processID: UInt32 = 0x400
+
+    package internal(set) var bugChecks: [BugCheck] = []
+    package internal(set) var hangs: [HangReport] = []
+
+    /// The simulated thread that is running.
+    package internal(set) var current: SimThread?
+    /// Kernel entry depth of the running thread: completion work queued to it runs when the
+    /// outermost kernel call returns (as an APC is delivered on the way back to user mode).
+    var depth = 0
+
+    private(set) lazy var driverContext = DriverContext(kernel: self)
+
+    init(options: SimulationOptions) {
+        self.options = options
+        self.trace = Trace(enabled: options.tracing)
+    }
+
+    func takeObjectID() -> Int {
+        defer { nextObjectID += 1 }
+        return nextObjectID
+    }
+
+    func takeIRPID() -> Int {
+        defer { nextIRPID += 1 }
+        return nextIRPID
+    }
+
+    // MARK: - Kernel entry and exit
+
+    /// Marks entry into the kernel from the running thread.
+    @inline(__always) package func enter() { depth += 1 }
+
+    /// Marks the return to user mode: the running thread's queued completion work runs now.
+    @inline(__always) package func leave() {
+        depth -= 1
+        if depth == 0, let thread = current, thread.hasCompletionWork { runCompletionWork(of: thread) }
+    }
+
+    /// Runs `body` as a kernel call of the running thread.
+    @inline(__always) package func call<R>(_ body: () -> R) -> R {
+        enter()
+        defer { leave() }
+        return body()
+    }
+
+    // MARK: - Trace
+
+    @inline(__always) func record(_ event: TraceEvent) {
+        trace.record(event, at: now, thread: current)
+    }
+
+    /// Records a Win32 call that returned, with its arguments and result (only while tracing).
+    package func recordCall(_ text: String, result: String) {
+        record(.call(text, result: result))
+    }
+
+    func bugCheck(_ code: UInt32, _ name: String, irp: IRP?, _ detail: String) {
+        let check = BugCheck(code: code, name: name, irp: irp?.id, detail: detail)
+        bugChecks.append(check)
+        if tracing { record(.bugCheck(check)) }
+    }
+}
+
+/// Settings fixed when a simulation is created.
+public struct SimulationOptions: Sendable {
+    /// Record the timeline from the start (``Simulation/trace``).
+    public var tracing: Bool
+    /// `CancelIo` waits until the calling thread's cancelled requests have completed, as NT's
+    /// `NtCancelIoFile` does internally (ReactOS `NtCancelIoFile` polls in 10 ms steps; public
+    /// decompilations of ntoskrnl agree, nt-io-model §3.4). Off by default, because the
+    /// documentation says `CancelIo` does not wait and code must not rely on either behaviour
+    /// (win32-facts F-DOC-6). With it on, a driver that ignores cancellation blocks `CancelIo`
+    /// until it completes the request.
+    public var cancelIoWaitsForCompletion: Bool
+
+    public init(tracing: Bool = false, cancelIoWaitsForCompletion: Bool = false) {
+        self.tracing = tracing
+        self.cancelIoWaitsForCompletion = cancelIoWaitsForCompletion
+    }
+}

@@ -1,0 +1,134 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A simulated thread: the context in which Win32 calls run, with its own last-error value,
+/// its list of IRPs in flight and its queue of completion work.
+///
+/// Completion processing for an IRP (stage 2: writing the caller's `OVERLAPPED`, signalling the
+/// event) runs in the thread that issued the IRP, as a special kernel APC does on Windows: at
+/// once when that thread is the one running, otherwise when it next runs. Non-alertable waits
+/// run it too; only user APCs need an alertable wait.
+public final class SimThread: KernelObject {
+    /// The thread id `GetCurrentThreadId` reports.
+    public let threadID: UInt32
+    public let name: String
+    package unowned let kernel: Kernel
+
+    /// `GetLastError()` for this thread.
+    public internal(set) var lastError: UInt32 = 0
+
+    /// `SetLastError`.
+    @inline(__always) package func setLastError(_ code: UInt32) { lastError = code }
+
+    // The IRPs this thread issued that are still in flight, oldest first.
+    var irpHead: IRP?
+    unowned(unsafe) var irpTail: IRP?
+    public internal(set) var irpCount = 0
+
+    // Stage-2 completion work queued to this thread, FIFO.
+    var completionQueue: [IRP] = []
+    var completionHead = 0
+
+    /// What the thread is blocked on, while it waits (for hang reports).
+    var waitingFor: WaitReason?
+
+    init(id: Int, threadID: UInt32, name: String, kernel: Kernel) {
+        self.threadID = threadID
+        self.name = name
+        self.kernel = kernel
+        super.init(id: id, kind: .thread)
+    }
+
+    /// The IRPs this thread issued that are still in flight, oldest first.
+    public var irps: [IRP] {
+        var result: [IRP] = []
+        var next = irpHead
+        while let irp = next {
+            result.append(irp)
+            next = irp.threadNext
+        }
+        return result
+    }
+
+    func appendIRP(_ irp: IRP) {
+        irp.threadPrevious = irpTail
+        irp.threadNext = nil
+        if let tail = irpTail { tail.threadNext = irp } else { irpHead = irp }
+        irpTail = irp
+        irp.onThreadList = true
+        irpCount += 1
+    }
+
+    func removeIRP(_ irp: IRP) {
+        guard irp.onThreadList else { return }
+        if let previous = irp.threadPrevious { previous.threadNext = irp.threadNext } else { irpHead = irp.threadNext }
+        if let next = irp.threadNext { next.threadPrevious = irp.threadPrevious } else { irpTail = irp.threadPrevious }
+        irp.threadNext = nil
+        irp.threadPrevious = nil
+        irp.onThreadList = false
+        irpCount -= 1
+    }
+
+    var hasCompletionWork: Bool { completionHead < completionQueue.count }
+
+    func queueCompletion(_ irp: IRP) { completionQueue.append(irp) }
+
+    func takeCompletion() -> IRP? {
+        guard completionHead < completionQueue.count else { return nil }
+        let irp = completionQueue[completionHead]
+        completionHead += 1
+        if completionHead == completionQueue.count {
+            completionQueue.removeAll(keepingCapacity: true)
+            completionHead = 0
+        }
+        return irp
+    }
+
+    // MARK: - The current simulated thread of this OS thread
+
+    /// The simulated thread running on the calling OS thread, if any. This is the one piece of
+    /// implicit state (DESIGN.md): the Win32 free functions find their thread, and through it
+    /// the kernel, here.
+    public static var current: SimThread? {
+        guard let raw = pthread_getspecific(currentThreadKey) else { return nil }
+        return Unmanaged<SimThread>.fromOpaque(raw).takeUnretainedValue()
+    }
+
+    /// Makes `thread` the current simulated thread of this OS thread; returns the previous one.
+    static func setCurrent(_ thread: SimThread?) -> SimThread? {
+        let previous = current
+        pthread_setspecific(currentThreadKey, thread.map { Unmanaged.passUnretained($0).toOpaque() })
+        return previous
+    }
+}
+
+private let currentThreadKey: pthread_key_t = {
+    var key = pthread_key_t()
+    pthread_key_create(&key, nil)
+    return key
+}()
+
+/// What a blocked thread waits for, kept so that a hang can be explained.
+enum WaitReason {
+    case objects([KernelObject], all: Bool, alertable: Bool)
+    case irp(IRP)
+    case sleep(alertable: Bool)
+
+    var description: String {
+        switch self {
+        case .objects(let objects, let all, let alertable):
+            let names = objects.map(\.label).joined(separator: ", ")
+            let mode = objects.count > 1 ? (all ? "all of " : "any of ") : ""
+            return "a wait for \(mode)\(names)" + (alertable ? " (alertable)" : " (not alertable)")
+        case .irp(let irp):
+            return "\(irp.label) (\(irp.major.rawValue) on \(irp.fileObject.label)) to complete"
+        case .sleep(let alertable):
+            return alertable ? "an alertable sleep" : "a sleep"
+        }
+    }
+}

@@ -1,0 +1,250 @@
+/// A ready-made driver whose behaviour is picked by policy, so that a test chooses a device by
+/// what it does: how it completes requests, whether it honours cancellation, what it does at
+/// cleanup, how it opens, and where its data comes from.
+///
+/// ```swift
+/// // A device that never finishes on its own and ignores cancellation: the test completes
+/// // each request by hand.
+/// let stubborn = StockDriver(completion: .manual, cancellation: .ignored, cleanup: .ignoresPending)
+/// sim.installDevice(#"\\.\stubborn"#, driver: stubborn)
+/// …
+/// stubborn.completeNext(status: .success, data: Array("hello".utf8))
+/// ```
+///
+/// Pending requests wait in a ``CancelSafeQueue``, oldest first, so they complete exactly once
+/// whatever races with them.
+public final class StockDriver: Driver {
+    /// How reads and writes complete.
+    public enum Completion: Sendable {
+        /// They pend until the test completes them (``completeNext(status:bytes:data:)``).
+        case manual
+        /// They pend and complete successfully after a virtual delay.
+        case after(Duration)
+        /// They complete successfully inside the call (the call returns `TRUE` even on an
+        /// overlapped handle).
+        case immediate
+    }
+
+    /// What a cancel request does to a pending request.
+    public enum Cancellation: Sendable {
+        /// The cancel routine completes it at once with `STATUS_CANCELLED`, 0 bytes, so the
+        /// result is visible when `CancelIoEx` returns (as named pipes behave, F-CAN-10).
+        case supported
+        /// No cancel routine is ever armed: cancelling sets the flag and nothing else, and the
+        /// request completes when the device finishes it, successfully.
+        case ignored
+        /// The cancel routine takes the request and completes it with `STATUS_CANCELLED` after
+        /// a virtual delay (the seed's disk "busy reading from the hard drive").
+        case slow(Duration)
+    }
+
+    /// What `IRP_MJ_CLEANUP` (the last handle closing) does to the requests still pending on
+    /// that file object.
+    public enum Cleanup: Sendable {
+        /// Completes them with `status` (`STATUS_CANCELLED` for most drivers, as the WDK asks;
+        /// named pipes use `STATUS_PIPE_BROKEN`).
+        case cancelsPending(NTStatus)
+        /// Leaves them pending: they keep the file object alive, and `IRP_MJ_CLOSE` waits for
+        /// them (the seed `close-handle-with-pending-read`).
+        case ignoresPending
+        /// Pends the cleanup request for a virtual delay (so `CloseHandle` blocks), then
+        /// completes the pending requests with the status, if one is given.
+        case pends(Duration, thenCancelsPendingWith: NTStatus?)
+
+        /// Completes pending requests with `STATUS_CANCELLED`.
+        public static let cancelsPending = Cleanup.cancelsPending(.cancelled)
+    }
+
+    /// How `IRP_MJ_CREATE` completes.
+    public enum Open: Sendable {
+        case immediate
+        /// The open pends for a virtual delay (a slow device); `CreateFile` blocks meanwhile.
+        case after(Duration)
+        /// The open fails with this status.
+        case fails(NTStatus)
+    }
+
+    /// Where read data comes from.
+    public enum ByteSource: Sendable {
+        /// These bytes, repeated forever.
+        case repeating([UInt8])
+        /// These bytes once; a read after them ends with `STATUS_END_OF_FILE`.
+        case bytes([UInt8])
+    }
+
+    public let completion: Completion
+    public let cancellation: Cancellation
+    public let cleanupPolicy: Cleanup
+    public let open: Open
+    public private(set) var source: ByteSource
+    private var sourceOffset = 0
+
+    /// Every byte written to the device, in completion order (the byte sink).
+    public private(set) var written: [UInt8] = []
+    /// How many times each request type reached the driver.
+    public private(set) var createCount = 0
+    public private(set) var cleanupCount = 0
+    public private(set) var closeCount = 0
+
+    private let queue: CancelSafeQueue
+    private let opening = CancelSafeQueue()
+    private var context: DriverContext?
+
+    public init(completion: Completion = .manual, cancellation: Cancellation = .supported,
+                cleanup: Cleanup = .cancelsPending, open: Open = .immediate,
+                source: ByteSource = .repeating(Array("data".utf8)))
+    {
+        self.completion = completion
+        self.cancellation = cancellation
+        self.cleanupPolicy = cleanup
+        self.open = open
+        self.source = source
+        switch cancellation {
+        case .supported:
+            queue = CancelSafeQueue()
+        case .ignored:
+            queue = CancelSafeQueue(cancellable: false)
+        case .slow(let delay):
+            queue = CancelSafeQueue { irp, k in
+                k.schedule(after: delay, "\(irp.label) cancellation finishes") {
+                    k.complete(irp, status: .cancelled, information: 0)
+                }
+            }
+        }
+    }
+
+    public func installed(on device: Device, _ k: DriverContext) { context = k }
+
+    /// The read and write requests pending in the device, oldest first.
+    public var pending: [IRP] { queue.queued }
+
+    // MARK: - Driver
+
+    public func create(_ irp: IRP, _ k: DriverContext) -> NTStatus {
+        createCount += 1
+        switch open {
+        case .immediate:
+            return k.complete(irp, status: .success)
+        case .fails(let status):
+            return k.complete(irp, status: status)
+        case .after(let delay):
+            guard opening.insert(irp, k) else { return .pending }
+            k.schedule(after: delay, "\(irp.label) open finishes") { [opening] in
+                if opening.remove(irp, k) { k.complete(irp, status: .success) }
+            }
+            return .pending
+        }
+    }
+
+    public func dispatch(_ irp: IRP, _ k: DriverContext) -> NTStatus {
+        switch completion {
+        case .immediate:
+            return finish(irp, k, status: .success, bytes: nil, data: nil)
+        case .manual:
+            queue.insert(irp, k)
+            return .pending
+        case .after(let delay):
+            if queue.insert(irp, k) {
+                k.schedule(after: delay, "device finishes \(irp.label)") { [weak self] in
+                    guard let self, self.queue.remove(irp, k) else { return }
+                    self.finish(irp, k, status: .success, bytes: nil, data: nil)
+                }
+            }
+            return .pending
+        }
+    }
+
+    public func cleanup(_ irp: IRP, _ k: DriverContext) -> NTStatus {
+        cleanupCount += 1
+        switch cleanupPolicy {
+        case .cancelsPending(let status):
+            completePending(of: irp.fileObject, with: status, k)
+            return k.complete(irp, status: .success)
+        case .ignoresPending:
+            return k.complete(irp, status: .success)
+        case .pends(let delay, let status):
+            k.markPending(irp)
+            k.schedule(after: delay, "cleanup of \(irp.fileObject.label) finishes") { [weak self] in
+                if let self, let status { self.completePending(of: irp.fileObject, with: status, k) }
+                k.complete(irp, status: .success)
+            }
+            return .pending
+        }
+    }
+
+    public func close(_ fileObject: FileObject, _ k: DriverContext) { closeCount += 1 }
+
+    private func completePending(of file: FileObject, with status: NTStatus, _ k: DriverContext) {
+        while let pending = queue.removeNext(for: file, k) { k.complete(pending, status: status, information: 0) }
+    }
+
+    // MARK: - Completing by hand
+
+    /// Completes the oldest pending request the driver still owns, as the device finishing it.
+    ///
+    /// - Parameters:
+    ///   - status: The completion status.
+    ///   - bytes: The byte count to report; by default, the bytes delivered (reads) or the
+    ///     request's length (writes). Ignored (0) for an error status.
+    ///   - data: For a read, the bytes to deliver; by default the next bytes of the source.
+    /// - Returns: The request completed, or nil if none was pending (a request whose
+    ///   cancellation is under way belongs to its cancel routine and is skipped).
+    @discardableResult
+    public func completeNext(status: NTStatus = .success, bytes: Int? = nil, data: [UInt8]? = nil) -> IRP? {
+        guard let k = context else { return nil }
+        return k.deviceAction {
+            guard let irp = queue.removeNext(k) else { return nil }
+            finish(irp, k, status: status, bytes: bytes, data: data)
+            return irp
+        }
+    }
+
+    /// Completes a specific pending request; false if the driver no longer owns it.
+    @discardableResult
+    public func complete(_ irp: IRP, status: NTStatus = .success, bytes: Int? = nil, data: [UInt8]? = nil) -> Bool {
+        guard let k = context else { return false }
+        return k.deviceAction {
+            guard queue.remove(irp, k) else { return false }
+            finish(irp, k, status: status, bytes: bytes, data: data)
+            return true
+        }
+    }
+
+    @discardableResult
+    private func finish(_ irp: IRP, _ k: DriverContext, status: NTStatus, bytes: Int?, data: [UInt8]?) -> NTStatus {
+        guard !status.isError else { return k.complete(irp, status: status, information: 0) }
+        switch irp.major {
+        case .read:
+            let chunk = data ?? takeFromSource(irp.length)
+            if chunk.isEmpty, irp.length > 0, data == nil, case .bytes = source {
+                return k.complete(irp, status: .endOfFile, information: 0)
+            }
+            irp.systemBuffer = chunk
+            return k.complete(irp, status: status, information: bytes ?? min(chunk.count, irp.length))
+        case .write:
+            let count = min(bytes ?? irp.length, irp.systemBuffer.count)
+            written.append(contentsOf: irp.systemBuffer.prefix(count))
+            return k.complete(irp, status: status, information: bytes ?? count)
+        case .create, .cleanup:
+            return k.complete(irp, status: status)
+        }
+    }
+
+    private func takeFromSource(_ count: Int) -> [UInt8] {
+        guard count > 0 else { return [] }
+        switch source {
+        case .repeating(let pattern):
+            guard !pattern.isEmpty else { return [UInt8](repeating: 0, count: count) }
+            var chunk = [UInt8]()
+            chunk.reserveCapacity(count)
+            for i in 0..<count { chunk.append(pattern[(sourceOffset + i) % pattern.count]) }
+            sourceOffset = (sourceOffset + count) % pattern.count
+            return chunk
+        case .bytes(let bytes):
+            let end = min(bytes.count, sourceOffset + count)
+            let chunk = Array(bytes[min(sourceOffset, end)..<end])
+            sourceOffset = end
+            return chunk
+        }
+    }
+}

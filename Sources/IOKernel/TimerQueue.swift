@@ -1,0 +1,98 @@
+/// A device event scheduled on the virtual clock by a driver (`DriverContext.schedule`).
+///
+/// Keep the token to cancel the event before it fires (a driver whose cancel routine wins the
+/// race against its own completion timer does this).
+public final class ScheduledEvent {
+    let deadline: VirtualInstant
+    let sequence: UInt64
+    var action: (() -> Void)?
+    /// What the event is for, shown in hang reports and the trace.
+    public let label: String
+
+    init(deadline: VirtualInstant, sequence: UInt64, label: String, action: @escaping () -> Void) {
+        self.deadline = deadline
+        self.sequence = sequence
+        self.label = label
+        self.action = action
+    }
+
+    /// True until the event fires or is cancelled.
+    public var isPending: Bool { action != nil }
+
+    /// Cancels the event if it has not fired yet.
+    public func cancel() { action = nil }
+}
+
+/// The device events due on the virtual clock, earliest first; events due at the same instant
+/// fire in the order they were scheduled. A binary min-heap keyed by (deadline, sequence).
+struct TimerQueue {
+    private var heap: [ScheduledEvent] = []
+    private var nextSequence: UInt64 = 0
+
+    /// Takes a sequence number, so that waits with a timeout order against device events that
+    /// fall due at the same instant by when each was set up.
+    mutating func takeSequence() -> UInt64 {
+        defer { nextSequence &+= 1 }
+        return nextSequence
+    }
+
+    mutating func schedule(at deadline: VirtualInstant, label: String, _ action: @escaping () -> Void) -> ScheduledEvent {
+        let event = ScheduledEvent(deadline: deadline, sequence: takeSequence(), label: label, action: action)
+        heap.append(event)
+        siftUp(heap.count - 1)
+        return event
+    }
+
+    /// The earliest event that has not been cancelled, without removing it.
+    mutating func peek() -> ScheduledEvent? {
+        while let first = heap.first, first.action == nil { removeFirst() }
+        return heap.first
+    }
+
+    mutating func popFirst() -> ScheduledEvent? {
+        guard let first = peek() else { return nil }
+        removeFirst()
+        return first
+    }
+
+    /// The events still pending, earliest first (for reports; not on any hot path).
+    var pending: [ScheduledEvent] {
+        heap.filter(\.isPending).sorted { Self.precedes($0, $1) }
+    }
+
+    private static func precedes(_ a: ScheduledEvent, _ b: ScheduledEvent) -> Bool {
+        a.deadline != b.deadline ? a.deadline < b.deadline : a.sequence < b.sequence
+    }
+
+    private mutating func removeFirst() {
+        let last = heap.removeLast()
+        if !heap.isEmpty {
+            heap[0] = last
+            siftDown(0)
+        }
+    }
+
+    private mutating func siftUp(_ index: Int) {
+        var child = index
+        while child > 0 {
+            let parent = (child - 1) / 2
+            guard Self.precedes(heap[child], heap[parent]) else { return }
+            heap.swapAt(child, parent)
+            child = parent
+        }
+    }
+
+    private mutating func siftDown(_ index: Int) {
+        var parent = index
+        while true {
+            let left = 2 * parent + 1
+            guard left < heap.count else { return }
+            var best = left
+            let right = left + 1
+            if right < heap.count, Self.precedes(heap[right], heap[left]) { best = right }
+            guard Self.precedes(heap[best], heap[parent]) else { return }
+            heap.swapAt(best, parent)
+            parent = best
+        }
+    }
+}

@@ -1,0 +1,105 @@
+/// One kernel event, as the timeline records it.
+public enum TraceEvent: Equatable, Sendable {
+    /// A Win32 call returned: its text with arguments, and its result.
+    case call(String, result: String)
+    case irpIssued(irp: Int, major: MajorFunction, file: Int)
+    case irpPending(irp: Int)
+    /// The driver completed the IRP (stage 1).
+    case irpCompleted(irp: Int, status: NTStatus, information: Int)
+    /// Completion processing (stage 2) finished in the issuing thread.
+    case irpDelivered(irp: Int, notified: Bool)
+    case cancelRequested(irp: Int, cancelRoutineCalled: Bool)
+    case cleanupSent(file: Int)
+    case cleanupCompleted(file: Int, status: NTStatus)
+    case closeSent(file: Int)
+    case referenced(object: String, pointerCount: Int, by: String)
+    case dereferenced(object: String, pointerCount: Int, by: String)
+    case handleOpened(handle: UInt, object: String)
+    case handleClosed(handle: UInt, object: String, handleCount: Int)
+    case signalled(object: String)
+    /// The kernel wrote a status block (`OVERLAPPED.Internal`/`InternalHigh`).
+    case wroteStatus(address: UInt, status: NTStatus, information: Int, irp: Int)
+    /// The kernel copied data into the caller's buffer.
+    case wroteData(address: UInt, count: Int, irp: Int)
+    /// A device event scheduled on the virtual clock fired.
+    case deviceEvent(String)
+    case bugCheck(BugCheck)
+    case hang(String)
+    case note(String)
+}
+
+/// A trace entry: when, in which thread, what.
+public struct TraceEntry: Equatable, Sendable, CustomStringConvertible {
+    public let time: VirtualInstant
+    /// The simulated thread that was running, or nil for device-side activity outside threads.
+    public let thread: String?
+    public let event: TraceEvent
+
+    public var description: String { "\(time) \(thread ?? "-") \(event.text)" }
+}
+
+extension TraceEvent {
+    /// The event as one line of the timeline.
+    public var text: String {
+        switch self {
+        case .call(let call, let result): "\(call) → \(result)"
+        case .irpIssued(let irp, let major, let file): "IRP#\(irp) \(major.rawValue) issued on File#\(file)"
+        case .irpPending(let irp): "IRP#\(irp) pending in the driver"
+        case .irpCompleted(let irp, let status, let info): "IRP#\(irp) completed by the driver: \(status), \(info) bytes"
+        case .irpDelivered(let irp, let notified):
+            notified ? "IRP#\(irp) completion processing done" : "IRP#\(irp) retired without notification (synchronous error)"
+        case .cancelRequested(let irp, let called):
+            "IRP#\(irp) cancel requested" + (called ? ", cancel routine called" : ", no cancel routine armed")
+        case .cleanupSent(let file): "IRP_MJ_CLEANUP sent for File#\(file) (last handle closed)"
+        case .cleanupCompleted(let file, let status): "IRP_MJ_CLEANUP for File#\(file) completed: \(status)"
+        case .closeSent(let file): "IRP_MJ_CLOSE sent for File#\(file) (last reference released); object deleted"
+        case .referenced(let object, let count, let by): "\(object) referenced by \(by): pointer count \(count)"
+        case .dereferenced(let object, let count, let by): "\(object) released by \(by): pointer count \(count)"
+        case .handleOpened(let handle, let object): "handle 0x\(String(handle, radix: 16)) opened for \(object)"
+        case .handleClosed(let handle, let object, let count):
+            "handle 0x\(String(handle, radix: 16)) closed; \(object) handle count \(count)"
+        case .signalled(let object): "\(object) signalled"
+        case .wroteStatus(let address, let status, let info, let irp):
+            "kernel wrote \(status), \(info) bytes into OVERLAPPED 0x\(String(address, radix: 16)) (IRP#\(irp))"
+        case .wroteData(let address, let count, let irp):
+            "kernel copied \(count) bytes into buffer 0x\(String(address, radix: 16)) (IRP#\(irp))"
+        case .deviceEvent(let label): "device: \(label)"
+        case .bugCheck(let check): "BUG CHECK \(check)"
+        case .hang(let text): "HANG: \(text)"
+        case .note(let text): text
+        }
+    }
+}
+
+/// The simulation's timeline. Recording is off by default: the hot path then formats nothing.
+public final class Trace {
+    /// Whether events are recorded.
+    public var isEnabled: Bool
+    public private(set) var entries: [TraceEntry] = []
+
+    init(enabled: Bool) { isEnabled = enabled }
+
+    func record(_ event: TraceEvent, at time: VirtualInstant, thread: SimThread?) {
+        entries.append(TraceEntry(time: time, thread: thread?.name, event: event))
+    }
+
+    /// Just the events, in order (convenient for assertions).
+    public var events: [TraceEvent] { entries.map(\.event) }
+
+    /// Forgets what was recorded so far.
+    public func removeAll() { entries.removeAll() }
+
+    /// The timeline as text: one line per entry, with time and thread columns.
+    public func timeline() -> String {
+        var lines: [String] = []
+        let threadWidth = max(6, entries.map { ($0.thread ?? "-").count }.max() ?? 0)
+        for entry in entries {
+            let time = entry.time.description
+            let pad = String(repeating: " ", count: max(0, 12 - time.count))
+            let thread = entry.thread ?? "-"
+            let threadPad = String(repeating: " ", count: max(0, threadWidth - thread.count))
+            lines.append("\(pad)\(time)  \(thread)\(threadPad)  \(entry.event.text)")
+        }
+        return lines.joined(separator: "\n")
+    }
+}

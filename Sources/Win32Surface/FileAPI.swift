@@ -1,0 +1,141 @@
+import IOKernel
+
+/// Opens a simulated device by path.
+///
+/// The corresponding Win32 function is `CreateFileW`. A path names a device installed with
+/// `Simulation.installDevice` (matched case-insensitively); an unknown path fails with
+/// `ERROR_FILE_NOT_FOUND`. Without `FILE_FLAG_OVERLAPPED` the handle is synchronous: every call
+/// waits for its I/O, and the file object keeps a current position. If the driver pends the
+/// open, the call blocks until it completes.
+public func CreateFileW(_ lpFileName: LPCWSTR!, _ dwDesiredAccess: DWORD, _ dwShareMode: DWORD,
+                        _ lpSecurityAttributes: LPSECURITY_ATTRIBUTES!, _ dwCreationDisposition: DWORD,
+                        _ dwFlagsAndAttributes: DWORD, _ hTemplateFile: HANDLE!) -> HANDLE!
+{
+    let path = lpFileName.map { pointer -> String in
+        var length = 0
+        while pointer[length] != 0 { length += 1 }
+        return String(decoding: UnsafeBufferPointer(start: pointer, count: length), as: UTF16.self)
+    }
+    return createFile(path, "CreateFileW", dwDesiredAccess, dwCreationDisposition, dwFlagsAndAttributes)
+}
+
+/// Opens a simulated device by path. The corresponding Win32 function is `CreateFileA`; see
+/// ``CreateFileW(_:_:_:_:_:_:_:)``.
+public func CreateFileA(_ lpFileName: LPCSTR!, _ dwDesiredAccess: DWORD, _ dwShareMode: DWORD,
+                        _ lpSecurityAttributes: LPSECURITY_ATTRIBUTES!, _ dwCreationDisposition: DWORD,
+                        _ dwFlagsAndAttributes: DWORD, _ hTemplateFile: HANDLE!) -> HANDLE!
+{
+    createFile(lpFileName.map { String(cString: $0) }, "CreateFileA", dwDesiredAccess, dwCreationDisposition,
+               dwFlagsAndAttributes)
+}
+
+private func createFile(_ path: String?, _ name: String, _ access: DWORD, _ disposition: DWORD, _ flags: DWORD) -> HANDLE {
+    guard let thread = currentThread() else { return INVALID_HANDLE_VALUE }
+    let kernel = thread.kernel
+    var handle = INVALID_HANDLE_VALUE
+    if let path, (1...5).contains(disposition) {
+        let synchronous = flags & DWORD(FILE_FLAG_OVERLAPPED) == 0
+        let (status, value) = kernel.call { kernel.ntCreateFile(path: path, access: access, synchronous: synchronous) }
+        if status.isSuccess, let opened = HANDLE(bitPattern: value) {
+            handle = opened
+        } else {
+            _ = thread.fail(status)
+        }
+    } else {
+        _ = thread.fail(path == nil ? ERROR_PATH_NOT_FOUND : ERROR_INVALID_PARAMETER)
+    }
+    thread.traceResult("\(name)(\"\(path ?? "NULL")\", overlapped: \(flags & DWORD(FILE_FLAG_OVERLAPPED) != 0))",
+                       handle == INVALID_HANDLE_VALUE ? "INVALID_HANDLE_VALUE, \(win32ErrorName(thread.lastError))" : hex(handle: handle))
+    return handle
+}
+
+/// Reads from a file or device.
+///
+/// The corresponding Win32 function is `ReadFile`. As kernel32 does it (win32-facts F-RW-*,
+/// F-OVL-*):
+/// - `*lpNumberOfBytesRead` is set to 0 first.
+/// - With an `OVERLAPPED`, `Internal` is set to `STATUS_PENDING` and the request is issued with
+///   the structure's offset and event (reset at issue). `FALSE` with `ERROR_IO_PENDING` means
+///   it is in flight; `TRUE` means it completed at once, and still notifies (event or file
+///   object signalled); `FALSE` with another error means it failed at once and notifies
+///   nothing, leaving `Internal` at `STATUS_PENDING`.
+/// - Without one, the call waits for the result. On a synchronous handle at end of file it
+///   returns `TRUE` with 0 bytes.
+/// - A successful call leaves the last error unchanged.
+public func ReadFile(_ hFile: HANDLE!, _ lpBuffer: LPVOID!, _ nNumberOfBytesToRead: DWORD,
+                     _ lpNumberOfBytesRead: LPDWORD!, _ lpOverlapped: LPOVERLAPPED!) -> Bool
+{
+    guard let thread = currentThread() else { return false }
+    let result = transfer(thread, read: true, hFile, lpBuffer, nNumberOfBytesToRead, lpNumberOfBytesRead, lpOverlapped)
+    thread.traceBool("ReadFile(\(hex(handle: hFile)), \(hex(lpBuffer)), \(nNumberOfBytesToRead), ov: \(hex(lpOverlapped)))", result)
+    return result
+}
+
+/// Writes to a file or device. The corresponding Win32 function is `WriteFile`; it follows the
+/// same protocol as ``ReadFile(_:_:_:_:_:)``. A null buffer with a non-zero length fails with
+/// `ERROR_INVALID_USER_BUFFER` (where `ReadFile` gives `ERROR_NOACCESS`, F-RW-11).
+public func WriteFile(_ hFile: HANDLE!, _ lpBuffer: LPCVOID!, _ nNumberOfBytesToWrite: DWORD,
+                      _ lpNumberOfBytesWritten: LPDWORD!, _ lpOverlapped: LPOVERLAPPED!) -> Bool
+{
+    guard let thread = currentThread() else { return false }
+    let result = transfer(thread, read: false, hFile, UnsafeMutableRawPointer(mutating: lpBuffer), nNumberOfBytesToWrite,
+                          lpNumberOfBytesWritten, lpOverlapped)
+    thread.traceBool("WriteFile(\(hex(handle: hFile)), \(hex(lpBuffer)), \(nNumberOfBytesToWrite), ov: \(hex(lpOverlapped)))", result)
+    return result
+}
+
+@inline(__always)
+private func issue(_ kernel: Kernel, read: Bool, _ handle: UInt, _ event: UInt?, _ ioStatus: UnsafeMutableRawPointer,
+                   _ buffer: UnsafeMutableRawPointer?, _ length: DWORD, _ offset: UInt64?) -> NTStatus
+{
+    kernel.call {
+        read
+            ? kernel.ntReadFile(handle: handle, event: event, ioStatus: ioStatus, buffer: buffer, length: Int(length),
+                                byteOffset: offset)
+            : kernel.ntWriteFile(handle: handle, event: event, ioStatus: ioStatus, buffer: buffer, length: Int(length),
+                                 byteOffset: offset)
+    }
+}
+
+private func transfer(_ thread: SimThread, read: Bool, _ hFile: HANDLE?, _ buffer: UnsafeMutableRawPointer?,
+                      _ length: DWORD, _ bytesDone: LPDWORD?, _ overlapped: LPOVERLAPPED?) -> Bool
+{
+    bytesDone?.pointee = 0
+    let kernel = thread.kernel
+    if let overlapped {
+        overlapped.pointee.Internal = ULONG_PTR(STATUS_PENDING)
+        let event = overlapped.pointee.hEvent.map { UInt(bitPattern: $0) }
+        let offset = UInt64(overlapped.pointee.OffsetHigh) << 32 | UInt64(overlapped.pointee.Offset)
+        let status = issue(kernel, read: read, value(hFile), event, UnsafeMutableRawPointer(overlapped), buffer, length, offset)
+        if status == .pending { return thread.fail(ERROR_IO_PENDING) }
+        // A warning (a message longer than the buffer) is a failure here, and the byte count
+        // stays 0; the bytes copied are in InternalHigh (F-RW-6).
+        guard status.isSuccess else { return thread.fail(status) }
+        bytesDone?.pointee = DWORD(truncatingIfNeeded: overlapped.pointee.InternalHigh)
+        return true
+    }
+
+    // No OVERLAPPED: kernel32 passes a status block of its own and waits for the result. The
+    // block is heap memory, released only once the request is done, so that a request left in
+    // flight by a hang never writes into a dead stack frame.
+    let ioStatus = UnsafeMutableRawPointer.allocate(byteCount: 16, alignment: 8)
+    ioStatus.initializeMemory(as: UInt64.self, repeating: 0, count: 2)
+    var status = issue(kernel, read: read, value(hFile), nil, ioStatus, buffer, length, nil)
+    if status == .pending {
+        // An asynchronous stream handle (a pipe): wait on the file handle itself, which any
+        // other completion on the file object can also satisfy (F-RW-15).
+        let waited = kernel.call {
+            kernel.ntWaitForMultipleObjects([value(hFile)], waitAll: false, alertable: false, timeout: nil,
+                                            allowPseudoHandles: false)
+        }
+        guard waited == .wait(0) else { return thread.fail(waited) }
+        status = NTStatus(rawValue: ioStatus.load(as: UInt32.self))
+        if status == .pending { return thread.fail(ERROR_IO_PENDING) }
+    }
+    let information = ioStatus.load(fromByteOffset: 8, as: UInt64.self)
+    ioStatus.deallocate()
+    if read && status == .endOfFile { return true }
+    bytesDone?.pointee = DWORD(truncatingIfNeeded: information)
+    guard status.isSuccess else { return thread.fail(status) }
+    return true
+}

@@ -1,0 +1,35 @@
+import IOKernel
+
+/// Requests cancellation of the I/O the *calling thread* issued on the handle's file object.
+///
+/// The corresponding Win32 function is `CancelIo`. It returns `TRUE` for any valid handle,
+/// whether or not anything was pending, and does not wait: each request completes when its
+/// driver completes it (at once for a driver whose cancel routine completes, later for a slow
+/// one, normally or never for one that ignores cancellation). Requests issued by other
+/// threads, or through another file object, are untouched. A closed or invalid handle gives
+/// `ERROR_INVALID_HANDLE` (win32-facts F-CAN-1 … F-CAN-4).
+public func CancelIo(_ hFile: HANDLE!) -> Bool {
+    guard let thread = currentThread() else { return false }
+    let kernel = thread.kernel
+    let status = kernel.call { kernel.ntCancelIoFile(handle: value(hFile)) }
+    let result = status.isSuccess ? true : thread.fail(status)
+    thread.traceBool("CancelIo(\(hex(handle: hFile)))", result)
+    return result
+}
+
+/// Requests cancellation of the I/O on the handle's file object issued by any thread of the
+/// process; with an `OVERLAPPED`, only the requests issued with that structure.
+///
+/// The corresponding Win32 function is `CancelIoEx`. It does not wait. It fails with
+/// `ERROR_NOT_FOUND` when nothing matched, including a request the driver has already
+/// completed, even if its completion has not yet been delivered (win32-facts F-CAN-5 …
+/// F-CAN-7). Cancellation targets the file object, not the handle value: any handle to it
+/// cancels I/O issued through any other (F-CAN-3).
+public func CancelIoEx(_ hFile: HANDLE!, _ lpOverlapped: LPOVERLAPPED!) -> Bool {
+    guard let thread = currentThread() else { return false }
+    let kernel = thread.kernel
+    let status = kernel.call { kernel.ntCancelIoFileEx(handle: value(hFile), ioStatus: lpOverlapped.map { UnsafeMutableRawPointer($0) }) }
+    let result = status.isSuccess ? true : thread.fail(status)
+    thread.traceBool("CancelIoEx(\(hex(handle: hFile)), ov: \(hex(lpOverlapped)))", result)
+    return result
+}

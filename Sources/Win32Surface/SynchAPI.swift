@@ -1,0 +1,134 @@
+import IOKernel
+
+/// Creates a manual-reset or auto-reset event, optionally named.
+///
+/// The corresponding Win32 function is `CreateEventW`. Creating a name that exists returns a
+/// new handle to the existing event with `ERROR_ALREADY_EXISTS` (the type and initial state are
+/// then ignored); a fresh event sets the last error to 0 (win32-facts F-EVT-2).
+public func CreateEventW(_ lpEventAttributes: LPSECURITY_ATTRIBUTES!, _ bManualReset: Bool, _ bInitialState: Bool,
+                         _ lpName: LPCWSTR!) -> HANDLE!
+{
+    let name = lpName.map { pointer -> String in
+        var length = 0
+        while pointer[length] != 0 { length += 1 }
+        return String(decoding: UnsafeBufferPointer(start: pointer, count: length), as: UTF16.self)
+    }
+    return createEvent("CreateEventW", bManualReset, bInitialState, name)
+}
+
+/// Creates an event. The corresponding Win32 function is `CreateEventA`; see
+/// ``CreateEventW(_:_:_:_:)``.
+public func CreateEventA(_ lpEventAttributes: LPSECURITY_ATTRIBUTES!, _ bManualReset: Bool, _ bInitialState: Bool,
+                         _ lpName: LPCSTR!) -> HANDLE!
+{
+    createEvent("CreateEventA", bManualReset, bInitialState, lpName.map { String(cString: $0) })
+}
+
+private func createEvent(_ function: String, _ manualReset: Bool, _ initialState: Bool, _ name: String?) -> HANDLE? {
+    guard let thread = currentThread() else { return nil }
+    let kernel = thread.kernel
+    let (_, handle, existed) = kernel.call { kernel.ntCreateEvent(manualReset: manualReset, initialState: initialState, name: name) }
+    thread.setLastError(existed ? DWORD(ERROR_ALREADY_EXISTS) : DWORD(ERROR_SUCCESS))
+    let result = HANDLE(bitPattern: handle)
+    thread.traceResult("\(function)(manual: \(manualReset), initial: \(initialState), name: \(name ?? "NULL"))", hex(handle: result))
+    return result
+}
+
+/// Signals an event. The corresponding Win32 function is `SetEvent`.
+public func SetEvent(_ hEvent: HANDLE!) -> Bool {
+    eventCall("SetEvent", hEvent) { $0.ntSetEvent($1) }
+}
+
+/// Resets an event to non-signalled. The corresponding Win32 function is `ResetEvent`.
+public func ResetEvent(_ hEvent: HANDLE!) -> Bool {
+    eventCall("ResetEvent", hEvent) { $0.ntResetEvent($1) }
+}
+
+/// Signals an event, releases the threads waiting on it now, and resets it. The corresponding
+/// Win32 function is `PulseEvent` (which Microsoft documents as unreliable; it is here for code
+/// that still uses it).
+public func PulseEvent(_ hEvent: HANDLE!) -> Bool {
+    eventCall("PulseEvent", hEvent) { $0.ntPulseEvent($1) }
+}
+
+private func eventCall(_ function: String, _ handle: HANDLE?, _ operation: (Kernel, UInt) -> NTStatus) -> Bool {
+    guard let thread = currentThread() else { return false }
+    let kernel = thread.kernel
+    let status = kernel.call { operation(kernel, value(handle)) }
+    let result = status.isSuccess ? true : thread.fail(status)
+    thread.traceBool("\(function)(\(hex(handle: handle)))", result)
+    return result
+}
+
+/// Waits for an object to be signalled.
+///
+/// The corresponding Win32 function is `WaitForSingleObject`. Returns `WAIT_OBJECT_0`,
+/// `WAIT_TIMEOUT`, or `WAIT_FAILED` with the last error set (`ERROR_INVALID_HANDLE` for a bad
+/// handle). Success leaves the last error unchanged (F-WAIT-2). The low two bits of the handle
+/// are ignored (F-WAIT-1). If the wait can never be satisfied (every thread blocked and no
+/// device event due), it returns `WAIT_FAILED` with `ERROR_POSSIBLE_DEADLOCK` and the
+/// simulation records a hang report, instead of blocking the test forever.
+public func WaitForSingleObject(_ hHandle: HANDLE!, _ dwMilliseconds: DWORD) -> DWORD {
+    guard let thread = currentThread() else { return WAIT_FAILED }
+    let result = wait(thread, [value(hHandle)], waitAll: false, dwMilliseconds, pseudoHandles: true)
+    thread.traceResult("WaitForSingleObject(\(hex(handle: hHandle)), \(dwMilliseconds))", waitResult(thread, result))
+    return result
+}
+
+/// Waits for any one, or all, of up to `MAXIMUM_WAIT_OBJECTS` objects.
+///
+/// The corresponding Win32 function is `WaitForMultipleObjects`. In wait-any mode the result is
+/// `WAIT_OBJECT_0` plus the lowest index of the signalled objects, and only that object's state
+/// changes (F-WAIT-3); in wait-all mode nothing changes until all are signalled together.
+/// A count of 0 or more than 64, or the same handle twice, gives `ERROR_INVALID_PARAMETER`;
+/// pseudo-handles give `ERROR_INVALID_HANDLE` (F-WAIT-5, F-WAIT-6).
+public func WaitForMultipleObjects(_ nCount: DWORD, _ lpHandles: UnsafePointer<HANDLE?>!, _ bWaitAll: Bool,
+                                   _ dwMilliseconds: DWORD) -> DWORD
+{
+    guard let thread = currentThread() else { return WAIT_FAILED }
+    let result: DWORD
+    if nCount == 0 || nCount > DWORD(MAXIMUM_WAIT_OBJECTS) || lpHandles == nil {
+        _ = thread.fail(ERROR_INVALID_PARAMETER)
+        result = WAIT_FAILED
+    } else {
+        let values = (0..<Int(nCount)).map { value(lpHandles[$0]) }
+        result = wait(thread, values, waitAll: bWaitAll, dwMilliseconds, pseudoHandles: false)
+    }
+    thread.traceResult("WaitForMultipleObjects(\(nCount), all: \(bWaitAll), \(dwMilliseconds))", waitResult(thread, result))
+    return result
+}
+
+private func wait(_ thread: SimThread, _ handles: [UInt], waitAll: Bool, _ milliseconds: DWORD, pseudoHandles: Bool) -> DWORD {
+    let kernel = thread.kernel
+    let status = kernel.call {
+        kernel.ntWaitForMultipleObjects(handles, waitAll: waitAll, alertable: false, timeout: .win32Timeout(milliseconds),
+                                        allowPseudoHandles: pseudoHandles)
+    }
+    switch status {
+    case .timeout: return DWORD(WAIT_TIMEOUT)
+    case .userAPC: return WAIT_IO_COMPLETION
+    default:
+        if status.rawValue < 64 { return status.rawValue }
+        _ = thread.fail(status)
+        return WAIT_FAILED
+    }
+}
+
+private func waitResult(_ thread: SimThread, _ result: DWORD) -> String {
+    result == WAIT_FAILED ? "WAIT_FAILED, \(win32ErrorName(thread.lastError))" : waitResultName(result)
+}
+
+/// Lets `dwMilliseconds` of virtual time pass. The corresponding Win32 function is `Sleep`.
+/// `Sleep(INFINITE)` with nothing left that could ever wake the thread is reported as a hang.
+public func Sleep(_ dwMilliseconds: DWORD) {
+    guard let thread = currentThread() else { return }
+    let kernel = thread.kernel
+    _ = kernel.call { kernel.ntDelayExecution(alertable: false, duration: .win32Timeout(dwMilliseconds)) }
+    thread.traceResult("Sleep(\(dwMilliseconds))", "")
+}
+
+/// Milliseconds of virtual time since the simulation started. The corresponding Win32 function
+/// is `GetTickCount64`.
+public func GetTickCount64() -> ULONGLONG {
+    currentThread()?.kernel.now.milliseconds ?? 0
+}

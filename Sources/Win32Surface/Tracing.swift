@@ -1,0 +1,42 @@
+import IOKernel
+
+/// Timeline formatting for Win32 calls. Only reached while the trace is recording, so the hot
+/// path formats nothing.
+extension SimThread {
+    @inline(__always) var isTracing: Bool { kernel.tracing }
+
+    /// Records `call` with a `BOOL` result: `TRUE`, or `FALSE` and the last error.
+    func traceBool(_ call: @autoclosure () -> String, _ result: Bool) {
+        guard isTracing else { return }
+        kernel.recordCall(call(), result: result ? "TRUE" : "FALSE, \(win32ErrorName(lastError))")
+    }
+
+    func traceResult(_ call: @autoclosure () -> String, _ result: @autoclosure () -> String) {
+        guard isTracing else { return }
+        kernel.recordCall(call(), result: result())
+    }
+}
+
+/// `0x4`, `NULL`.
+func hex(handle: HANDLE?) -> String {
+    guard let handle else { return "NULL" }
+    let bits = Int(bitPattern: handle)
+    return bits < 0 ? "\(bits)" : "0x" + String(UInt(bitPattern: bits), radix: 16)
+}
+
+func hex<T>(_ pointer: UnsafeMutablePointer<T>?) -> String {
+    pointer.map { "0x" + String(UInt(bitPattern: $0), radix: 16) } ?? "NULL"
+}
+
+func hex(_ pointer: UnsafeRawPointer?) -> String {
+    pointer.map { "0x" + String(UInt(bitPattern: $0), radix: 16) } ?? "NULL"
+}
+
+func waitResultName(_ result: DWORD) -> String {
+    switch result {
+    case WAIT_FAILED: "WAIT_FAILED"
+    case WAIT_IO_COMPLETION: "WAIT_IO_COMPLETION"
+    case DWORD(WAIT_TIMEOUT): "WAIT_TIMEOUT"
+    default: result < 64 ? "WAIT_OBJECT_0 + \(result)" : "\(result)"
+    }
+}
