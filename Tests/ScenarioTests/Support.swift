@@ -1,0 +1,57 @@
+import IOKernel
+import Win32Surface
+import XCTest
+
+/// Memory that outlives the Win32 calls using it, as real overlapped code must arrange: the
+/// kernel writes an `OVERLAPPED` and a buffer when the request completes, long after the call
+/// returned. Freed when the test ends.
+final class ScenarioMemory {
+    private var blocks: [UnsafeMutableRawPointer] = []
+
+    /// A zeroed `OVERLAPPED` at a stable address, with `hEvent` set if given.
+    func overlapped(event: HANDLE? = nil, offset: UInt64 = 0) -> LPOVERLAPPED {
+        let raw = UnsafeMutableRawPointer.allocate(byteCount: MemoryLayout<OVERLAPPED>.size, alignment: 8)
+        blocks.append(raw)
+        let ov = raw.bindMemory(to: OVERLAPPED.self, capacity: 1)
+        ov.initialize(to: OVERLAPPED())
+        ov.pointee.hEvent = event
+        ov.pointee.Offset = DWORD(truncatingIfNeeded: offset)
+        ov.pointee.OffsetHigh = DWORD(truncatingIfNeeded: offset >> 32)
+        return ov
+    }
+
+    /// A zeroed buffer of `count` bytes.
+    func buffer(_ count: Int) -> UnsafeMutableRawPointer {
+        let raw = UnsafeMutableRawPointer.allocate(byteCount: max(count, 1), alignment: 8)
+        raw.initializeMemory(as: UInt8.self, repeating: 0, count: max(count, 1))
+        blocks.append(raw)
+        return raw
+    }
+
+    deinit { for block in blocks { block.deallocate() } }
+}
+
+extension XCTestCase {
+    /// Memory for one test, freed when the test ends.
+    func scenarioMemory() -> ScenarioMemory {
+        let memory = ScenarioMemory()
+        addTeardownBlock { withExtendedLifetime(memory) {} }
+        return memory
+    }
+}
+
+/// Opens a device path with `CreateFileA`, overlapped unless told otherwise.
+func openDevice(_ path: String, overlapped: Bool = true, access: DWORD = GENERIC_READ | GENERIC_WRITE) -> HANDLE? {
+    CreateFileA(path, access, 0, nil, DWORD(OPEN_EXISTING), overlapped ? DWORD(FILE_FLAG_OVERLAPPED) : 0, nil)
+}
+
+/// A manual-reset event, initially non-signalled (what an `OVERLAPPED.hEvent` should be).
+func manualEvent() -> HANDLE? { CreateEventW(nil, true, false, nil) }
+
+/// The bytes at `buffer`, as a string.
+func string(_ buffer: UnsafeMutableRawPointer, _ count: Int) -> String {
+    String(decoding: UnsafeRawBufferPointer(start: buffer, count: count), as: UTF8.self)
+}
+
+/// `OVERLAPPED.Internal` as the NTSTATUS it holds.
+func internalStatus(_ ov: LPOVERLAPPED) -> DWORD { DWORD(truncatingIfNeeded: ov.pointee.Internal) }
