@@ -41,7 +41,7 @@ extension XCTestCase {
 }
 
 /// Opens a device path with `CreateFileA`, overlapped unless told otherwise.
-func openDevice(_ path: String, overlapped: Bool = true, access: DWORD = GENERIC_READ | GENERIC_WRITE) -> HANDLE? {
+func openDevice(_ path: String, overlapped: Bool = true, access: DWORD = GENERIC_READ | DWORD(GENERIC_WRITE)) -> HANDLE? {
     CreateFileA(path, access, 0, nil, DWORD(OPEN_EXISTING), overlapped ? DWORD(FILE_FLAG_OVERLAPPED) : 0, nil)
 }
 
