@@ -15,8 +15,8 @@ public final class CancelSafeQueue: CancelRoutine {
 
     public let isCancellable: Bool
     private let onCancelled: CancelledHandler?
-    private var irps: [IRP] = []
-    private var head = 0
+    @exclusivity(unchecked) private var irps: [IRP] = []
+    @exclusivity(unchecked) private var head = 0
 
     public init(cancellable: Bool = true, onCancelled: CancelledHandler? = nil) {
         self.isCancellable = cancellable

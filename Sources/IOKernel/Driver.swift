@@ -36,7 +36,7 @@ extension Driver {
 /// `setCancelRoutine` is an atomic exchange, so a driver that gets `nil` back from
 /// `setCancelRoutine(irp, nil)` knows the cancel routine owns the IRP and must not complete it.
 public final class DriverContext {
-    unowned let kernel: Kernel
+    unowned(unsafe) let kernel: Kernel
 
     init(kernel: Kernel) { self.kernel = kernel }
 

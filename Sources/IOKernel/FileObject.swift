@@ -17,16 +17,16 @@ public final class FileObject: KernelObject {
     public let isSynchronous: Bool
     /// The access the file object was opened with (`GENERIC_READ`…).
     public let access: UInt32
-    public internal(set) var cleanupSent = false
-    public internal(set) var closeSent = false
+    @exclusivity(unchecked) public internal(set) var cleanupSent = false
+    @exclusivity(unchecked) public internal(set) var closeSent = false
     /// IRPs issued on this file object that have not finished completion processing.
-    public internal(set) var liveIRPCount = 0
+    @exclusivity(unchecked) public internal(set) var liveIRPCount = 0
     /// The position used by synchronous file objects when the caller gives no offset.
-    public internal(set) var currentByteOffset: UInt64 = 0
+    @exclusivity(unchecked) public internal(set) var currentByteOffset: UInt64 = 0
     /// The status of the last completed request (`FileObject->FinalStatus`).
-    public internal(set) var finalStatus = NTStatus.success
+    @exclusivity(unchecked) public internal(set) var finalStatus = NTStatus.success
     /// Scratch space for the driver (`FsContext`).
-    public var driverContext: AnyObject?
+    @exclusivity(unchecked) public var driverContext: AnyObject?
 
     init(id: Int, device: Device, synchronous: Bool, access: UInt32) {
         self.device = device

@@ -43,32 +43,33 @@ public final class IRP {
     public let major: MajorFunction
     public let fileObject: FileObject
     /// The thread that issued it; completion processing runs in this thread.
-    public internal(set) var thread: SimThread?
+    @exclusivity(unchecked) public internal(set) var thread: SimThread?
     /// The request's byte count (`Parameters.Read.Length`).
     public let length: Int
     /// The byte offset, if the caller gave one (or the file object's current offset).
-    public internal(set) var byteOffset: UInt64?
+    @exclusivity(unchecked) public internal(set) var byteOffset: UInt64?
     /// The system buffer (buffered I/O): for a write, the caller's bytes captured at issue; for
     /// a read, the bytes the driver puts here are copied to the caller's buffer on completion.
-    public var systemBuffer: [UInt8] = []
+    /// A slice, so that a driver can hand out part of a buffer it keeps without copying it.
+    @exclusivity(unchecked) public var systemBuffer: ArraySlice<UInt8> = []
     /// Scratch space for the driver (`Tail.Overlay.DriverContext`).
-    public var driverContext: AnyObject?
+    @exclusivity(unchecked) public var driverContext: AnyObject?
 
-    public internal(set) var state: IRPState = .dispatching
+    @exclusivity(unchecked) public internal(set) var state: IRPState = .dispatching
     /// The completion status, once the driver completed the IRP.
-    public internal(set) var status = NTStatus.pending
+    @exclusivity(unchecked) public internal(set) var status = NTStatus.pending
     /// The completion information (bytes transferred), once the driver completed the IRP.
-    public internal(set) var information = 0
+    @exclusivity(unchecked) public internal(set) var information = 0
     /// `Irp->Cancel`: cancellation was requested. It stays set whatever the driver does.
-    public internal(set) var isCancelRequested = false
+    @exclusivity(unchecked) public internal(set) var isCancelRequested = false
     /// Whether a cancel routine is armed (`Irp->CancelRoutine != NULL`).
     public var isCancelRoutineArmed: Bool { cancelRoutine != nil }
     /// The driver called `markPending` (`IoMarkIrpPending`).
-    public internal(set) var isMarkedPending = false
+    @exclusivity(unchecked) public internal(set) var isMarkedPending = false
     /// Dispatch returned `STATUS_PENDING` to the caller.
-    public internal(set) var pendingReturned = false
+    @exclusivity(unchecked) public internal(set) var pendingReturned = false
 
-    var cancelRoutine: CancelRoutine?
+    @exclusivity(unchecked) var cancelRoutine: CancelRoutine?
     /// The caller's status block (the `OVERLAPPED`'s `Internal`/`InternalHigh`), if any.
     let userIOSB: UnsafeMutableRawPointer?
     let userBuffer: UnsafeMutableRawPointer?
@@ -78,9 +79,9 @@ public final class IRP {
     let synchronousAPI: Bool
 
     // The issuing thread's IRP list (`Tail.Overlay.ThreadListEntry`).
-    var threadNext: IRP?
+    @exclusivity(unchecked) var threadNext: IRP?
     unowned(unsafe) var threadPrevious: IRP?
-    var onThreadList = false
+    @exclusivity(unchecked) var onThreadList = false
 
     init(id: Int, major: MajorFunction, fileObject: FileObject, thread: SimThread?, length: Int,
          byteOffset: UInt64?, userIOSB: UnsafeMutableRawPointer?, userBuffer: UnsafeMutableRawPointer?,

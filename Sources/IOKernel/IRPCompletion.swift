@@ -36,7 +36,7 @@ extension Kernel {
     }
 
     /// Runs the completion work queued to `thread`, oldest first.
-    func runCompletionWork(of thread: SimThread) {
+    @usableFromInline func runCompletionWork(of thread: SimThread) {
         while let irp = thread.takeCompletion() { finishCompletion(irp) }
     }
 

@@ -1,37 +1,39 @@
 /// The simulated kernel: all state of one simulation, driven one step at a time.
 ///
 /// Only one simulated thread runs at a time, so the kernel needs no locks: every entry point
-/// runs to completion before another thread can run. `Win32Surface` reaches the kernel through
+/// runs to completion before another thread can run. For the same reason the kernel's stored
+/// properties opt out of Swift's dynamic exclusivity checks (`@exclusivity(unchecked)`): they
+/// cost 40% of an I/O round trip, and no two accesses to kernel state can overlap. `Win32Surface` reaches the kernel through
 /// the current ``SimThread``; tests reach it through ``Simulation``.
 package final class Kernel {
     package let options: SimulationOptions
     /// The virtual clock.
-    package internal(set) var now = VirtualInstant.zero
-    var timers = TimerQueue()
+    @exclusivity(unchecked) package internal(set) var now = VirtualInstant.zero
+    @exclusivity(unchecked) var timers = TimerQueue()
     package let trace: Trace
     /// Checked before any trace event is built, so that the hot path formats nothing.
     @inline(__always) package var tracing: Bool { trace.isEnabled }
 
-    var handles = HandleTable()
-    var threads: [SimThread] = []
+    @exclusivity(unchecked) var handles = HandleTable()
+    @exclusivity(unchecked) var threads: [SimThread] = []
     /// The device namespace, keyed by lower-cased path. Only looked up, never iterated.
-    var devices: [String: Device] = [:]
+    @exclusivity(unchecked) var devices: [String: Device] = [:]
     /// Named events, keyed by their case-sensitive name. Only looked up, never iterated.
-    var namedEvents: [String: EventObject] = [:]
+    @exclusivity(unchecked) var namedEvents: [String: EventObject] = [:]
 
-    var nextObjectID = 1
-    var nextIRPID = 1
-    var nextThreadID: UInt32 = 0x1000
+    @exclusivity(unchecked) var nextObjectID = 1
+    @exclusivity(unchecked) var nextIRPID = 1
+    @exclusivity(unchecked) var nextThreadID: UInt32 = 0x1000
     package let processID: UInt32 = 0x400
 
-    package internal(set) var bugChecks: [BugCheck] = []
-    package internal(set) var hangs: [HangReport] = []
+    @exclusivity(unchecked) package internal(set) var bugChecks: [BugCheck] = []
+    @exclusivity(unchecked) package internal(set) var hangs: [HangReport] = []
 
     /// The simulated thread that is running.
-    package internal(set) var current: SimThread?
+    @exclusivity(unchecked) @usableFromInline package internal(set) var current: SimThread?
     /// Kernel entry depth of the running thread: completion work queued to it runs when the
     /// outermost kernel call returns (as an APC is delivered on the way back to user mode).
-    var depth = 0
+    @exclusivity(unchecked) @usableFromInline var depth = 0
 
     private(set) lazy var driverContext = DriverContext(kernel: self)
 
@@ -53,12 +55,20 @@ package final class Kernel {
     // MARK: - Kernel entry and exit
 
     /// Marks entry into the kernel from the running thread.
-    @inline(__always) package func enter() { depth += 1 }
+    @inlinable package func enter() { depth += 1 }
 
     /// Marks the return to user mode: the running thread's queued completion work runs now.
-    @inline(__always) package func leave() {
+    @inlinable package func leave() {
         depth -= 1
         if depth == 0, let thread = current, thread.hasCompletionWork { runCompletionWork(of: thread) }
+    }
+
+    /// Runs `body` as a kernel call of the running thread. Inlinable, so that the Win32
+    /// surface's calls are specialised rather than generic at run time.
+    @inlinable package func withKernelEntry<R>(_ body: () -> R) -> R {
+        enter()
+        defer { leave() }
+        return body()
     }
 
     /// Runs `body` as a kernel call of the running thread.

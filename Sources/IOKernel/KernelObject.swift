@@ -17,14 +17,14 @@ public class KernelObject {
     public let id: Int
     public let kind: ObjectKind
     /// Open handles to the object, in every process.
-    public internal(set) var handleCount = 0
+    @exclusivity(unchecked) public internal(set) var handleCount = 0
     /// References to the object: one per handle plus one per kernel user (IRP, wait).
-    public internal(set) var pointerCount = 0
+    @exclusivity(unchecked) public internal(set) var pointerCount = 0
     /// True once the pointer count has reached zero and the delete procedure has run.
-    public internal(set) var isDeleted = false
+    @exclusivity(unchecked) public internal(set) var isDeleted = false
 
     /// The dispatcher header's signal state (events, file objects, threads).
-    var signaled = false
+    @exclusivity(unchecked) var signaled = false
 
     init(id: Int, kind: ObjectKind) {
         self.id = id

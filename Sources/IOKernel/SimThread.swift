@@ -17,25 +17,25 @@ public final class SimThread: KernelObject {
     /// The thread id `GetCurrentThreadId` reports.
     public let threadID: UInt32
     public let name: String
-    package unowned let kernel: Kernel
+    package unowned(unsafe) let kernel: Kernel
 
     /// `GetLastError()` for this thread.
-    public internal(set) var lastError: UInt32 = 0
+    @exclusivity(unchecked) public internal(set) var lastError: UInt32 = 0
 
     /// `SetLastError`.
     @inline(__always) package func setLastError(_ code: UInt32) { lastError = code }
 
     // The IRPs this thread issued that are still in flight, oldest first.
-    var irpHead: IRP?
+    @exclusivity(unchecked) var irpHead: IRP?
     unowned(unsafe) var irpTail: IRP?
-    public internal(set) var irpCount = 0
+    @exclusivity(unchecked) public internal(set) var irpCount = 0
 
     // Stage-2 completion work queued to this thread, FIFO.
-    var completionQueue: [IRP] = []
-    var completionHead = 0
+    @exclusivity(unchecked) @usableFromInline var completionQueue: [IRP] = []
+    @exclusivity(unchecked) @usableFromInline var completionHead = 0
 
     /// What the thread is blocked on, while it waits (for hang reports).
-    var waitingFor: WaitReason?
+    @exclusivity(unchecked) var waitingFor: WaitReason?
 
     init(id: Int, threadID: UInt32, name: String, kernel: Kernel) {
         self.threadID = threadID
@@ -74,7 +74,7 @@ public final class SimThread: KernelObject {
         irpCount -= 1
     }
 
-    var hasCompletionWork: Bool { completionHead < completionQueue.count }
+    @usableFromInline var hasCompletionWork: Bool { completionHead < completionQueue.count }
 
     func queueCompletion(_ irp: IRP) { completionQueue.append(irp) }
 

@@ -76,19 +76,21 @@ public final class StockDriver: Driver {
     public let cancellation: Cancellation
     public let cleanupPolicy: Cleanup
     public let open: Open
-    public private(set) var source: ByteSource
-    private var sourceOffset = 0
+    @exclusivity(unchecked) public private(set) var source: ByteSource
+    @exclusivity(unchecked) private var sourceOffset = 0
+    /// The repeating pattern laid out several times over, so reads can be slices of it.
+    @exclusivity(unchecked) private var repeated: [UInt8] = []
 
     /// Every byte written to the device, in completion order (the byte sink).
-    public private(set) var written: [UInt8] = []
+    @exclusivity(unchecked) public private(set) var written: [UInt8] = []
     /// How many times each request type reached the driver.
-    public private(set) var createCount = 0
-    public private(set) var cleanupCount = 0
-    public private(set) var closeCount = 0
+    @exclusivity(unchecked) public private(set) var createCount = 0
+    @exclusivity(unchecked) public private(set) var cleanupCount = 0
+    @exclusivity(unchecked) public private(set) var closeCount = 0
 
     private let queue: CancelSafeQueue
     private let opening = CancelSafeQueue()
-    private var context: DriverContext?
+    @exclusivity(unchecked) private var context: DriverContext?
 
     public init(completion: Completion = .manual, cancellation: Cancellation = .supported,
                 cleanup: Cleanup = .cancelsPending, open: Open = .immediate,
@@ -215,7 +217,7 @@ public final class StockDriver: Driver {
         guard !status.isError else { return k.complete(irp, status: status, information: 0) }
         switch irp.major {
         case .read:
-            let chunk = data ?? takeFromSource(irp.length)
+            let chunk = data.map { $0[...] } ?? takeFromSource(irp.length)
             if chunk.isEmpty, irp.length > 0, data == nil, case .bytes = source {
                 return k.complete(irp, status: .endOfFile, information: 0)
             }
@@ -230,19 +232,22 @@ public final class StockDriver: Driver {
         }
     }
 
-    private func takeFromSource(_ count: Int) -> [UInt8] {
+    /// The next `count` bytes of the source, as a slice of a buffer the driver keeps (no copy
+    /// per read).
+    private func takeFromSource(_ count: Int) -> ArraySlice<UInt8> {
         guard count > 0 else { return [] }
         switch source {
         case .repeating(let pattern):
-            guard !pattern.isEmpty else { return [UInt8](repeating: 0, count: count) }
-            var chunk = [UInt8]()
-            chunk.reserveCapacity(count)
-            for i in 0..<count { chunk.append(pattern[(sourceOffset + i) % pattern.count]) }
+            guard !pattern.isEmpty else { return ArraySlice(repeating: 0, count: count) }
+            let start = sourceOffset
             sourceOffset = (sourceOffset + count) % pattern.count
-            return chunk
+            if repeated.count < start + count {
+                repeated = Array(repeating: pattern, count: (start + count) / pattern.count + 2).flatMap { $0 }
+            }
+            return repeated[start..<start + count]
         case .bytes(let bytes):
             let end = min(bytes.count, sourceOffset + count)
-            let chunk = Array(bytes[min(sourceOffset, end)..<end])
+            let chunk = bytes[min(sourceOffset, end)..<end]
             sourceOffset = end
             return chunk
         }

@@ -5,7 +5,7 @@
 public final class ScheduledEvent {
     let deadline: VirtualInstant
     let sequence: UInt64
-    var action: (() -> Void)?
+    @exclusivity(unchecked) var action: (() -> Void)?
     /// What the event is for, shown in hang reports and the trace.
     public let label: String
 

@@ -74,8 +74,8 @@ extension TraceEvent {
 /// The simulation's timeline. Recording is off by default: the hot path then formats nothing.
 public final class Trace {
     /// Whether events are recorded.
-    public var isEnabled: Bool
-    public private(set) var entries: [TraceEntry] = []
+    @exclusivity(unchecked) public var isEnabled: Bool
+    @exclusivity(unchecked) public private(set) var entries: [TraceEntry] = []
 
     init(enabled: Bool) { isEnabled = enabled }
 

@@ -17,7 +17,7 @@ extension Kernel {
     }
 
     /// Copies a read's data into the caller's buffer.
-    func writeUserBuffer(_ buffer: UnsafeMutableRawPointer, from data: [UInt8], count: Int, for irp: IRP) {
+    func writeUserBuffer(_ buffer: UnsafeMutableRawPointer, from data: ArraySlice<UInt8>, count: Int, for irp: IRP) {
         data.withUnsafeBytes { source in
             if let base = source.baseAddress { buffer.copyMemory(from: base, byteCount: count) }
         }
@@ -25,7 +25,7 @@ extension Kernel {
     }
 
     /// Captures a write's data from the caller's buffer at issue (buffered I/O).
-    func readUserBuffer(_ buffer: UnsafeMutableRawPointer, count: Int, for irp: IRP) -> [UInt8] {
-        Array(UnsafeRawBufferPointer(start: buffer, count: count))
+    func readUserBuffer(_ buffer: UnsafeMutableRawPointer, count: Int, for irp: IRP) -> ArraySlice<UInt8> {
+        ArraySlice(UnsafeRawBufferPointer(start: buffer, count: count))
     }
 }

@@ -35,7 +35,7 @@ private func createFile(_ path: String?, _ name: String, _ access: DWORD, _ disp
     var handle = INVALID_HANDLE_VALUE
     if let path, (1...5).contains(disposition) {
         let synchronous = flags & DWORD(FILE_FLAG_OVERLAPPED) == 0
-        let (status, value) = kernel.call { kernel.ntCreateFile(path: path, access: access, synchronous: synchronous) }
+        let (status, value) = kernel.withKernelEntry { kernel.ntCreateFile(path: path, access: access, synchronous: synchronous) }
         if status.isSuccess, let opened = HANDLE(bitPattern: value) {
             handle = opened
         } else {
@@ -88,7 +88,7 @@ public func WriteFile(_ hFile: HANDLE!, _ lpBuffer: LPCVOID!, _ nNumberOfBytesTo
 private func issue(_ kernel: Kernel, read: Bool, _ handle: UInt, _ event: UInt?, _ ioStatus: UnsafeMutableRawPointer,
                    _ buffer: UnsafeMutableRawPointer?, _ length: DWORD, _ offset: UInt64?) -> NTStatus
 {
-    kernel.call {
+    kernel.withKernelEntry {
         read
             ? kernel.ntReadFile(handle: handle, event: event, ioStatus: ioStatus, buffer: buffer, length: Int(length),
                                 byteOffset: offset)
@@ -124,7 +124,7 @@ private func transfer(_ thread: SimThread, read: Bool, _ hFile: HANDLE?, _ buffe
     if status == .pending {
         // An asynchronous stream handle (a pipe): wait on the file handle itself, which any
         // other completion on the file object can also satisfy (F-RW-15).
-        let waited = kernel.call {
+        let waited = kernel.withKernelEntry {
             kernel.ntWaitForMultipleObjects([value(hFile)], waitAll: false, alertable: false, timeout: nil,
                                             allowPseudoHandles: false)
         }

@@ -10,7 +10,7 @@ import IOKernel
 public func CloseHandle(_ hObject: HANDLE!) -> Bool {
     guard let thread = currentThread() else { return false }
     let kernel = thread.kernel
-    let status = kernel.call { kernel.ntClose(value(hObject)) }
+    let status = kernel.withKernelEntry { kernel.ntClose(value(hObject)) }
     let result = status.isSuccess ? true : thread.fail(status)
     thread.traceBool("CloseHandle(\(hex(handle: hObject)))", result)
     return result
@@ -45,14 +45,14 @@ public func DuplicateHandle(_ hSourceProcessHandle: HANDLE!, _ hSourceHandle: HA
     if value(hSourceProcessHandle) != currentProcess {
         result = thread.fail(ERROR_INVALID_HANDLE)
     } else if value(hTargetProcessHandle) != currentProcess {
-        if closeSource { _ = kernel.call { kernel.ntClose(value(hSourceHandle)) } }
+        if closeSource { _ = kernel.withKernelEntry { kernel.ntClose(value(hSourceHandle)) } }
         result = thread.fail(ERROR_INVALID_HANDLE)
     } else if value(hSourceHandle) == value(GetCurrentThread()) {
-        let duplicate = kernel.call { kernel.ntDuplicateCurrentThread() }
+        let duplicate = kernel.withKernelEntry { kernel.ntDuplicateCurrentThread() }
         lpTargetHandle?.pointee = HANDLE(bitPattern: duplicate)
         result = true
     } else {
-        let (status, duplicate) = kernel.call { kernel.ntDuplicateObject(value(hSourceHandle), closeSource: closeSource) }
+        let (status, duplicate) = kernel.withKernelEntry { kernel.ntDuplicateObject(value(hSourceHandle), closeSource: closeSource) }
         if status.isSuccess {
             lpTargetHandle?.pointee = HANDLE(bitPattern: duplicate)
             result = true

@@ -11,7 +11,7 @@ import IOKernel
 public func CancelIo(_ hFile: HANDLE!) -> Bool {
     guard let thread = currentThread() else { return false }
     let kernel = thread.kernel
-    let status = kernel.call { kernel.ntCancelIoFile(handle: value(hFile)) }
+    let status = kernel.withKernelEntry { kernel.ntCancelIoFile(handle: value(hFile)) }
     let result = status.isSuccess ? true : thread.fail(status)
     thread.traceBool("CancelIo(\(hex(handle: hFile)))", result)
     return result
@@ -28,7 +28,7 @@ public func CancelIo(_ hFile: HANDLE!) -> Bool {
 public func CancelIoEx(_ hFile: HANDLE!, _ lpOverlapped: LPOVERLAPPED!) -> Bool {
     guard let thread = currentThread() else { return false }
     let kernel = thread.kernel
-    let status = kernel.call { kernel.ntCancelIoFileEx(handle: value(hFile), ioStatus: lpOverlapped.map { UnsafeMutableRawPointer($0) }) }
+    let status = kernel.withKernelEntry { kernel.ntCancelIoFileEx(handle: value(hFile), ioStatus: lpOverlapped.map { UnsafeMutableRawPointer($0) }) }
     let result = status.isSuccess ? true : thread.fail(status)
     thread.traceBool("CancelIoEx(\(hex(handle: hFile)), ov: \(hex(lpOverlapped)))", result)
     return result

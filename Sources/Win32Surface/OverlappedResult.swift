@@ -49,7 +49,7 @@ private func overlappedResult(_ thread: SimThread, _ hFile: HANDLE?, _ overlappe
         guard milliseconds != 0 else { return thread.fail(ERROR_IO_INCOMPLETE) }
         let waitOn = overlapped.pointee.hEvent ?? hFile
         let kernel = thread.kernel
-        let waited = kernel.call {
+        let waited = kernel.withKernelEntry {
             kernel.ntWaitForMultipleObjects([value(waitOn)], waitAll: false, alertable: alertable,
                                             timeout: .win32Timeout(milliseconds), allowPseudoHandles: true)
         }

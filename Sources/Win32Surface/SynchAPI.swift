@@ -27,7 +27,7 @@ public func CreateEventA(_ lpEventAttributes: LPSECURITY_ATTRIBUTES!, _ bManualR
 private func createEvent(_ function: String, _ manualReset: Bool, _ initialState: Bool, _ name: String?) -> HANDLE? {
     guard let thread = currentThread() else { return nil }
     let kernel = thread.kernel
-    let (_, handle, existed) = kernel.call { kernel.ntCreateEvent(manualReset: manualReset, initialState: initialState, name: name) }
+    let (_, handle, existed) = kernel.withKernelEntry { kernel.ntCreateEvent(manualReset: manualReset, initialState: initialState, name: name) }
     thread.setLastError(existed ? DWORD(ERROR_ALREADY_EXISTS) : DWORD(ERROR_SUCCESS))
     let result = HANDLE(bitPattern: handle)
     thread.traceResult("\(function)(manual: \(manualReset), initial: \(initialState), name: \(name ?? "NULL"))", hex(handle: result))
@@ -54,7 +54,7 @@ public func PulseEvent(_ hEvent: HANDLE!) -> Bool {
 private func eventCall(_ function: String, _ handle: HANDLE?, _ operation: (Kernel, UInt) -> NTStatus) -> Bool {
     guard let thread = currentThread() else { return false }
     let kernel = thread.kernel
-    let status = kernel.call { operation(kernel, value(handle)) }
+    let status = kernel.withKernelEntry { operation(kernel, value(handle)) }
     let result = status.isSuccess ? true : thread.fail(status)
     thread.traceBool("\(function)(\(hex(handle: handle)))", result)
     return result
@@ -100,7 +100,7 @@ public func WaitForMultipleObjects(_ nCount: DWORD, _ lpHandles: UnsafePointer<H
 
 private func wait(_ thread: SimThread, _ handles: [UInt], waitAll: Bool, _ milliseconds: DWORD, pseudoHandles: Bool) -> DWORD {
     let kernel = thread.kernel
-    let status = kernel.call {
+    let status = kernel.withKernelEntry {
         kernel.ntWaitForMultipleObjects(handles, waitAll: waitAll, alertable: false, timeout: .win32Timeout(milliseconds),
                                         allowPseudoHandles: pseudoHandles)
     }
@@ -123,7 +123,7 @@ private func waitResult(_ thread: SimThread, _ result: DWORD) -> String {
 public func Sleep(_ dwMilliseconds: DWORD) {
     guard let thread = currentThread() else { return }
     let kernel = thread.kernel
-    _ = kernel.call { kernel.ntDelayExecution(alertable: false, duration: .win32Timeout(dwMilliseconds)) }
+    _ = kernel.withKernelEntry { kernel.ntDelayExecution(alertable: false, duration: .win32Timeout(dwMilliseconds)) }
     thread.traceResult("Sleep(\(dwMilliseconds))", "")
 }
 
