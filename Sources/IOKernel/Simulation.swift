@@ -71,6 +71,12 @@ public final class Simulation {
     /// The main thread, once `run` has been called.
     public var mainThreadObject: SimThread? { mainThread }
 
+    /// Adds a line of narration to the timeline (while tracing), at the current time and in the
+    /// running thread: what the scenario's code is about to do, or what it means.
+    public func note(_ text: @autoclosure () -> String) {
+        if kernel.tracing { kernel.record(.note(text())) }
+    }
+
     // MARK: - Inspection
 
     /// The object a handle value names now (low tag bits ignored), or nil for an invalid handle.

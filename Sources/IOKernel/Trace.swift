@@ -60,9 +60,9 @@ extension TraceEvent {
             "handle 0x\(String(handle, radix: 16)) closed; \(object) handle count \(count)"
         case .signalled(let object): "\(object) signalled"
         case .wroteStatus(let address, let status, let info, let irp):
-            "kernel wrote \(status), \(info) bytes into OVERLAPPED 0x\(String(address, radix: 16)) (IRP#\(irp))"
+            "kernel wrote \(status), \(info) bytes into OVERLAPPED at 0x\(String(address, radix: 16)) (IRP#\(irp))"
         case .wroteData(let address, let count, let irp):
-            "kernel copied \(count) bytes into buffer 0x\(String(address, radix: 16)) (IRP#\(irp))"
+            "kernel copied \(count) bytes into the buffer at 0x\(String(address, radix: 16)) (IRP#\(irp))"
         case .deviceEvent(let label): "device: \(label)"
         case .bugCheck(let check): "BUG CHECK \(check)"
         case .hang(let text): "HANG: \(text)"
@@ -77,7 +77,24 @@ public final class Trace {
     @exclusivity(unchecked) public var isEnabled: Bool
     @exclusivity(unchecked) public private(set) var entries: [TraceEntry] = []
 
+    /// Stable names for caller memory (`ov#1`, `buf#2`), given in the order addresses are first
+    /// seen, so that the timeline never shows a host address and is the same on every run.
+    @exclusivity(unchecked) private var addressNames: [UInt: String] = [:]
+    @exclusivity(unchecked) private var nameCounts: [String: Int] = [:]
+
     init(enabled: Bool) { isEnabled = enabled }
+
+    /// The stable name of a caller address: `prefix#n` the first time it is seen, the same name
+    /// after. Null is `NULL`.
+    public func name(of address: UInt, _ prefix: String) -> String {
+        guard address != 0 else { return "NULL" }
+        if let name = addressNames[address] { return name }
+        let number = (nameCounts[prefix] ?? 0) + 1
+        nameCounts[prefix] = number
+        let name = "\(prefix)#\(number)"
+        addressNames[address] = name
+        return name
+    }
 
     func record(_ event: TraceEvent, at time: VirtualInstant, thread: SimThread?) {
         entries.append(TraceEntry(time: time, thread: thread?.name, event: event))
@@ -89,6 +106,18 @@ public final class Trace {
     /// Forgets what was recorded so far.
     public func removeAll() { entries.removeAll() }
 
+    /// An event as the timeline shows it, with caller addresses by their stable names.
+    public func text(of event: TraceEvent) -> String {
+        switch event {
+        case .wroteStatus(let address, let status, let info, let irp):
+            "kernel wrote \(status), \(info) bytes into \(name(of: address, "ov")) (IRP#\(irp))"
+        case .wroteData(let address, let count, let irp):
+            "kernel copied \(count) bytes into \(name(of: address, "buf")) (IRP#\(irp))"
+        default:
+            event.text
+        }
+    }
+
     /// The timeline as text: one line per entry, with time and thread columns.
     public func timeline() -> String {
         var lines: [String] = []
@@ -98,7 +127,9 @@ public final class Trace {
             let pad = String(repeating: " ", count: max(0, 12 - time.count))
             let thread = entry.thread ?? "-"
             let threadPad = String(repeating: " ", count: max(0, threadWidth - thread.count))
-            lines.append("\(pad)\(time)  \(thread)\(threadPad)  \(entry.event.text)")
+            let indent = "\n" + String(repeating: " ", count: 12 + 2 + threadWidth + 2 + 4)
+            let text = text(of: entry.event).split(separator: "\n", omittingEmptySubsequences: false).joined(separator: indent)
+            lines.append("\(pad)\(time)  \(thread)\(threadPad)  \(text)")
         }
         return lines.joined(separator: "\n")
     }

@@ -67,7 +67,7 @@ public func ReadFile(_ hFile: HANDLE!, _ lpBuffer: LPVOID!, _ nNumberOfBytesToRe
 {
     guard let thread = currentThread() else { return false }
     let result = transfer(thread, read: true, hFile, lpBuffer, nNumberOfBytesToRead, lpNumberOfBytesRead, lpOverlapped)
-    thread.traceBool("ReadFile(\(hex(handle: hFile)), \(hex(lpBuffer)), \(nNumberOfBytesToRead), ov: \(hex(lpOverlapped)))", result)
+    thread.traceBool("ReadFile(\(hex(handle: hFile)), \(thread.name(buffer: lpBuffer)), \(nNumberOfBytesToRead), ov: \(thread.name(overlapped: lpOverlapped)))", result)
     return result
 }
 
@@ -80,7 +80,7 @@ public func WriteFile(_ hFile: HANDLE!, _ lpBuffer: LPCVOID!, _ nNumberOfBytesTo
     guard let thread = currentThread() else { return false }
     let result = transfer(thread, read: false, hFile, UnsafeMutableRawPointer(mutating: lpBuffer), nNumberOfBytesToWrite,
                           lpNumberOfBytesWritten, lpOverlapped)
-    thread.traceBool("WriteFile(\(hex(handle: hFile)), \(hex(lpBuffer)), \(nNumberOfBytesToWrite), ov: \(hex(lpOverlapped)))", result)
+    thread.traceBool("WriteFile(\(hex(handle: hFile)), \(thread.name(buffer: lpBuffer)), \(nNumberOfBytesToWrite), ov: \(thread.name(overlapped: lpOverlapped)))", result)
     return result
 }
 

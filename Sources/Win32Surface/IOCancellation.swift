@@ -30,6 +30,6 @@ public func CancelIoEx(_ hFile: HANDLE!, _ lpOverlapped: LPOVERLAPPED!) -> Bool 
     let kernel = thread.kernel
     let status = kernel.withKernelEntry { kernel.ntCancelIoFileEx(handle: value(hFile), ioStatus: lpOverlapped.map { UnsafeMutableRawPointer($0) }) }
     let result = status.isSuccess ? true : thread.fail(status)
-    thread.traceBool("CancelIoEx(\(hex(handle: hFile)), ov: \(hex(lpOverlapped)))", result)
+    thread.traceBool("CancelIoEx(\(hex(handle: hFile)), ov: \(thread.name(overlapped: lpOverlapped)))", result)
     return result
 }

@@ -11,7 +11,7 @@ public func GetOverlappedResult(_ hFile: HANDLE!, _ lpOverlapped: LPOVERLAPPED!,
 {
     guard let thread = currentThread() else { return false }
     let result = overlappedResult(thread, hFile, lpOverlapped, lpNumberOfBytesTransferred, bWait ? INFINITE : 0, false)
-    thread.traceBool("GetOverlappedResult(\(hex(handle: hFile)), ov: \(hex(lpOverlapped)), wait: \(bWait))", result)
+    thread.traceBool("GetOverlappedResult(\(hex(handle: hFile)), ov: \(thread.name(overlapped: lpOverlapped)), wait: \(bWait))", result)
     return result
 }
 
@@ -34,7 +34,7 @@ public func GetOverlappedResultEx(_ hFile: HANDLE!, _ lpOverlapped: LPOVERLAPPED
 {
     guard let thread = currentThread() else { return false }
     let result = overlappedResult(thread, hFile, lpOverlapped, lpNumberOfBytesTransferred, dwMilliseconds, bAlertable)
-    thread.traceBool("GetOverlappedResultEx(\(hex(handle: hFile)), ov: \(hex(lpOverlapped)), \(dwMilliseconds), alertable: \(bAlertable))",
+    thread.traceBool("GetOverlappedResultEx(\(hex(handle: hFile)), ov: \(thread.name(overlapped: lpOverlapped)), \(dwMilliseconds), alertable: \(bAlertable))",
                      result)
     return result
 }

@@ -124,7 +124,7 @@ public func Sleep(_ dwMilliseconds: DWORD) {
     guard let thread = currentThread() else { return }
     let kernel = thread.kernel
     _ = kernel.withKernelEntry { kernel.ntDelayExecution(alertable: false, duration: .win32Timeout(dwMilliseconds)) }
-    thread.traceResult("Sleep(\(dwMilliseconds))", "")
+    thread.traceResult("Sleep(\(dwMilliseconds))", "returned")
 }
 
 /// Milliseconds of virtual time since the simulation started. The corresponding Win32 function

@@ -24,12 +24,16 @@ func hex(handle: HANDLE?) -> String {
     return bits < 0 ? "\(bits)" : "0x" + String(UInt(bitPattern: bits), radix: 16)
 }
 
-func hex<T>(_ pointer: UnsafeMutablePointer<T>?) -> String {
-    pointer.map { "0x" + String(UInt(bitPattern: $0), radix: 16) } ?? "NULL"
-}
+extension SimThread {
+    /// The stable timeline name of an `OVERLAPPED` (`ov#1`).
+    func name<T>(overlapped pointer: UnsafeMutablePointer<T>?) -> String {
+        kernel.trace.name(of: UInt(bitPattern: pointer), "ov")
+    }
 
-func hex(_ pointer: UnsafeRawPointer?) -> String {
-    pointer.map { "0x" + String(UInt(bitPattern: $0), radix: 16) } ?? "NULL"
+    /// The stable timeline name of a buffer (`buf#1`).
+    func name(buffer pointer: UnsafeRawPointer?) -> String {
+        kernel.trace.name(of: UInt(bitPattern: pointer), "buf")
+    }
 }
 
 func waitResultName(_ result: DWORD) -> String {

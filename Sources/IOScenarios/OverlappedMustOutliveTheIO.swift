@@ -1,0 +1,75 @@
+import IOKernel
+import Win32Surface
+
+extension Scenario {
+    /// Raymond Chen, "The OVERLAPPED structure must remain valid until the I/O completes"
+    /// (seed `overlapped-must-outlive-the-io.txt`): the wrong code.
+    static let overlappedMustOutliveTheIO = Scenario(
+        name: "overlapped-must-outlive-the-io",
+        seed: "overlapped-must-outlive-the-io.txt",
+        summary: """
+            The seed's wrong code: a read into a stack OVERLAPPED and buffer, a 1-second wait that times out, \
+            CancelIo, and return. The device's cancellation takes 30 ms, so the kernel writes STATUS_CANCELLED \
+            into the OVERLAPPED and signals the event after the function has returned and its frame is gone.
+            """
+    ) { sim in
+        let device = StockDriver(completion: .after(.seconds(10)), cancellation: .slow(.milliseconds(30)))
+        sim.installDevice(#"\\.\disk"#, driver: device)
+        let heap = ScenarioHeap()
+        sim.run {
+            let h = CreateFileA(#"\\.\disk"#, GENERIC_READ, 0, nil, DWORD(OPEN_EXISTING), DWORD(FILE_FLAG_OVERLAPPED), nil)
+            let frame = heap.allocate(MemoryLayout<OVERLAPPED>.size + 1024)
+            sim.note("enter the function: OVERLAPPED o and BYTE buffer[1024] live in its stack frame")
+            _ = readWithTimeout(sim, h, frame, fixed: false)
+            sim.note("the caller goes on; the frame that held o and buffer belongs to other code now")
+            Sleep(100)
+            _ = CloseHandle(h)
+        }
+    }
+
+    /// The same code with the seed's fix: wait for the cancelled read before returning.
+    static let overlappedMustOutliveTheIOFixed = Scenario(
+        name: "overlapped-must-outlive-the-io-fixed",
+        seed: "overlapped-must-outlive-the-io.txt",
+        summary: """
+            The seed's fix: after CancelIo, GetOverlappedResult(bWait: TRUE) waits for the cancelled read, so \
+            the kernel writes the OVERLAPPED 30 ms later but before the function returns and frees it.
+            """
+    ) { sim in
+        let device = StockDriver(completion: .after(.seconds(10)), cancellation: .slow(.milliseconds(30)))
+        sim.installDevice(#"\\.\disk"#, driver: device)
+        let heap = ScenarioHeap()
+        sim.run {
+            let h = CreateFileA(#"\\.\disk"#, GENERIC_READ, 0, nil, DWORD(OPEN_EXISTING), DWORD(FILE_FLAG_OVERLAPPED), nil)
+            let frame = heap.allocate(MemoryLayout<OVERLAPPED>.size + 1024)
+            sim.note("enter the function: OVERLAPPED o and BYTE buffer[1024] live in its stack frame")
+            _ = readWithTimeout(sim, h, frame, fixed: true)
+            Sleep(100)
+            _ = CloseHandle(h)
+        }
+    }
+}
+
+/// The seed's function. `frame` stands for its stack frame: an `OVERLAPPED` followed by a
+/// 1024-byte buffer.
+private func readWithTimeout(_ sim: Simulation, _ h: HANDLE?, _ frame: UnsafeMutableRawPointer, fixed: Bool) -> DWORD {
+    let o = frame.bindMemory(to: OVERLAPPED.self, capacity: 1)
+    let buffer = frame + MemoryLayout<OVERLAPPED>.size
+    o.initialize(to: OVERLAPPED())
+    o.pointee.hEvent = CreateEventW(nil, true, false, nil)
+    defer { _ = CloseHandle(o.pointee.hEvent) }
+    if ReadFile(h, buffer, 1024, nil, o) || GetLastError() == DWORD(ERROR_IO_PENDING) {
+        if WaitForSingleObject(o.pointee.hEvent, 1000) != WAIT_OBJECT_0 {
+            sim.note("took longer than 1 second: cancel it and give up")
+            _ = CancelIo(h)
+            if fixed {
+                var transferred: DWORD = 0
+                _ = GetOverlappedResult(h, o, &transferred, true)
+                sim.note("the read is over (\(win32ErrorName(GetLastError()))): now it is safe to return")
+            }
+            sim.note("return WAIT_TIMEOUT: the frame holding o and buffer is freed here")
+            return DWORD(WAIT_TIMEOUT)
+        }
+    }
+    return 0
+}
