@@ -1,0 +1,112 @@
+import Foundation
+import IOKernel
+import IOScenarios
+import Win32Surface
+import XCTest
+
+/// The built-in scenarios `iosim` prints: each tells its seed's story in its timeline, the same
+/// on every run.
+final class SeedScenarioTimelineTests: XCTestCase {
+    private func scenario(_ name: String) throws -> Scenario {
+        try XCTUnwrap(Scenario.named(name), "no scenario \(name)")
+    }
+
+    /// Same scenario, same timeline: no host address, clock or hash order leaks into it.
+    func testEveryScenarioTimelineIsTheSameOnEveryRun() throws {
+        XCTAssertEqual(Scenario.all.count, 4)
+        for scenario in Scenario.all {
+            let first = scenario.run()
+            let second = scenario.run()
+            XCTAssertEqual(first.trace.timeline(), second.trace.timeline(), scenario.name)
+            XCTAssertNil(first.trace.timeline().range(of: "0x[0-9a-f]{6,}", options: .regularExpression),
+                         "\(scenario.name) shows a host address")
+            XCTAssertEqual(first.bugChecks, [], scenario.name)
+            XCTAssertEqual(first.hangs, [], scenario.name)
+        }
+    }
+
+    /// Chen 2021: after CloseHandle the file object has handle count 0 and pointer count 1,
+    /// nothing completes, and IRP_MJ_CLOSE follows the read's completion at 2 s.
+    func testCloseHandleWithPendingReadTimeline() throws {
+        let sim = try scenario("close-handle-with-pending-read").run()
+        let entries = sim.trace.entries
+        let dump = try XCTUnwrap(entries.first { $0.event.text.hasPrefix("!object after CloseHandle") })
+        XCTAssertTrue(dump.event.text.contains("HandleCount: 0  PointerCount: 1"))
+        XCTAssertTrue(dump.event.text.contains("Cleanup sent: yes  Close sent: no"))
+        XCTAssertTrue(entries.contains { $0.event == .call("WaitForSingleObject(0x8, 500)", result: "WAIT_TIMEOUT") })
+        let completed = try XCTUnwrap(entries.firstIndex { $0.event == .irpCompleted(irp: 2, status: .success, information: 64) })
+        let closed = try XCTUnwrap(entries.firstIndex { $0.event == .closeSent(file: 2) })
+        XCTAssertLessThan(completed, closed)
+        XCTAssertEqual(entries[closed].time, VirtualInstant(nanoseconds: 2_000_000_000))
+        // The right way: cancel, wait, close: the cancelled read is delivered before cleanup.
+        let cancelled = try XCTUnwrap(entries.firstIndex { $0.event == .irpCompleted(irp: 5, status: .cancelled, information: 0) })
+        let cleanup = try XCTUnwrap(entries.firstIndex { $0.event == .cleanupSent(file: 4) })
+        XCTAssertLessThan(cancelled, cleanup)
+    }
+
+    /// DoCancelableRead with a 500 ms timeout on a 2 s device: cancelled at 500 ms.
+    func testCancelingPendingIOTimeline() throws {
+        let sim = try scenario("canceling-pending-io-operations").run()
+        let entries = sim.trace.entries
+        let verdict = try XCTUnwrap(entries.first { $0.event.text.hasPrefix("DoCancelableRead returned") })
+        XCTAssertEqual(verdict.event,
+                       .note("DoCancelableRead returned FALSE, last error ERROR_OPERATION_ABORTED, 0 bytes, cancel called: true"))
+        XCTAssertEqual(verdict.time, VirtualInstant(nanoseconds: 500_000_000))
+        // Five polls see ERROR_IO_INCOMPLETE (at 0, 100, 200, 300, 400 ms).
+        let polls = entries.filter { $0.event.text.contains("wait: false) → FALSE, ERROR_IO_INCOMPLETE") }
+        XCTAssertEqual(polls.map(\.time.milliseconds), [0, 100, 200, 300, 400])
+    }
+
+    /// The seed's table: the kernel writes STATUS_CANCELLED into the OVERLAPPED 30 ms after the
+    /// function returned; with the fix, before it returns.
+    func testOverlappedMustOutliveTheIOTimelines() throws {
+        for (name, writeAfterReturn) in [("overlapped-must-outlive-the-io", true), ("overlapped-must-outlive-the-io-fixed", false)] {
+            let entries = try scenario(name).run().trace.entries
+            let returned = try XCTUnwrap(entries.firstIndex { $0.event.text.hasPrefix("return WAIT_TIMEOUT") }, name)
+            let write = try XCTUnwrap(entries.firstIndex {
+                if case .wroteStatus(_, .cancelled, 0, 2) = $0.event { return true }
+                return false
+            }, name)
+            XCTAssertEqual(write > returned, writeAfterReturn, name)
+            XCTAssertEqual(entries[write].time, VirtualInstant(nanoseconds: 1_030_000_000), name)
+            XCTAssertTrue(entries.contains { $0.event == .call("ReadFile(0x4, buf#1, 1024, ov: ov#1)", result: "FALSE, ERROR_IO_PENDING") },
+                          name)
+            XCTAssertEqual(entries[returned].time.milliseconds, writeAfterReturn ? 1000 : 1030, name)
+        }
+    }
+}
+
+/// The example in the README, kept compiling and passing.
+final class ReadmeExampleTests: XCTestCase {
+    func testClosingTheHandleDoesNotCompleteThePendingRead() throws {
+        let sim = Simulation()
+        let device = StockDriver(completion: .manual, cleanup: .ignoresPending)
+        sim.installDevice(#"\\.\slow"#, driver: device)
+        let ov = UnsafeMutablePointer<OVERLAPPED>.allocate(capacity: 1)
+        ov.initialize(to: OVERLAPPED())
+        let buffer = UnsafeMutableRawPointer.allocate(byteCount: 64, alignment: 8)
+        defer {
+            ov.deallocate()
+            buffer.deallocate()
+        }
+        try sim.run {
+            let h = CreateFileA(#"\\.\slow"#, GENERIC_READ, 0, nil, DWORD(OPEN_EXISTING), DWORD(FILE_FLAG_OVERLAPPED), nil)
+            ov.pointee.hEvent = CreateEventW(nil, true, false, nil)
+            XCTAssertFalse(ReadFile(h, buffer, 64, nil, ov))
+            XCTAssertEqual(GetLastError(), DWORD(ERROR_IO_PENDING))
+            let file = try XCTUnwrap(sim.fileObject(h))
+            XCTAssertTrue(CloseHandle(h))
+            XCTAssertEqual(file.handleCount, 0)
+            XCTAssertEqual(file.pointerCount, 1)
+            XCTAssertTrue(file.cleanupSent)
+            XCTAssertFalse(file.closeSent)
+            XCTAssertEqual(DWORD(truncatingIfNeeded: ov.pointee.Internal), STATUS_PENDING)
+            device.completeNext(data: Array("hello".utf8))
+            var n: DWORD = 0
+            XCTAssertTrue(GetOverlappedResult(h, ov, &n, true))
+            XCTAssertEqual(n, 5)
+            XCTAssertTrue(file.closeSent)
+            XCTAssertEqual(string(buffer, 5), "hello")
+        }
+    }
+}
