@@ -14,6 +14,10 @@ extension Kernel {
     /// still runs special kernel APCs), and the virtual clock moves to the next due device
     /// event. A device event and a wait deadline due at the same instant fire in the order they
     /// were set up.
+    ///
+    /// An alertable wait that cannot be satisfied at once runs every user APC queued to the
+    /// thread and returns `STATUS_USER_APC`; a wait that can be satisfied returns that result and
+    /// leaves the APCs queued (NT tests the objects before alertability, F-APC-4, F-APC-5).
     func waitUntil(_ thread: SimThread, reason: WaitReason, deadline: VirtualInstant?, alertable: Bool,
                    _ check: () -> NTStatus?) -> NTStatus
     {
@@ -23,6 +27,10 @@ extension Kernel {
         while true {
             if thread.hasCompletionWork { runCompletionWork(of: thread) }
             if let status = check() { return status }
+            if alertable && !thread.userAPCs.isEmpty {
+                deliverUserAPCs(thread)
+                return .userAPC
+            }
             let next = timers.peek()
             if let deadline {
                 let deadlineFirst = next.map {
@@ -52,7 +60,15 @@ extension Kernel {
 
     private func reportHang() {
         let blocked = threads.compactMap { thread in
-            thread.waitingFor.map { "\(thread.name) is blocked waiting for \($0.description)" }
+            thread.waitingFor.map { reason in
+                var line = "\(thread.name) is blocked waiting for \(reason.description)"
+                if !thread.userAPCs.isEmpty && !reason.isAlertable {
+                    line += "; \(thread.userAPCs.count) user APC(s) are queued to it ("
+                        + thread.userAPCs.map(\.label).joined(separator: ", ")
+                        + ") and can only run in an alertable wait"
+                }
+                return line
+            }
         }
         var pending: [String] = []
         for thread in threads {

@@ -33,20 +33,23 @@ extension Kernel {
         return (final, insertHandle(file, access: access))
     }
 
-    /// `NtReadFile`.
-    package func ntReadFile(handle: UInt, event: UInt?, ioStatus: UnsafeMutableRawPointer?,
+    /// `NtReadFile`. `apcRoutine(apcContext, ioStatus, nil)` is queued to the calling thread as
+    /// a user APC when the request completes and notifies.
+    package func ntReadFile(handle: UInt, event: UInt?, apcRoutine: APCRoutine? = nil,
+                            apcContext: UnsafeMutableRawPointer? = nil, ioStatus: UnsafeMutableRawPointer?,
                             buffer: UnsafeMutableRawPointer?, length: Int, byteOffset: UInt64?) -> NTStatus
     {
-        transfer(.read, handle: handle, event: event, ioStatus: ioStatus, buffer: buffer, length: length,
-                 byteOffset: byteOffset)
+        transfer(.read, handle: handle, event: event, apcRoutine: apcRoutine, apcContext: apcContext, ioStatus: ioStatus,
+                 buffer: buffer, length: length, byteOffset: byteOffset)
     }
 
     /// `NtWriteFile`.
-    package func ntWriteFile(handle: UInt, event: UInt?, ioStatus: UnsafeMutableRawPointer?,
+    package func ntWriteFile(handle: UInt, event: UInt?, apcRoutine: APCRoutine? = nil,
+                             apcContext: UnsafeMutableRawPointer? = nil, ioStatus: UnsafeMutableRawPointer?,
                              buffer: UnsafeRawPointer?, length: Int, byteOffset: UInt64?) -> NTStatus
     {
-        transfer(.write, handle: handle, event: event, ioStatus: ioStatus, buffer: UnsafeMutableRawPointer(mutating: buffer),
-                 length: length, byteOffset: byteOffset)
+        transfer(.write, handle: handle, event: event, apcRoutine: apcRoutine, apcContext: apcContext, ioStatus: ioStatus,
+                 buffer: UnsafeMutableRawPointer(mutating: buffer), length: length, byteOffset: byteOffset)
     }
 
     /// Issues a read or write, in the order nt-io-model §2.1 gives: reference the file object by
@@ -54,8 +57,8 @@ extension Kernel {
     /// object's event; probe the buffer; build the IRP on the issuing thread's list; call the
     /// driver. A request the driver completes at once gets its completion processing before
     /// this returns; on a synchronous file object the caller waits for a pending one.
-    private func transfer(_ major: MajorFunction, handle: UInt, event eventHandle: UInt?,
-                          ioStatus: UnsafeMutableRawPointer?, buffer: UnsafeMutableRawPointer?, length: Int,
+    private func transfer(_ major: MajorFunction, handle: UInt, event eventHandle: UInt?, apcRoutine: APCRoutine?,
+                          apcContext: UnsafeMutableRawPointer?, ioStatus: UnsafeMutableRawPointer?, buffer: UnsafeMutableRawPointer?, length: Int,
                           byteOffset: UInt64?) -> NTStatus
     {
         guard let thread = current else { return .invalidHandle }
@@ -89,6 +92,8 @@ extension Kernel {
         let irp = IRP(id: takeIRPID(), major: major, fileObject: file, thread: thread, length: length,
                       byteOffset: offset, userIOSB: ioStatus, userBuffer: buffer, userEvent: event,
                       synchronousAPI: false)
+        irp.apcRoutine = apcRoutine
+        irp.apcContext = apcContext
         if major == .write, let buffer, length > 0 { irp.systemBuffer = readUserBuffer(buffer, count: length, for: irp) }
         thread.appendIRP(irp)
         file.liveIRPCount += 1

@@ -74,6 +74,9 @@ public final class IRP {
     let userIOSB: UnsafeMutableRawPointer?
     let userBuffer: UnsafeMutableRawPointer?
     let userEvent: EventObject?
+    /// The user APC to queue to the issuing thread on completion (`ReadFileEx`'s routine).
+    var apcRoutine: APCRoutine?
+    var apcContext: UnsafeMutableRawPointer?
     /// A synchronous API (create, cleanup): the system call waits and returns the status; no
     /// asynchronous notification.
     let synchronousAPI: Bool

@@ -73,6 +73,12 @@ extension Kernel {
             } else {
                 signal(file)
             }
+            // Exactly one channel: the caller's APC routine, if it gave one.
+            if let routine = irp.apcRoutine, let thread = irp.thread {
+                queueUserAPC(UserAPC(routine: routine, context: irp.apcContext, argument1: irp.userIOSB, argument2: nil,
+                                     kind: .ioCompletion(irp: irp.id, status: status)),
+                             to: thread)
+            }
         } else if file.isSynchronous {
             file.finalStatus = status
         }

@@ -34,6 +34,11 @@ public final class SimThread: KernelObject {
     @exclusivity(unchecked) @usableFromInline var completionQueue: [IRP] = []
     @exclusivity(unchecked) @usableFromInline var completionHead = 0
 
+    /// User APCs queued to the thread, oldest first; they run only in its alertable waits.
+    @exclusivity(unchecked) var userAPCs: [UserAPC] = []
+    /// The number of user APCs waiting for an alertable wait.
+    public var queuedUserAPCCount: Int { userAPCs.count }
+
     /// What the thread is blocked on, while it waits (for hang reports).
     @exclusivity(unchecked) var waitingFor: WaitReason?
 
@@ -118,6 +123,14 @@ enum WaitReason {
     case objects([KernelObject], all: Bool, alertable: Bool)
     case irp(IRP)
     case sleep(alertable: Bool)
+
+    var isAlertable: Bool {
+        switch self {
+        case .objects(_, _, let alertable): alertable
+        case .irp: false
+        case .sleep(let alertable): alertable
+        }
+    }
 
     var description: String {
         switch self {

@@ -17,6 +17,10 @@ public enum TraceEvent: Equatable, Sendable {
     case handleOpened(handle: UInt, object: String)
     case handleClosed(handle: UInt, object: String, handleCount: Int)
     case signalled(object: String)
+    /// A user APC (a completion routine, a `QueueUserAPC` routine) was queued to a thread.
+    case apcQueued(thread: String, apc: String)
+    /// An alertable wait ran a user APC.
+    case apcDelivered(thread: String, apc: String)
     /// The kernel wrote a status block (`OVERLAPPED.Internal`/`InternalHigh`).
     case wroteStatus(address: UInt, status: NTStatus, information: Int, irp: Int)
     /// The kernel copied data into the caller's buffer.
@@ -59,6 +63,8 @@ extension TraceEvent {
         case .handleClosed(let handle, let object, let count):
             "handle 0x\(String(handle, radix: 16)) closed; \(object) handle count \(count)"
         case .signalled(let object): "\(object) signalled"
+        case .apcQueued(let thread, let apc): "user APC queued to \(thread): \(apc)"
+        case .apcDelivered(let thread, let apc): "\(thread) runs user APC: \(apc)"
         case .wroteStatus(let address, let status, let info, let irp):
             "kernel wrote \(status), \(info) bytes into OVERLAPPED at 0x\(String(address, radix: 16)) (IRP#\(irp))"
         case .wroteData(let address, let count, let irp):

@@ -25,6 +25,7 @@ public struct Scenario: Sendable {
         .cancelingPendingIOOperations,
         .overlappedMustOutliveTheIO,
         .overlappedMustOutliveTheIOFixed,
+        .cancelThenWaitReadFileEx,
     ]
 
     /// The scenario with this name, if any.

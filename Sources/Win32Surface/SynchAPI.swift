@@ -70,8 +70,20 @@ private func eventCall(_ function: String, _ handle: HANDLE?, _ operation: (Kern
 /// simulation records a hang report, instead of blocking the test forever.
 public func WaitForSingleObject(_ hHandle: HANDLE!, _ dwMilliseconds: DWORD) -> DWORD {
     guard let thread = currentThread() else { return WAIT_FAILED }
-    let result = wait(thread, [value(hHandle)], waitAll: false, dwMilliseconds, pseudoHandles: true)
+    let result = wait(thread, [value(hHandle)], waitAll: false, dwMilliseconds, alertable: false, pseudoHandles: true)
     thread.traceResult("WaitForSingleObject(\(hex(handle: hHandle)), \(dwMilliseconds))", waitResult(thread, result))
+    return result
+}
+
+/// Waits for an object, alertably if asked. The corresponding Win32 function is
+/// `WaitForSingleObjectEx`. An alertable wait that the object cannot satisfy at once runs every
+/// user APC queued to the thread and returns `WAIT_IO_COMPLETION`; if the object is signalled,
+/// it returns `WAIT_OBJECT_0` and the APCs stay queued (F-APC-3 … F-APC-5).
+public func WaitForSingleObjectEx(_ hHandle: HANDLE!, _ dwMilliseconds: DWORD, _ bAlertable: Bool) -> DWORD {
+    guard let thread = currentThread() else { return WAIT_FAILED }
+    let result = wait(thread, [value(hHandle)], waitAll: false, dwMilliseconds, alertable: bAlertable, pseudoHandles: true)
+    thread.traceResult("WaitForSingleObjectEx(\(hex(handle: hHandle)), \(dwMilliseconds), alertable: \(bAlertable))",
+                       waitResult(thread, result))
     return result
 }
 
@@ -86,22 +98,41 @@ public func WaitForMultipleObjects(_ nCount: DWORD, _ lpHandles: UnsafePointer<H
                                    _ dwMilliseconds: DWORD) -> DWORD
 {
     guard let thread = currentThread() else { return WAIT_FAILED }
-    let result: DWORD
-    if nCount == 0 || nCount > DWORD(MAXIMUM_WAIT_OBJECTS) || lpHandles == nil {
-        _ = thread.fail(ERROR_INVALID_PARAMETER)
-        result = WAIT_FAILED
-    } else {
-        let values = (0..<Int(nCount)).map { value(lpHandles[$0]) }
-        result = wait(thread, values, waitAll: bWaitAll, dwMilliseconds, pseudoHandles: false)
-    }
+    let result = waitMultiple(thread, nCount, lpHandles, bWaitAll, dwMilliseconds, false)
     thread.traceResult("WaitForMultipleObjects(\(nCount), all: \(bWaitAll), \(dwMilliseconds))", waitResult(thread, result))
     return result
 }
 
-private func wait(_ thread: SimThread, _ handles: [UInt], waitAll: Bool, _ milliseconds: DWORD, pseudoHandles: Bool) -> DWORD {
+/// Waits for any or all of up to `MAXIMUM_WAIT_OBJECTS` objects, alertably if asked. The
+/// corresponding Win32 function is `WaitForMultipleObjectsEx`; see
+/// ``WaitForMultipleObjects(_:_:_:_:)`` and ``WaitForSingleObjectEx(_:_:_:)``.
+public func WaitForMultipleObjectsEx(_ nCount: DWORD, _ lpHandles: UnsafePointer<HANDLE?>!, _ bWaitAll: Bool,
+                                     _ dwMilliseconds: DWORD, _ bAlertable: Bool) -> DWORD
+{
+    guard let thread = currentThread() else { return WAIT_FAILED }
+    let result = waitMultiple(thread, nCount, lpHandles, bWaitAll, dwMilliseconds, bAlertable)
+    thread.traceResult("WaitForMultipleObjectsEx(\(nCount), all: \(bWaitAll), \(dwMilliseconds), alertable: \(bAlertable))",
+                       waitResult(thread, result))
+    return result
+}
+
+private func waitMultiple(_ thread: SimThread, _ nCount: DWORD, _ lpHandles: UnsafePointer<HANDLE?>?, _ waitAll: Bool,
+                          _ milliseconds: DWORD, _ alertable: Bool) -> DWORD
+{
+    guard nCount > 0, nCount <= DWORD(MAXIMUM_WAIT_OBJECTS), let lpHandles else {
+        _ = thread.fail(ERROR_INVALID_PARAMETER)
+        return WAIT_FAILED
+    }
+    let values = (0..<Int(nCount)).map { value(lpHandles[$0]) }
+    return wait(thread, values, waitAll: waitAll, milliseconds, alertable: alertable, pseudoHandles: false)
+}
+
+private func wait(_ thread: SimThread, _ handles: [UInt], waitAll: Bool, _ milliseconds: DWORD, alertable: Bool,
+                  pseudoHandles: Bool) -> DWORD
+{
     let kernel = thread.kernel
     let status = kernel.withKernelEntry {
-        kernel.ntWaitForMultipleObjects(handles, waitAll: waitAll, alertable: false, timeout: .win32Timeout(milliseconds),
+        kernel.ntWaitForMultipleObjects(handles, waitAll: waitAll, alertable: alertable, timeout: .win32Timeout(milliseconds),
                                         allowPseudoHandles: pseudoHandles)
     }
     switch status {

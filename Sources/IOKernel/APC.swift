@@ -1,0 +1,69 @@
+/// A user-mode APC routine, in NT's "normal routine" shape: `(NormalContext, SystemArgument1,
+/// SystemArgument2)`. An I/O completion APC is called as `(ApcContext, IoStatusBlock, nil)`;
+/// kernel32 passes a routine of its own there that calls the caller's completion routine.
+public typealias APCRoutine = @convention(c) (UnsafeMutableRawPointer?, UnsafeMutableRawPointer?, UnsafeMutableRawPointer?) -> Void
+
+/// A user-mode APC queued to a thread: a completion routine (`ReadFileEx`) or a `QueueUserAPC`
+/// routine. It runs only when its thread waits alertably (win32-facts F-APC-1).
+struct UserAPC {
+    let routine: APCRoutine
+    let context: UnsafeMutableRawPointer?
+    let argument1: UnsafeMutableRawPointer?
+    let argument2: UnsafeMutableRawPointer?
+    let kind: Kind
+
+    /// What the APC is for, in the trace and in hang reports.
+    enum Kind {
+        /// The completion routine of an I/O request (`ReadFileEx`, `WriteFileEx`).
+        case ioCompletion(irp: Int, status: NTStatus)
+        /// A routine queued with `QueueUserAPC`.
+        case queued
+    }
+
+    var label: String {
+        switch kind {
+        case .ioCompletion(let irp, let status): "completion routine of IRP#\(irp) (\(status))"
+        case .queued: "QueueUserAPC routine"
+        }
+    }
+}
+
+extension Kernel {
+    /// Queues a user APC to `thread`, FIFO (F-APC-6).
+    func queueUserAPC(_ apc: UserAPC, to thread: SimThread) {
+        thread.userAPCs.append(apc)
+        if tracing { record(.apcQueued(thread: thread.name, apc: apc.label)) }
+    }
+
+    /// Runs every user APC queued to the running thread, oldest first, including those queued
+    /// while they run (an alertable wait drains the queue, F-APC-3). APC routines are user
+    /// code: they run outside the kernel, so their own Win32 calls behave as at top level.
+    func deliverUserAPCs(_ thread: SimThread) {
+        let savedDepth = depth
+        depth = 0
+        defer { depth = savedDepth }
+        while !thread.userAPCs.isEmpty {
+            let apc = thread.userAPCs.removeFirst()
+            if tracing { record(.apcDelivered(thread: thread.name, apc: apc.label)) }
+            apc.routine(apc.context, apc.argument1, apc.argument2)
+        }
+    }
+
+    /// `NtQueueApcThread`: queues `routine(context, argument1, argument2)` to the thread a
+    /// handle names (`GetCurrentThread()` names the running thread).
+    package func ntQueueApcThread(_ handle: UInt, routine: APCRoutine, context: UnsafeMutableRawPointer?,
+                                  argument1: UnsafeMutableRawPointer?, argument2: UnsafeMutableRawPointer?) -> NTStatus
+    {
+        let target: SimThread
+        if handle == UInt.max - 1, let thread = current {
+            target = thread
+        } else {
+            guard let object = handles.lookup(handle) else { return .invalidHandle }
+            guard let thread = object as? SimThread else { return .objectTypeMismatch }
+            target = thread
+        }
+        queueUserAPC(UserAPC(routine: routine, context: context, argument1: argument1, argument2: argument2, kind: .queued),
+                     to: target)
+        return .success
+    }
+}
