@@ -137,11 +137,11 @@ enum WaitReason {
         case .objects(let objects, let all, let alertable):
             let names = objects.map(\.label).joined(separator: ", ")
             let mode = objects.count > 1 ? (all ? "all of " : "any of ") : ""
-            return "a wait for \(mode)\(names)" + (alertable ? " (alertable)" : " (not alertable)")
+            return "\(mode)\(names) to be signalled" + (alertable ? " (alertable)" : " (not alertable)")
         case .irp(let irp):
             return "\(irp.label) (\(irp.major.rawValue) on \(irp.fileObject.label)) to complete"
         case .sleep(let alertable):
-            return alertable ? "an alertable sleep" : "a sleep"
+            return alertable ? "an alertable sleep to end" : "a sleep to end"
         }
     }
 }
