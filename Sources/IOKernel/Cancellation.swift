@@ -27,9 +27,7 @@ extension Kernel {
         let matching = thread.irps.filter { $0.fileObject === file && $0.isInDriver && $0.major.transfersData }
         for irp in matching { cancelIRP(irp) }
         if options.cancelIoWaitsForCompletion, !matching.isEmpty {
-            _ = waitUntil(thread, reason: .irp(matching[0]), deadline: nil, alertable: false) {
-                matching.allSatisfy { $0.state == .delivered } ? .success : nil
-            }
+            _ = waitUntil(thread, reason: .irps(matching), deadline: nil)
         }
         return .success
     }

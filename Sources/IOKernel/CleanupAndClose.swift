@@ -14,9 +14,7 @@ extension Kernel {
         irp.thread = nil
         let returned = callDriver(irp) { file.device.driver.cleanup(irp, driverContext) }
         if returned == .pending, let thread = current {
-            _ = waitUntil(thread, reason: .irp(irp), deadline: nil, alertable: false) {
-                irp.state == .completed ? irp.status : nil
-            }
+            _ = waitUntil(thread, reason: .irp(irp), deadline: nil)
         }
         irp.state = .delivered
         if tracing { record(.cleanupCompleted(file: file.id, status: irp.status)) }

@@ -6,46 +6,69 @@ extension Kernel {
         if tracing { record(.signalled(object: object.label)) }
     }
 
-    /// Blocks `thread` until `check` returns a status, the deadline passes (`STATUS_TIMEOUT`),
-    /// or the simulation can never make progress (`STATUS_POSSIBLE_DEADLOCK`, with a
-    /// ``HangReport``).
+    /// Blocks `thread` until its wait is satisfied (`reason`), the deadline passes
+    /// (`STATUS_TIMEOUT`), or the simulation can never make progress
+    /// (`STATUS_POSSIBLE_DEADLOCK`, with a ``HangReport``).
     ///
     /// While blocked, the thread runs the completion work queued to it (a non-alertable wait
-    /// still runs special kernel APCs), and the virtual clock moves to the next due device
-    /// event. A device event and a wait deadline due at the same instant fire in the order they
-    /// were set up.
+    /// still runs special kernel APCs). Meanwhile the scheduler runs other threads that can
+    /// proceed, or moves the virtual clock to the next due device event or wait deadline. A
+    /// device event and a wait deadline due at the same instant fire in the order they were set
+    /// up.
     ///
     /// An alertable wait that cannot be satisfied at once runs every user APC queued to the
     /// thread and returns `STATUS_USER_APC`; a wait that can be satisfied returns that result and
     /// leaves the APCs queued (NT tests the objects before alertability, F-APC-4, F-APC-5).
-    func waitUntil(_ thread: SimThread, reason: WaitReason, deadline: VirtualInstant?, alertable: Bool,
-                   _ check: () -> NTStatus?) -> NTStatus
-    {
-        let sequence = timers.takeSequence()
+    func waitUntil(_ thread: SimThread, reason: WaitReason, deadline: VirtualInstant?) -> NTStatus {
+        let alertable = reason.isAlertable
         thread.waitingFor = reason
-        defer { thread.waitingFor = nil }
+        thread.waitDeadline = deadline
+        thread.waitSequence = timers.takeSequence()
+        thread.waitStatus = nil
+        defer {
+            thread.waitingFor = nil
+            thread.waitDeadline = nil
+            thread.waitStatus = nil
+        }
         while true {
             if thread.hasCompletionWork { runCompletionWork(of: thread) }
-            if let status = check() { return status }
+            if let status = thread.waitStatus { return status }
+            if let status = satisfy(reason, consume: true) { return status }
             if alertable && !thread.userAPCs.isEmpty {
                 deliverUserAPCs(thread)
                 return .userAPC
             }
-            let next = timers.peek()
-            if let deadline {
-                let deadlineFirst = next.map {
-                    deadline < $0.deadline || (deadline == $0.deadline && sequence < $0.sequence)
-                } ?? true
-                if deadlineFirst {
-                    if deadline > now { now = deadline }
-                    return .timeout
-                }
+            switch nextStep(blocked: thread) {
+            case .resumed: continue
+            case .timedOut:
+                if let deadline, deadline > now { now = deadline }
+                return .timeout
+            case .hung: return .possibleDeadlock
             }
-            guard let event = timers.popFirst() else {
-                reportHang()
-                return .possibleDeadlock
+        }
+    }
+
+    /// Whether a wait is satisfied now; with `consume`, satisfying it (an auto-reset event
+    /// resets, the file-object lock is taken).
+    func satisfy(_ reason: WaitReason, consume: Bool) -> NTStatus? {
+        switch reason {
+        case .objects(let objects, let all, _):
+            if all {
+                guard objects.allSatisfy(\.signaled) else { return nil }
+                if consume { for object in objects { object.satisfyWait() } }
+                return .wait(0)
             }
-            fire(event)
+            for (index, object) in objects.enumerated() where object.signaled {
+                if consume { object.satisfyWait() }
+                return .wait(index)
+            }
+            return nil
+        case .irp(let irp):
+            return irp.state == .completed || irp.state == .delivered ? irp.status : nil
+        case .irps(let irps):
+            return irps.allSatisfy { $0.state == .delivered || $0.thread == nil } ? .success : nil
+        case .sleep:
+            return nil
         }
     }
 
@@ -58,7 +81,7 @@ extension Kernel {
         action()
     }
 
-    private func reportHang() {
+    func reportHang() {
         let blocked = threads.compactMap { thread in
             thread.waitingFor.map { reason in
                 var line = "\(thread.name) is blocked waiting for \(reason.description)"
@@ -106,20 +129,7 @@ extension Kernel {
         for object in objects { reference(object, by: "wait") }
         defer { for object in objects { dereference(object, by: "wait") } }
         let deadline = timeout.map { now.advanced(by: $0) }
-        return waitUntil(thread, reason: .objects(objects, all: waitAll, alertable: alertable), deadline: deadline,
-                         alertable: alertable)
-        {
-            if waitAll {
-                guard objects.allSatisfy(\.signaled) else { return nil }
-                for object in objects { object.satisfyWait() }
-                return .wait(0)
-            }
-            for (index, object) in objects.enumerated() where object.signaled {
-                object.satisfyWait()
-                return .wait(index)
-            }
-            return nil
-        }
+        return waitUntil(thread, reason: .objects(objects, all: waitAll, alertable: alertable), deadline: deadline)
     }
 
     /// `NtDelayExecution` (`Sleep`, `SleepEx`): lets `duration` of virtual time pass; nil waits
@@ -127,7 +137,7 @@ extension Kernel {
     package func ntDelayExecution(alertable: Bool, duration: Duration?) -> NTStatus {
         guard let thread = current else { return .invalidHandle }
         let deadline = duration.map { now.advanced(by: $0) }
-        let status = waitUntil(thread, reason: .sleep(alertable: alertable), deadline: deadline, alertable: alertable) { nil }
+        let status = waitUntil(thread, reason: .sleep(alertable: alertable), deadline: deadline)
         return status == .timeout ? .success : status
     }
 

@@ -153,9 +153,7 @@ extension Kernel {
     /// A synchronous request that the driver pended: the caller waits, not alertably, until
     /// the IRP has completed, and gets its final status.
     private func waitForSynchronousIRP(_ irp: IRP, _ thread: SimThread) -> NTStatus {
-        let result = waitUntil(thread, reason: .irp(irp), deadline: nil, alertable: false) {
-            irp.state == .completed || irp.state == .delivered ? irp.status : nil
-        }
+        let result = waitUntil(thread, reason: .irp(irp), deadline: nil)
         return result == .possibleDeadlock ? .possibleDeadlock : irp.status
     }
 }

@@ -31,8 +31,22 @@ extension Kernel {
         irp.state = .completed
         if tracing { record(.irpCompleted(irp: irp.id, status: status, information: information)) }
         // A synchronous completion gets stage 2 from the system call itself.
-        guard !synchronous, let thread = irp.thread else { return }
+        guard !synchronous else { return }
+        guard let thread = irp.thread else {
+            // Disassociated from a thread that exited (or the I/O manager's own cleanup IRP):
+            // IopCleanupIrp frees it without any notification (nt-io-model §2.3, §4.2).
+            if irp.major.transfersData { retireSilently(irp) }
+            return
+        }
         thread.queueCompletion(irp)
+    }
+
+    private func retireSilently(_ irp: IRP) {
+        irp.state = .delivered
+        irp.fileObject.liveIRPCount -= 1
+        if tracing { record(.irpDelivered(irp: irp.id, notified: false)) }
+        if let event = irp.userEvent { dereference(event, by: "I/O request") }
+        dereference(irp.fileObject, by: "I/O request")
     }
 
     /// Runs the completion work queued to `thread`, oldest first.

@@ -36,9 +36,14 @@ package final class Kernel {
     @exclusivity(unchecked) @usableFromInline var depth = 0
 
     private(set) lazy var driverContext = DriverContext(kernel: self)
+    /// Who decides the order of threads and same-instant device events.
+    let strategy: SchedulingStrategy
+    /// How many times the baton passed from one simulated thread to another.
+    package internal(set) var contextSwitches: UInt64 = 0
 
-    init(options: SimulationOptions) {
+    init(options: SimulationOptions, strategy: SchedulingStrategy) {
         self.options = options
+        self.strategy = strategy
         self.trace = Trace(enabled: options.tracing)
     }
 

@@ -1,3 +1,4 @@
+import Dispatch
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -38,6 +39,24 @@ public final class SimThread: KernelObject {
     @exclusivity(unchecked) var userAPCs: [UserAPC] = []
     /// The number of user APCs waiting for an alertable wait.
     public var queuedUserAPCCount: Int { userAPCs.count }
+
+    /// Where the thread is in its life.
+    public enum LifeState: Sendable { case notStarted, alive, exited }
+    @exclusivity(unchecked) public internal(set) var life: LifeState = .alive
+    /// `GetExitCodeThread`: `STILL_ACTIVE` (259) until the thread exits.
+    @exclusivity(unchecked) public internal(set) var exitCode: UInt32 = 259
+    /// The thread's code, for threads the simulation starts itself.
+    var startRoutine: (() -> UInt32)?
+
+    // Scheduling: the baton this thread's OS thread parks on, the kernel depth it was at,
+    // its wait's deadline and the status a waker handed it.
+    let baton = DispatchSemaphore(value: 0)
+    @exclusivity(unchecked) var savedDepth = 0
+    @exclusivity(unchecked) var waitDeadline: VirtualInstant?
+    @exclusivity(unchecked) var waitSequence: UInt64 = 0
+    @exclusivity(unchecked) var waitStatus: NTStatus?
+    @exclusivity(unchecked) var osThreadStarted = false
+    @exclusivity(unchecked) var terminating = false
 
     /// What the thread is blocked on, while it waits (for hang reports).
     @exclusivity(unchecked) var waitingFor: WaitReason?
@@ -122,12 +141,14 @@ private let currentThreadKey: pthread_key_t = {
 enum WaitReason {
     case objects([KernelObject], all: Bool, alertable: Bool)
     case irp(IRP)
+    /// Every one of these IRPs through completion processing (or disassociated).
+    case irps([IRP])
     case sleep(alertable: Bool)
 
     var isAlertable: Bool {
         switch self {
         case .objects(_, _, let alertable): alertable
-        case .irp: false
+        case .irp, .irps: false
         case .sleep(let alertable): alertable
         }
     }
@@ -140,6 +161,8 @@ enum WaitReason {
             return "\(mode)\(names) to be signalled" + (alertable ? " (alertable)" : " (not alertable)")
         case .irp(let irp):
             return "\(irp.label) (\(irp.major.rawValue) on \(irp.fileObject.label)) to complete"
+        case .irps(let irps):
+            return irps.map(\.label).joined(separator: ", ") + " to complete"
         case .sleep(let alertable):
             return alertable ? "an alertable sleep to end" : "a sleep to end"
         }

@@ -22,9 +22,29 @@ public final class Simulation {
     package let kernel: Kernel
     private var mainThread: SimThread?
 
-    public init(options: SimulationOptions = SimulationOptions()) {
-        kernel = Kernel(options: options)
+    /// - Parameters:
+    ///   - options: Settings fixed for the simulation's life.
+    ///   - strategy: Who orders threads and same-instant device events (by default, a thread
+    ///     runs until it blocks, then the next in round-robin order).
+    public init(options: SimulationOptions = SimulationOptions(), strategy: SchedulingStrategy = RunUntilBlocked()) {
+        kernel = Kernel(options: options, strategy: strategy)
     }
+
+    deinit { kernel.terminateParkedThreads() }
+
+    /// Creates a simulated thread that runs `body` once the scheduler picks it: when the
+    /// running thread blocks (the default strategy runs a thread until it blocks). The thread
+    /// exits when `body` returns, with its result as exit code.
+    @discardableResult
+    public func createThread(name: String, _ body: @escaping () -> UInt32) -> SimThread {
+        kernel.createThread(name: name, body)
+    }
+
+    /// Every simulated thread, in creation order (the main thread first).
+    public var threads: [SimThread] { kernel.threads }
+
+    /// How many times the baton passed between simulated threads.
+    public var contextSwitches: UInt64 { kernel.contextSwitches }
 
     /// The timeline (recording is off unless enabled here or in the options).
     public var trace: Trace { kernel.trace }
@@ -45,7 +65,7 @@ public final class Simulation {
     /// Runs `body` as the simulation's main thread. Calling it again continues the same thread
     /// (same thread id, same last error, same I/O in flight).
     public func run<R>(_ body: () throws -> R) rethrows -> R {
-        let thread = mainThread ?? makeThread(name: "main")
+        let thread = mainThread ?? makeMainThread()
         mainThread = thread
         let previousOSBinding = SimThread.setCurrent(thread)
         let previousThread = kernel.current
@@ -59,10 +79,10 @@ public final class Simulation {
         return try body()
     }
 
-    private func makeThread(name: String) -> SimThread {
-        let thread = SimThread(id: kernel.takeObjectID(), threadID: kernel.nextThreadID, name: name, kernel: kernel)
+    private func makeMainThread() -> SimThread {
+        let thread = SimThread(id: kernel.takeObjectID(), threadID: kernel.nextThreadID, name: "main", kernel: kernel)
         kernel.nextThreadID += 4
-        kernel.threads.append(thread)
+        kernel.threads.insert(thread, at: 0)
         // The thread object is referenced by the kernel for as long as the thread exists.
         thread.pointerCount = 1
         return thread

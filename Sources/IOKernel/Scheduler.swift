@@ -1,0 +1,302 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Makes the scheduler's choices. Every choice the simulation makes about order goes through
+/// one of these two calls, so that a strategy can explore schedules and a run can be replayed
+/// from its choices.
+public protocol SchedulingStrategy: AnyObject {
+    /// Which of the threads that can run goes next. `candidates` is in round-robin order,
+    /// starting after the thread that just blocked. Returns an index into it.
+    func chooseThread(among candidates: [SimThread]) -> Int
+    /// Which of the device events due at the same instant fires first; `candidates` is in the
+    /// order they were scheduled. Returns an index into it. Called only when there is a choice.
+    func chooseEvent(among candidates: [ScheduledEvent]) -> Int
+}
+
+/// The default: a thread runs until it blocks; then the next thread that can run, in
+/// round-robin order, runs; device events due at the same instant fire in the order they were
+/// scheduled. Deterministic.
+public final class RunUntilBlocked: SchedulingStrategy {
+    public init() {}
+    public func chooseThread(among candidates: [SimThread]) -> Int { 0 }
+    public func chooseEvent(among candidates: [ScheduledEvent]) -> Int { 0 }
+}
+
+/// Choices drawn from a seeded pseudo-random generator (SplitMix64): the same seed gives the
+/// same schedule on every run and every machine.
+public final class SeededRandomStrategy: SchedulingStrategy {
+    private var state: UInt64
+
+    public init(seed: UInt64) { state = seed }
+
+    private func next(below count: Int) -> Int {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        z ^= z >> 31
+        return Int(z % UInt64(count))
+    }
+
+    public func chooseThread(among candidates: [SimThread]) -> Int { next(below: candidates.count) }
+    public func chooseEvent(among candidates: [ScheduledEvent]) -> Int { next(below: candidates.count) }
+}
+
+/// What happened while a blocked thread let the simulation go on.
+enum SchedulingStep {
+    /// Something ran (another thread, a device event); the thread should test its wait again.
+    case resumed
+    /// The thread's own deadline came first.
+    case timedOut
+    /// Nothing can ever happen again.
+    case hung
+}
+
+/// The scheduler: exactly one simulated thread runs at a time. Each thread runs on an OS
+/// thread of its own (the main thread on the caller's) and parks on its baton while another
+/// runs; a thread that blocks hands the baton on. A simulation with a single thread never
+/// switches OS threads.
+extension Kernel {
+    /// The thread `blocked` cannot go on: run another thread that can, or the next due device
+    /// event, or let its deadline pass; or report a hang.
+    func nextStep(blocked thread: SimThread) -> SchedulingStep {
+        let ownDeadlinePassed = thread.waitDeadline.map { $0 <= now } ?? false
+        if threads.count > 1, !ownDeadlinePassed {
+            let candidates = runnableThreads(after: thread)
+            if !candidates.isEmpty {
+                let next = candidates[strategy.chooseThread(among: candidates)]
+                switchTo(next, from: thread)
+                return .resumed
+            }
+        }
+        switch earliestDue(for: thread) {
+        case .ownDeadline:
+            return .timedOut
+        case .event(let event):
+            fire(event)
+            return .resumed
+        case .threadDeadline(let other, let deadline):
+            if deadline > now { now = deadline }
+            switchTo(other, from: thread)
+            return .resumed
+        case .nothing:
+            reportHang()
+            return .hung
+        }
+    }
+
+    private enum Due {
+        case ownDeadline
+        case event(ScheduledEvent)
+        case threadDeadline(SimThread, VirtualInstant)
+        case nothing
+    }
+
+    /// The earliest of: the next device event, this thread's deadline, another blocked
+    /// thread's deadline. Ties go to whichever was set up first.
+    private func earliestDue(for thread: SimThread) -> Due {
+        var best: Due = .nothing
+        var bestKey: (VirtualInstant, UInt64)?
+        func consider(_ due: Due, _ key: (VirtualInstant, UInt64)) {
+            if let current = bestKey, current.0 < key.0 || (current.0 == key.0 && current.1 < key.1) { return }
+            best = due
+            bestKey = key
+        }
+        if let event = timers.peek() { consider(.event(chooseDueEvent(event)), (event.deadline, event.sequence)) }
+        if let deadline = thread.waitDeadline { consider(.ownDeadline, (deadline, thread.waitSequence)) }
+        if threads.count > 1 {
+            for other in threads where other !== thread && other.life == .alive {
+                if let deadline = other.waitDeadline, other.waitingFor != nil {
+                    consider(.threadDeadline(other, deadline), (deadline, other.waitSequence))
+                }
+            }
+        }
+        return best
+    }
+
+    /// The strategy may pick any of the events due at the earliest instant.
+    private func chooseDueEvent(_ first: ScheduledEvent) -> ScheduledEvent {
+        guard !(strategy is RunUntilBlocked) else { return first }
+        let due = timers.pending.filter { $0.deadline == first.deadline }
+        guard due.count > 1 else { return first }
+        return due[strategy.chooseEvent(among: due)]
+    }
+
+    /// Threads other than `thread` that can run now, in round-robin order after it.
+    func runnableThreads(after thread: SimThread?) -> [SimThread] {
+        let start = thread.flatMap { t in threads.firstIndex { $0 === t } }.map { $0 + 1 } ?? 0
+        var result: [SimThread] = []
+        for offset in 0..<threads.count {
+            let candidate = threads[(start + offset) % threads.count]
+            if candidate !== thread, canRun(candidate) { result.append(candidate) }
+        }
+        return result
+    }
+
+    /// A thread can run if it has not started yet, or it is blocked but its wait would now end.
+    private func canRun(_ thread: SimThread) -> Bool {
+        switch thread.life {
+        case .exited: return false
+        case .notStarted: return true
+        case .alive:
+            guard thread !== current else { return false }
+            guard let reason = thread.waitingFor else { return false }
+            if thread.waitStatus != nil || thread.hasCompletionWork { return true }
+            if reason.isAlertable && !thread.userAPCs.isEmpty { return true }
+            if let deadline = thread.waitDeadline, deadline <= now { return true }
+            return satisfy(reason, consume: false) != nil
+        }
+    }
+
+    /// Hands the baton from the running `thread` to `next`, and parks until it comes back.
+    func switchTo(_ next: SimThread, from thread: SimThread) {
+        handOff(to: next, from: thread)
+        thread.baton.wait()
+        if thread.terminating { pthread_exit(nil) }
+    }
+
+    /// Makes `next` the running thread and wakes (or starts) it, without parking the caller.
+    private func handOff(to next: SimThread, from thread: SimThread) {
+        thread.savedDepth = depth
+        depth = next.savedDepth
+        current = next
+        contextSwitches &+= 1
+        if tracing { record(.note("switch to \(next.name)")) }
+        if next.life == .notStarted {
+            next.life = .alive
+            launch(next)
+        } else {
+            next.baton.signal()
+        }
+    }
+
+    // MARK: - Thread life
+
+    /// Creates a thread that will run `body` when the scheduler first picks it.
+    package func createThread(name: String?, _ body: @escaping () -> UInt32) -> SimThread {
+        let threadID = nextThreadID
+        nextThreadID += 4
+        let thread = SimThread(id: takeObjectID(), threadID: threadID, name: name ?? "thread-\(threadID)", kernel: self)
+        thread.life = .notStarted
+        thread.startRoutine = body
+        thread.pointerCount = 1  // the kernel's own reference while the thread exists
+        threads.append(thread)
+        return thread
+    }
+
+    /// `NtCreateThread`: a thread running `body`, and a handle to it.
+    package func ntCreateThread(_ body: @escaping () -> UInt32) -> (UInt, SimThread) {
+        let thread = createThread(name: nil, body)
+        return (insertHandle(thread, access: 0x1F_FFFF), thread)
+    }
+
+    /// The thread a handle names (`GetCurrentThread()` names the running one).
+    package func thread(forHandle value: UInt) -> SimThread? {
+        if value == UInt.max - 1 { return current }
+        return handles.lookup(value) as? SimThread
+    }
+
+    private func launch(_ thread: SimThread) {
+        thread.osThreadStarted = true
+        let box = Unmanaged.passRetained(thread).toOpaque()
+        var osThread = pthread_t()
+        let created = pthread_create(&osThread, nil, { argument in
+            guard let argument else { return nil }
+            let thread = Unmanaged<SimThread>.fromOpaque(argument).takeRetainedValue()
+            _ = SimThread.setCurrent(thread)
+            thread.kernel.runThread(thread)
+            return nil
+        }, box)
+        if created == 0 {
+            pthread_detach(osThread)
+        } else {
+            Unmanaged<SimThread>.fromOpaque(box).release()
+            thread.life = .exited
+        }
+    }
+
+    /// The body of a started thread: APCs queued before it started run first (F-APC-9), then
+    /// its code; returning from it exits the thread.
+    func runThread(_ thread: SimThread) {
+        if !thread.userAPCs.isEmpty { deliverUserAPCs(thread) }
+        let code = thread.startRoutine?() ?? 0
+        thread.startRoutine = nil
+        exitThread(thread, code: code)
+    }
+
+    /// Thread exit (nt-io-model §4.2): cancel the I/O the thread issued and wait up to five
+    /// minutes of virtual time for it; requests still in a driver after that are disassociated
+    /// (their completion will notify no one). Queued user APCs are discarded (F-APC-8). The
+    /// thread object is signalled, and the baton passes on for good.
+    func exitThread(_ thread: SimThread, code: UInt32) {
+        depth = 1
+        let inFlight = thread.irps
+        for irp in inFlight where irp.isInDriver { cancelIRP(irp) }
+        if !inFlight.isEmpty {
+            let status = waitUntil(thread, reason: .irps(inFlight), deadline: now.advanced(by: .seconds(300)))
+            if status == .timeout {
+                for irp in thread.irps {
+                    thread.removeIRP(irp)
+                    irp.thread = nil
+                    if tracing { record(.note("\(irp.label) disassociated from \(thread.name) after 5 minutes (IO_DRIVER_CANCEL_TIMEOUT)")) }
+                }
+            }
+        }
+        if thread.hasCompletionWork { runCompletionWork(of: thread) }
+        thread.userAPCs.removeAll()
+        thread.exitCode = code
+        thread.life = .exited
+        depth = 0
+        signal(thread)
+        if tracing { record(.note("\(thread.name) exited with code \(code)")) }
+        dereference(thread, by: "the thread's own run")
+        passBatonForGood(from: thread)
+    }
+
+    /// The exiting thread gives the baton to whoever can run, firing device events until
+    /// someone can; if no one ever can, the blocked threads have hung, and the main thread (or
+    /// the first blocked one) gets `STATUS_POSSIBLE_DEADLOCK`.
+    private func passBatonForGood(from thread: SimThread) {
+        while true {
+            let candidates = runnableThreads(after: thread)
+            if !candidates.isEmpty {
+                handOff(to: candidates[strategy.chooseThread(among: candidates)], from: thread)
+                return
+            }
+            switch earliestDue(for: thread) {
+            case .event(let event):
+                fire(event)
+            case .threadDeadline(let other, let deadline):
+                if deadline > now { now = deadline }
+                handOff(to: other, from: thread)
+                return
+            case .ownDeadline, .nothing:
+                let blocked = threads.filter { $0.life == .alive && $0.waitingFor != nil }
+                guard let victim = blocked.first(where: { $0.name == "main" }) ?? blocked.first else {
+                    current = nil
+                    return
+                }
+                reportHang()
+                victim.waitStatus = .possibleDeadlock
+                handOff(to: victim, from: thread)
+                return
+            }
+        }
+    }
+
+    /// Ends the OS threads of simulated threads that are parked for good (the simulation is
+    /// going away). They stop where they are, as `TerminateThread` would stop them.
+    func terminateParkedThreads() {
+        for thread in threads where thread.osThreadStarted && thread.life == .alive && thread !== current {
+            // Kept alive on purpose: the parked OS thread reads the flag after this kernel is gone.
+            _ = Unmanaged.passRetained(thread)
+            thread.terminating = true
+            thread.baton.signal()
+        }
+    }
+}
