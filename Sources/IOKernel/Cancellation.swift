@@ -54,4 +54,16 @@ extension Kernel {
         }
         return found ? .success : .notFound
     }
+
+    /// `NtCancelSynchronousIoFile` (`CancelSynchronousIo`): cancels the synchronous request the
+    /// target thread is blocked in (a read or write on a synchronous file object, or an open).
+    /// It does not wait. `STATUS_NOT_FOUND` when the thread is not in synchronous I/O, including
+    /// a thread waiting for a synchronous file object's lock (no IRP exists yet) and a thread
+    /// whose only I/O is overlapped (win32-facts F-CAN-15, F-CAN-16).
+    package func ntCancelSynchronousIoFile(thread handle: UInt) -> NTStatus {
+        guard let target = thread(forHandle: handle) else { return .invalidHandle }
+        let matching = target.irps.filter { $0.isInDriver && ($0.major == .create || $0.fileObject.isSynchronous) }
+        for irp in matching { cancelIRP(irp) }
+        return matching.isEmpty ? .notFound : .success
+    }
 }

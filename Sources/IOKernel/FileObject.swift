@@ -25,6 +25,10 @@ public final class FileObject: KernelObject {
     @exclusivity(unchecked) public internal(set) var currentByteOffset: UInt64 = 0
     /// The status of the last completed request (`FileObject->FinalStatus`).
     @exclusivity(unchecked) public internal(set) var finalStatus = NTStatus.success
+    /// The thread holding the synchronous file object's lock (`FileObject->Busy`): every I/O
+    /// call on a synchronous file object holds it until its request has completed, so the
+    /// calls of different threads are serialised (nt-io-model §5).
+    @exclusivity(unchecked) public internal(set) var lockOwner: SimThread?
     /// Scratch space for the driver (`FsContext`).
     @exclusivity(unchecked) public var driverContext: AnyObject?
 

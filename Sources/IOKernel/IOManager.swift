@@ -80,6 +80,12 @@ extension Kernel {
 
         var offset = byteOffset
         if file.isSynchronous {
+            // Serialise with other threads' calls on this file object, before any IRP exists.
+            if file.lockOwner != nil && file.lockOwner !== thread {
+                let locked = waitUntil(thread, reason: .fileLock(file), deadline: nil)
+                guard locked == .success else { return failIssue(file, event, locked) }
+            }
+            file.lockOwner = thread
             if offset == nil { offset = file.currentByteOffset }
         } else if offset == nil && file.device.requiresByteOffset {
             return failIssue(file, event, .invalidParameter)
@@ -104,13 +110,17 @@ extension Kernel {
             // Synchronous completion: completion processing runs inline, before the system
             // call returns (IRP_DEFER_IO_COMPLETION, nt-io-model §2.4).
             if irp.state == .completed { finishCompletion(irp) }
+            if file.lockOwner === thread { file.lockOwner = nil }
             return returned
         }
         guard file.isSynchronous else { return .pending }
-        return waitForSynchronousIRP(irp, thread)
+        let final = waitForSynchronousIRP(irp, thread)
+        if file.lockOwner === thread { file.lockOwner = nil }
+        return final
     }
 
     private func failIssue(_ file: FileObject, _ event: EventObject?, _ status: NTStatus) -> NTStatus {
+        if file.lockOwner === current { file.lockOwner = nil }
         if let event { dereference(event, by: "I/O request") }
         dereference(file, by: "I/O request")
         return status

@@ -24,6 +24,7 @@ public struct NTStatus: RawRepresentable, Hashable, Sendable, CustomStringConver
     public static let timeout = NTStatus(rawValue: 0x0000_0102)
     public static let pending = NTStatus(rawValue: 0x0000_0103)
     public static let bufferOverflow = NTStatus(rawValue: 0x8000_0005)
+    public static let unsuccessful = NTStatus(rawValue: 0xC000_0001)
     public static let accessViolation = NTStatus(rawValue: 0xC000_0005)
     public static let invalidHandle = NTStatus(rawValue: 0xC000_0008)
     public static let invalidParameter = NTStatus(rawValue: 0xC000_000D)
@@ -54,6 +55,7 @@ public struct NTStatus: RawRepresentable, Hashable, Sendable, CustomStringConver
         case .timeout: "STATUS_TIMEOUT"
         case .pending: "STATUS_PENDING"
         case .bufferOverflow: "STATUS_BUFFER_OVERFLOW"
+        case .unsuccessful: "STATUS_UNSUCCESSFUL"
         case .accessViolation: "STATUS_ACCESS_VIOLATION"
         case .invalidHandle: "STATUS_INVALID_HANDLE"
         case .invalidParameter: "STATUS_INVALID_PARAMETER"

@@ -143,12 +143,14 @@ enum WaitReason {
     case irp(IRP)
     /// Every one of these IRPs through completion processing (or disassociated).
     case irps([IRP])
+    /// A synchronous file object's lock, held by another thread's I/O call.
+    case fileLock(FileObject)
     case sleep(alertable: Bool)
 
     var isAlertable: Bool {
         switch self {
         case .objects(_, _, let alertable): alertable
-        case .irp, .irps: false
+        case .irp, .irps, .fileLock: false
         case .sleep(let alertable): alertable
         }
     }
@@ -163,6 +165,8 @@ enum WaitReason {
             return "\(irp.label) (\(irp.major.rawValue) on \(irp.fileObject.label)) to complete"
         case .irps(let irps):
             return irps.map(\.label).joined(separator: ", ") + " to complete"
+        case .fileLock(let file):
+            return "the lock of synchronous \(file.label), held by \(file.lockOwner?.name ?? "no one")"
         case .sleep(let alertable):
             return alertable ? "an alertable sleep to end" : "a sleep to end"
         }

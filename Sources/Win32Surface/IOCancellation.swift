@@ -33,3 +33,20 @@ public func CancelIoEx(_ hFile: HANDLE!, _ lpOverlapped: LPOVERLAPPED!) -> Bool 
     thread.traceBool("CancelIoEx(\(hex(handle: hFile)), ov: \(thread.name(overlapped: lpOverlapped)))", result)
     return result
 }
+
+/// Requests cancellation of the synchronous I/O a thread is blocked in.
+///
+/// The corresponding Win32 function is `CancelSynchronousIo`. It does not wait; the blocked call
+/// fails with `ERROR_OPERATION_ABORTED` once its driver completes the cancelled request. When the
+/// thread is not blocked in synchronous I/O it fails with `ERROR_NOT_FOUND`; a bogus handle gives
+/// `ERROR_INVALID_HANDLE` (win32-facts F-CAN-15, F-CAN-16). It cancels whatever synchronous call
+/// the thread is in *now*: if that thread has moved on to its next call, that call is cancelled
+/// (the race the seed `canceling-pending-io-operations` warns about).
+public func CancelSynchronousIo(_ hThread: HANDLE!) -> Bool {
+    guard let thread = currentThread() else { return false }
+    let kernel = thread.kernel
+    let status = kernel.withKernelEntry { kernel.ntCancelSynchronousIoFile(thread: value(hThread)) }
+    let result = status.isSuccess ? true : thread.fail(status)
+    thread.traceBool("CancelSynchronousIo(\(hex(handle: hThread)))", result)
+    return result
+}

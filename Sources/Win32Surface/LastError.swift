@@ -28,6 +28,7 @@ public func RtlNtStatusToDosError(_ Status: NTSTATUS) -> ULONG {
         case .timeout: ERROR_TIMEOUT
         case .pending: ERROR_IO_PENDING
         case .bufferOverflow: ERROR_MORE_DATA
+        case .unsuccessful: ERROR_GEN_FAILURE
         case .accessViolation: ERROR_NOACCESS
         case .invalidHandle, .objectTypeMismatch: ERROR_INVALID_HANDLE
         case .invalidParameter: ERROR_INVALID_PARAMETER
@@ -57,6 +58,7 @@ public func win32ErrorName(_ code: DWORD) -> String {
     case ERROR_PATH_NOT_FOUND: "ERROR_PATH_NOT_FOUND"
     case ERROR_ACCESS_DENIED: "ERROR_ACCESS_DENIED"
     case ERROR_INVALID_HANDLE: "ERROR_INVALID_HANDLE"
+    case ERROR_GEN_FAILURE: "ERROR_GEN_FAILURE"
     case ERROR_HANDLE_EOF: "ERROR_HANDLE_EOF"
     case ERROR_NOT_SUPPORTED: "ERROR_NOT_SUPPORTED"
     case ERROR_INVALID_PARAMETER: "ERROR_INVALID_PARAMETER"

@@ -55,3 +55,21 @@ func string(_ buffer: UnsafeMutableRawPointer, _ count: Int) -> String {
 
 /// `OVERLAPPED.Internal` as the NTSTATUS it holds.
 func internalStatus(_ ov: LPOVERLAPPED) -> DWORD { DWORD(truncatingIfNeeded: ov.pointee.Internal) }
+
+/// A thread body, boxed so that it can travel through `CreateThread`'s `lpParameter`.
+private final class ThreadBody {
+    let body: () -> DWORD
+    init(_ body: @escaping () -> DWORD) { self.body = body }
+}
+
+private let runThreadBody: LPTHREAD_START_ROUTINE = { parameter in
+    guard let parameter else { return 0 }
+    return Unmanaged<ThreadBody>.fromOpaque(parameter).takeRetainedValue().body()
+}
+
+/// Starts a simulated thread running `body` with the real `CreateThread`, and returns its
+/// handle. Like any new thread, it first runs when the calling thread blocks.
+func spawn(_ body: @escaping () -> DWORD) -> HANDLE? {
+    let box = Unmanaged.passRetained(ThreadBody(body)).toOpaque()
+    return CreateThread(nil, 0, runThreadBody, box, 0, nil)
+}
