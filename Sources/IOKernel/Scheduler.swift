@@ -86,6 +86,12 @@ extension Kernel {
             return .resumed
         case .nothing:
             reportHang()
+            // The main thread, if it is blocked too, is the one told: it is the test's own flow.
+            if let main = threads.first, main !== thread, main.life == .alive, main.waitingFor != nil {
+                main.waitStatus = .possibleDeadlock
+                switchTo(main, from: thread)
+                return .resumed
+            }
             return .hung
         }
     }
