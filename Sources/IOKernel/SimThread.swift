@@ -50,7 +50,7 @@ public final class SimThread: KernelObject {
 
     // Scheduling: the baton this thread's OS thread parks on, the kernel depth it was at,
     // its wait's deadline and the status a waker handed it.
-    let baton = DispatchSemaphore(value: 0)
+    let baton = Baton()
     @exclusivity(unchecked) var savedDepth = 0
     @exclusivity(unchecked) var waitDeadline: VirtualInstant?
     @exclusivity(unchecked) var waitSequence: UInt64 = 0

@@ -67,9 +67,39 @@ func overlappedRoundTrips(count: Int, pendingElsewhere: Int) -> Double {
     }
 }
 
+/// Two simulated threads ping-pong through two auto-reset events; every hand-over is a
+/// context switch between their OS threads.
+func contextSwitches(count: Int) -> Double {
+    let sim = Simulation()
+    return sim.run {
+        let ping = CreateEventW(nil, false, false, nil)
+        let pong = CreateEventW(nil, false, false, nil)
+        let rounds = count / 2
+        let worker = sim.createThread(name: "worker") {
+            for _ in 0..<rounds {
+                _ = WaitForSingleObject(ping, INFINITE)
+                _ = SetEvent(pong)
+            }
+            return 0
+        }
+        _ = worker
+        let before = sim.contextSwitches
+        var best = 0.0
+        let start = DispatchTime.now().uptimeNanoseconds
+        for _ in 0..<rounds {
+            _ = SetEvent(ping)
+            _ = WaitForSingleObject(pong, INFINITE)
+        }
+        let elapsed = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        best = Double(sim.contextSwitches - before) / elapsed
+        return best
+    }
+}
+
 let roundTrips = Int(CommandLine.arguments.dropFirst().first ?? "") ?? 1_000_000
 let idle = overlappedRoundTrips(count: roundTrips, pendingElsewhere: 0)
 report("overlapped_read_round_trips", idle, "round_trips/s")
 let loaded = overlappedRoundTrips(count: roundTrips, pendingElsewhere: 100_000)
 report("overlapped_read_round_trips_100k_pending", loaded, "round_trips/s")
 report("slowdown_with_100k_pending", idle / loaded * 1000, "permille")
+report("context_switches", contextSwitches(count: 200_000), "switches/s")
