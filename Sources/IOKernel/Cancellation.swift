@@ -34,25 +34,41 @@ extension Kernel {
 
     /// `NtCancelIoFileEx` (`CancelIoEx`): cancels the requests on the handle's file object
     /// issued by any thread of the process, optionally only those whose status block is
-    /// `ioStatus` (the `OVERLAPPED`). Threads are processed one at a time, in the order they
-    /// were created. A request the driver has already completed is not found, even if its
-    /// completion processing has not run yet. `STATUS_NOT_FOUND` when nothing matched
-    /// (win32-facts F-CAN-5 … F-CAN-7).
+    /// `ioStatus` (the `OVERLAPPED`). A request the driver has already completed is not found,
+    /// even if its completion processing has not run yet. `STATUS_NOT_FOUND` when nothing
+    /// matched (win32-facts F-CAN-5 … F-CAN-7).
+    ///
+    /// Threads are processed one at a time, in creation order. The caller's own requests are
+    /// cancelled directly; another thread's are cancelled *in that thread*, by work queued to it
+    /// (NT queues it a special kernel APC), and the caller waits until that work has run. Meanwhile
+    /// that thread runs on, so it can start new I/O on the file before the threads after it are
+    /// processed: the race "Canceling Pending I/O Operations" describes (F-CAN-14).
     package func ntCancelIoFileEx(handle: UInt, ioStatus: UnsafeMutableRawPointer?) -> NTStatus {
+        guard let caller = current else { return .invalidHandle }
         guard let object = handles.lookup(handle) else { return .invalidHandle }
         guard let file = object as? FileObject else { return .objectTypeMismatch }
         var found = false
-        for thread in threads {
-            let matching = thread.irps.filter {
-                $0.fileObject === file && $0.isInDriver && $0.major.transfersData
-                    && (ioStatus == nil || $0.userIOSB == ioStatus)
+        for thread in threads where thread.life == .alive {
+            let request = CancelRequest(file: file, ioStatus: ioStatus)
+            guard thread.irps.contains(where: request.matches) else { continue }
+            if thread === caller {
+                cancelRequest(request, in: thread)
+            } else {
+                thread.cancelRequests.append(request)
+                _ = waitUntil(caller, reason: .cancelRequest(request), deadline: nil)
             }
-            for irp in matching {
-                found = true
-                cancelIRP(irp)
-            }
+            found = found || request.found
         }
         return found ? .success : .notFound
+    }
+
+    /// Runs a cancel request in the thread whose requests it targets.
+    func cancelRequest(_ request: CancelRequest, in thread: SimThread) {
+        for irp in thread.irps.filter(request.matches) {
+            request.found = true
+            cancelIRP(irp)
+        }
+        request.isDone = true
     }
 
     /// `NtCancelSynchronousIoFile` (`CancelSynchronousIo`): cancels the synchronous request the
@@ -65,5 +81,23 @@ extension Kernel {
         let matching = target.irps.filter { $0.isInDriver && ($0.major == .create || $0.fileObject.isSynchronous) }
         for irp in matching { cancelIRP(irp) }
         return matching.isEmpty ? .notFound : .success
+    }
+}
+
+/// A `CancelIoEx` request to be carried out in one thread: which file object, which
+/// `OVERLAPPED`, and whether it found anything.
+@usableFromInline final class CancelRequest {
+    let file: FileObject
+    let ioStatus: UnsafeMutableRawPointer?
+    var found = false
+    var isDone = false
+
+    init(file: FileObject, ioStatus: UnsafeMutableRawPointer?) {
+        self.file = file
+        self.ioStatus = ioStatus
+    }
+
+    func matches(_ irp: IRP) -> Bool {
+        irp.fileObject === file && irp.isInDriver && irp.major.transfersData && (ioStatus == nil || irp.userIOSB == ioStatus)
     }
 }

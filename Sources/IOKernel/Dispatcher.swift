@@ -69,6 +69,8 @@ extension Kernel {
             return irps.allSatisfy { $0.state == .delivered || $0.thread == nil } ? .success : nil
         case .sleep:
             return nil
+        case .cancelRequest(let request):
+            return request.isDone ? .success : nil
         case .fileLock(let file):
             guard file.lockOwner == nil else { return nil }
             if consume { file.lockOwner = current }

@@ -51,6 +51,9 @@ extension Kernel {
 
     /// Runs the completion work queued to `thread`, oldest first.
     @usableFromInline func runCompletionWork(of thread: SimThread) {
+        while !thread.cancelRequests.isEmpty {
+            cancelRequest(thread.cancelRequests.removeFirst(), in: thread)
+        }
         while let irp = thread.takeCompletion() { finishCompletion(irp) }
     }
 

@@ -98,7 +98,10 @@ public final class SimThread: KernelObject {
         irpCount -= 1
     }
 
-    @usableFromInline var hasCompletionWork: Bool { completionHead < completionQueue.count }
+    /// `CancelIoEx` requests from other threads, to run in this one.
+    @exclusivity(unchecked) @usableFromInline var cancelRequests: [CancelRequest] = []
+
+    @usableFromInline var hasCompletionWork: Bool { completionHead < completionQueue.count || !cancelRequests.isEmpty }
 
     func queueCompletion(_ irp: IRP) { completionQueue.append(irp) }
 
@@ -145,12 +148,14 @@ enum WaitReason {
     case irps([IRP])
     /// A synchronous file object's lock, held by another thread's I/O call.
     case fileLock(FileObject)
+    /// Another thread to carry out a `CancelIoEx` request.
+    case cancelRequest(CancelRequest)
     case sleep(alertable: Bool)
 
     var isAlertable: Bool {
         switch self {
         case .objects(_, _, let alertable): alertable
-        case .irp, .irps, .fileLock: false
+        case .irp, .irps, .fileLock, .cancelRequest: false
         case .sleep(let alertable): alertable
         }
     }
@@ -165,6 +170,8 @@ enum WaitReason {
             return "\(irp.label) (\(irp.major.rawValue) on \(irp.fileObject.label)) to complete"
         case .irps(let irps):
             return irps.map(\.label).joined(separator: ", ") + " to complete"
+        case .cancelRequest(let request):
+            return "another thread to cancel its I/O on \(request.file.label)"
         case .fileLock(let file):
             return "the lock of synchronous \(file.label), held by \(file.lockOwner?.name ?? "no one")"
         case .sleep(let alertable):

@@ -155,10 +155,10 @@ final class CancelingSynchronousIOTests: XCTestCase {
     }
 
     /// Issue 3, suite 4 (F-CAN-1): CancelIo from a thread that did not issue the I/O cancels
-    /// nothing, though it returns TRUE; CancelIoEx does cancel it. The cancelled read's
-    /// completion processing then runs in the thread that issued it, when that thread next runs
-    /// (nt-io-model §2.6): until then its OVERLAPPED still says STATUS_PENDING, although
-    /// CancelIoEx found and completed the request.
+    /// nothing, though it returns TRUE; CancelIoEx does cancel it. CancelIoEx has the issuing
+    /// thread cancel its own request and waits for that (nt-io-model §3.4), so with a driver
+    /// whose cancel routine completes at once, the OVERLAPPED already says STATUS_CANCELLED
+    /// when CancelIoEx returns (F-CAN-10).
     func testCancelIoFromAnotherThreadCancelsNothing() {
         let sim = Simulation()
         sim.installDevice(#"\\.\slow"#, driver: StockDriver(completion: .manual))
@@ -177,12 +177,10 @@ final class CancelingSynchronousIOTests: XCTestCase {
             XCTAssertEqual(internalStatus(ov), STATUS_PENDING)
             XCTAssertEqual(sim.irpsInFlight.count, 1)
             XCTAssertTrue(CancelIoEx(h, ov))
-            XCTAssertEqual(sim.irpsInFlight.first?.state, .completed)
-            XCTAssertEqual(internalStatus(ov), STATUS_PENDING)
+            XCTAssertEqual(internalStatus(ov), STATUS_CANCELLED)
+            XCTAssertEqual(sim.irpsInFlight.count, 0)
             XCTAssertFalse(CancelIoEx(h, ov), "already completed: nothing left to cancel (F-CAN-7)")
             XCTAssertEqual(GetLastError(), DWORD(ERROR_NOT_FOUND))
-            Sleep(1)
-            XCTAssertEqual(internalStatus(ov), STATUS_CANCELLED)
             _ = SetEvent(done)
             _ = WaitForSingleObject(worker, INFINITE)
         }
@@ -247,5 +245,54 @@ final class CancelingSynchronousIOTests: XCTestCase {
         XCTAssertEqual(opened, INVALID_HANDLE_VALUE)
         XCTAssertEqual(error, DWORD(ERROR_OPERATION_ABORTED))
         XCTAssertEqual(sim.openHandleCount, 0)
+    }
+
+    /// "Each thread is processed individually, so after a thread has been processed it may start
+    /// another I/O on the file before all the other threads have had their I/O for the file
+    /// canceled" (F-CAN-14). Threads A and B each have a read pending; CancelIoEx(h, NULL)
+    /// reaches A first; A sees its read aborted and at once starts a new one, before B's read is
+    /// cancelled. That new read survives the call that was meant to cancel everything.
+    func testCancelIoExProcessesThreadsOneAtATime() {
+        let sim = Simulation()
+        let device = StockDriver(completion: .manual)
+        sim.installDevice(#"\\.\dev"#, driver: device)
+        let memory = scenarioMemory()
+        var log: [String] = []
+        sim.run {
+            let h = openDevice(#"\\.\dev"#)
+            let ovA = memory.overlapped(event: manualEvent())
+            let ovB = memory.overlapped(event: manualEvent())
+            let retry = memory.overlapped(event: manualEvent())
+            let a = spawn {
+                XCTAssertFalse(ReadFile(h, memory.buffer(4), 4, nil, ovA))
+                _ = WaitForSingleObject(ovA.pointee.hEvent, INFINITE)
+                log.append("A: read aborted, B's read still \(internalStatus(ovB) == STATUS_PENDING ? "pending" : "done"); A reads again")
+                XCTAssertFalse(ReadFile(h, memory.buffer(4), 4, nil, retry))
+                _ = WaitForSingleObject(retry.pointee.hEvent, INFINITE)
+                return 0
+            }
+            let b = spawn {
+                XCTAssertFalse(ReadFile(h, memory.buffer(4), 4, nil, ovB))
+                _ = WaitForSingleObject(ovB.pointee.hEvent, INFINITE)
+                log.append("B: read aborted")
+                return 0
+            }
+            Sleep(1)
+            XCTAssertTrue(CancelIoEx(h, nil))
+            log.append("main: CancelIoEx(h, NULL) returned")
+            XCTAssertEqual(internalStatus(ovA), STATUS_CANCELLED)
+            XCTAssertEqual(internalStatus(ovB), STATUS_CANCELLED)
+            XCTAssertEqual(internalStatus(retry), STATUS_PENDING, "A's new read was not cancelled")
+            XCTAssertEqual(device.pending.count, 1)
+            XCTAssertNotNil(device.completeNext())
+            var both: [HANDLE?] = [a, b]
+            XCTAssertEqual(WaitForMultipleObjects(2, &both, true, INFINITE), WAIT_OBJECT_0)
+            XCTAssertEqual(internalStatus(retry), STATUS_SUCCESS)
+        }
+        XCTAssertEqual(log, [
+            "A: read aborted, B's read still pending; A reads again",
+            "B: read aborted",
+            "main: CancelIoEx(h, NULL) returned",
+        ])
     }
 }
