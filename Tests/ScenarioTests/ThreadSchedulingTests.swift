@@ -51,3 +51,94 @@ final class ThreadSchedulingTests: XCTestCase {
         XCTAssertEqual(sim.hangs, [])
     }
 }
+
+/// Several threads blocked in different Win32 waits at once, the scheduler running exactly one
+/// at a time, and every choice going through the strategy.
+final class SchedulerTests: XCTestCase {
+    /// Issue 3: one thread in GetOverlappedResult(bWait: TRUE), one in a synchronous ReadFile,
+    /// one in SleepEx; each is released by what it waits for, at the right virtual time, and
+    /// the main thread sees them finish in that order.
+    func testThreadsBlockedInThreeKindsOfWaitAtOnce() {
+        let sim = Simulation()
+        sim.installDevice(#"\\.\overlapped"#, driver: StockDriver(completion: .after(.milliseconds(300))))
+        sim.installDevice(#"\\.\sync"#, driver: StockDriver(completion: .after(.milliseconds(200))))
+        let memory = scenarioMemory()
+        var finished: [String] = []
+        sim.run {
+            let overlapped = spawn {
+                let h = openDevice(#"\\.\overlapped"#)
+                let ov = memory.overlapped(event: manualEvent())
+                XCTAssertFalse(ReadFile(h, memory.buffer(4), 4, nil, ov))
+                var n: DWORD = 0
+                XCTAssertTrue(GetOverlappedResult(h, ov, &n, true))
+                finished.append("GetOverlappedResult at \(GetTickCount64())")
+                return 0
+            }
+            let synchronous = spawn {
+                let h = openDevice(#"\\.\sync"#, overlapped: false)
+                var buffer = [UInt8](repeating: 0, count: 4)
+                var n: DWORD = 0
+                XCTAssertTrue(ReadFile(h, &buffer, 4, &n, nil))
+                finished.append("synchronous ReadFile at \(GetTickCount64())")
+                return 0
+            }
+            let sleeper = spawn {
+                XCTAssertEqual(SleepEx(100, true), 0)
+                finished.append("SleepEx at \(GetTickCount64())")
+                return 0
+            }
+            var all: [HANDLE?] = [overlapped, synchronous, sleeper]
+            XCTAssertEqual(WaitForMultipleObjects(3, &all, true, INFINITE), WAIT_OBJECT_0)
+            XCTAssertEqual(GetTickCount64(), 300)
+        }
+        XCTAssertEqual(finished, ["SleepEx at 100", "synchronous ReadFile at 200", "GetOverlappedResult at 300"])
+        XCTAssertEqual(sim.threads.map(\.life), [.alive, .exited, .exited, .exited])
+    }
+
+    /// DESIGN.md: the single-threaded case pays for none of this.
+    func testSingleThreadScenarioMakesNoContextSwitch() {
+        let sim = Simulation()
+        sim.installDevice(#"\\.\dev"#, driver: StockDriver(completion: .after(.milliseconds(5))))
+        let memory = scenarioMemory()
+        sim.run {
+            let h = openDevice(#"\\.\dev"#)
+            let ov = memory.overlapped(event: manualEvent())
+            for _ in 0..<10 {
+                _ = ReadFile(h, memory.buffer(4), 4, nil, ov)
+                var n: DWORD = 0
+                XCTAssertTrue(GetOverlappedResult(h, ov, &n, true))
+            }
+            XCTAssertEqual(GetTickCount64(), 50)
+        }
+        XCTAssertEqual(sim.contextSwitches, 0)
+    }
+
+    /// Three workers append their names after a sleep of the same length: the order in which
+    /// they run is the strategy's choice. The default is round-robin creation order; a seeded
+    /// random strategy gives the same order for the same seed, every run.
+    func testThreadOrderIsTheStrategysChoiceAndReplaysFromTheSeed() {
+        func order(_ strategy: SchedulingStrategy) -> [String] {
+            let sim = Simulation(strategy: strategy)
+            var log: [String] = []
+            sim.run {
+                var workers: [HANDLE?] = []
+                for name in ["a", "b", "c", "d"] {
+                    workers.append(spawn {
+                        log.append(name)
+                        Sleep(10)
+                        log.append(name.uppercased())
+                        return 0
+                    })
+                }
+                XCTAssertEqual(WaitForMultipleObjects(4, &workers, true, INFINITE), WAIT_OBJECT_0)
+            }
+            return log
+        }
+        XCTAssertEqual(order(RunUntilBlocked()), ["a", "b", "c", "d", "A", "B", "C", "D"])
+        let seeded = order(SeededRandomStrategy(seed: 42))
+        XCTAssertEqual(order(SeededRandomStrategy(seed: 42)), seeded)
+        XCTAssertEqual(Set(seeded), Set(["a", "b", "c", "d", "A", "B", "C", "D"]))
+        let orders = Set((1...8).map { order(SeededRandomStrategy(seed: UInt64($0))) })
+        XCTAssertGreaterThan(orders.count, 1, "different seeds explore different schedules")
+    }
+}
