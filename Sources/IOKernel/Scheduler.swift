@@ -201,6 +201,14 @@ extension Kernel {
         return (insertHandle(thread, access: 0x1F_FFFF), thread)
     }
 
+    /// `NtOpenThread` by thread id: a new handle to a thread that has not exited.
+    package func ntOpenThread(threadID: UInt32) -> (NTStatus, UInt) {
+        guard let thread = threads.first(where: { $0.threadID == threadID && $0.life != .exited }) else {
+            return (.invalidParameter, 0)
+        }
+        return (.success, insertHandle(thread, access: 0x1F_FFFF))
+    }
+
     /// The thread a handle names (`GetCurrentThread()` names the running one).
     package func thread(forHandle value: UInt) -> SimThread? {
         if value == UInt.max - 1 { return current }

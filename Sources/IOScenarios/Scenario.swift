@@ -26,6 +26,8 @@ public struct Scenario: Sendable {
         .overlappedMustOutliveTheIO,
         .overlappedMustOutliveTheIOFixed,
         .cancelThenWaitReadFileEx,
+        .cancelingSynchronousIO,
+        .cancelIoExThreadByThread,
     ]
 
     /// The scenario with this name, if any.

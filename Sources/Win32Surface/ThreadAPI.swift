@@ -36,3 +36,16 @@ public func GetExitCodeThread(_ hThread: HANDLE!, _ lpExitCode: LPDWORD!) -> Boo
     lpExitCode?.pointee = target.exitCode
     return true
 }
+
+/// A handle to the thread with id `dwThreadId`. The corresponding Win32 function is
+/// `OpenThread`; an id that names no running thread gives `ERROR_INVALID_PARAMETER`.
+public func OpenThread(_ dwDesiredAccess: DWORD, _ bInheritHandle: Bool, _ dwThreadId: DWORD) -> HANDLE! {
+    guard let thread = currentThread() else { return nil }
+    let kernel = thread.kernel
+    let (status, handle) = kernel.withKernelEntry { kernel.ntOpenThread(threadID: dwThreadId) }
+    guard status.isSuccess else {
+        _ = thread.fail(status)
+        return nil
+    }
+    return HANDLE(bitPattern: handle)
+}
