@@ -184,6 +184,16 @@ extension Kernel {
         let (event, status) = event(value)
         if let event {
             signal(event)
+            // Release the threads blocked on it now (all of them for a manual-reset event, the
+            // first for an auto-reset one); waits are otherwise tested when a thread is
+            // scheduled, by which time the pulse would be gone.
+            for thread in threads where thread !== current && thread.life == .alive && thread.waitStatus == nil {
+                guard event.signaled else { break }
+                guard let reason = thread.waitingFor, case .objects(let objects, _, _) = reason,
+                      objects.contains(where: { $0 === event })
+                else { continue }
+                thread.waitStatus = satisfy(reason, consume: true)
+            }
             event.signaled = false
         }
         return status

@@ -142,3 +142,32 @@ final class SchedulerTests: XCTestCase {
         XCTAssertGreaterThan(orders.count, 1, "different seeds explore different schedules")
     }
 }
+
+/// PulseEvent across threads (the corresponding Win32 function's documented behaviour).
+final class PulseEventTests: XCTestCase {
+    /// A pulse of a manual-reset event releases every thread waiting at that moment, and
+    /// leaves the event reset, so a thread that starts waiting afterwards stays blocked; an
+    /// auto-reset event's pulse releases one waiter.
+    func testPulseReleasesTheCurrentWaitersOnly() {
+        let sim = Simulation()
+        var released: [String] = []
+        sim.run {
+            let manual = CreateEventW(nil, true, false, nil)
+            let automatic = CreateEventW(nil, false, false, nil)
+            var workers: [HANDLE?] = []
+            for (name, event) in [("m1", manual), ("m2", manual), ("a1", automatic), ("a2", automatic)] {
+                workers.append(spawn {
+                    if WaitForSingleObject(event, 1000) == WAIT_OBJECT_0 { released.append("\(name) at \(GetTickCount64())") }
+                    return 0
+                })
+            }
+            Sleep(10)
+            XCTAssertTrue(PulseEvent(manual))
+            XCTAssertTrue(PulseEvent(automatic))
+            XCTAssertEqual(WaitForSingleObject(manual, 0), DWORD(WAIT_TIMEOUT), "a pulse leaves the event reset")
+            XCTAssertEqual(WaitForMultipleObjects(4, &workers, true, INFINITE), WAIT_OBJECT_0)
+            XCTAssertEqual(GetTickCount64(), 1000, "a2 was not released: it timed out")
+        }
+        XCTAssertEqual(released, ["m1 at 10", "m2 at 10", "a1 at 10"])
+    }
+}
