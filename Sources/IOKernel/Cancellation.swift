@@ -24,7 +24,9 @@ extension Kernel {
         guard let thread = current else { return .invalidHandle }
         guard let object = handles.lookup(handle) else { return .invalidHandle }
         guard let file = object as? FileObject else { return .objectTypeMismatch }
+        // The caller's thread-bound requests, then its thread-agnostic ones on the file object.
         let matching = thread.irps.filter { $0.fileObject === file && $0.isInDriver && $0.major.transfersData }
+            + file.agnosticIRPs.filter { $0.thread === thread && $0.isInDriver }
         for irp in matching { cancelIRP(irp) }
         if options.cancelIoWaitsForCompletion, !matching.isEmpty {
             _ = waitUntil(thread, reason: .irps(matching), deadline: nil)
@@ -58,6 +60,12 @@ extension Kernel {
                 _ = waitUntil(caller, reason: .cancelRequest(request), deadline: nil)
             }
             found = found || request.found
+        }
+        // Thread-agnostic requests live on the file object: cancelled here, by the caller.
+        let agnostic = CancelRequest(file: file, ioStatus: ioStatus)
+        for irp in file.agnosticIRPs.filter(agnostic.matches) {
+            found = true
+            cancelIRP(irp)
         }
         return found ? .success : .notFound
     }

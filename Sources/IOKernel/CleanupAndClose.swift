@@ -27,5 +27,7 @@ extension Kernel {
         file.closeSent = true
         if tracing { record(.closeSent(file: file.id)) }
         file.device.driver.close(file, driverContext)
+        // The file object's reference to its completion port goes with it (nt-io-model §1.3).
+        if let port = file.completionPort { dereference(port, by: "\(file.label)'s completion binding") }
     }
 }

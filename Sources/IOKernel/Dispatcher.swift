@@ -71,6 +71,9 @@ extension Kernel {
             return nil
         case .cancelRequest(let request):
             return request.isDone ? .success : nil
+        case .port(let port, _):
+            if port.isClosed { return .abandonedWait0 }
+            return portReleases(current, port) ? .success : nil
         case .fileLock(let file):
             guard file.lockOwner == nil else { return nil }
             if consume { file.lockOwner = current }

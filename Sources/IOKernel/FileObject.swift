@@ -29,8 +29,20 @@ public final class FileObject: KernelObject {
     /// call on a synchronous file object holds it until its request has completed, so the
     /// calls of different threads are serialised (nt-io-model §5).
     @exclusivity(unchecked) public internal(set) var lockOwner: SimThread?
+    /// The completion port the file object is bound to, and its key (`CompletionContext`).
+    @exclusivity(unchecked) public internal(set) var completionPort: CompletionPort?
+    @exclusivity(unchecked) public internal(set) var completionKey: UInt = 0
+    /// `SetFileCompletionNotificationModes` flags: 1 skip the port on synchronous success,
+    /// 2 do not set the file object's event. Set, never cleared.
+    @exclusivity(unchecked) public internal(set) var notificationModes: UInt8 = 0
+    /// Thread-agnostic requests in flight (asynchronous I/O on a port-bound file object): they
+    /// live on the file object, not on their thread, and survive its exit (nt-io-model §4.3).
+    @exclusivity(unchecked) var agnosticIRPs: [IRP] = []
     /// Scratch space for the driver (`FsContext`).
     @exclusivity(unchecked) public var driverContext: AnyObject?
+
+    static let skipCompletionPortOnSuccess: UInt8 = 0x1
+    static let skipSetEventOnHandle: UInt8 = 0x2
 
     init(id: Int, device: Device, synchronous: Bool, access: UInt32) {
         self.device = device

@@ -66,6 +66,12 @@ extension Kernel {
         guard let object else { return status }
         let file = unsafeDowncast(object, to: FileObject.self)
 
+        // An APC routine on a port-bound file object is rejected (F-RFX-8).
+        if apcRoutine != nil && file.completionPort != nil {
+            dereference(file, by: "I/O request")
+            return .invalidParameter
+        }
+
         var event: EventObject?
         if let eventHandle {
             let (eventObject, eventStatus) = referenceObject(byHandle: eventHandle, kind: .event, by: "I/O request")
@@ -100,8 +106,10 @@ extension Kernel {
                       synchronousAPI: false)
         irp.apcRoutine = apcRoutine
         irp.apcContext = apcContext
+        irp.isThreadAgnostic = file.completionPort != nil && !file.isSynchronous && apcRoutine == nil
+            && apcContext != nil && event == nil
         if major == .write, let buffer, length > 0 { irp.systemBuffer = readUserBuffer(buffer, count: length, for: irp) }
-        thread.appendIRP(irp)
+        if irp.isThreadAgnostic { file.agnosticIRPs.append(irp) } else { thread.appendIRP(irp) }
         file.liveIRPCount += 1
         if tracing { record(.irpIssued(irp: irp.id, major: major, file: file.id)) }
 

@@ -76,7 +76,13 @@ public final class IRP {
     let userEvent: EventObject?
     /// The user APC to queue to the issuing thread on completion (`ReadFileEx`'s routine).
     var apcRoutine: APCRoutine?
+    /// The APC's context or, without an APC routine, the completion context a port packet
+    /// carries (kernel32 passes the `OVERLAPPED`, or nil when `hEvent`'s low bit is set).
     var apcContext: UnsafeMutableRawPointer?
+    /// Asynchronous I/O on a port-bound file object with a completion context and no event:
+    /// it lives on the file object, survives its thread, and completes through the port
+    /// (nt-io-model §4.3, Wine's predicate).
+    public internal(set) var isThreadAgnostic = false
     /// A synchronous API (create, cleanup): the system call waits and returns the status; no
     /// asynchronous notification.
     let synchronousAPI: Bool

@@ -32,6 +32,13 @@ extension Kernel {
         if tracing { record(.irpCompleted(irp: irp.id, status: status, information: information)) }
         // A synchronous completion gets stage 2 from the system call itself.
         guard !synchronous else { return }
+        // A thread-agnostic request goes to its port as a packet; the thread that dequeues it
+        // finishes its completion processing (nt-io-model §2.3, §2.6).
+        if irp.isThreadAgnostic, let port = irp.fileObject.completionPort {
+            queuePacket(CompletionPacket(key: irp.fileObject.completionKey, overlapped: irp.apcContext, status: status,
+                                         information: information, irp: irp), to: port)
+            return
+        }
         guard let thread = irp.thread else {
             // Disassociated from a thread that exited (or the I/O manager's own cleanup IRP):
             // IopCleanupIrp frees it without any notification (nt-io-model §2.3, §4.2).
@@ -41,12 +48,22 @@ extension Kernel {
         thread.queueCompletion(irp)
     }
 
-    private func retireSilently(_ irp: IRP) {
+    func retireSilently(_ irp: IRP) {
+        unlink(irp)
         irp.state = .delivered
         irp.fileObject.liveIRPCount -= 1
         if tracing { record(.irpDelivered(irp: irp.id, notified: false)) }
         if let event = irp.userEvent { dereference(event, by: "I/O request") }
         dereference(irp.fileObject, by: "I/O request")
+    }
+
+    /// Takes the IRP off the list it lives on: its thread's, or its file object's.
+    func unlink(_ irp: IRP) {
+        if irp.isThreadAgnostic {
+            irp.fileObject.agnosticIRPs.removeAll { $0 === irp }
+        } else {
+            irp.thread?.removeIRP(irp)
+        }
     }
 
     /// Runs the completion work queued to `thread`, oldest first.
@@ -65,7 +82,7 @@ extension Kernel {
     func finishCompletion(_ irp: IRP) {
         guard irp.state == .completed else { return }
         let file = irp.fileObject
-        irp.thread?.removeIRP(irp)
+        unlink(irp)
         irp.state = .delivered
         file.liveIRPCount -= 1
 
@@ -87,14 +104,23 @@ extension Kernel {
                 signal(event)
                 // A synchronous file object's event is set for every completion (F-SYNC-3).
                 if file.isSynchronous { signal(file) }
-            } else {
+            } else if file.notificationModes & FileObject.skipSetEventOnHandle == 0 {
                 signal(file)
             }
-            // Exactly one channel: the caller's APC routine, if it gave one.
+            // Exactly one channel: the caller's APC routine, or else a packet to the file's
+            // port, if the request has a completion context (not for hEvent|1, F-SIG-5) and did
+            // not succeed at once with FILE_SKIP_COMPLETION_PORT_ON_SUCCESS (F-SKIP-1). A
+            // thread-agnostic request that pended is already on its way to the port.
             if let routine = irp.apcRoutine, let thread = irp.thread {
                 queueUserAPC(UserAPC(routine: routine, context: irp.apcContext, argument1: irp.userIOSB, argument2: nil,
                                      kind: .ioCompletion(irp: irp.id, status: status)),
                              to: thread)
+            } else if let port = file.completionPort, irp.apcContext != nil, !(irp.isThreadAgnostic && irp.pendingReturned) {
+                let skipped = !irp.pendingReturned && file.notificationModes & FileObject.skipCompletionPortOnSuccess != 0
+                if !skipped {
+                    queuePacket(CompletionPacket(key: file.completionKey, overlapped: irp.apcContext, status: status,
+                                                 information: irp.information, irp: nil), to: port)
+                }
             }
         } else if file.isSynchronous {
             file.finalStatus = status

@@ -113,8 +113,13 @@ public struct SimulationOptions: Sendable {
     /// until it completes the request.
     public var cancelIoWaitsForCompletion: Bool
 
-    public init(tracing: Bool = false, cancelIoWaitsForCompletion: Bool = false) {
+    /// The number of processors of the simulated machine: the concurrency a completion port
+    /// created with 0 gets.
+    public var processorCount: Int
+
+    public init(tracing: Bool = false, cancelIoWaitsForCompletion: Bool = false, processorCount: Int = 4) {
         self.tracing = tracing
         self.cancelIoWaitsForCompletion = cancelIoWaitsForCompletion
+        self.processorCount = processorCount
     }
 }

@@ -3,6 +3,7 @@ public enum ObjectKind: String, Sendable {
     case file = "File"
     case event = "Event"
     case thread = "Thread"
+    case completionPort = "IoCompletion"
 }
 
 /// An object in the simulated object manager: a header with a handle count and a pointer count

@@ -54,6 +54,7 @@ extension Kernel {
         object.handleCount -= 1
         if tracing { record(.handleClosed(handle: value, object: object.label, handleCount: object.handleCount)) }
         if object.handleCount == 0, let file = object as? FileObject { sendCleanup(file) }
+        if object.handleCount == 0, let port = object as? CompletionPort { closePort(port) }
         dereference(object, by: "handle")
         return .success
     }

@@ -155,6 +155,7 @@ extension Kernel {
             if thread.waitStatus != nil || thread.hasCompletionWork { return true }
             if reason.isAlertable && !thread.userAPCs.isEmpty { return true }
             if let deadline = thread.waitDeadline, deadline <= now { return true }
+            if case .port(let port, _) = reason { return portReleases(thread, port) }
             return satisfy(reason, consume: false) != nil
         }
     }

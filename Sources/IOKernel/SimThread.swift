@@ -58,6 +58,9 @@ public final class SimThread: KernelObject {
     @exclusivity(unchecked) var osThreadStarted = false
     @exclusivity(unchecked) var terminating = false
 
+    /// The completion port the thread is associated with (F-IOCP-21).
+    @exclusivity(unchecked) weak var associatedPort: CompletionPort?
+
     /// What the thread is blocked on, while it waits (for hang reports).
     @exclusivity(unchecked) var waitingFor: WaitReason?
 
@@ -150,12 +153,15 @@ enum WaitReason {
     case fileLock(FileObject)
     /// Another thread to carry out a `CancelIoEx` request.
     case cancelRequest(CancelRequest)
+    /// A completion packet from a port.
+    case port(CompletionPort, alertable: Bool)
     case sleep(alertable: Bool)
 
     var isAlertable: Bool {
         switch self {
         case .objects(_, _, let alertable): alertable
         case .irp, .irps, .fileLock, .cancelRequest: false
+        case .port(_, let alertable): alertable
         case .sleep(let alertable): alertable
         }
     }
@@ -170,6 +176,8 @@ enum WaitReason {
             return "\(irp.label) (\(irp.major.rawValue) on \(irp.fileObject.label)) to complete"
         case .irps(let irps):
             return irps.map(\.label).joined(separator: ", ") + " to complete"
+        case .port(let port, let alertable):
+            return "a completion packet from \(port.label)" + (alertable ? " (alertable)" : " (not alertable)")
         case .cancelRequest(let request):
             return "another thread to cancel its I/O on \(request.file.label)"
         case .fileLock(let file):

@@ -19,6 +19,10 @@ public enum TraceEvent: Equatable, Sendable {
     case signalled(object: String)
     /// A user APC (a completion routine, a `QueueUserAPC` routine) was queued to a thread.
     case apcQueued(thread: String, apc: String)
+    /// A completion packet was queued to a port.
+    case packetQueued(port: String, key: UInt, overlapped: UInt, status: NTStatus, information: Int)
+    /// A thread dequeued a completion packet.
+    case packetDequeued(port: String, key: UInt, overlapped: UInt)
     /// An alertable wait ran a user APC.
     case apcDelivered(thread: String, apc: String)
     /// The kernel wrote a status block (`OVERLAPPED.Internal`/`InternalHigh`).
@@ -65,6 +69,9 @@ extension TraceEvent {
         case .signalled(let object): "\(object) signalled"
         case .apcQueued(let thread, let apc): "user APC queued to \(thread): \(apc)"
         case .apcDelivered(let thread, let apc): "\(thread) runs user APC: \(apc)"
+        case .packetQueued(let port, let key, let ov, let status, let info):
+            "packet queued to \(port): key \(key), OVERLAPPED 0x\(String(ov, radix: 16)), \(status), \(info) bytes"
+        case .packetDequeued(let port, let key, let ov): "packet dequeued from \(port): key \(key), OVERLAPPED 0x\(String(ov, radix: 16))"
         case .wroteStatus(let address, let status, let info, let irp):
             "kernel wrote \(status), \(info) bytes into OVERLAPPED at 0x\(String(address, radix: 16)) (IRP#\(irp))"
         case .wroteData(let address, let count, let irp):
@@ -119,6 +126,9 @@ public final class Trace {
             "kernel wrote \(status), \(info) bytes into \(name(of: address, "ov")) (IRP#\(irp))"
         case .wroteData(let address, let count, let irp):
             "kernel copied \(count) bytes into \(name(of: address, "buf")) (IRP#\(irp))"
+        case .packetQueued(let port, let key, let ov, let status, let info):
+            "packet queued to \(port): key \(key), \(name(of: ov, "ov")), \(status), \(info) bytes"
+        case .packetDequeued(let port, let key, let ov): "packet dequeued from \(port): key \(key), \(name(of: ov, "ov"))"
         default:
             event.text
         }

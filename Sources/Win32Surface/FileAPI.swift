@@ -85,15 +85,16 @@ public func WriteFile(_ hFile: HANDLE!, _ lpBuffer: LPCVOID!, _ nNumberOfBytesTo
 }
 
 @inline(__always)
-private func issue(_ kernel: Kernel, read: Bool, _ handle: UInt, _ event: UInt?, _ ioStatus: UnsafeMutableRawPointer,
-                   _ buffer: UnsafeMutableRawPointer?, _ length: DWORD, _ offset: UInt64?) -> NTStatus
+private func issue(_ kernel: Kernel, read: Bool, _ handle: UInt, _ event: UInt?, _ context: UnsafeMutableRawPointer?,
+                   _ ioStatus: UnsafeMutableRawPointer, _ buffer: UnsafeMutableRawPointer?, _ length: DWORD,
+                   _ offset: UInt64?) -> NTStatus
 {
     kernel.withKernelEntry {
         read
-            ? kernel.ntReadFile(handle: handle, event: event, ioStatus: ioStatus, buffer: buffer, length: Int(length),
-                                byteOffset: offset)
-            : kernel.ntWriteFile(handle: handle, event: event, ioStatus: ioStatus, buffer: buffer, length: Int(length),
-                                 byteOffset: offset)
+            ? kernel.ntReadFile(handle: handle, event: event, apcContext: context, ioStatus: ioStatus, buffer: buffer,
+                                length: Int(length), byteOffset: offset)
+            : kernel.ntWriteFile(handle: handle, event: event, apcContext: context, ioStatus: ioStatus, buffer: buffer,
+                                 length: Int(length), byteOffset: offset)
     }
 }
 
@@ -106,7 +107,11 @@ private func transfer(_ thread: SimThread, read: Bool, _ hFile: HANDLE?, _ buffe
         overlapped.pointee.Internal = ULONG_PTR(STATUS_PENDING)
         let event = overlapped.pointee.hEvent.map { UInt(bitPattern: $0) }
         let offset = UInt64(overlapped.pointee.OffsetHigh) << 32 | UInt64(overlapped.pointee.Offset)
-        let status = issue(kernel, read: read, value(hFile), event, UnsafeMutableRawPointer(overlapped), buffer, length, offset)
+        // The completion context a port packet carries is the OVERLAPPED, unless the caller set
+        // the low bit of hEvent to say "no packet" (F-SIG-5, F-IOCP-8).
+        let context = (event ?? 0) & 1 != 0 ? nil : UnsafeMutableRawPointer(overlapped)
+        let status = issue(kernel, read: read, value(hFile), event, context, UnsafeMutableRawPointer(overlapped), buffer,
+                           length, offset)
         if status == .pending { return thread.fail(ERROR_IO_PENDING) }
         // A warning (a message longer than the buffer) is a failure here, and the byte count
         // stays 0; the bytes copied are in InternalHigh (F-RW-6).
@@ -120,7 +125,7 @@ private func transfer(_ thread: SimThread, read: Bool, _ hFile: HANDLE?, _ buffe
     // flight by a hang never writes into a dead stack frame.
     let ioStatus = UnsafeMutableRawPointer.allocate(byteCount: 16, alignment: 8)
     ioStatus.initializeMemory(as: UInt64.self, repeating: 0, count: 2)
-    var status = issue(kernel, read: read, value(hFile), nil, ioStatus, buffer, length, nil)
+    var status = issue(kernel, read: read, value(hFile), nil, nil, ioStatus, buffer, length, nil)
     if status == .pending {
         // An asynchronous stream handle (a pipe): wait on the file handle itself, which any
         // other completion on the file object can also satisfy (F-RW-15).

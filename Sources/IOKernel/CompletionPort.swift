@@ -1,0 +1,174 @@
+/// A completion packet: what `GetQueuedCompletionStatus` hands out.
+struct CompletionPacket {
+    let key: UInt
+    /// The completion context: for I/O, the caller's `OVERLAPPED`.
+    let overlapped: UnsafeMutableRawPointer?
+    let status: NTStatus
+    let information: Int
+    /// A thread-agnostic request whose completion processing (the `OVERLAPPED` write) runs in
+    /// the thread that dequeues the packet.
+    let irp: IRP?
+}
+
+/// An I/O completion port: a queue of completion packets (FIFO) and the threads waiting on it,
+/// released last-in-first-out while fewer than `concurrency` of its threads are running
+/// (nt-io-model §6, win32-facts F-IOCP-21).
+public final class CompletionPort: KernelObject {
+    /// How many associated threads may run at once.
+    public let concurrency: Int
+    @exclusivity(unchecked) var packets: [CompletionPacket] = []
+    @exclusivity(unchecked) var packetHead = 0
+    /// Threads blocked in `GetQueuedCompletionStatus(Ex)` on this port, oldest first; the last
+    /// one is released first.
+    @exclusivity(unchecked) var waiters: [SimThread] = []
+    /// Threads associated with the port (by their first wait on it), in association order.
+    @exclusivity(unchecked) var associated: [SimThread] = []
+    /// The last handle was closed: waiters are released with `STATUS_ABANDONED_WAIT_0` and no
+    /// one can dequeue again.
+    @exclusivity(unchecked) public internal(set) var isClosed = false
+
+    init(id: Int, concurrency: Int) {
+        self.concurrency = concurrency
+        super.init(id: id, kind: .completionPort)
+    }
+
+    /// Packets waiting to be dequeued.
+    public var queuedPacketCount: Int { packets.count - packetHead }
+
+    func enqueue(_ packet: CompletionPacket) { packets.append(packet) }
+
+    func dequeue() -> CompletionPacket? {
+        guard packetHead < packets.count else { return nil }
+        let packet = packets[packetHead]
+        packetHead += 1
+        if packetHead == packets.count {
+            packets.removeAll(keepingCapacity: true)
+            packetHead = 0
+        }
+        return packet
+    }
+}
+
+extension Kernel {
+    /// `NtCreateIoCompletion`: a new port and a handle to it. A concurrency of 0 means the
+    /// number of processors (``SimulationOptions/processorCount``).
+    package func ntCreateIoCompletion(concurrency: Int) -> UInt {
+        let port = CompletionPort(id: takeObjectID(), concurrency: concurrency == 0 ? options.processorCount : concurrency)
+        return insertHandle(port, access: 0x1F0003)
+    }
+
+    /// `NtSetInformationFile(FileCompletionInformation)`: binds a file object to a port with a
+    /// key, for good. A synchronous file object, or one already bound, is
+    /// `STATUS_INVALID_PARAMETER` (F-IOCP-3, F-IOCP-4). The file object holds a reference to the
+    /// port until it is closed.
+    package func ntAssociateCompletionPort(file fileHandle: UInt, port portHandle: UInt, key: UInt) -> NTStatus {
+        guard let fileObject = handles.lookup(fileHandle) else { return .invalidHandle }
+        guard let file = fileObject as? FileObject else { return .objectTypeMismatch }
+        guard let portObject = handles.lookup(portHandle) else { return .invalidHandle }
+        guard let port = portObject as? CompletionPort else { return .objectTypeMismatch }
+        guard !file.isSynchronous, file.completionPort == nil else { return .invalidParameter }
+        file.completionPort = port
+        file.completionKey = key
+        reference(port, by: "\(file.label)'s completion binding")
+        return .success
+    }
+
+    /// `NtSetIoCompletion` (`PostQueuedCompletionStatus`): queues a packet with these values,
+    /// uninterpreted (F-IOCP-14).
+    package func ntSetIoCompletion(port portHandle: UInt, key: UInt, overlapped: UnsafeMutableRawPointer?,
+                                   status: NTStatus, information: Int) -> NTStatus
+    {
+        guard let object = handles.lookup(portHandle) else { return .invalidHandle }
+        guard let port = object as? CompletionPort else { return .objectTypeMismatch }
+        queuePacket(CompletionPacket(key: key, overlapped: overlapped, status: status, information: information, irp: nil),
+                    to: port)
+        return .success
+    }
+
+    func queuePacket(_ packet: CompletionPacket, to port: CompletionPort) {
+        port.enqueue(packet)
+        if tracing {
+            record(.packetQueued(port: port.label, key: packet.key, overlapped: UInt(bitPattern: packet.overlapped),
+                                 status: packet.status, information: packet.information))
+        }
+    }
+
+    /// `NtRemoveIoCompletionEx`: dequeues up to `maximum` packets, waiting up to `timeout` for
+    /// the first. The calling thread becomes associated with the port. Returns the packets, or
+    /// `STATUS_TIMEOUT`, `STATUS_USER_APC` (alertable, nothing queued, APCs ran),
+    /// `STATUS_ABANDONED_WAIT_0` (the port was closed while waiting).
+    package func ntRemoveIoCompletion(port portHandle: UInt, maximum: Int, timeout: Duration?, alertable: Bool)
+        -> (NTStatus, [(key: UInt, overlapped: UnsafeMutableRawPointer?, status: NTStatus, information: Int)])
+    {
+        guard let thread = current else { return (.invalidHandle, []) }
+        guard let object = handles.lookup(portHandle) else { return (.invalidHandle, []) }
+        guard let port = object as? CompletionPort else { return (.objectTypeMismatch, []) }
+        associate(thread, with: port)
+        reference(port, by: "wait")
+        defer { dereference(port, by: "wait") }
+        if port.queuedPacketCount == 0 {
+            port.waiters.append(thread)
+            let status = waitUntil(thread, reason: .port(port, alertable: alertable), deadline: timeout.map { now.advanced(by: $0) })
+            port.waiters.removeAll { $0 === thread }
+            guard status == .success else { return (status, []) }
+        }
+        var removed: [(key: UInt, overlapped: UnsafeMutableRawPointer?, status: NTStatus, information: Int)] = []
+        while removed.count < maximum, let packet = port.dequeue() {
+            // A thread-agnostic request finishes its completion processing here, in the thread
+            // that dequeued it: its OVERLAPPED is written now (F-OVL-11).
+            if let irp = packet.irp { finishCompletion(irp) }
+            if tracing { record(.packetDequeued(port: port.label, key: packet.key, overlapped: UInt(bitPattern: packet.overlapped))) }
+            removed.append((packet.key, packet.overlapped, packet.status, packet.information))
+        }
+        return (.success, removed)
+    }
+
+    /// A thread is associated with one port at a time: its first wait on a port, until it
+    /// waits on another (F-IOCP-21).
+    private func associate(_ thread: SimThread, with port: CompletionPort) {
+        guard thread.associatedPort !== port else { return }
+        thread.associatedPort?.associated.removeAll { $0 === thread }
+        thread.associatedPort = port
+        port.associated.append(thread)
+    }
+
+    /// Whether `thread`, waiting on `port`, is released now: a packet is there for it (waiters
+    /// are served last-in-first-out, one packet each) and fewer than `concurrency` of the
+    /// port's threads are running. A thread blocked in some other wait does not count as
+    /// running.
+    func portReleases(_ thread: SimThread?, _ port: CompletionPort) -> Bool {
+        if port.isClosed { return true }
+        guard let thread, let position = port.waiters.lastIndex(where: { $0 === thread }) else {
+            return port.queuedPacketCount > 0
+        }
+        let fromTop = port.waiters.count - 1 - position
+        guard fromTop < port.queuedPacketCount else { return false }
+        let running = port.associated.filter { $0.life == .alive && $0.waitingFor == nil && $0 !== thread }.count
+        return running < port.concurrency
+    }
+
+    /// The last handle to a port closed: waiting threads are released with
+    /// `STATUS_ABANDONED_WAIT_0` (F-IOCP-15) and queued packets are discarded; the requests
+    /// behind them are retired without writing their `OVERLAPPED`s.
+    func closePort(_ port: CompletionPort) {
+        port.isClosed = true
+        for waiter in port.waiters { waiter.waitStatus = .abandonedWait0 }
+        while let packet = port.dequeue() {
+            if let irp = packet.irp { retireSilently(irp) }
+        }
+    }
+}
+
+extension Kernel {
+    /// `NtSetInformationFile(FileIoCompletionNotificationInformation)`: ORs notification modes
+    /// in; they can never be cleared. Skipping the port on success needs an asynchronous file
+    /// object (F-SKIP-3, F-SKIP-4).
+    package func ntSetCompletionNotificationModes(file handle: UInt, flags: UInt8) -> NTStatus {
+        guard let object = handles.lookup(handle) else { return .invalidHandle }
+        guard let file = object as? FileObject else { return .objectTypeMismatch }
+        let known = flags & (FileObject.skipCompletionPortOnSuccess | FileObject.skipSetEventOnHandle)
+        if known & FileObject.skipCompletionPortOnSuccess != 0 && file.isSynchronous { return .invalidParameter }
+        file.notificationModes |= known
+        return .success
+    }
+}
