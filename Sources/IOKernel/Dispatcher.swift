@@ -131,6 +131,10 @@ extension Kernel {
                 objects.append(thread)
                 continue
             }
+            if allowPseudoHandles, value == UInt.max {
+                objects.append(process)
+                continue
+            }
             guard let object = handles.lookup(value) else { return .invalidHandle }
             if objects.contains(where: { $0 === object }) { return .invalidParameter }
             objects.append(object)

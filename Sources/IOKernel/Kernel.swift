@@ -41,6 +41,14 @@ package final class Kernel {
     /// How many times the baton passed from one simulated thread to another.
     package internal(set) var contextSwitches: UInt64 = 0
 
+    /// The simulated process: signalled only when it exits, which it never does while a
+    /// scenario runs. `GetCurrentProcess()` names it.
+    private(set) lazy var process: KernelObject = {
+        let process = KernelObject(id: takeObjectID(), kind: .process)
+        process.pointerCount = 1
+        return process
+    }()
+
     init(options: SimulationOptions, strategy: SchedulingStrategy) {
         self.options = options
         self.strategy = strategy

@@ -4,6 +4,7 @@ public enum ObjectKind: String, Sendable {
     case event = "Event"
     case thread = "Thread"
     case completionPort = "IoCompletion"
+    case process = "Process"
 }
 
 /// An object in the simulated object manager: a header with a handle count and a pointer count

@@ -69,6 +69,11 @@ extension Kernel {
         return (.success, duplicate)
     }
 
+    /// A real handle to the process (what `DuplicateHandle` makes of `GetCurrentProcess()`).
+    package func ntDuplicateCurrentProcess() -> UInt {
+        insertHandle(process, access: 0x1F_FFFF)
+    }
+
     /// A real handle to the running thread (what `DuplicateHandle` makes of `GetCurrentThread()`).
     package func ntDuplicateCurrentThread() -> UInt {
         guard let thread = current else { return 0 }

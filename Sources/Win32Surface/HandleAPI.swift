@@ -32,7 +32,8 @@ public func GetCurrentThread() -> HANDLE! { HANDLE(bitPattern: -2) }
 /// all the handles closes. `DUPLICATE_CLOSE_SOURCE` closes the source handle even if the
 /// duplication fails (F-DUP-1). `DUPLICATE_SAME_ACCESS` keeps the source's access; otherwise
 /// the duplicate also gets the source's access (access checks are not simulated).
-/// `GetCurrentThread()` duplicates to a real handle to the calling thread.
+/// `GetCurrentThread()` and `GetCurrentProcess()` duplicate to real handles to the calling
+/// thread and to the process.
 public func DuplicateHandle(_ hSourceProcessHandle: HANDLE!, _ hSourceHandle: HANDLE!, _ hTargetProcessHandle: HANDLE!,
                             _ lpTargetHandle: LPHANDLE!, _ dwDesiredAccess: DWORD, _ bInheritHandle: Bool,
                             _ dwOptions: DWORD) -> Bool
@@ -47,6 +48,10 @@ public func DuplicateHandle(_ hSourceProcessHandle: HANDLE!, _ hSourceHandle: HA
     } else if value(hTargetProcessHandle) != currentProcess {
         if closeSource { _ = kernel.withKernelEntry { kernel.ntClose(value(hSourceHandle)) } }
         result = thread.fail(ERROR_INVALID_HANDLE)
+    } else if value(hSourceHandle) == currentProcess {
+        let duplicate = kernel.withKernelEntry { kernel.ntDuplicateCurrentProcess() }
+        lpTargetHandle?.pointee = HANDLE(bitPattern: duplicate)
+        result = true
     } else if value(hSourceHandle) == value(GetCurrentThread()) {
         let duplicate = kernel.withKernelEntry { kernel.ntDuplicateCurrentThread() }
         lpTargetHandle?.pointee = HANDLE(bitPattern: duplicate)
