@@ -33,7 +33,8 @@ extension Duration {
     /// The duration in whole nanoseconds, clamped to `0...UInt64.max` (negative durations are 0).
     @inlinable var virtualNanoseconds: UInt64 {
         let (seconds, attoseconds) = components
-        if seconds < 0 { return 0 }
+        // A negative duration (even a fraction of a second, whose seconds part is 0) is 0.
+        guard seconds >= 0, attoseconds >= 0 else { return 0 }
         let (ns, overflow) = UInt64(seconds).multipliedReportingOverflow(by: 1_000_000_000)
         if overflow { return .max }
         return ns &+ UInt64(attoseconds / 1_000_000_000)

@@ -67,6 +67,82 @@ func overlappedRoundTrips(count: Int, pendingElsewhere: Int) -> Double {
     }
 }
 
+/// One port round trip: ReadFile pends on a port-bound handle (no event: thread-agnostic),
+/// the device completes it, and GetQueuedCompletionStatus dequeues the packet.
+func portRoundTrips(count: Int) -> Double {
+    let sim = Simulation()
+    let device = StockDriver(completion: .manual)
+    sim.installDevice(#"\\.\bench"#, driver: device)
+    let overlapped = UnsafeMutablePointer<OVERLAPPED>.allocate(capacity: 1)
+    let buffer = UnsafeMutableRawPointer.allocate(byteCount: 64, alignment: 8)
+    defer {
+        overlapped.deallocate()
+        buffer.deallocate()
+    }
+    return sim.run {
+        let h = CreateFileA(#"\\.\bench"#, GENERIC_READ, 0, nil, DWORD(OPEN_EXISTING), DWORD(FILE_FLAG_OVERLAPPED), nil)
+        let port = CreateIoCompletionPort(h, nil, 1, 0)
+        overlapped.initialize(to: OVERLAPPED())
+        var bytes: DWORD = 0
+        var key: ULONG_PTR = 0
+        var dequeued: LPOVERLAPPED?
+        var failures = 0
+        let rate = measure(operations: count) {
+            for _ in 0..<count {
+                if ReadFile(h, buffer, 64, nil, overlapped) || GetLastError() != DWORD(ERROR_IO_PENDING) { failures += 1 }
+                device.completeNext()
+                if !GetQueuedCompletionStatus(port, &bytes, &key, &dequeued, INFINITE) || dequeued != overlapped { failures += 1 }
+            }
+        }
+        if failures > 0 { print("warning: \(failures) port round trips did not behave as expected") }
+        return rate
+    }
+}
+
+/// Port round trips with four threads draining one port: the main thread issues the reads and
+/// the device completes them; the workers dequeue.
+func portRoundTripsFourThreads(count: Int) -> Double {
+    let sim = Simulation()
+    let device = StockDriver(completion: .manual)
+    sim.installDevice(#"\\.\bench"#, driver: device)
+    let overlapped = UnsafeMutablePointer<OVERLAPPED>.allocate(capacity: 1)
+    let buffer = UnsafeMutableRawPointer.allocate(byteCount: 64, alignment: 8)
+    defer {
+        overlapped.deallocate()
+        buffer.deallocate()
+    }
+    return sim.run {
+        let h = CreateFileA(#"\\.\bench"#, GENERIC_READ, 0, nil, DWORD(OPEN_EXISTING), DWORD(FILE_FLAG_OVERLAPPED), nil)
+        let port = CreateIoCompletionPort(h, nil, 1, 4)
+        let done = CreateEventW(nil, false, false, nil)
+        overlapped.initialize(to: OVERLAPPED())
+        var drained = 0
+        for index in 0..<4 {
+            sim.createThread(name: "drain\(index)") {
+                var bytes: DWORD = 0
+                var key: ULONG_PTR = 0
+                var dequeued: LPOVERLAPPED?
+                while GetQueuedCompletionStatus(port, &bytes, &key, &dequeued, INFINITE) {
+                    drained += 1
+                    _ = SetEvent(done)
+                }
+                return 0
+            }
+        }
+        let start = DispatchTime.now().uptimeNanoseconds
+        for _ in 0..<count {
+            _ = ReadFile(h, buffer, 64, nil, overlapped)
+            device.completeNext()
+            _ = WaitForSingleObject(done, INFINITE)
+        }
+        let elapsed = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        if drained != count { print("warning: \(drained) of \(count) packets drained") }
+        _ = CloseHandle(port)
+        Sleep(1)
+        return Double(count) / elapsed
+    }
+}
+
 /// Two simulated threads ping-pong through two auto-reset events; every hand-over is a
 /// context switch between their OS threads.
 func contextSwitches(count: Int) -> Double {
@@ -103,3 +179,5 @@ let loaded = overlappedRoundTrips(count: roundTrips, pendingElsewhere: 100_000)
 report("overlapped_read_round_trips_100k_pending", loaded, "round_trips/s")
 report("slowdown_with_100k_pending", idle / loaded * 1000, "permille")
 report("context_switches", contextSwitches(count: 200_000), "switches/s")
+report("port_round_trips", portRoundTrips(count: roundTrips), "round_trips/s")
+report("port_round_trips_4_threads", portRoundTripsFourThreads(count: 100_000), "round_trips/s")
