@@ -54,6 +54,7 @@ extension Kernel {
     /// number of processors (``SimulationOptions/processorCount``).
     package func ntCreateIoCompletion(concurrency: Int) -> UInt {
         let port = CompletionPort(id: takeObjectID(), concurrency: concurrency == 0 ? options.processorCount : concurrency)
+        ports.append(port)
         return insertHandle(port, access: 0x1F0003)
     }
 
@@ -94,33 +95,36 @@ extension Kernel {
     }
 
     /// `NtRemoveIoCompletionEx`: dequeues up to `maximum` packets, waiting up to `timeout` for
-    /// the first. The calling thread becomes associated with the port. Returns the packets, or
-    /// `STATUS_TIMEOUT`, `STATUS_USER_APC` (alertable, nothing queued, APCs ran),
+    /// the first, and hands each to `receive` in order. The calling thread becomes associated
+    /// with the port. Returns `STATUS_SUCCESS` when packets were dequeued, else
+    /// `STATUS_TIMEOUT`, `STATUS_USER_APC` (alertable, nothing queued, APCs ran) or
     /// `STATUS_ABANDONED_WAIT_0` (the port was closed while waiting).
-    package func ntRemoveIoCompletion(port portHandle: UInt, maximum: Int, timeout: Duration?, alertable: Bool)
-        -> (NTStatus, [(key: UInt, overlapped: UnsafeMutableRawPointer?, status: NTStatus, information: Int)])
-    {
-        guard let thread = current else { return (.invalidHandle, []) }
-        guard let object = handles.lookup(portHandle) else { return (.invalidHandle, []) }
-        guard let port = object as? CompletionPort else { return (.objectTypeMismatch, []) }
+    package func ntRemoveIoCompletion(
+        port portHandle: UInt, maximum: Int, timeout: Duration?, alertable: Bool,
+        _ receive: (_ key: UInt, _ overlapped: UnsafeMutableRawPointer?, _ status: NTStatus, _ information: Int) -> Void
+    ) -> NTStatus {
+        guard let thread = current else { return .invalidHandle }
+        guard let object = handles.lookup(portHandle) else { return .invalidHandle }
+        guard let port = object as? CompletionPort else { return .objectTypeMismatch }
         associate(thread, with: port)
-        reference(port, by: "wait")
-        defer { dereference(port, by: "wait") }
         if port.queuedPacketCount == 0 {
+            reference(port, by: "wait")
+            defer { dereference(port, by: "wait") }
             port.waiters.append(thread)
             let status = waitUntil(thread, reason: .port(port, alertable: alertable), deadline: timeout.map { now.advanced(by: $0) })
-            port.waiters.removeAll { $0 === thread }
-            guard status == .success else { return (status, []) }
+            if let index = port.waiters.lastIndex(where: { $0 === thread }) { port.waiters.remove(at: index) }
+            guard status == .success else { return status }
         }
-        var removed: [(key: UInt, overlapped: UnsafeMutableRawPointer?, status: NTStatus, information: Int)] = []
-        while removed.count < maximum, let packet = port.dequeue() {
+        var removed = 0
+        while removed < maximum, let packet = port.dequeue() {
             // A thread-agnostic request finishes its completion processing here, in the thread
             // that dequeued it: its OVERLAPPED is written now (F-OVL-11).
             if let irp = packet.irp { finishCompletion(irp) }
             if tracing { record(.packetDequeued(port: port.label, key: packet.key, overlapped: UInt(bitPattern: packet.overlapped))) }
-            removed.append((packet.key, packet.overlapped, packet.status, packet.information))
+            receive(packet.key, packet.overlapped, packet.status, packet.information)
+            removed += 1
         }
-        return (.success, removed)
+        return .success
     }
 
     /// A thread is associated with one port at a time: its first wait on a port, until it

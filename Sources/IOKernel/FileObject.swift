@@ -37,7 +37,9 @@ public final class FileObject: KernelObject {
     @exclusivity(unchecked) public internal(set) var notificationModes: UInt8 = 0
     /// Thread-agnostic requests in flight (asynchronous I/O on a port-bound file object): they
     /// live on the file object, not on their thread, and survive its exit (nt-io-model §4.3).
-    @exclusivity(unchecked) var agnosticIRPs: [IRP] = []
+    @exclusivity(unchecked) var agnosticList = IRPList()
+    /// The thread-agnostic requests in flight, oldest first.
+    public var agnosticIRPs: [IRP] { agnosticList.all }
     /// Scratch space for the driver (`FsContext`).
     @exclusivity(unchecked) public var driverContext: AnyObject?
 

@@ -109,7 +109,7 @@ extension Kernel {
         irp.isThreadAgnostic = file.completionPort != nil && !file.isSynchronous && apcRoutine == nil
             && apcContext != nil && event == nil
         if major == .write, let buffer, length > 0 { irp.systemBuffer = readUserBuffer(buffer, count: length, for: irp) }
-        if irp.isThreadAgnostic { file.agnosticIRPs.append(irp) } else { thread.appendIRP(irp) }
+        if irp.isThreadAgnostic { file.agnosticList.append(irp) } else { thread.appendIRP(irp) }
         file.liveIRPCount += 1
         if tracing { record(.irpIssued(irp: irp.id, major: major, file: file.id)) }
 

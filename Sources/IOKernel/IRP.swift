@@ -87,10 +87,10 @@ public final class IRP {
     /// asynchronous notification.
     let synchronousAPI: Bool
 
-    // The issuing thread's IRP list (`Tail.Overlay.ThreadListEntry`).
-    @exclusivity(unchecked) var threadNext: IRP?
-    unowned(unsafe) var threadPrevious: IRP?
-    @exclusivity(unchecked) var onThreadList = false
+    // The links of the one list the IRP is on (see `IRPList`).
+    @exclusivity(unchecked) var listNext: IRP?
+    unowned(unsafe) var listPrevious: IRP?
+    @exclusivity(unchecked) var isOnList = false
 
     init(id: Int, major: MajorFunction, fileObject: FileObject, thread: SimThread?, length: Int,
          byteOffset: UInt64?, userIOSB: UnsafeMutableRawPointer?, userBuffer: UnsafeMutableRawPointer?,

@@ -60,7 +60,7 @@ extension Kernel {
     /// Takes the IRP off the list it lives on: its thread's, or its file object's.
     func unlink(_ irp: IRP) {
         if irp.isThreadAgnostic {
-            irp.fileObject.agnosticIRPs.removeAll { $0 === irp }
+            irp.fileObject.agnosticList.remove(irp)
         } else {
             irp.thread?.removeIRP(irp)
         }

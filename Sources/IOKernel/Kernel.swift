@@ -21,6 +21,9 @@ package final class Kernel {
     /// Named events, keyed by their case-sensitive name. Only looked up, never iterated.
     @exclusivity(unchecked) var namedEvents: [String: EventObject] = [:]
 
+    /// Every completion port created, kept so that threads may refer to the port they are
+    /// associated with without owning it.
+    @exclusivity(unchecked) var ports: [CompletionPort] = []
     @exclusivity(unchecked) var nextObjectID = 1
     @exclusivity(unchecked) var nextIRPID = 1
     @exclusivity(unchecked) var nextThreadID: UInt32 = 0x1000

@@ -26,10 +26,10 @@ public final class SimThread: KernelObject {
     /// `SetLastError`.
     @inline(__always) package func setLastError(_ code: UInt32) { lastError = code }
 
-    // The IRPs this thread issued that are still in flight, oldest first.
-    @exclusivity(unchecked) var irpHead: IRP?
-    unowned(unsafe) var irpTail: IRP?
-    @exclusivity(unchecked) public internal(set) var irpCount = 0
+    /// The thread-bound IRPs this thread issued that are still in flight, oldest first.
+    @exclusivity(unchecked) var irpList = IRPList()
+    /// How many of this thread's IRPs are in flight.
+    public var irpCount: Int { irpList.count }
 
     // Stage-2 completion work queued to this thread, FIFO.
     @exclusivity(unchecked) @usableFromInline var completionQueue: [IRP] = []
@@ -58,8 +58,9 @@ public final class SimThread: KernelObject {
     @exclusivity(unchecked) var osThreadStarted = false
     @exclusivity(unchecked) var terminating = false
 
-    /// The completion port the thread is associated with (F-IOCP-21).
-    @exclusivity(unchecked) weak var associatedPort: CompletionPort?
+    /// The completion port the thread is associated with (F-IOCP-21). The kernel keeps every
+    /// port it created, so this reference never outlives its object.
+    unowned(unsafe) var associatedPort: CompletionPort?
 
     /// What the thread is blocked on, while it waits (for hang reports).
     @exclusivity(unchecked) var waitingFor: WaitReason?
@@ -72,34 +73,11 @@ public final class SimThread: KernelObject {
     }
 
     /// The IRPs this thread issued that are still in flight, oldest first.
-    public var irps: [IRP] {
-        var result: [IRP] = []
-        var next = irpHead
-        while let irp = next {
-            result.append(irp)
-            next = irp.threadNext
-        }
-        return result
-    }
+    public var irps: [IRP] { irpList.all }
 
-    func appendIRP(_ irp: IRP) {
-        irp.threadPrevious = irpTail
-        irp.threadNext = nil
-        if let tail = irpTail { tail.threadNext = irp } else { irpHead = irp }
-        irpTail = irp
-        irp.onThreadList = true
-        irpCount += 1
-    }
+    func appendIRP(_ irp: IRP) { irpList.append(irp) }
 
-    func removeIRP(_ irp: IRP) {
-        guard irp.onThreadList else { return }
-        if let previous = irp.threadPrevious { previous.threadNext = irp.threadNext } else { irpHead = irp.threadNext }
-        if let next = irp.threadNext { next.threadPrevious = irp.threadPrevious } else { irpTail = irp.threadPrevious }
-        irp.threadNext = nil
-        irp.threadPrevious = nil
-        irp.onThreadList = false
-        irpCount -= 1
-    }
+    func removeIRP(_ irp: IRP) { irpList.remove(irp) }
 
     /// `CancelIoEx` requests from other threads, to run in this one.
     @exclusivity(unchecked) @usableFromInline var cancelRequests: [CancelRequest] = []

@@ -60,16 +60,22 @@ public func GetQueuedCompletionStatus(_ CompletionPort: HANDLE!, _ lpNumberOfByt
 {
     guard let thread = currentThread() else { return false }
     let kernel = thread.kernel
-    let (status, packets) = kernel.withKernelEntry {
+    var dequeued = false
+    var packetStatus = NTStatus.success
+    let status = kernel.withKernelEntry {
         kernel.ntRemoveIoCompletion(port: value(CompletionPort), maximum: 1, timeout: .win32Timeout(dwMilliseconds),
                                     alertable: false)
+        { key, overlapped, status, information in
+            dequeued = true
+            packetStatus = status
+            lpNumberOfBytesTransferred?.pointee = DWORD(truncatingIfNeeded: information)
+            lpCompletionKey?.pointee = ULONG_PTR(key)
+            lpOverlapped?.pointee = overlapped?.assumingMemoryBound(to: OVERLAPPED.self)
+        }
     }
     let result: Bool
-    if let packet = packets.first {
-        lpNumberOfBytesTransferred?.pointee = DWORD(truncatingIfNeeded: packet.information)
-        lpCompletionKey?.pointee = ULONG_PTR(packet.key)
-        lpOverlapped?.pointee = packet.overlapped?.assumingMemoryBound(to: OVERLAPPED.self)
-        result = packet.status.isSuccess ? true : thread.fail(packet.status)
+    if dequeued {
+        result = packetStatus.isSuccess ? true : thread.fail(packetStatus)
     } else {
         lpOverlapped?.pointee = nil
         result = thread.fail(queueWaitError(status))
@@ -95,19 +101,21 @@ public func GetQueuedCompletionStatusEx(_ CompletionPort: HANDLE!, _ lpCompletio
     guard let thread = currentThread() else { return false }
     guard let entries = lpCompletionPortEntries, ulCount > 0 else { return thread.fail(ERROR_INVALID_PARAMETER) }
     let kernel = thread.kernel
-    let (status, packets) = kernel.withKernelEntry {
+    var count = 0
+    let status = kernel.withKernelEntry {
         kernel.ntRemoveIoCompletion(port: value(CompletionPort), maximum: Int(ulCount), timeout: .win32Timeout(dwMilliseconds),
                                     alertable: fAlertable)
+        { key, overlapped, status, information in
+            entries[count] = OVERLAPPED_ENTRY(lpCompletionKey: ULONG_PTR(key),
+                                              lpOverlapped: overlapped?.assumingMemoryBound(to: OVERLAPPED.self),
+                                              Internal: ULONG_PTR(status.rawValue),
+                                              dwNumberOfBytesTransferred: DWORD(truncatingIfNeeded: information))
+            count += 1
+        }
     }
-    ulNumEntriesRemoved?.pointee = ULONG(packets.count)
-    for (index, packet) in packets.enumerated() {
-        entries[index] = OVERLAPPED_ENTRY(lpCompletionKey: ULONG_PTR(packet.key),
-                                          lpOverlapped: packet.overlapped?.assumingMemoryBound(to: OVERLAPPED.self),
-                                          Internal: ULONG_PTR(packet.status.rawValue),
-                                          dwNumberOfBytesTransferred: DWORD(truncatingIfNeeded: packet.information))
-    }
+    ulNumEntriesRemoved?.pointee = ULONG(count)
     let result: Bool
-    if !packets.isEmpty {
+    if count > 0 {
         result = true
     } else if status == .userAPC {
         thread.setLastError(WAIT_IO_COMPLETION)
@@ -116,7 +124,7 @@ public func GetQueuedCompletionStatusEx(_ CompletionPort: HANDLE!, _ lpCompletio
         result = thread.fail(queueWaitError(status))
     }
     thread.traceBool("GetQueuedCompletionStatusEx(\(hex(handle: CompletionPort)), \(ulCount), \(dwMilliseconds), "
-        + "alertable: \(fAlertable)) → \(packets.count) entries", result)
+        + "alertable: \(fAlertable)) → \(count) entries", result)
     return result
 }
 
