@@ -98,7 +98,7 @@ extension Kernel {
     let file: FileObject
     let ioStatus: UnsafeMutableRawPointer?
     var found = false
-    var isDone = false
+    @exclusivity(unchecked) var isDone = false
 
     init(file: FileObject, ioStatus: UnsafeMutableRawPointer?) {
         self.file = file

@@ -105,7 +105,8 @@ extension Kernel {
     ) -> NTStatus {
         guard let thread = current else { return .invalidHandle }
         guard let object = handles.lookup(portHandle) else { return .invalidHandle }
-        guard let port = object as? CompletionPort else { return .objectTypeMismatch }
+        guard object.kind == .completionPort else { return .objectTypeMismatch }
+        let port = unsafeDowncast(object, to: CompletionPort.self)
         associate(thread, with: port)
         if port.queuedPacketCount == 0 {
             reference(port, by: "wait")

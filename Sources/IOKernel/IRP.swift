@@ -75,21 +75,21 @@ public final class IRP {
     let userBuffer: UnsafeMutableRawPointer?
     let userEvent: EventObject?
     /// The user APC to queue to the issuing thread on completion (`ReadFileEx`'s routine).
-    var apcRoutine: APCRoutine?
+    @exclusivity(unchecked) var apcRoutine: APCRoutine?
     /// The APC's context or, without an APC routine, the completion context a port packet
     /// carries (kernel32 passes the `OVERLAPPED`, or nil when `hEvent`'s low bit is set).
-    var apcContext: UnsafeMutableRawPointer?
+    @exclusivity(unchecked) var apcContext: UnsafeMutableRawPointer?
     /// Asynchronous I/O on a port-bound file object with a completion context and no event:
     /// it lives on the file object, survives its thread, and completes through the port
     /// (nt-io-model §4.3, Wine's predicate).
-    public internal(set) var isThreadAgnostic = false
+    @exclusivity(unchecked) public internal(set) var isThreadAgnostic = false
     /// A synchronous API (create, cleanup): the system call waits and returns the status; no
     /// asynchronous notification.
     let synchronousAPI: Bool
 
     // The links of the one list the IRP is on (see `IRPList`).
     @exclusivity(unchecked) var listNext: IRP?
-    unowned(unsafe) var listPrevious: IRP?
+    @exclusivity(unchecked) unowned(unsafe) var listPrevious: IRP?
     @exclusivity(unchecked) var isOnList = false
 
     init(id: Int, major: MajorFunction, fileObject: FileObject, thread: SimThread?, length: Int,

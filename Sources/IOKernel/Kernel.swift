@@ -42,7 +42,7 @@ package final class Kernel {
     /// Who decides the order of threads and same-instant device events.
     let strategy: SchedulingStrategy
     /// How many times the baton passed from one simulated thread to another.
-    package internal(set) var contextSwitches: UInt64 = 0
+    @exclusivity(unchecked) package internal(set) var contextSwitches: UInt64 = 0
 
     /// The simulated process: signalled only when it exits, which it never does while a
     /// scenario runs. `GetCurrentProcess()` names it.

@@ -30,7 +30,7 @@ public final class RunUntilBlocked: SchedulingStrategy {
 /// Choices drawn from a seeded pseudo-random generator (SplitMix64): the same seed gives the
 /// same schedule on every run and every machine.
 public final class SeededRandomStrategy: SchedulingStrategy {
-    private var state: UInt64
+    @exclusivity(unchecked) private var state: UInt64
 
     public init(seed: UInt64) { state = seed }
 

@@ -46,7 +46,7 @@ public final class SimThread: KernelObject {
     /// `GetExitCodeThread`: `STILL_ACTIVE` (259) until the thread exits.
     @exclusivity(unchecked) public internal(set) var exitCode: UInt32 = 259
     /// The thread's code, for threads the simulation starts itself.
-    var startRoutine: (() -> UInt32)?
+    @exclusivity(unchecked) var startRoutine: (() -> UInt32)?
 
     // Scheduling: the baton this thread's OS thread parks on, the kernel depth it was at,
     // its wait's deadline and the status a waker handed it.
@@ -60,7 +60,7 @@ public final class SimThread: KernelObject {
 
     /// The completion port the thread is associated with (F-IOCP-21). The kernel keeps every
     /// port it created, so this reference never outlives its object.
-    unowned(unsafe) var associatedPort: CompletionPort?
+    @exclusivity(unchecked) unowned(unsafe) var associatedPort: CompletionPort?
 
     /// What the thread is blocked on, while it waits (for hang reports).
     @exclusivity(unchecked) var waitingFor: WaitReason?

@@ -20,7 +20,7 @@
 /// from one OS thread.
 public final class Simulation {
     package let kernel: Kernel
-    private var mainThread: SimThread?
+    @exclusivity(unchecked) private var mainThread: SimThread?
 
     /// - Parameters:
     ///   - options: Settings fixed for the simulation's life.
