@@ -92,6 +92,30 @@ extension Kernel {
             record(.packetQueued(port: port.label, key: packet.key, overlapped: UInt(bitPattern: packet.overlapped),
                                  status: packet.status, information: packet.information))
         }
+        if !port.waiters.isEmpty { releaseWaiters(of: port) }
+    }
+
+    /// `KiWaitTest` for a queue: while packets are queued and fewer than `concurrency` of the
+    /// port's threads run, the most recent waiter is released and handed the oldest packet
+    /// itself; it counts as running from then on (F-IOCP-21).
+    func releaseWaiters(of port: CompletionPort) {
+        while port.queuedPacketCount > 0, let waiter = port.waiters.last,
+              runningCount(of: port, excluding: nil) < port.concurrency, let packet = port.dequeue()
+        {
+            port.waiters.removeLast()
+            waiter.releasedPacket = packet
+            waiter.waitStatus = .success
+        }
+    }
+
+    /// The port's threads that count as running: alive and not blocked, or released and about
+    /// to run. A thread blocked in another wait does not count.
+    func runningCount(of port: CompletionPort, excluding thread: SimThread?) -> Int {
+        var count = 0
+        for associated in port.associated where associated !== thread && associated.life == .alive {
+            if associated.waitingFor == nil || associated.waitStatus != nil { count += 1 }
+        }
+        return count
     }
 
     /// `NtRemoveIoCompletionEx`: dequeues up to `maximum` packets, waiting up to `timeout` for
@@ -108,16 +132,24 @@ extension Kernel {
         guard object.kind == .completionPort else { return .objectTypeMismatch }
         let port = unsafeDowncast(object, to: CompletionPort.self)
         associate(thread, with: port)
-        if port.queuedPacketCount == 0 {
+        var first: CompletionPacket?
+        if port.queuedPacketCount > 0 && runningCount(of: port, excluding: thread) < port.concurrency {
+            first = port.dequeue()
+        } else {
             reference(port, by: "wait")
             defer { dereference(port, by: "wait") }
             port.waiters.append(thread)
+            // This thread no longer runs: another waiter may be released for a packet.
+            releaseWaiters(of: port)
             let status = waitUntil(thread, reason: .port(port, alertable: alertable), deadline: timeout.map { now.advanced(by: $0) })
             if let index = port.waiters.lastIndex(where: { $0 === thread }) { port.waiters.remove(at: index) }
-            guard status == .success else { return status }
+            first = thread.releasedPacket
+            thread.releasedPacket = nil
+            guard status == .success, first != nil else { return status == .success ? .abandonedWait0 : status }
         }
         var removed = 0
-        while removed < maximum, let packet = port.dequeue() {
+        while removed < maximum, let packet = first ?? port.dequeue() {
+            first = nil
             // A thread-agnostic request finishes its completion processing here, in the thread
             // that dequeued it: its OVERLAPPED is written now (F-OVL-11).
             if let irp = packet.irp { finishCompletion(irp) }
@@ -137,27 +169,13 @@ extension Kernel {
         port.associated.append(thread)
     }
 
-    /// Whether `thread`, waiting on `port`, is released now: a packet is there for it (waiters
-    /// are served last-in-first-out, one packet each) and fewer than `concurrency` of the
-    /// port's threads are running. A thread blocked in some other wait does not count as
-    /// running.
-    func portReleases(_ thread: SimThread?, _ port: CompletionPort) -> Bool {
-        if port.isClosed { return true }
-        guard let thread, let position = port.waiters.lastIndex(where: { $0 === thread }) else {
-            return port.queuedPacketCount > 0
-        }
-        let fromTop = port.waiters.count - 1 - position
-        guard fromTop < port.queuedPacketCount else { return false }
-        let running = port.associated.filter { $0.life == .alive && $0.waitingFor == nil && $0 !== thread }.count
-        return running < port.concurrency
-    }
-
     /// The last handle to a port closed: waiting threads are released with
     /// `STATUS_ABANDONED_WAIT_0` (F-IOCP-15) and queued packets are discarded; the requests
     /// behind them are retired without writing their `OVERLAPPED`s.
     func closePort(_ port: CompletionPort) {
         port.isClosed = true
         for waiter in port.waiters { waiter.waitStatus = .abandonedWait0 }
+        port.waiters.removeAll()
         while let packet = port.dequeue() {
             if let irp = packet.irp { retireSilently(irp) }
         }

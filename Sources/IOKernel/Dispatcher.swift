@@ -25,6 +25,10 @@ extension Kernel {
         thread.waitDeadline = deadline
         thread.waitSequence = timers.takeSequence()
         thread.waitStatus = nil
+        // A port's thread that blocks elsewhere stops counting as running (F-IOCP-21).
+        if let port = thread.associatedPort, !port.waiters.isEmpty {
+            if case .port = reason {} else { releaseWaiters(of: port) }
+        }
         defer {
             thread.waitingFor = nil
             thread.waitDeadline = nil
@@ -72,8 +76,8 @@ extension Kernel {
         case .cancelRequest(let request):
             return request.isDone ? .success : nil
         case .port(let port, _):
-            if port.isClosed { return .abandonedWait0 }
-            return portReleases(current, port) ? .success : nil
+            // A port wait ends when a packet releases the thread (its waitStatus is set then).
+            return port.isClosed ? .abandonedWait0 : nil
         case .fileLock(let file):
             guard file.lockOwner == nil else { return nil }
             if consume { file.lockOwner = current }

@@ -155,7 +155,6 @@ extension Kernel {
             if thread.waitStatus != nil || thread.hasCompletionWork { return true }
             if reason.isAlertable && !thread.userAPCs.isEmpty { return true }
             if let deadline = thread.waitDeadline, deadline <= now { return true }
-            if case .port(let port, _) = reason { return portReleases(thread, port) }
             return satisfy(reason, consume: false) != nil
         }
     }
@@ -264,6 +263,11 @@ extension Kernel {
         }
         if thread.hasCompletionWork { runCompletionWork(of: thread) }
         thread.userAPCs.removeAll()
+        if let port = thread.associatedPort {
+            port.associated.removeAll { $0 === thread }
+            thread.associatedPort = nil
+            releaseWaiters(of: port)
+        }
         thread.exitCode = code
         thread.life = .exited
         depth = 0

@@ -61,6 +61,8 @@ public final class SimThread: KernelObject {
     /// The completion port the thread is associated with (F-IOCP-21). The kernel keeps every
     /// port it created, so this reference never outlives its object.
     @exclusivity(unchecked) unowned(unsafe) var associatedPort: CompletionPort?
+    /// The packet a port handed this thread when it released it from its wait.
+    @exclusivity(unchecked) var releasedPacket: CompletionPacket?
 
     /// What the thread is blocked on, while it waits (for hang reports).
     @exclusivity(unchecked) var waitingFor: WaitReason?

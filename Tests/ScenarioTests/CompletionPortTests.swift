@@ -348,4 +348,41 @@ final class CompletionPortTests: XCTestCase {
             "first: ERROR_ABANDONED_WAIT_0", "second: ERROR_ABANDONED_WAIT_0", "third: ERROR_ABANDONED_WAIT_0",
         ])
     }
+
+    /// F-IOCP-21, the KQUEUE rules: a packet is handed to the most recent waiter the moment it
+    /// is queued (so with room for two, the second waiter still gets the first packet even
+    /// though the scheduler runs the first waiter first); with a concurrency of 1, the second
+    /// packet waits until the running thread blocks somewhere else, and then goes to the other
+    /// waiter while that thread sleeps.
+    func testPacketsGoToTheLatestWaiterWithinTheConcurrencyLimit() {
+        func run(concurrency: DWORD) -> [String] {
+            let sim = Simulation()
+            var log: [String] = []
+            sim.run {
+                let port = CreateIoCompletionPort(INVALID_HANDLE_VALUE, nil, 0, concurrency)
+                var workers: [HANDLE?] = []
+                for name in ["W1", "W2"] {
+                    workers.append(spawn {
+                        var bytes: DWORD = 0
+                        var key: ULONG_PTR = 0
+                        var ov: LPOVERLAPPED?
+                        while GetQueuedCompletionStatus(port, &bytes, &key, &ov, INFINITE) {
+                            log.append("\(name) got \(key) at \(GetTickCount64())")
+                            Sleep(10)  // blocked elsewhere: no longer running for the port
+                        }
+                        return 0
+                    })
+                }
+                Sleep(1)  // W1 waits, then W2: W2 is the most recent waiter
+                XCTAssertTrue(PostQueuedCompletionStatus(port, 0, 1, nil))
+                XCTAssertTrue(PostQueuedCompletionStatus(port, 0, 2, nil))
+                Sleep(100)
+                XCTAssertTrue(CloseHandle(port))
+                XCTAssertEqual(WaitForMultipleObjects(2, &workers, true, INFINITE), WAIT_OBJECT_0)
+            }
+            return log
+        }
+        XCTAssertEqual(run(concurrency: 2), ["W1 got 2 at 1", "W2 got 1 at 1"])
+        XCTAssertEqual(run(concurrency: 1), ["W2 got 1 at 1", "W1 got 2 at 1"])
+    }
 }
