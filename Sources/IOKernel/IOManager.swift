@@ -30,6 +30,7 @@ extension Kernel {
             file.isDeleted = true
             return (final, 0)
         }
+        fileObjects.append(file)
         return (final, insertHandle(file, access: access))
     }
 

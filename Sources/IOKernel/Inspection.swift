@@ -39,7 +39,8 @@ public struct IRPDump: Equatable, Sendable, CustomStringConvertible {
     public let status: NTStatus
     public let information: Int
 
-    var summary: String {
+    /// One line: id, major function, state and cancel state.
+    public var summary: String {
         "IRP#\(id) \(major.rawValue) \(state.rawValue)" + (isCancelRequested ? " cancel-requested" : "")
             + (isCancelRoutineArmed ? " cancel-routine-armed" : "")
     }

@@ -24,6 +24,8 @@ package final class Kernel {
     /// Every completion port created, kept so that threads may refer to the port they are
     /// associated with without owning it.
     @exclusivity(unchecked) var ports: [CompletionPort] = []
+    /// Every file object opened, for the teardown report (thread-agnostic IRPs live on them).
+    @exclusivity(unchecked) var fileObjects: [FileObject] = []
     @exclusivity(unchecked) var nextObjectID = 1
     @exclusivity(unchecked) var nextIRPID = 1
     @exclusivity(unchecked) var nextThreadID: UInt32 = 0x1000

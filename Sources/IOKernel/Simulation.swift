@@ -129,6 +129,12 @@ public final class Simulation {
                           isDeleted: object.isDeleted, liveIRPs: file.map { irps(on: $0).map(\.dump) } ?? [])
     }
 
+    /// What the scenario left behind: IRPs in flight, handles never closed, APCs never
+    /// delivered, packets never dequeued, threads still blocked, device events never fired,
+    /// bug checks and hangs. `isClean` when there is none. It changes nothing, so a test can
+    /// look at a scenario's leftovers at any point.
+    public func finish() -> TeardownReport { kernel.teardownReport() }
+
     /// Driver rule violations that would have crashed Windows, in order.
     public var bugChecks: [BugCheck] { kernel.bugChecks }
 

@@ -101,13 +101,18 @@ public final class StockDriver: Driver {
         self.cleanupPolicy = cleanup
         self.open = open
         self.source = source
+        // A cancelled request's own completion timer is cancelled too, as a careful driver does.
         switch cancellation {
         case .supported:
-            queue = CancelSafeQueue()
+            queue = CancelSafeQueue { irp, k in
+                (irp.driverContext as? ScheduledEvent)?.cancel()
+                k.complete(irp, status: .cancelled, information: 0)
+            }
         case .ignored:
             queue = CancelSafeQueue(cancellable: false)
         case .slow(let delay):
             queue = CancelSafeQueue { irp, k in
+                (irp.driverContext as? ScheduledEvent)?.cancel()
                 k.schedule(after: delay, "\(irp.label) cancellation finishes") {
                     k.complete(irp, status: .cancelled, information: 0)
                 }
@@ -147,7 +152,7 @@ public final class StockDriver: Driver {
             return .pending
         case .after(let delay):
             if queue.insert(irp, k) {
-                k.schedule(after: delay, "device finishes \(irp.label)") { [weak self] in
+                irp.driverContext = k.schedule(after: delay, "device finishes \(irp.label)") { [weak self] in
                     guard let self, self.queue.remove(irp, k) else { return }
                     self.finish(irp, k, status: .success, bytes: nil, data: nil)
                 }
@@ -177,7 +182,10 @@ public final class StockDriver: Driver {
     public func close(_ fileObject: FileObject, _ k: DriverContext) { closeCount += 1 }
 
     private func completePending(of file: FileObject, with status: NTStatus, _ k: DriverContext) {
-        while let pending = queue.removeNext(for: file, k) { k.complete(pending, status: status, information: 0) }
+        while let pending = queue.removeNext(for: file, k) {
+            (pending.driverContext as? ScheduledEvent)?.cancel()
+            k.complete(pending, status: status, information: 0)
+        }
     }
 
     // MARK: - Completing by hand

@@ -385,4 +385,51 @@ final class CompletionPortTests: XCTestCase {
         XCTAssertEqual(run(concurrency: 2), ["W1 got 2 at 1", "W2 got 1 at 1"])
         XCTAssertEqual(run(concurrency: 1), ["W2 got 1 at 1", "W1 got 2 at 1"])
     }
+
+    /// Suite 4, the buggy shutdown: the file is closed (the driver cancels its reads at
+    /// cleanup) and the OVERLAPPEDs are freed without draining the port. The four packets are
+    /// still queued, each carrying the address of an OVERLAPPED that no longer exists; the
+    /// teardown report lists them.
+    func testShutdownThatForgetsToDrainLeavesPacketsForFreedOverlappeds() throws {
+        let sim = Simulation()
+        sim.installDevice(#"\\.\dev"#, driver: StockDriver(completion: .manual, cleanup: .cancelsPending))
+        var addresses: [UInt] = []
+        sim.run {
+            let h = openDevice(#"\\.\dev"#)
+            _ = CreateIoCompletionPort(h, nil, 9, 0)
+            for _ in 0..<4 {
+                let ov = UnsafeMutablePointer<OVERLAPPED>.allocate(capacity: 1)
+                ov.initialize(to: OVERLAPPED())
+                addresses.append(UInt(bitPattern: ov))
+                XCTAssertFalse(ReadFile(h, nil, 0, nil, ov))
+            }
+            XCTAssertTrue(CloseHandle(h))
+            // The bug: free the OVERLAPPEDs (the port is never drained). Kept allocated here,
+            // so that the simulator's own process is not corrupted by the demonstration.
+        }
+        let report = sim.finish()
+        XCTAssertFalse(report.isClean)
+        XCTAssertEqual(report.undequeuedPackets.map(\.overlapped), addresses)
+        XCTAssertEqual(report.undequeuedPackets.map(\.key), [9, 9, 9, 9])
+        XCTAssertEqual(report.undequeuedPackets.map(\.status), [.cancelled, .cancelled, .cancelled, .cancelled])
+        XCTAssertEqual(report.irpsInFlight.count, 4, "thread-agnostic: their completion waits for the dequeue")
+        XCTAssertEqual(report.openHandles, ["0x8 IoCompletion#3"])
+        for address in addresses { UnsafeMutablePointer<OVERLAPPED>(bitPattern: address)?.deallocate() }
+    }
+
+    /// A synchronous failure on a port-bound handle queues no packet (F-RW-9, F-IOCP-7).
+    func testSynchronousFailureQueuesNoPacket() {
+        let sim = Simulation()
+        sim.installDevice(#"\\.\dev"#, driver: StockDriver(completion: .immediate, source: .bytes([])))
+        let memory = scenarioMemory()
+        sim.run {
+            let h = openDevice(#"\\.\dev"#)
+            let port = CreateIoCompletionPort(h, nil, 1, 0)
+            let ov = memory.overlapped()
+            XCTAssertFalse(ReadFile(h, memory.buffer(4), 4, nil, ov))
+            XCTAssertEqual(GetLastError(), DWORD(ERROR_HANDLE_EOF))
+            XCTAssertEqual(internalStatus(ov), STATUS_PENDING, "F-OVL-2: untouched")
+            XCTAssertEqual(dequeue(port).error, DWORD(WAIT_TIMEOUT))
+        }
+    }
 }

@@ -1,0 +1,73 @@
+/// What a scenario left behind, as ``Simulation/finish()`` finds it: the bugs that real
+/// Windows lets pass silently at process exit.
+public struct TeardownReport: Equatable, Sendable, CustomStringConvertible {
+    /// IRPs still in flight: in a driver, or completed but not yet through completion
+    /// processing (`!irp` views).
+    public let irpsInFlight: [IRPDump]
+    /// Handles never closed: value and object (`0x4 File#2`).
+    public let openHandles: [String]
+    /// User APCs queued to threads that never waited alertably again: thread and APC.
+    public let undeliveredAPCs: [String]
+    /// Completion packets never dequeued: the port, the key, and the `OVERLAPPED` address the
+    /// packet will hand out, whose memory the program may already have freed.
+    public let undequeuedPackets: [UndequeuedPacket]
+    /// Threads still blocked, with what they wait for.
+    public let blockedThreads: [String]
+    /// Device events scheduled on the virtual clock that never fired.
+    public let pendingDeviceEvents: [String]
+    public let bugChecks: [BugCheck]
+    public let hangs: [HangReport]
+
+    /// A completion packet still queued to a port.
+    public struct UndequeuedPacket: Equatable, Sendable {
+        public let port: String
+        public let key: UInt
+        public let overlapped: UInt
+        public let status: NTStatus
+    }
+
+    /// Nothing was left behind and nothing went wrong.
+    public var isClean: Bool {
+        irpsInFlight.isEmpty && openHandles.isEmpty && undeliveredAPCs.isEmpty && undequeuedPackets.isEmpty
+            && blockedThreads.isEmpty && pendingDeviceEvents.isEmpty && bugChecks.isEmpty && hangs.isEmpty
+    }
+
+    public var description: String {
+        guard !isClean else { return "clean: nothing left behind" }
+        var lines = ["left behind at teardown:"]
+        lines += irpsInFlight.map { "  IRP in flight: \($0.summary) on \($0.fileObject), issued by \($0.thread ?? "no thread")" }
+        lines += openHandles.map { "  handle never closed: \($0)" }
+        lines += undeliveredAPCs.map { "  APC never delivered: \($0)" }
+        lines += undequeuedPackets.map {
+            "  packet never dequeued from \($0.port): key \($0.key), OVERLAPPED 0x\(String($0.overlapped, radix: 16)), \($0.status)"
+        }
+        lines += blockedThreads.map { "  thread still blocked: \($0)" }
+        lines += pendingDeviceEvents.map { "  device event never fired: \($0)" }
+        lines += bugChecks.map { "  bug check: \($0)" }
+        lines += hangs.map { "  hang at \($0.time)" }
+        return lines.joined(separator: "\n")
+    }
+}
+
+extension Kernel {
+    func teardownReport() -> TeardownReport {
+        var irps = threads.flatMap(\.irps)
+        for file in fileObjects { irps += file.agnosticIRPs }
+        let apcs = threads.flatMap { thread in thread.userAPCs.map { "\(thread.name): \($0.label)" } }
+        let packets = ports.flatMap { port in
+            port.packets[port.packetHead...].map {
+                TeardownReport.UndequeuedPacket(port: port.label, key: $0.key, overlapped: UInt(bitPattern: $0.overlapped),
+                                                status: $0.status)
+            }
+        }
+        let blocked = threads.compactMap { thread in
+            thread.life == .alive && thread !== current ? thread.waitingFor.map { "\(thread.name), waiting for \($0.description)" } : nil
+        }
+        return TeardownReport(
+            irpsInFlight: irps.map(\.dump),
+            openHandles: openHandles.map { "0x" + String($0.value, radix: 16) + " " + $0.object.label },
+            undeliveredAPCs: apcs, undequeuedPackets: packets, blockedThreads: blocked,
+            pendingDeviceEvents: timers.pending.map { "\($0.label) at \($0.deadline)" },
+            bugChecks: bugChecks, hangs: hangs)
+    }
+}
