@@ -202,11 +202,12 @@ public final class StockDriver: Driver {
     @discardableResult
     public func completeNext(status: NTStatus = .success, bytes: Int? = nil, data: [UInt8]? = nil) -> IRP? {
         guard let k = context else { return nil }
-        return k.deviceAction {
-            guard let irp = queue.removeNext(k) else { return nil }
-            finish(irp, k, status: status, bytes: bytes, data: data)
-            return irp
-        }
+        // A device-side action: completion work for the running thread runs before it returns.
+        k.kernel.enter()
+        defer { k.kernel.leave() }
+        guard let irp = queue.removeNext(k) else { return nil }
+        finish(irp, k, status: status, bytes: bytes, data: data)
+        return irp
     }
 
     /// Completes a specific pending request; false if the driver no longer owns it.

@@ -89,13 +89,13 @@ private func issue(_ kernel: Kernel, read: Bool, _ handle: UInt, _ event: UInt?,
                    _ ioStatus: UnsafeMutableRawPointer, _ buffer: UnsafeMutableRawPointer?, _ length: DWORD,
                    _ offset: UInt64?) -> NTStatus
 {
-    kernel.withKernelEntry {
-        read
-            ? kernel.ntReadFile(handle: handle, event: event, apcContext: context, ioStatus: ioStatus, buffer: buffer,
-                                length: Int(length), byteOffset: offset)
-            : kernel.ntWriteFile(handle: handle, event: event, apcContext: context, ioStatus: ioStatus, buffer: buffer,
-                                 length: Int(length), byteOffset: offset)
-    }
+    kernel.enter()
+    defer { kernel.leave() }
+    return read
+        ? kernel.ntReadFile(handle: handle, event: event, apcContext: context, ioStatus: ioStatus, buffer: buffer,
+                            length: Int(length), byteOffset: offset)
+        : kernel.ntWriteFile(handle: handle, event: event, apcContext: context, ioStatus: ioStatus, buffer: buffer,
+                             length: Int(length), byteOffset: offset)
 }
 
 private func transfer(_ thread: SimThread, read: Bool, _ hFile: HANDLE?, _ buffer: UnsafeMutableRawPointer?,

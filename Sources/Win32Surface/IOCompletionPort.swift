@@ -62,17 +62,17 @@ public func GetQueuedCompletionStatus(_ CompletionPort: HANDLE!, _ lpNumberOfByt
     let kernel = thread.kernel
     var dequeued = false
     var packetStatus = NTStatus.success
-    let status = kernel.withKernelEntry {
-        kernel.ntRemoveIoCompletion(port: value(CompletionPort), maximum: 1, timeout: .win32Timeout(dwMilliseconds),
-                                    alertable: false)
-        { key, overlapped, status, information in
-            dequeued = true
-            packetStatus = status
-            lpNumberOfBytesTransferred?.pointee = DWORD(truncatingIfNeeded: information)
-            lpCompletionKey?.pointee = ULONG_PTR(key)
-            lpOverlapped?.pointee = overlapped?.assumingMemoryBound(to: OVERLAPPED.self)
-        }
+    kernel.enter()
+    let status = kernel.ntRemoveIoCompletion(port: value(CompletionPort), maximum: 1, timeout: .win32Timeout(dwMilliseconds),
+                                             alertable: false)
+    { key, overlapped, status, information in
+        dequeued = true
+        packetStatus = status
+        lpNumberOfBytesTransferred?.pointee = DWORD(truncatingIfNeeded: information)
+        lpCompletionKey?.pointee = ULONG_PTR(key)
+        lpOverlapped?.pointee = overlapped?.assumingMemoryBound(to: OVERLAPPED.self)
     }
+    kernel.leave()
     let result: Bool
     if dequeued {
         result = packetStatus.isSuccess ? true : thread.fail(packetStatus)
