@@ -22,6 +22,8 @@ public protocol Driver: AnyObject {
     func installed(on device: Device, _ k: DriverContext)
 }
 
+/// The defaults: an open that succeeds at once, a cleanup that completes at once and leaves
+/// pending requests alone, a close that does nothing.
 extension Driver {
     public func create(_ irp: IRP, _ k: DriverContext) -> NTStatus { k.complete(irp, status: .success) }
     public func cleanup(_ irp: IRP, _ k: DriverContext) -> NTStatus { k.complete(irp, status: .success) }

@@ -6,8 +6,10 @@
 /// ``bufferOverflow`` is not a success to Win32 callers, but a warning still delivers data and
 /// notifications like a success does (nt-io-model §2.5).
 public struct NTStatus: RawRepresentable, Hashable, Sendable, CustomStringConvertible {
+    /// The 32-bit status value.
     public var rawValue: UInt32
 
+    /// The status with this value.
     @inlinable public init(rawValue: UInt32) { self.rawValue = rawValue }
 
     /// `NT_SUCCESS(status)`: success or informational.
@@ -17,29 +19,53 @@ public struct NTStatus: RawRepresentable, Hashable, Sendable, CustomStringConver
     /// `NT_ERROR(status)`.
     @inlinable public var isError: Bool { rawValue >> 30 == 3 }
 
+    /// `STATUS_SUCCESS`: Win32 reports ERROR_SUCCESS.
     public static let success = NTStatus(rawValue: 0x0000_0000)
+    /// `STATUS_ABANDONED_WAIT_0`: Win32 reports WAIT_ABANDONED_0 from the wait functions.
     public static let abandonedWait0 = NTStatus(rawValue: 0x0000_0080)
+    /// `STATUS_USER_APC`: Win32 reports WAIT_IO_COMPLETION from the wait functions.
     public static let userAPC = NTStatus(rawValue: 0x0000_00C0)
+    /// `STATUS_ALERTED`: Win32 reports ERROR_ALERTED.
     public static let alerted = NTStatus(rawValue: 0x0000_0101)
+    /// `STATUS_TIMEOUT`: Win32 reports WAIT_TIMEOUT from the wait functions.
     public static let timeout = NTStatus(rawValue: 0x0000_0102)
+    /// `STATUS_PENDING`: Win32 reports ERROR_IO_PENDING.
     public static let pending = NTStatus(rawValue: 0x0000_0103)
+    /// `STATUS_BUFFER_OVERFLOW`: Win32 reports ERROR_MORE_DATA (a warning).
     public static let bufferOverflow = NTStatus(rawValue: 0x8000_0005)
+    /// `STATUS_UNSUCCESSFUL`: Win32 reports ERROR_GEN_FAILURE.
     public static let unsuccessful = NTStatus(rawValue: 0xC000_0001)
+    /// `STATUS_ACCESS_VIOLATION`: Win32 reports ERROR_NOACCESS.
     public static let accessViolation = NTStatus(rawValue: 0xC000_0005)
+    /// `STATUS_INVALID_HANDLE`: Win32 reports ERROR_INVALID_HANDLE.
     public static let invalidHandle = NTStatus(rawValue: 0xC000_0008)
+    /// `STATUS_INVALID_PARAMETER`: Win32 reports ERROR_INVALID_PARAMETER.
     public static let invalidParameter = NTStatus(rawValue: 0xC000_000D)
+    /// `STATUS_INVALID_DEVICE_REQUEST`: Win32 reports ERROR_INVALID_FUNCTION.
     public static let invalidDeviceRequest = NTStatus(rawValue: 0xC000_0010)
+    /// `STATUS_END_OF_FILE`: Win32 reports ERROR_HANDLE_EOF.
     public static let endOfFile = NTStatus(rawValue: 0xC000_0011)
+    /// `STATUS_OBJECT_TYPE_MISMATCH`: Win32 reports ERROR_INVALID_HANDLE.
     public static let objectTypeMismatch = NTStatus(rawValue: 0xC000_0024)
+    /// `STATUS_OBJECT_NAME_NOT_FOUND`: Win32 reports ERROR_FILE_NOT_FOUND.
     public static let objectNameNotFound = NTStatus(rawValue: 0xC000_0034)
+    /// `STATUS_THREAD_IS_TERMINATING`: Win32 reports ERROR_ACCESS_DENIED.
     public static let threadIsTerminating = NTStatus(rawValue: 0xC000_004B)
+    /// `STATUS_PIPE_DISCONNECTED`: Win32 reports ERROR_PIPE_NOT_CONNECTED.
     public static let pipeDisconnected = NTStatus(rawValue: 0xC000_00B0)
+    /// `STATUS_PIPE_CLOSING`: Win32 reports ERROR_NO_DATA.
     public static let pipeClosing = NTStatus(rawValue: 0xC000_00B1)
+    /// `STATUS_INVALID_USER_BUFFER`: Win32 reports ERROR_INVALID_USER_BUFFER.
     public static let invalidUserBuffer = NTStatus(rawValue: 0xC000_00E8)
+    /// `STATUS_CANCELLED`: Win32 reports ERROR_OPERATION_ABORTED.
     public static let cancelled = NTStatus(rawValue: 0xC000_0120)
+    /// `STATUS_PIPE_BROKEN`: Win32 reports ERROR_BROKEN_PIPE.
     public static let pipeBroken = NTStatus(rawValue: 0xC000_014B)
+    /// `STATUS_POSSIBLE_DEADLOCK`: Win32 reports ERROR_POSSIBLE_DEADLOCK.
     public static let possibleDeadlock = NTStatus(rawValue: 0xC000_0194)
+    /// `STATUS_NOT_FOUND`: Win32 reports ERROR_NOT_FOUND.
     public static let notFound = NTStatus(rawValue: 0xC000_0225)
+    /// `STATUS_CONNECTION_ABORTED`: Win32 reports ERROR_CONNECTION_ABORTED.
     public static let connectionAborted = NTStatus(rawValue: 0xC000_0241)
 
     /// `STATUS_WAIT_0 + index`, the result of a satisfied wait.
