@@ -35,17 +35,14 @@ extension Scenario {
 
 /// The documentation's `DoCancelableRead` ("Canceling Pending I/O Operations"), in Swift against
 /// the simulated Win32 surface.
-///
-/// With `asWritten: false` (the default) it has the one correction the simulator shows is
-/// needed: a pending poll reports `ERROR_IO_INCOMPLETE`, not `ERROR_IO_PENDING` (win32-facts
-/// F-DOC-1). With `asWritten: true` it checks `ERROR_IO_PENDING` as the sample does, and so gives
-/// up on its first poll while the read is still in flight.
-public func doCancelableRead(_ hFile: HANDLE?, _ lpBuffer: LPVOID?, _ nNumberOfBytesToRead: DWORD,
+/// It has the one correction the simulator shows is needed: a pending poll reports
+/// `ERROR_IO_INCOMPLETE`, not `ERROR_IO_PENDING` (win32-facts F-DOC-1).
+func doCancelableRead(_ hFile: HANDLE?, _ lpBuffer: LPVOID?, _ nNumberOfBytesToRead: DWORD,
                              _ lpNumberOfBytesRead: inout DWORD, _ lpOverlapped: LPOVERLAPPED, _ dwTimeout: DWORD,
-                             _ pbCancelCalled: inout Bool, asWritten: Bool = false) -> Bool
+                             _ pbCancelCalled: inout Bool) -> Bool
 {
     let pollInterval: DWORD = 100
-    let stillPending = DWORD(asWritten ? ERROR_IO_PENDING : ERROR_IO_INCOMPLETE)
+    let stillPending = DWORD(ERROR_IO_INCOMPLETE)
     pbCancelCalled = false
     lpNumberOfBytesRead = 0
     var result = ReadFile(hFile, lpBuffer, nNumberOfBytesToRead, &lpNumberOfBytesRead, lpOverlapped)
