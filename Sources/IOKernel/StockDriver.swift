@@ -231,9 +231,9 @@ public final class StockDriver: Driver {
                 return k.complete(irp, status: .endOfFile, information: 0)
             }
             irp.systemBuffer = chunk
-            return k.complete(irp, status: status, information: bytes ?? min(chunk.count, irp.length))
+            return k.complete(irp, status: status, information: max(0, bytes ?? min(chunk.count, irp.length)))
         case .write:
-            let count = min(bytes ?? irp.length, irp.systemBuffer.count)
+            let count = max(0, min(bytes ?? irp.length, irp.systemBuffer.count))
             written.append(contentsOf: irp.systemBuffer.prefix(count))
             return k.complete(irp, status: status, information: bytes ?? count)
         case .create, .cleanup:

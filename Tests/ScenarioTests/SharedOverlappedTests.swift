@@ -23,4 +23,23 @@ final class SharedOverlappedTests: XCTestCase {
             XCTAssertEqual(sim.irpsInFlight.count, 0)
         }
     }
+
+    /// Bad input from the test's side of the device: a negative byte count is reported as 0
+    /// rather than trapping the simulator.
+    func testNegativeByteCountFromTheDeviceIsZero() {
+        let sim = Simulation()
+        let device = StockDriver(completion: .manual)
+        sim.installDevice(#"\\.\dev"#, driver: device)
+        let memory = scenarioMemory()
+        sim.run {
+            let h = openDevice(#"\\.\dev"#)
+            let ov = memory.overlapped(event: manualEvent())
+            XCTAssertFalse(WriteFile(h, memory.buffer(4), 4, nil, ov))
+            XCTAssertNotNil(device.completeNext(bytes: -5))
+            var n: DWORD = 99
+            XCTAssertTrue(GetOverlappedResult(h, ov, &n, false))
+            XCTAssertEqual(n, 0)
+            XCTAssertEqual(device.written, [])
+        }
+    }
 }
