@@ -235,7 +235,7 @@ public final class StockDriver: Driver {
         case .write:
             let count = max(0, min(bytes ?? irp.length, irp.systemBuffer.count))
             written.append(contentsOf: irp.systemBuffer.prefix(count))
-            return k.complete(irp, status: status, information: bytes ?? count)
+            return k.complete(irp, status: status, information: max(0, bytes ?? count))
         case .create, .cleanup:
             return k.complete(irp, status: status)
         }
