@@ -69,7 +69,7 @@ private struct SystemServices {
         }
     }
 
-    func sleep(_ duration: Duration) {
+    func delayExecution(_ duration: Duration) {
         _ = kernel.withKernelEntry { kernel.ntDelayExecution(alertable: false, duration: duration) }
     }
 
@@ -675,7 +675,7 @@ final class DriverRulesTests: XCTestCase {
             XCTAssertEqual(sim.pendingDeviceEvents.count, 3)
 
             sim.trace.removeAll()
-            nt.sleep(.milliseconds(50))
+            nt.delayExecution(.milliseconds(50))
             XCTAssertEqual(sim.now.milliseconds, 50)
 
             let completions = sim.trace.entries.compactMap { entry -> (Int, UInt64)? in
