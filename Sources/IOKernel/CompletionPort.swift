@@ -87,6 +87,11 @@ extension Kernel {
     }
 
     func queuePacket(_ packet: CompletionPacket, to port: CompletionPort) {
+        // No one can dequeue from a closed port: the request behind the packet is retired.
+        guard !port.isClosed else {
+            if let irp = packet.irp { retireSilently(irp) }
+            return
+        }
         port.enqueue(packet)
         if tracing {
             record(.packetQueued(port: port.label, key: packet.key, overlapped: UInt(bitPattern: packet.overlapped),
@@ -143,9 +148,10 @@ extension Kernel {
             releaseWaiters(of: port)
             let status = waitUntil(thread, reason: .port(port, alertable: alertable), deadline: timeout.map { now.advanced(by: $0) })
             if let index = port.waiters.lastIndex(where: { $0 === thread }) { port.waiters.remove(at: index) }
+            // A packet handed over while the thread ran its APCs is still its packet.
             first = thread.releasedPacket
             thread.releasedPacket = nil
-            guard status == .success, first != nil else { return status == .success ? .abandonedWait0 : status }
+            guard first != nil else { return status == .success ? .abandonedWait0 : status }
         }
         var removed = 0
         while removed < maximum, let packet = first ?? port.dequeue() {

@@ -146,6 +146,11 @@ extension Kernel {
                 bugCheck(BugCheck.ioManagerViolation, "DRIVER_VERIFIER_IOMANAGER_VIOLATION", irp: irp,
                          "dispatch returned STATUS_PENDING without marking the IRP pending (IoMarkIrpPending)")
                 irp.isMarkedPending = true
+                // Completed inside dispatch as if synchronously: deliver it as a pended request.
+                if irp.state == .completed {
+                    irp.pendingReturned = true
+                    deliverLater(irp)
+                }
             }
             irp.pendingReturned = true
             if irp.state == .dispatching {

@@ -26,12 +26,21 @@ extension Kernel {
             irp.cancelRoutine = nil
         }
         let synchronous = irp.state == .dispatching && !irp.isMarkedPending
+        let information = max(0, information)  // a driver's negative count is reported as 0
         irp.status = status
         irp.information = information
         irp.state = .completed
         if tracing { record(.irpCompleted(irp: irp.id, status: status, information: information)) }
         // A synchronous completion gets stage 2 from the system call itself.
         guard !synchronous else { return }
+        deliverLater(irp)
+    }
+
+    /// Sends a completed IRP on to its completion processing: to its port as a packet
+    /// (thread-agnostic), to its issuing thread, or, with no thread left, retired silently.
+    func deliverLater(_ irp: IRP) {
+        let status = irp.status
+        let information = irp.information
         // A thread-agnostic request goes to its port as a packet; the thread that dequeues it
         // finishes its completion processing (nt-io-model §2.3, §2.6).
         if irp.isThreadAgnostic, let port = irp.fileObject.completionPort {

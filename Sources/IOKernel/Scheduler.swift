@@ -69,7 +69,7 @@ extension Kernel {
         if threads.count > 1, !ownDeadlinePassed {
             let candidates = runnableThreads(after: thread)
             if !candidates.isEmpty {
-                let next = candidates[strategy.chooseThread(among: candidates)]
+                let next = candidates[chosen(strategy.chooseThread(among: candidates), of: candidates.count)]
                 switchTo(next, from: thread)
                 return .resumed
             }
@@ -130,8 +130,11 @@ extension Kernel {
         guard !(strategy is RunUntilBlocked) else { return first }
         let due = timers.pending.filter { $0.deadline == first.deadline }
         guard due.count > 1 else { return first }
-        return due[strategy.chooseEvent(among: due)]
+        return due[chosen(strategy.chooseEvent(among: due), of: due.count)]
     }
+
+    /// A strategy's choice, kept in range whatever it returned.
+    private func chosen(_ index: Int, of count: Int) -> Int { min(max(index, 0), count - 1) }
 
     /// Threads other than `thread` that can run now, in round-robin order after it.
     func runnableThreads(after thread: SimThread?) -> [SimThread] {
@@ -284,7 +287,7 @@ extension Kernel {
         while true {
             let candidates = runnableThreads(after: thread)
             if !candidates.isEmpty {
-                handOff(to: candidates[strategy.chooseThread(among: candidates)], from: thread)
+                handOff(to: candidates[chosen(strategy.chooseThread(among: candidates), of: candidates.count)], from: thread)
                 return
             }
             switch earliestDue(for: thread) {

@@ -1,0 +1,93 @@
+import IOKernel
+import Win32Surface
+import XCTest
+
+/// A driver that misbehaves in the two ways a review found the kernel mishandled.
+private final class OddDriver: Driver {
+    enum Mode { case negativeCount, completeThenPendWithoutMarking }
+    let mode: Mode
+    init(_ mode: Mode) { self.mode = mode }
+
+    func dispatch(_ irp: IRP, _ k: DriverContext) -> NTStatus {
+        switch mode {
+        case .negativeCount:
+            return k.complete(irp, status: .success, information: -1)
+        case .completeThenPendWithoutMarking:
+            k.complete(irp, status: .success, information: 3)
+            return .pending
+        }
+    }
+}
+
+private let postFromAPC: PAPCFUNC = { port in
+    _ = PostQueuedCompletionStatus(HANDLE(bitPattern: UInt(port)), 7, 42, nil)
+}
+
+/// Regressions from the first code review: each of these once trapped, lost a packet, or
+/// left a request undelivered.
+final class ReviewRegressionTests: XCTestCase {
+    /// A custom driver reporting -1 bytes on a synchronous handle: 0 bytes, no trap.
+    func testNegativeInformationFromACustomDriverIsZero() {
+        let sim = Simulation()
+        sim.installDevice(#"\\.\odd"#, driver: OddDriver(.negativeCount))
+        sim.run {
+            let h = openDevice(#"\\.\odd"#, overlapped: false)
+            var buffer = [UInt8](repeating: 0, count: 4)
+            var n: DWORD = 99
+            XCTAssertTrue(ReadFile(h, &buffer, 4, &n, nil))
+            XCTAssertEqual(n, 0)
+        }
+    }
+
+    /// Completing inside dispatch and then returning STATUS_PENDING without marking is a bug
+    /// check; the kernel still delivers the request, as a pended one.
+    func testRepairedPendingReturnStillDelivers() {
+        let sim = Simulation()
+        sim.installDevice(#"\\.\odd"#, driver: OddDriver(.completeThenPendWithoutMarking))
+        let memory = scenarioMemory()
+        sim.run {
+            let h = openDevice(#"\\.\odd"#)
+            let ov = memory.overlapped(event: manualEvent())
+            XCTAssertFalse(ReadFile(h, memory.buffer(4), 4, nil, ov))
+            XCTAssertEqual(GetLastError(), DWORD(ERROR_IO_PENDING))
+            var n: DWORD = 0
+            XCTAssertTrue(GetOverlappedResult(h, ov, &n, false))
+            XCTAssertEqual(n, 3)
+            XCTAssertTrue(CloseHandle(h))
+        }
+        XCTAssertEqual(sim.bugChecks.map(\.code), [BugCheck.ioManagerViolation])
+        XCTAssertEqual(sim.finish().irpsInFlight, [])
+    }
+
+    /// An APC that posts to the port its thread is waiting on alertably: the packet is not lost.
+    func testPacketPostedByAnAPCDuringAnAlertablePortWaitIsKept() {
+        let sim = Simulation()
+        sim.run {
+            let port = CreateIoCompletionPort(INVALID_HANDLE_VALUE, nil, 0, 0)
+            XCTAssertNotEqual(QueueUserAPC(postFromAPC, GetCurrentThread(), ULONG_PTR(UInt(bitPattern: port))), 0)
+            var entries = [OVERLAPPED_ENTRY](repeating: OVERLAPPED_ENTRY(), count: 1)
+            var removed: ULONG = 0
+            XCTAssertTrue(GetQueuedCompletionStatusEx(port, &entries, 1, &removed, INFINITE, true))
+            XCTAssertEqual(removed, 1)
+            XCTAssertEqual(entries[0].lpCompletionKey, 42)
+        }
+    }
+
+    /// A thread-agnostic read completing after its port's handle was closed is retired: the
+    /// file object is still closed and nothing is left behind.
+    func testCompletionToAClosedPortDoesNotPinTheFileObject() throws {
+        let sim = Simulation()
+        sim.installDevice(#"\\.\dev"#, driver: StockDriver(completion: .manual, cleanup: .cancelsPending))
+        let memory = scenarioMemory()
+        try sim.run {
+            let h = openDevice(#"\\.\dev"#)
+            let file = try XCTUnwrap(sim.fileObject(h))
+            let port = CreateIoCompletionPort(h, nil, 1, 0)
+            XCTAssertFalse(ReadFile(h, memory.buffer(4), 4, nil, memory.overlapped()))
+            XCTAssertTrue(CloseHandle(port))
+            XCTAssertTrue(CloseHandle(h))
+            XCTAssertTrue(file.closeSent)
+        }
+        XCTAssertTrue(sim.finish().isClean, sim.finish().description)
+    }
+}
