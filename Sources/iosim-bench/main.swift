@@ -67,13 +67,14 @@ func overlappedRoundTrips(count: Int, pendingElsewhere: Int) -> Double {
     }
 }
 
-/// One port round trip: ReadFile pends on a port-bound handle (no event: thread-agnostic),
-/// the device completes it, and GetQueuedCompletionStatus dequeues the packet.
-func portRoundTrips(count: Int) -> Double {
+/// A simulation with a manual device opened for overlapped I/O, and an `OVERLAPPED` and a buffer
+/// that outlive every request; runs `body` as its main thread.
+func withBenchDevice(_ body: (Simulation, StockDriver, HANDLE?, LPOVERLAPPED, UnsafeMutableRawPointer) -> Double) -> Double {
     let sim = Simulation()
     let device = StockDriver(completion: .manual)
     sim.installDevice(#"\\.\bench"#, driver: device)
     let overlapped = UnsafeMutablePointer<OVERLAPPED>.allocate(capacity: 1)
+    overlapped.initialize(to: OVERLAPPED())
     let buffer = UnsafeMutableRawPointer.allocate(byteCount: 64, alignment: 8)
     defer {
         overlapped.deallocate()
@@ -81,8 +82,15 @@ func portRoundTrips(count: Int) -> Double {
     }
     return sim.run {
         let h = CreateFileA(#"\\.\bench"#, GENERIC_READ, 0, nil, DWORD(OPEN_EXISTING), DWORD(FILE_FLAG_OVERLAPPED), nil)
+        return body(sim, device, h, overlapped, buffer)
+    }
+}
+
+/// One port round trip: ReadFile pends on a port-bound handle (no event: thread-agnostic),
+/// the device completes it, and GetQueuedCompletionStatus dequeues the packet.
+func portRoundTrips(count: Int) -> Double {
+    withBenchDevice { sim, device, h, overlapped, buffer in
         let port = CreateIoCompletionPort(h, nil, 1, 0)
-        overlapped.initialize(to: OVERLAPPED())
         var bytes: DWORD = 0
         var key: ULONG_PTR = 0
         var dequeued: LPOVERLAPPED?
@@ -102,20 +110,9 @@ func portRoundTrips(count: Int) -> Double {
 /// Port round trips with four threads draining one port: the main thread issues the reads and
 /// the device completes them; the workers dequeue.
 func portRoundTripsFourThreads(count: Int) -> Double {
-    let sim = Simulation()
-    let device = StockDriver(completion: .manual)
-    sim.installDevice(#"\\.\bench"#, driver: device)
-    let overlapped = UnsafeMutablePointer<OVERLAPPED>.allocate(capacity: 1)
-    let buffer = UnsafeMutableRawPointer.allocate(byteCount: 64, alignment: 8)
-    defer {
-        overlapped.deallocate()
-        buffer.deallocate()
-    }
-    return sim.run {
-        let h = CreateFileA(#"\\.\bench"#, GENERIC_READ, 0, nil, DWORD(OPEN_EXISTING), DWORD(FILE_FLAG_OVERLAPPED), nil)
+    withBenchDevice { sim, device, h, overlapped, buffer in
         let port = CreateIoCompletionPort(h, nil, 1, 4)
         let done = CreateEventW(nil, false, false, nil)
-        overlapped.initialize(to: OVERLAPPED())
         var drained = 0
         for index in 0..<4 {
             sim.createThread(name: "drain\(index)") {
