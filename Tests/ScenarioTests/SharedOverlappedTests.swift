@@ -43,3 +43,33 @@ final class SharedOverlappedTests: XCTestCase {
         }
     }
 }
+
+/// `SimulationOptions.cancelIoWaitsForCompletion`: NT's `NtCancelIoFile` waits until the
+/// caller's cancelled requests have completed (nt-io-model §3.4); by default, as documented,
+/// `CancelIo` does not wait (F-DOC-6).
+final class CancelIoWaitOptionTests: XCTestCase {
+    private func cancelIoDuration(waits: Bool) -> (UInt64, DWORD) {
+        let sim = Simulation(options: SimulationOptions(cancelIoWaitsForCompletion: waits))
+        sim.installDevice(#"\\.\dev"#, driver: StockDriver(completion: .after(.milliseconds(700)), cancellation: .ignored))
+        let memory = scenarioMemory()
+        return sim.run {
+            let h = openDevice(#"\\.\dev"#)
+            let ov = memory.overlapped(event: manualEvent())
+            XCTAssertFalse(ReadFile(h, memory.buffer(4), 4, nil, ov))
+            XCTAssertTrue(CancelIo(h))
+            return (GetTickCount64(), internalStatus(ov))
+        }
+    }
+
+    func testCancelIoReturnsAtOnceByDefault() {
+        let (time, status) = cancelIoDuration(waits: false)
+        XCTAssertEqual(time, 0)
+        XCTAssertEqual(status, STATUS_PENDING)
+    }
+
+    func testCancelIoWaitsForTheDriverWhenAsked() {
+        let (time, status) = cancelIoDuration(waits: true)
+        XCTAssertEqual(time, 700, "the driver ignored the cancel and finished the read at 700 ms")
+        XCTAssertEqual(status, STATUS_SUCCESS)
+    }
+}
