@@ -36,6 +36,8 @@ extension Kernel {
         }
         while true {
             if thread.hasCompletionWork { runCompletionWork(of: thread) }
+            // Terminated by another thread: the wait ends so that the call unwinds (nt-io-model §4).
+            if thread.terminationCode != nil { return .threadIsTerminating }
             if let status = thread.waitStatus { return status }
             if let status = satisfy(reason, consume: true) { return status }
             if alertable && !thread.userAPCs.isEmpty {

@@ -178,6 +178,6 @@ extension Kernel {
     /// the IRP has completed, and gets its final status.
     private func waitForSynchronousIRP(_ irp: IRP, _ thread: SimThread) -> NTStatus {
         let result = waitUntil(thread, reason: .irp(irp), deadline: nil)
-        return result == .possibleDeadlock ? .possibleDeadlock : irp.status
+        return result == .possibleDeadlock || result == .threadIsTerminating ? result : irp.status
     }
 }

@@ -46,8 +46,15 @@ package final class Kernel {
     /// How many times the baton passed from one simulated thread to another.
     @exclusivity(unchecked) package internal(set) var contextSwitches: UInt64 = 0
 
-    /// The simulated process: signalled only when it exits, which it never does while a
-    /// scenario runs. `GetCurrentProcess()` names it.
+    /// Whether the process was started by `Simulation.runProcess` (its main thread on an OS
+    /// thread of its own), so that it can exit; the caller's OS thread waits on `processRunner`.
+    @exclusivity(unchecked) var processStarted = false
+    @exclusivity(unchecked) var processRunner: Baton?
+    /// The process's exit code, once it is exiting (`GetExitCodeProcess`).
+    @exclusivity(unchecked) package internal(set) var processExitCode: UInt32?
+
+    /// The simulated process: signalled when it exits (only a process started by
+    /// `Simulation.runProcess` can). `GetCurrentProcess()` names it.
     private(set) lazy var process: KernelObject = {
         let process = KernelObject(id: takeObjectID(), kind: .process)
         process.pointerCount = 1
@@ -78,7 +85,7 @@ package final class Kernel {
     /// Marks the return to user mode: the running thread's queued completion work runs now.
     @inlinable package func leave() {
         depth -= 1
-        if depth == 0, let thread = current, thread.hasCompletionWork { runCompletionWork(of: thread) }
+        if depth == 0, let thread = current, thread.hasUserModeWork { returnToUserMode(thread) }
     }
 
     /// Runs `body` as a kernel call of the running thread. Inlinable, so that the Win32

@@ -155,7 +155,7 @@ extension Kernel {
         case .alive:
             guard thread !== current else { return false }
             guard let reason = thread.waitingFor else { return false }
-            if thread.waitStatus != nil || thread.hasCompletionWork { return true }
+            if thread.waitStatus != nil || thread.hasCompletionWork || thread.terminationCode != nil { return true }
             if reason.isAlertable && !thread.userAPCs.isEmpty { return true }
             if let deadline = thread.waitDeadline, deadline <= now { return true }
             return satisfy(reason, consume: false) != nil
@@ -218,7 +218,7 @@ extension Kernel {
         return handles.lookup(value) as? SimThread
     }
 
-    private func launch(_ thread: SimThread) {
+    func launch(_ thread: SimThread) {
         thread.osThreadStarted = true
         let box = Unmanaged.passRetained(thread).toOpaque()
         var osThread = pthread_t()
@@ -240,50 +240,24 @@ extension Kernel {
     /// The body of a started thread: APCs queued before it started run first (F-APC-9), then
     /// its code; returning from it exits the thread.
     func runThread(_ thread: SimThread) {
+        // A thread terminated before it first ran never runs its code.
+        if let code = thread.terminationCode {
+            thread.startRoutine = nil
+            exitThread(thread, code: code)
+            return
+        }
         if !thread.userAPCs.isEmpty { deliverUserAPCs(thread) }
         let code = thread.startRoutine?() ?? 0
         thread.startRoutine = nil
+        // Returning from a process's main function is ExitProcess (what the C runtime does).
+        if thread.isProcessMain { beginProcessExit(code: code, from: thread) }
         exitThread(thread, code: code)
-    }
-
-    /// Thread exit (nt-io-model §4.2): cancel the I/O the thread issued and wait up to five
-    /// minutes of virtual time for it; requests still in a driver after that are disassociated
-    /// (their completion will notify no one). Queued user APCs are discarded (F-APC-8). The
-    /// thread object is signalled, and the baton passes on for good.
-    func exitThread(_ thread: SimThread, code: UInt32) {
-        depth = 1
-        let inFlight = thread.irps
-        for irp in inFlight where irp.isInDriver { cancelIRP(irp) }
-        if !inFlight.isEmpty {
-            let status = waitUntil(thread, reason: .irps(inFlight), deadline: now.advanced(by: .seconds(300)))
-            if status == .timeout {
-                for irp in thread.irps {
-                    thread.removeIRP(irp)
-                    irp.thread = nil
-                    if tracing { record(.note("\(irp.label) disassociated from \(thread.name) after 5 minutes (IO_DRIVER_CANCEL_TIMEOUT)")) }
-                }
-            }
-        }
-        if thread.hasCompletionWork { runCompletionWork(of: thread) }
-        thread.userAPCs.removeAll()
-        if let port = thread.associatedPort {
-            port.associated.removeAll { $0 === thread }
-            thread.associatedPort = nil
-            releaseWaiters(of: port)
-        }
-        thread.exitCode = code
-        thread.life = .exited
-        depth = 0
-        signal(thread)
-        if tracing { record(.note("\(thread.name) exited with code \(code)")) }
-        dereference(thread, by: "the thread's own run")
-        passBatonForGood(from: thread)
     }
 
     /// The exiting thread gives the baton to whoever can run, firing device events until
     /// someone can; if no one ever can, the blocked threads have hung, and the main thread (or
     /// the first blocked one) gets `STATUS_POSSIBLE_DEADLOCK`.
-    private func passBatonForGood(from thread: SimThread) {
+    func passBatonForGood(from thread: SimThread) {
         while true {
             let candidates = runnableThreads(after: thread)
             if !candidates.isEmpty {
@@ -301,6 +275,7 @@ extension Kernel {
                 let blocked = threads.filter { $0.life == .alive && $0.waitingFor != nil }
                 guard let victim = blocked.first(where: { $0.name == "main" }) ?? blocked.first else {
                     current = nil
+                    processRunner?.signal()
                     return
                 }
                 reportHang()

@@ -58,6 +58,15 @@ public final class SimThread: KernelObject {
     @exclusivity(unchecked) var osThreadStarted = false
     @exclusivity(unchecked) var terminating = false
 
+    // Exit: the code `TerminateThread` or `ExitProcess` asked for (the thread exits at its
+    // next return to user mode), whether it is exiting now, whether it is the main thread of
+    // a process started by `Simulation.runProcess`, and whether it is the main thread of
+    // `Simulation.run`, running on the caller's own OS thread.
+    @exclusivity(unchecked) @usableFromInline var terminationCode: UInt32?
+    @exclusivity(unchecked) var isExiting = false
+    @exclusivity(unchecked) var isProcessMain = false
+    @exclusivity(unchecked) var runsOnCallersThread = false
+
     /// The completion port the thread is associated with (F-IOCP-21). The kernel keeps every
     /// port it created, so this reference never outlives its object.
     @exclusivity(unchecked) unowned(unsafe) var associatedPort: CompletionPort?
@@ -85,6 +94,9 @@ public final class SimThread: KernelObject {
     @exclusivity(unchecked) @usableFromInline var cancelRequests: [CancelRequest] = []
 
     @usableFromInline var hasCompletionWork: Bool { completionHead < completionQueue.count || !cancelRequests.isEmpty }
+
+    /// Work for the way back to user mode: completion work, or termination.
+    @usableFromInline var hasUserModeWork: Bool { hasCompletionWork || terminationCode != nil }
 
     func queueCompletion(_ irp: IRP) { completionQueue.append(irp) }
 

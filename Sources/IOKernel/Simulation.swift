@@ -79,8 +79,40 @@ public final class Simulation {
         return try body()
     }
 
+    /// Runs `main` as the main thread of a process that can exit, and returns the process's
+    /// exit code once it has.
+    ///
+    /// Unlike ``run(_:)``, the main thread runs on an OS thread of its own (the caller's OS
+    /// thread waits), so that `ExitThread`, `TerminateThread` and `ExitProcess` work on every
+    /// thread. As with a C program's `main`, returning from `main` is `ExitProcess` with the
+    /// value returned; if the main thread calls `ExitThread` instead, the process lives on until
+    /// its last thread exits, and ends with that thread's code. The process runs down as
+    /// Windows runs it down: every thread's I/O cancelled, every handle closed (so cleanup and
+    /// close reach the drivers), the process object signalled.
+    ///
+    /// A simulation holds one process: after ``run(_:)`` or a first `runProcess`, this returns
+    /// `STILL_ACTIVE` (259) without calling `main`.
+    ///
+    /// `main` is escaping because a thread that exits never returns through its frames: what
+    /// they hold is not released.
+    public func runProcess(_ main: @escaping () -> UInt32) -> UInt32 {
+        guard mainThread == nil, kernel.current == nil else { return 259 }
+        let thread = kernel.createThread(name: "main", main)
+        // The main thread comes first, as the one ``run(_:)`` makes does.
+        kernel.threads.removeAll { $0 === thread }
+        kernel.threads.insert(thread, at: 0)
+        mainThread = thread
+        kernel.startProcess(main: thread, runner: Baton())
+        return kernel.processExitCode ?? thread.exitCode
+    }
+
+    /// The process's exit code once it has begun to exit (`ExitProcess`, or the last thread of
+    /// a ``runProcess(_:)`` process exiting); nil while it runs.
+    public var processExitCode: UInt32? { kernel.processExitCode }
+
     private func makeMainThread() -> SimThread {
         let thread = SimThread(id: kernel.takeObjectID(), threadID: kernel.nextThreadID, name: "main", kernel: kernel)
+        thread.runsOnCallersThread = true
         kernel.nextThreadID += 4
         kernel.threads.insert(thread, at: 0)
         // The thread object is referenced by the kernel for as long as the thread exists.

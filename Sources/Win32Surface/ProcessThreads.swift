@@ -21,3 +21,40 @@ public func QueryPerformanceCounter(_ lpPerformanceCount: UnsafeMutablePointer<L
     lpPerformanceCount.pointee.QuadPart = LONGLONG(thread.kernel.now.nanoseconds / 100)
     return true
 }
+
+/// Ends the simulated process with exit code `uExitCode`. The corresponding Win32 function is
+/// `ExitProcess`; it never returns.
+///
+/// Every other thread is terminated (each cancels its I/O as it exits, F-EXIT-1), then the
+/// calling thread exits; the last thread to go runs the process down: requests that belong to
+/// the process rather than a thread (thread-agnostic I/O) are cancelled, and every handle is
+/// closed, so each file object gets `IRP_MJ_CLEANUP` and `IRP_MJ_CLOSE` as its last handle
+/// goes (F-EXIT-5). ``Simulation/runProcess(_:)`` then returns `uExitCode`.
+///
+/// Only a process started with ``Simulation/runProcess(_:)`` can exit: under
+/// ``Simulation/run(_:)`` the main thread is the caller's own OS thread, so `ExitProcess` is a
+/// harness error that stops the program with a message.
+public func ExitProcess(_ uExitCode: UINT) -> Never {
+    guard let thread = currentThread() else {
+        fatalError("ExitProcess called outside a simulated thread")
+    }
+    let kernel = thread.kernel
+    guard kernel.canExitProcess else { fatalError(callersThreadCannotExit("ExitProcess")) }
+    thread.traceResult("ExitProcess(\(uExitCode))", "never returns")
+    kernel.call {
+        kernel.beginProcessExit(code: uExitCode, from: thread)
+        kernel.exitCurrentThread(code: uExitCode)
+    }
+    fatalError(callersThreadCannotExit("ExitProcess"))
+}
+
+/// The exit code of the process: `STILL_ACTIVE` (259) while it runs. The corresponding Win32
+/// function is `GetExitCodeProcess`; `hProcess` is `GetCurrentProcess()` or a handle to it.
+public func GetExitCodeProcess(_ hProcess: HANDLE!, _ lpExitCode: LPDWORD!) -> Bool {
+    guard let thread = currentThread() else { return false }
+    let kernel = thread.kernel
+    guard kernel.isProcessHandle(value(hProcess)) else { return thread.fail(ERROR_INVALID_HANDLE) }
+    guard let lpExitCode else { return thread.fail(ERROR_NOACCESS) }
+    lpExitCode.pointee = kernel.processExitCode ?? 259
+    return true
+}

@@ -49,3 +49,63 @@ public func OpenThread(_ dwDesiredAccess: DWORD, _ bInheritHandle: Bool, _ dwThr
     }
     return HANDLE(bitPattern: handle)
 }
+
+/// Ends the calling thread with exit code `dwExitCode`. The corresponding Win32 function is
+/// `ExitThread`; it never returns.
+///
+/// The thread's I/O that is not bound to a completion port is cancelled and waited for (up to
+/// five virtual minutes, nt-io-model §4.2), its queued APCs are discarded, its handle is
+/// signalled and `GetExitCodeThread` reports `dwExitCode`. The last thread of a process
+/// started with ``Simulation/runProcess(_:)`` ends the process.
+///
+/// The main thread of ``Simulation/run(_:)`` runs on the caller's own OS thread, which the
+/// simulator cannot end or unwind: calling `ExitThread` there is a harness error that stops
+/// the program with a message. Scenarios whose main thread exits use
+/// ``Simulation/runProcess(_:)``.
+public func ExitThread(_ dwExitCode: DWORD) -> Never {
+    guard let thread = currentThread() else {
+        fatalError("ExitThread called outside a simulated thread")
+    }
+    thread.traceResult("ExitThread(\(dwExitCode))", "never returns")
+    let kernel = thread.kernel
+    kernel.call { kernel.exitCurrentThread(code: dwExitCode) }
+    fatalError(callersThreadCannotExit("ExitThread"))
+}
+
+/// Terminates a thread. The corresponding Win32 function is `TerminateThread`.
+///
+/// As on Windows, termination is asynchronous: the call returns `TRUE` at once, and the target
+/// stops at its next return from the kernel (a wait it is blocked in ends first), without
+/// running another line of its code; a thread that has not started never runs. It then exits
+/// as ``ExitThread(_:)`` describes: its I/O is cancelled, its handle signalled. Terminating a
+/// thread that has already exited succeeds and changes nothing. Terminating the calling thread
+/// is `ExitThread`.
+///
+/// The main thread of ``Simulation/run(_:)`` runs on the caller's own OS thread and cannot be
+/// stopped: `FALSE` with `ERROR_NOT_SUPPORTED` (use ``Simulation/runProcess(_:)``).
+public func TerminateThread(_ hThread: HANDLE!, _ dwExitCode: DWORD) -> Bool {
+    guard let thread = currentThread() else { return false }
+    let kernel = thread.kernel
+    guard let target = kernel.thread(forHandle: value(hThread)) else {
+        let result = thread.fail(ERROR_INVALID_HANDLE)
+        thread.traceBool("TerminateThread(\(hex(handle: hThread)), \(dwExitCode))", result)
+        return result
+    }
+    guard !kernel.isCallersThread(target) else {
+        let result = thread.fail(ERROR_NOT_SUPPORTED)
+        thread.traceBool("TerminateThread(\(hex(handle: hThread)), \(dwExitCode)): the main thread of Simulation.run cannot be stopped", result)
+        return result
+    }
+    thread.traceBool("TerminateThread(\(hex(handle: hThread)), \(dwExitCode))", true)
+    if target === thread {
+        kernel.call { kernel.exitCurrentThread(code: dwExitCode) }
+    }
+    kernel.call { kernel.ntTerminateThread(target, code: dwExitCode) }
+    return true
+}
+
+func callersThreadCannotExit(_ function: String) -> String {
+    "\(function) on the main thread of Simulation.run: that thread is the caller's own OS thread, which the "
+        + "simulator can neither end nor unwind. Run scenarios whose main thread or process exits with "
+        + "Simulation.runProcess."
+}

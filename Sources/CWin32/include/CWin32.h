@@ -11,6 +11,7 @@
 // MARK: - Basic types (LLP64 sizes, as on Windows)
 
 typedef unsigned int DWORD;
+typedef unsigned int UINT;
 typedef DWORD *LPDWORD;
 typedef int LONG;
 typedef unsigned int ULONG;
