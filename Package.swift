@@ -7,6 +7,7 @@ let package = Package(
         .library(name: "IOKernel", targets: ["IOKernel"]),
         .library(name: "Win32Surface", targets: ["Win32Surface"]),
         .library(name: "IOScenarios", targets: ["IOScenarios"]),
+        .library(name: "IOSimXCTest", targets: ["IOSimXCTest"]),
         .executable(name: "iosim", targets: ["iosim"]),
         .executable(name: "iosim-bench", targets: ["iosim-bench"]),
     ],
@@ -20,10 +21,12 @@ let package = Package(
         .target(name: "Win32Surface", dependencies: ["IOKernel", "CWin32"]),
         // The stories of the seed documents as runnable scenarios (used by `iosim` and the tests).
         .target(name: "IOScenarios", dependencies: ["IOKernel", "Win32Surface"]),
+        // XCTest helpers: a simulation whose memory violations or unclean finish fail the test.
+        .target(name: "IOSimXCTest", dependencies: ["IOKernel"]),
         .executableTarget(name: "iosim", dependencies: ["IOScenarios", "IOKernel", "Win32Surface"]),
         .executableTarget(name: "iosim-bench", dependencies: ["IOKernel", "Win32Surface"]),
         .testTarget(name: "IOKernelTests", dependencies: ["IOKernel"]),
-        .testTarget(name: "ScenarioTests", dependencies: ["IOKernel", "Win32Surface", "IOScenarios"]),
+        .testTarget(name: "ScenarioTests", dependencies: ["IOKernel", "Win32Surface", "IOScenarios", "IOSimXCTest"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -11,6 +11,8 @@ struct UserAPC {
     let argument1: UnsafeMutableRawPointer?
     let argument2: UnsafeMutableRawPointer?
     let kind: Kind
+    /// The request whose completion routine this is: it holds its `OVERLAPPED` until then.
+    var irp: IRP? = nil
 
     /// What the APC is for, in the trace and in hang reports.
     enum Kind {
@@ -45,6 +47,10 @@ extension Kernel {
         while !thread.userAPCs.isEmpty {
             let apc = thread.userAPCs.removeFirst()
             if tracing { record(.apcDelivered(thread: thread.name, apc: apc.label)) }
+            if memoryTracking, let irp = apc.irp {
+                checkHandedOut(apc.argument1, irp: irp, to: "the completion routine of IRP#\(irp.id)")
+                releaseOverlapped(of: irp)
+            }
             apc.routine(apc.context, apc.argument1, apc.argument2)
         }
     }

@@ -8,6 +8,8 @@ struct CompletionPacket {
     /// A thread-agnostic request whose completion processing (the `OVERLAPPED` write) runs in
     /// the thread that dequeues the packet.
     let irp: IRP?
+    /// The request the packet reports, whose `OVERLAPPED` it carries (nil for a posted packet).
+    var origin: IRP? = nil
 }
 
 /// An I/O completion port: a queue of completion packets (FIFO) and the threads waiting on it,
@@ -158,6 +160,10 @@ extension Kernel {
             first = nil
             // A thread-agnostic request finishes its completion processing here, in the thread
             // that dequeued it: its OVERLAPPED is written now (F-OVL-11).
+            if memoryTracking {
+                checkHandedOut(packet.overlapped, irp: packet.origin, to: "a dequeued completion packet")
+                if let origin = packet.origin, packet.irp == nil { releaseOverlapped(of: origin) }
+            }
             if let irp = packet.irp { finishCompletion(irp) }
             if tracing { record(.packetDequeued(port: port.label, key: packet.key, overlapped: UInt(bitPattern: packet.overlapped))) }
             receive(packet.key, packet.overlapped, packet.status, packet.information)
@@ -183,7 +189,7 @@ extension Kernel {
         for waiter in port.waiters { waiter.waitStatus = .abandonedWait0 }
         port.waiters.removeAll()
         while let packet = port.dequeue() {
-            if let irp = packet.irp { retireSilently(irp) }
+            if let irp = packet.irp { retireSilently(irp) } else if memoryTracking, let origin = packet.origin { releaseOverlapped(of: origin) }
         }
     }
 }

@@ -58,6 +58,12 @@ public final class IRP {
     @exclusivity(unchecked) public internal(set) var state: IRPState = .dispatching
     /// The completion status, once the driver completed the IRP.
     @exclusivity(unchecked) public internal(set) var status = NTStatus.pending
+
+    // Tracked memory this IRP holds (indices into the arena, -1 for none), and whether a
+    // completion routine or a packet still carries its OVERLAPPED to the program.
+    @exclusivity(unchecked) var overlappedBlock: Int32 = -1
+    @exclusivity(unchecked) var bufferBlock: Int32 = -1
+    @exclusivity(unchecked) var notificationCarriesOverlapped = false
     /// The completion information (bytes transferred), once the driver completed the IRP.
     @exclusivity(unchecked) public internal(set) var information = 0
     /// `Irp->Cancel`: cancellation was requested. It stays set whatever the driver does.

@@ -45,7 +45,7 @@ extension Kernel {
         // finishes its completion processing (nt-io-model §2.3, §2.6).
         if irp.isThreadAgnostic, let port = irp.fileObject.completionPort {
             queuePacket(CompletionPacket(key: irp.fileObject.completionKey, overlapped: irp.apcContext, status: status,
-                                         information: information, irp: irp), to: port)
+                                         information: information, irp: irp, origin: irp), to: port)
             return
         }
         guard let thread = irp.thread else {
@@ -59,6 +59,10 @@ extension Kernel {
 
     func retireSilently(_ irp: IRP) {
         unlink(irp)
+        if memoryTracking {
+            releaseBuffer(of: irp)
+            releaseOverlapped(of: irp)
+        }
         irp.state = .delivered
         irp.fileObject.liveIRPCount -= 1
         if tracing { record(.irpDelivered(irp: irp.id, notified: false)) }
@@ -122,17 +126,23 @@ extension Kernel {
             // thread-agnostic request that pended is already on its way to the port.
             if let routine = irp.apcRoutine, let thread = irp.thread {
                 queueUserAPC(UserAPC(routine: routine, context: irp.apcContext, argument1: irp.userIOSB, argument2: nil,
-                                     kind: .ioCompletion(irp: irp.id, status: status)),
+                                     kind: .ioCompletion(irp: irp.id, status: status), irp: irp),
                              to: thread)
+                irp.notificationCarriesOverlapped = true
             } else if let port = file.completionPort, irp.apcContext != nil, !(irp.isThreadAgnostic && irp.pendingReturned) {
                 let skipped = !irp.pendingReturned && file.notificationModes & FileObject.skipCompletionPortOnSuccess != 0
                 if !skipped {
+                    irp.notificationCarriesOverlapped = true
                     queuePacket(CompletionPacket(key: file.completionKey, overlapped: irp.apcContext, status: status,
-                                                 information: irp.information, irp: nil), to: port)
+                                                 information: irp.information, irp: nil, origin: irp), to: port)
                 }
             }
         } else if file.isSynchronous {
             file.finalStatus = status
+        }
+        if memoryTracking {
+            releaseBuffer(of: irp)
+            if !irp.notificationCarriesOverlapped { releaseOverlapped(of: irp) }
         }
         if tracing { record(.irpDelivered(irp: irp.id, notified: notify)) }
         if let event = irp.userEvent { dereference(event, by: "I/O request") }

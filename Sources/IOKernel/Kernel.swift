@@ -31,6 +31,17 @@ package final class Kernel {
     @exclusivity(unchecked) var nextThreadID: UInt32 = 0x1000
     package let processID: UInt32 = 0x400
 
+    /// The process's user memory, and whether the kernel checks the pointers it keeps against
+    /// it (``MemoryOptions/tracking``).
+    let memory: MemoryArena
+    @usableFromInline let memoryTracking: Bool
+    /// The scenario's view of ``memory``.
+    package private(set) lazy var trackedMemory = TrackedMemory(kernel: self)
+    @exclusivity(unchecked) package internal(set) var memoryViolations: [MemoryViolation] = []
+    @exclusivity(unchecked) package internal(set) var uncheckedPointers: [UncheckedPointer] = []
+    /// Addresses already reported as unchecked. Only looked up, never iterated.
+    @exclusivity(unchecked) var uncheckedAddresses: Set<UInt> = []
+
     @exclusivity(unchecked) package internal(set) var bugChecks: [BugCheck] = []
     @exclusivity(unchecked) package internal(set) var hangs: [HangReport] = []
 
@@ -65,6 +76,8 @@ package final class Kernel {
         self.options = options
         self.strategy = strategy
         self.trace = Trace(enabled: options.tracing)
+        self.memory = MemoryArena(reuseFreedMemory: options.memory.reuseFreedMemory)
+        self.memoryTracking = options.memory.tracking
     }
 
     func takeObjectID() -> Int {
@@ -137,9 +150,15 @@ public struct SimulationOptions: Sendable {
     /// created with 0 gets.
     public var processorCount: Int
 
-    public init(tracing: Bool = false, cancelIoWaitsForCompletion: Bool = false, processorCount: Int = 4) {
+    /// How user memory is tracked: on by default, freed memory quarantined.
+    public var memory: MemoryOptions
+
+    public init(tracing: Bool = false, cancelIoWaitsForCompletion: Bool = false, processorCount: Int = 4,
+                memory: MemoryOptions = MemoryOptions())
+    {
         self.tracing = tracing
         self.cancelIoWaitsForCompletion = cancelIoWaitsForCompletion
         self.processorCount = processorCount
+        self.memory = memory
     }
 }

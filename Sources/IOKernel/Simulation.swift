@@ -120,6 +120,34 @@ public final class Simulation {
         return thread
     }
 
+    /// The process's user memory: tracked heap blocks and stack frames.
+    public var memory: TrackedMemory { kernel.trackedMemory }
+
+    /// Lifetime bugs caught so far, in order (see ``MemoryViolation``).
+    public var memoryViolations: [MemoryViolation] { kernel.memoryViolations }
+
+    /// Takes the violations caught so far, leaving none: what a test that expects violations
+    /// calls to say so and assert on them, so that a check at the end of the test (such as
+    /// `IOSimXCTest`'s) sees only the unexpected ones.
+    public func takeMemoryViolations() -> [MemoryViolation] {
+        defer { kernel.memoryViolations.removeAll() }
+        return kernel.memoryViolations
+    }
+
+    /// Pointers handed to the kernel that the simulator cannot check (not from ``memory``),
+    /// each once, in the order first seen.
+    public var uncheckedPointers: [UncheckedPointer] { kernel.uncheckedPointers }
+
+    /// The timeline around a violation: up to `before` entries before it and `after` after it
+    /// (empty when the simulation was not tracing).
+    public func trace(around violation: MemoryViolation, before: Int = 8, after: Int = 4) -> [TraceEntry] {
+        guard let index = violation.traceIndex else { return [] }
+        let entries = kernel.trace.entries
+        let lower = max(0, index - before)
+        let upper = min(entries.count, index + 1 + after)
+        return lower < upper ? Array(entries[lower..<upper]) : []
+    }
+
     /// The main thread, once `run` has been called.
     public var mainThreadObject: SimThread? { mainThread }
 

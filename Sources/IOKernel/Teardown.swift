@@ -17,6 +17,11 @@ public struct TeardownReport: Equatable, Sendable, CustomStringConvertible {
     public let pendingDeviceEvents: [String]
     public let bugChecks: [BugCheck]
     public let hangs: [HangReport]
+    /// Lifetime bugs caught during the run and not taken by the test
+    /// (``Simulation/takeMemoryViolations()``).
+    public let memoryViolations: [MemoryViolation]
+    /// Heap memory never freed.
+    public let memoryNeverFreed: [MemoryBlockInfo]
 
     /// A completion packet still queued to a port.
     public struct UndequeuedPacket: Equatable, Sendable {
@@ -26,10 +31,19 @@ public struct TeardownReport: Equatable, Sendable, CustomStringConvertible {
         public let status: NTStatus
     }
 
+    /// The same report without its memory violations: what was left behind.
+    public var leftovers: TeardownReport {
+        TeardownReport(irpsInFlight: irpsInFlight, openHandles: openHandles, undeliveredAPCs: undeliveredAPCs,
+                       undequeuedPackets: undequeuedPackets, blockedThreads: blockedThreads,
+                       pendingDeviceEvents: pendingDeviceEvents, bugChecks: bugChecks, hangs: hangs,
+                       memoryViolations: [], memoryNeverFreed: memoryNeverFreed)
+    }
+
     /// Nothing was left behind and nothing went wrong.
     public var isClean: Bool {
         irpsInFlight.isEmpty && openHandles.isEmpty && undeliveredAPCs.isEmpty && undequeuedPackets.isEmpty
             && blockedThreads.isEmpty && pendingDeviceEvents.isEmpty && bugChecks.isEmpty && hangs.isEmpty
+            && memoryViolations.isEmpty && memoryNeverFreed.isEmpty
     }
 
     public var description: String {
@@ -45,6 +59,8 @@ public struct TeardownReport: Equatable, Sendable, CustomStringConvertible {
         lines += pendingDeviceEvents.map { "  device event never fired: \($0)" }
         lines += bugChecks.map { "  bug check: \($0)" }
         lines += hangs.map { "  hang at \($0.time)" }
+        lines += memoryViolations.map { "  memory violation: \($0)" }
+        lines += memoryNeverFreed.map { "  memory never freed: \($0)" }
         return lines.joined(separator: "\n")
     }
 }
@@ -68,6 +84,8 @@ extension Kernel {
             openHandles: openHandles.map { "0x" + String($0.value, radix: 16) + " " + $0.object.label },
             undeliveredAPCs: apcs, undequeuedPackets: packets, blockedThreads: blocked,
             pendingDeviceEvents: timers.pending.map { "\($0.label) at \($0.deadline)" },
-            bugChecks: bugChecks, hangs: hangs)
+            bugChecks: bugChecks, hangs: hangs, memoryViolations: memoryViolations,
+            memoryNeverFreed: memory.blocks.indices.filter { memory.blocks[$0].region == .heap && !memory.blocks[$0].isFreed }
+                .map { memory.info(Int32($0)) })
     }
 }

@@ -39,6 +39,7 @@ extension Kernel {
             }
         }
         if thread.hasCompletionWork { runCompletionWork(of: thread) }
+        if memoryTracking { for apc in thread.userAPCs { if let irp = apc.irp { releaseOverlapped(of: irp) } } }
         thread.userAPCs.removeAll()
         if let port = thread.associatedPort {
             port.associated.removeAll { $0 === thread }

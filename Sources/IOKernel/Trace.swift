@@ -32,6 +32,8 @@ public enum TraceEvent: Equatable, Sendable {
     /// A device event scheduled on the virtual clock fired.
     case deviceEvent(String)
     case bugCheck(BugCheck)
+    /// A lifetime bug caught as it happened (``MemoryViolation``).
+    case memoryViolation(String)
     case hang(String)
     case note(String)
 }
@@ -78,6 +80,7 @@ extension TraceEvent {
             "kernel copied \(count) bytes into the buffer at 0x\(String(address, radix: 16)) (IRP#\(irp))"
         case .deviceEvent(let label): "device: \(label)"
         case .bugCheck(let check): "BUG CHECK \(check)"
+        case .memoryViolation(let text): "MEMORY VIOLATION \(text)"
         case .hang(let text): "HANG: \(text)"
         case .note(let text): text
         }

@@ -1,14 +1,22 @@
-/// The one place where the kernel touches the caller's memory.
+/// The one place where the kernel touches the caller's memory, and where it checks it.
 ///
 /// The kernel keeps the addresses the caller passed (the `OVERLAPPED`, the buffer) and uses them
 /// when the request completes, possibly long after the call returned. Every such access goes
-/// through these functions, so that each one is traced and can be checked against the
-/// lifetime of the memory it touches.
+/// through these functions, so that each one is traced and checked against the lifetime of the
+/// memory it touches (``MemoryArena``): an IRP *holds* its `OVERLAPPED` from issue until the
+/// program has been handed its last notification (completion processing, the completion
+/// routine, or the dequeued packet), and a read's buffer until completion processing copied the
+/// data. Freeing held memory, reusing a held `OVERLAPPED`, writing into freed memory and handing
+/// a freed `OVERLAPPED` to the program are violations (``MemoryViolation``).
 extension Kernel {
     /// Writes an `IO_STATUS_BLOCK` (the first two words of an `OVERLAPPED`): the 32-bit status
     /// into `Internal` (its upper half keeps what kernel32 stored, zero) and the information
     /// into `InternalHigh`.
     func writeIOStatus(_ ioStatus: UnsafeMutableRawPointer, status: NTStatus, information: Int, for irp: IRP) {
+        if irp.overlappedBlock >= 0 {
+            checkKernelWrite(irp.overlappedBlock, at: UInt(bitPattern: ioStatus), count: 16, irp: irp,
+                             what: "\(status.name), \(information) bytes")
+        }
         ioStatus.storeBytes(of: status.rawValue, as: UInt32.self)
         ioStatus.storeBytes(of: UInt64(truncatingIfNeeded: information), toByteOffset: 8, as: UInt64.self)
         if tracing {
@@ -18,8 +26,16 @@ extension Kernel {
 
     /// Copies a read's data into the caller's buffer.
     func writeUserBuffer(_ buffer: UnsafeMutableRawPointer, from data: ArraySlice<UInt8>, count: Int, for irp: IRP) {
+        var count = count
+        if irp.bufferBlock >= 0 {
+            let address = UInt(bitPattern: buffer)
+            checkKernelWrite(irp.bufferBlock, at: address, count: count, irp: irp, what: "\(count) bytes of data")
+            // Never past the end of a tracked block: that would corrupt the simulator itself.
+            let block = memory.blocks[Int(irp.bufferBlock)]
+            count = min(count, max(0, Int(block.start + UInt(block.size)) - Int(address)))
+        }
         data.withUnsafeBytes { source in
-            if let base = source.baseAddress { buffer.copyMemory(from: base, byteCount: count) }
+            if let base = source.baseAddress, count > 0 { buffer.copyMemory(from: base, byteCount: count) }
         }
         if tracing { record(.wroteData(address: UInt(bitPattern: buffer), count: count, irp: irp.id)) }
     }
@@ -27,5 +43,120 @@ extension Kernel {
     /// Captures a write's data from the caller's buffer at issue (buffered I/O).
     func readUserBuffer(_ buffer: UnsafeMutableRawPointer, count: Int, for irp: IRP) -> ArraySlice<UInt8> {
         ArraySlice(UnsafeRawBufferPointer(start: buffer, count: count))
+    }
+
+    // MARK: - Checks
+
+    /// At issue: the `OVERLAPPED` must be live and not in flight already; the IRP starts
+    /// holding it, and a read's buffer. Pointers from outside the arena are noted as unchecked.
+    func trackIssue(_ irp: IRP, overlapped: UnsafeMutableRawPointer?, buffer: UnsafeMutableRawPointer?, call: StaticString) {
+        if let overlapped {
+            let address = UInt(bitPattern: overlapped)
+            if let index = memory.lookup(address) {
+                if memory.blocks[Int(index)].isFreed {
+                    violation(.kernelWroteFreedMemory, irp: irp.id, block: index, address: address,
+                              "\(call) was handed an OVERLAPPED in freed memory and wrote STATUS_PENDING into it")
+                } else if let earlier = memory.irpInFlight(onOverlapped: address, in: index) {
+                    violation(.overlappedReusedInFlight, irp: irp.id, block: index, address: address,
+                              "\(call) was handed an OVERLAPPED that IRP#\(earlier) still uses: the kernel will write both results into it")
+                }
+                memory.addHolder(index, irp: irp.id, address: address, asOverlapped: true)
+                irp.overlappedBlock = index
+            } else {
+                unchecked(address, "ov", call)
+            }
+        }
+        if let buffer, irp.length > 0 {
+            let address = UInt(bitPattern: buffer)
+            if let index = memory.lookup(address) {
+                if memory.blocks[Int(index)].isFreed {
+                    violation(.kernelWroteFreedMemory, irp: irp.id, block: index, address: address,
+                              "\(call) was handed a buffer in freed memory")
+                }
+                if irp.major == .read {
+                    memory.addHolder(index, irp: irp.id, address: address, asOverlapped: false)
+                    irp.bufferBlock = index
+                }
+            } else {
+                unchecked(address, "buf", call)
+            }
+        }
+    }
+
+    /// The kernel is about to write into a block an IRP holds: it must still be live.
+    private func checkKernelWrite(_ index: Int32, at address: UInt, count: Int, irp: IRP, what: String) {
+        let block = memory.blocks[Int(index)]
+        if block.isFreed {
+            let victim = block.reusedBy >= 0 ? ", corrupting \(memory.blocks[Int(block.reusedBy)].label) which now lives there" : ""
+            violation(.kernelWroteFreedMemory, irp: irp.id, block: index, address: address,
+                      "completion of IRP#\(irp.id) wrote \(what) into \(block.label) after it was freed\(victim)")
+        } else if Int(address - block.start) + count > block.size {
+            violation(.kernelWroteFreedMemory, irp: irp.id, block: index, address: address,
+                      "completion of IRP#\(irp.id) would write \(what) past the end of \(block.label) (\(block.size) bytes); the write was cut short")
+        }
+    }
+
+    /// The IRP no longer uses its buffer (completion processing copied the data).
+    func releaseBuffer(of irp: IRP) {
+        guard irp.bufferBlock >= 0 else { return }
+        memory.removeHolder(irp.bufferBlock, irp: irp.id, asOverlapped: false)
+        irp.bufferBlock = -1
+    }
+
+    /// The IRP no longer uses its `OVERLAPPED` (the program was handed its last notification).
+    func releaseOverlapped(of irp: IRP) {
+        guard irp.overlappedBlock >= 0 else { return }
+        memory.removeHolder(irp.overlappedBlock, irp: irp.id, asOverlapped: true)
+        irp.overlappedBlock = -1
+    }
+
+    /// A completion routine or a dequeued packet hands `address` (an `OVERLAPPED`) to the
+    /// program: it must not be freed.
+    func checkHandedOut(_ address: UnsafeMutableRawPointer?, irp: IRP?, to whom: String) {
+        guard let address else { return }
+        let value = UInt(bitPattern: address)
+        let index = irp.flatMap { $0.overlappedBlock >= 0 ? $0.overlappedBlock : nil } ?? memory.lookup(value)
+        guard let index, memory.blocks[Int(index)].isFreed else { return }
+        violation(.freedOverlappedHandedOut, irp: irp?.id, block: index, address: value,
+                  "\(whom) was handed \(memory.blocks[Int(index)].label), which was freed")
+    }
+
+    /// Frees a tracked block (`HeapFree`, a frame's return). Freeing memory an IRP still holds
+    /// is reported here, at the line that did it; the block is freed all the same.
+    func freeBlock(_ index: Int32, at location: SourceLocation, by what: String) {
+        let block = memory.blocks[Int(index)]
+        if !block.holders.isEmpty {
+            let users = block.holders.map { "IRP#\($0.irp) (as its \($0.asOverlapped ? "OVERLAPPED" : "buffer"))" }
+            violation(.freedWhileInFlight, irp: block.holders.first?.irp, block: index, address: block.start,
+                      "\(what) freed \(block.label) at \(location) while \(users.joined(separator: ", ")) still uses it",
+                      freedAt: location)
+        }
+        memory.free(index, at: location)
+        if tracing { record(.note("\(what) freed \(block.label) (block#\(block.id))")) }
+    }
+
+    private func unchecked(_ address: UInt, _ prefix: String, _ call: StaticString) {
+        guard uncheckedAddresses.insert(address).inserted else { return }
+        let pointer = UncheckedPointer(name: trace.name(of: address, prefix), call: call.description, time: now)
+        uncheckedPointers.append(pointer)
+        if options.memory.uncheckedPointersAreViolations {
+            violation(.uncheckedPointer, irp: nil, block: nil, address: address, pointer.description)
+        }
+    }
+
+    func violation(_ kind: MemoryViolation.Kind, irp: Int?, block: Int32?, address: UInt, _ detail: String,
+                   freedAt: SourceLocation? = nil)
+    {
+        var info = block.map { memory.info($0) }
+        if let freedAt, let current = info {
+            info = MemoryBlockInfo(id: current.id, label: current.label, typeName: current.typeName, size: current.size,
+                                   region: current.region, allocatedAt: current.allocatedAt, freedAt: freedAt,
+                                   reusedBy: current.reusedBy)
+        }
+        let offset = block.map { Int(address &- memory.blocks[Int($0)].start) } ?? 0
+        let found = MemoryViolation(kind: kind, time: now, thread: current?.name, irp: irp, block: info, offset: offset,
+                                    detail: detail, traceIndex: tracing ? trace.entries.count : nil)
+        memoryViolations.append(found)
+        if tracing { record(.memoryViolation(found.kind.rawValue + ": " + detail)) }
     }
 }

@@ -1,0 +1,73 @@
+/// A lifetime bug in the scenario's use of memory, caught as it happens: what Windows would let
+/// corrupt memory silently.
+public struct MemoryViolation: Equatable, Sendable, CustomStringConvertible {
+    public enum Kind: String, Sendable {
+        /// The kernel wrote a status, a byte count or data into freed memory.
+        case kernelWroteFreedMemory = "kernel wrote into freed memory"
+        /// Memory was freed while an I/O request still referenced it (reported at the free).
+        case freedWhileInFlight = "memory freed while an I/O request still uses it"
+        /// An `OVERLAPPED` was handed to a new I/O while an earlier I/O on it was in flight.
+        case overlappedReusedInFlight = "OVERLAPPED reused while its I/O is in flight"
+        /// A completion routine or a dequeued packet was handed an `OVERLAPPED` that was freed.
+        case freedOverlappedHandedOut = "freed OVERLAPPED handed to the program"
+        /// A pointer the simulator cannot check (not from its arena), made an error by
+        /// ``MemoryOptions/uncheckedPointersAreViolations``.
+        case uncheckedPointer = "pointer the simulator cannot check"
+        /// `HeapFree` of a pointer that is not a live heap block (a double free).
+        case invalidFree = "free of memory that is not a live heap block"
+    }
+
+    public let kind: Kind
+    public let time: VirtualInstant
+    /// The simulated thread that was running.
+    public let thread: String?
+    /// The I/O request involved (`IRP#n`), if any.
+    public let irp: Int?
+    /// The block involved, as it was at the moment of the violation.
+    public let block: MemoryBlockInfo?
+    /// The offset of the address within the block.
+    public let offset: Int
+    /// What happened, in a sentence.
+    public let detail: String
+    /// Where in the trace it happened (an index into ``Trace/entries``), when tracing.
+    public let traceIndex: Int?
+
+    public var description: String {
+        var text = "\(time) \(thread ?? "-") \(kind.rawValue): \(detail)"
+        if let irp { text += " [IRP#\(irp)]" }
+        if let block { text += "\n    block: \(block)" + (offset != 0 ? " at offset \(offset)" : "") }
+        return text
+    }
+}
+
+/// A pointer handed to the kernel that does not come from the simulator's arena (a Swift
+/// `&local` temporary, `UnsafeMutablePointer.allocate`): its lifetime cannot be checked.
+public struct UncheckedPointer: Equatable, Sendable, CustomStringConvertible {
+    /// Its stable name in the timeline (`ov#1`, `buf#2`).
+    public let name: String
+    /// The call that passed it first.
+    public let call: String
+    public let time: VirtualInstant
+
+    public var description: String { "\(name) passed to \(call) at \(time) is not tracked memory: its lifetime is not checked" }
+}
+
+/// How user memory is tracked.
+public struct MemoryOptions: Sendable {
+    /// Check every pointer the kernel keeps against the arena. On by default; off, the arena
+    /// still allocates but nothing is checked (the benchmark's baseline).
+    public var tracking: Bool
+    /// Hand freed memory to the next allocation of the same size (most recently freed first),
+    /// as a real heap or stack does, so that a late kernel write shows up as corruption of the
+    /// new owner. Off by default: freed blocks stay quarantined (filled with `0xFE`), and the
+    /// simulator never corrupts anything.
+    public var reuseFreedMemory: Bool
+    /// Treat pointers the simulator cannot check as violations rather than notes.
+    public var uncheckedPointersAreViolations: Bool
+
+    public init(tracking: Bool = true, reuseFreedMemory: Bool = false, uncheckedPointersAreViolations: Bool = false) {
+        self.tracking = tracking
+        self.reuseFreedMemory = reuseFreedMemory
+        self.uncheckedPointersAreViolations = uncheckedPointersAreViolations
+    }
+}

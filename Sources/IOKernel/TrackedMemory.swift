@@ -1,0 +1,141 @@
+/// The simulated process's user memory, as a scenario allocates it: heap blocks and stack
+/// frames whose locals are freed when the frame returns.
+///
+/// Memory from here is *tracked*: whenever the kernel uses a pointer into it (an `OVERLAPPED`,
+/// a buffer) it checks the block is still alive, and a free while an I/O request still uses a
+/// block is reported at the line that did it (``MemoryViolation``). Pointers from anywhere else
+/// (a Swift `&local`, `UnsafeMutablePointer.allocate`) still work but cannot be checked; they
+/// are listed in ``Simulation/uncheckedPointers``.
+///
+/// ```swift
+/// sim.run {
+///     sim.memory.withFrame("readWithTimeout") { frame in
+///         let o = frame.local(OVERLAPPED.self, "o")
+///         let buffer = frame.localBytes(1024, "buffer")
+///         …
+///     }   // o and buffer are freed here, as a C function's locals are when it returns
+/// }
+/// ```
+public final class TrackedMemory {
+    unowned(unsafe) let kernel: Kernel
+
+    init(kernel: Kernel) { self.kernel = kernel }
+
+    /// A zeroed heap block holding one `T` (`HeapAlloc(GetProcessHeap(), HEAP_ZERO_MEMORY, …)`).
+    public func allocate<T>(_ type: T.Type, label: String? = nil, file: StaticString = #fileID, line: UInt = #line)
+        -> UnsafeMutablePointer<T>
+    {
+        let index = kernel.memory.allocate(size: MemoryLayout<T>.stride, label: label ?? typeName(T.self), typeName: typeName(T.self),
+                                           region: .heap, at: SourceLocation(file, line))
+        return kernel.memory.blocks[Int(index)].base.bindMemory(to: T.self, capacity: 1)
+    }
+
+    /// A zeroed heap block of `count` bytes.
+    public func allocateBytes(_ count: Int, label: String? = nil, file: StaticString = #fileID, line: UInt = #line)
+        -> UnsafeMutableRawPointer
+    {
+        let index = kernel.memory.allocate(size: max(0, count), label: label ?? "HeapAlloc(\(count))", typeName: nil,
+                                           region: .heap, at: SourceLocation(file, line))
+        return kernel.memory.blocks[Int(index)].base
+    }
+
+    /// Frees a heap block (`HeapFree`). Returns false, recording an ``MemoryViolation/Kind/invalidFree``
+    /// violation, for a pointer that is not the start of a live heap block (a double free, a
+    /// stack local, foreign memory).
+    @discardableResult
+    public func free(_ pointer: UnsafeMutableRawPointer?, file: StaticString = #fileID, line: UInt = #line) -> Bool {
+        guard let pointer else { return true }
+        let location = SourceLocation(file, line)
+        let address = UInt(bitPattern: pointer)
+        guard let index = kernel.memory.lookup(address), kernel.memory.blocks[Int(index)].start == address,
+              kernel.memory.blocks[Int(index)].region == .heap, !kernel.memory.blocks[Int(index)].isFreed
+        else {
+            let index = kernel.memory.lookup(address)
+            let what = index.map { kernel.memory.blocks[Int($0)].isFreed ? "a block already freed" : "not the start of a heap block" }
+                ?? "memory the simulator did not allocate"
+            kernel.violation(.invalidFree, irp: nil, block: index, address: address, "free at \(location) of \(what)")
+            return false
+        }
+        kernel.freeBlock(index, at: location, by: "HeapFree")
+        return true
+    }
+
+    /// Frees a typed heap block. See ``free(_:file:line:)-(UnsafeMutableRawPointer?,_,_)``.
+    @discardableResult
+    public func free<T>(_ pointer: UnsafeMutablePointer<T>?, file: StaticString = #fileID, line: UInt = #line) -> Bool {
+        free(UnsafeMutableRawPointer(pointer), file: file, line: line)
+    }
+
+    /// Runs `body` as a function with a stack frame: locals allocated with
+    /// ``StackFrame/local(_:_:file:line:)`` are freed, in reverse order, when `body` returns
+    /// (the seed's "returning from the function implicitly frees the automatic variable").
+    public func withFrame<R>(_ function: String, file: StaticString = #fileID, line: UInt = #line,
+                             _ body: (StackFrame) throws -> R) rethrows -> R
+    {
+        let frame = StackFrame(kernel: kernel, function: function, location: SourceLocation(file, line))
+        defer { frame.pop() }
+        return try body(frame)
+    }
+
+    /// The block that holds `address`, as diagnostics show it; nil for memory the simulator
+    /// did not allocate.
+    public func block(containing address: UnsafeRawPointer?) -> MemoryBlockInfo? {
+        guard let address, let index = kernel.memory.lookup(UInt(bitPattern: address)) else { return nil }
+        return kernel.memory.info(index)
+    }
+
+    /// Heap blocks not freed yet, in allocation order.
+    public var liveHeapBlocks: [MemoryBlockInfo] {
+        kernel.memory.blocks.indices.filter { kernel.memory.blocks[$0].region == .heap && !kernel.memory.blocks[$0].isFreed }
+            .map { kernel.memory.info(Int32($0)) }
+    }
+}
+
+/// A C type's name as the program knows it: `OVERLAPPED`, not the struct tag `_OVERLAPPED`.
+func typeName<T>(_ type: T.Type) -> String {
+    let name = "\(T.self)"
+    return name.hasPrefix("_") ? String(name.dropFirst()) : name
+}
+
+/// A simulated function's stack frame: its locals live until it returns.
+public final class StackFrame {
+    unowned(unsafe) let kernel: Kernel
+    /// The function's name, as violations show it.
+    public let function: String
+    let location: SourceLocation
+    private var locals: [Int32] = []
+
+    init(kernel: Kernel, function: String, location: SourceLocation) {
+        self.kernel = kernel
+        self.function = function
+        self.location = location
+    }
+
+    /// A zeroed local variable of type `T` named `name` (`OVERLAPPED o;`).
+    public func local<T>(_ type: T.Type, _ name: String, file: StaticString = #fileID, line: UInt = #line)
+        -> UnsafeMutablePointer<T>
+    {
+        let index = kernel.memory.allocate(size: MemoryLayout<T>.stride, label: name, typeName: typeName(T.self),
+                                           region: .stack(function: function), at: SourceLocation(file, line))
+        locals.append(index)
+        return kernel.memory.blocks[Int(index)].base.bindMemory(to: T.self, capacity: 1)
+    }
+
+    /// A zeroed local byte array named `name` (`BYTE buffer[1024];`).
+    public func localBytes(_ count: Int, _ name: String, file: StaticString = #fileID, line: UInt = #line)
+        -> UnsafeMutableRawPointer
+    {
+        let index = kernel.memory.allocate(size: max(0, count), label: name, typeName: "BYTE[\(count)]",
+                                           region: .stack(function: function), at: SourceLocation(file, line))
+        locals.append(index)
+        return kernel.memory.blocks[Int(index)].base
+    }
+
+    /// The return: every local is freed, last declared first.
+    func pop() {
+        for index in locals.reversed() {
+            kernel.freeBlock(index, at: location, by: "the return from \(function)")
+        }
+        locals.removeAll()
+    }
+}

@@ -1,0 +1,49 @@
+import IOKernel
+
+/// The value `GetProcessHeap` returns: a heap handle is an address, not a kernel handle.
+private var processHeap: HANDLE? { HANDLE(bitPattern: 0x00A7_0000) }
+
+/// The process heap of the calling thread's simulation. The corresponding Win32 function is
+/// `GetProcessHeap`.
+public func GetProcessHeap() -> HANDLE! {
+    currentThread() == nil ? nil : processHeap
+}
+
+/// Allocates `dwBytes` of tracked memory from the process heap. The corresponding Win32
+/// function is `HeapAlloc`.
+///
+/// The block is tracked (``TrackedMemory``): the kernel checks it is alive whenever it uses a
+/// pointer into it, and the allocation's file and line (the trailing defaulted parameters)
+/// name it in violations. Blocks are always zeroed, with or without `HEAP_ZERO_MEMORY`. A heap
+/// other than `GetProcessHeap()` gives NULL with `ERROR_INVALID_HANDLE`.
+public func HeapAlloc(_ hHeap: HANDLE!, _ dwFlags: DWORD, _ dwBytes: SIZE_T,
+                      file: StaticString = #fileID, line: UInt = #line) -> LPVOID!
+{
+    guard let thread = currentThread() else { return nil }
+    guard hHeap == processHeap else {
+        _ = thread.fail(ERROR_INVALID_HANDLE)
+        return nil
+    }
+    let memory = thread.kernel.trackedMemory
+    let block = memory.allocateBytes(Int(clamping: dwBytes), label: "HeapAlloc(\(dwBytes))", file: file, line: line)
+    thread.traceResult("HeapAlloc(\(dwBytes))", "block#\(memory.block(containing: block)?.id ?? 0)")
+    return block
+}
+
+/// Frees a block from ``HeapAlloc(_:_:_:file:line:)``. The corresponding Win32 function is
+/// `HeapFree`.
+///
+/// Freeing memory that an I/O request still uses is a ``MemoryViolation`` reported here, at
+/// this line; the block is freed all the same, as on Windows. A pointer that is not a live heap
+/// block (a double free) gives `FALSE` with `ERROR_INVALID_PARAMETER` and a violation. NULL is
+/// `TRUE`.
+public func HeapFree(_ hHeap: HANDLE!, _ dwFlags: DWORD, _ lpMem: LPVOID!,
+                     file: StaticString = #fileID, line: UInt = #line) -> Bool
+{
+    guard let thread = currentThread() else { return false }
+    guard hHeap == processHeap else { return thread.fail(ERROR_INVALID_HANDLE) }
+    let freed = thread.kernel.trackedMemory.free(lpMem, file: file, line: line)
+    let result = freed ? true : thread.fail(ERROR_INVALID_PARAMETER)
+    thread.traceBool("HeapFree(\(thread.name(buffer: lpMem)))", result)
+    return result
+}
