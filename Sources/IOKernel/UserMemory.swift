@@ -84,15 +84,15 @@ extension Kernel {
     }
 
     /// The kernel is about to write into a block an IRP holds: it must still be live.
-    private func checkKernelWrite(_ index: Int32, at address: UInt, count: Int, irp: IRP, what: String) {
+    private func checkKernelWrite(_ index: Int32, at address: UInt, count: Int, irp: IRP, what: @autoclosure () -> String) {
         let block = memory.blocks[Int(index)]
         if block.isFreed {
             let victim = block.reusedBy >= 0 ? ", corrupting \(memory.blocks[Int(block.reusedBy)].label) which now lives there" : ""
             violation(.kernelWroteFreedMemory, irp: irp.id, block: index, address: address,
-                      "completion of IRP#\(irp.id) wrote \(what) into \(block.label) after it was freed\(victim)")
+                      "completion of IRP#\(irp.id) wrote \(what()) into \(block.label) after it was freed\(victim)")
         } else if Int(address - block.start) + count > block.size {
             violation(.kernelWroteFreedMemory, irp: irp.id, block: index, address: address,
-                      "completion of IRP#\(irp.id) would write \(what) past the end of \(block.label) (\(block.size) bytes); the write was cut short")
+                      "completion of IRP#\(irp.id) would write \(what()) past the end of \(block.label) (\(block.size) bytes); the write was cut short")
         }
     }
 

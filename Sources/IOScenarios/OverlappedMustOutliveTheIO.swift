@@ -10,17 +10,15 @@ extension Scenario {
         summary: """
             The seed's wrong code: a read into a stack OVERLAPPED and buffer, a 1-second wait that times out, \
             CancelIo, and return. The device's cancellation takes 30 ms, so the kernel writes STATUS_CANCELLED \
-            into the OVERLAPPED and signals the event after the function has returned and its frame is gone.
+            into the OVERLAPPED and signals the event after the function has returned and its frame is gone. \
+            The simulator reports the free at the return and the kernel's write into the freed frame.
             """
     ) { sim in
         let device = StockDriver(completion: .after(.seconds(10)), cancellation: .slow(.milliseconds(30)))
         sim.installDevice(#"\\.\disk"#, driver: device)
-        let heap = ScenarioHeap()
         sim.run {
             let h = CreateFileA(#"\\.\disk"#, GENERIC_READ, 0, nil, DWORD(OPEN_EXISTING), DWORD(FILE_FLAG_OVERLAPPED), nil)
-            let frame = heap.allocate(MemoryLayout<OVERLAPPED>.size + 1024)
-            sim.note("enter the function: OVERLAPPED o and BYTE buffer[1024] live in its stack frame")
-            _ = readWithTimeout(sim, h, frame, fixed: false)
+            _ = readWithTimeout(sim, h, fixed: false)
             sim.note("the caller goes on; the frame that held o and buffer belongs to other code now")
             Sleep(100)
             _ = CloseHandle(h)
@@ -38,38 +36,37 @@ extension Scenario {
     ) { sim in
         let device = StockDriver(completion: .after(.seconds(10)), cancellation: .slow(.milliseconds(30)))
         sim.installDevice(#"\\.\disk"#, driver: device)
-        let heap = ScenarioHeap()
         sim.run {
             let h = CreateFileA(#"\\.\disk"#, GENERIC_READ, 0, nil, DWORD(OPEN_EXISTING), DWORD(FILE_FLAG_OVERLAPPED), nil)
-            let frame = heap.allocate(MemoryLayout<OVERLAPPED>.size + 1024)
-            sim.note("enter the function: OVERLAPPED o and BYTE buffer[1024] live in its stack frame")
-            _ = readWithTimeout(sim, h, frame, fixed: true)
+            _ = readWithTimeout(sim, h, fixed: true)
             Sleep(100)
             _ = CloseHandle(h)
         }
     }
 }
 
-/// The seed's function. `frame` stands for its stack frame: an `OVERLAPPED` followed by a
-/// 1024-byte buffer.
-private func readWithTimeout(_ sim: Simulation, _ h: HANDLE?, _ frame: UnsafeMutableRawPointer, fixed: Bool) -> DWORD {
-    let o = frame.bindMemory(to: OVERLAPPED.self, capacity: 1)
-    let buffer = frame + MemoryLayout<OVERLAPPED>.size
-    o.initialize(to: OVERLAPPED())
-    o.pointee.hEvent = CreateEventW(nil, true, false, nil)
-    defer { _ = CloseHandle(o.pointee.hEvent) }
-    if ReadFile(h, buffer, 1024, nil, o) || GetLastError() == DWORD(ERROR_IO_PENDING) {
-        if WaitForSingleObject(o.pointee.hEvent, 1000) != WAIT_OBJECT_0 {
-            sim.note("took longer than 1 second: cancel it and give up")
-            _ = CancelIo(h)
-            if fixed {
-                var transferred: DWORD = 0
-                _ = GetOverlappedResult(h, o, &transferred, true)
-                sim.note("the read is over (\(win32ErrorName(GetLastError()))): now it is safe to return")
+/// The seed's function, with its locals in a tracked stack frame: `OVERLAPPED o` and
+/// `BYTE buffer[1024]` are freed when it returns.
+private func readWithTimeout(_ sim: Simulation, _ h: HANDLE?, fixed: Bool) -> DWORD {
+    sim.memory.withFrame("readWithTimeout") { frame in
+        sim.note("enter readWithTimeout: OVERLAPPED o and BYTE buffer[1024] live in its stack frame")
+        let o = frame.local(OVERLAPPED.self, "o")
+        let buffer = frame.localBytes(1024, "buffer")
+        o.pointee.hEvent = CreateEventW(nil, true, false, nil)
+        defer { _ = CloseHandle(o.pointee.hEvent) }
+        if ReadFile(h, buffer, 1024, nil, o) || GetLastError() == DWORD(ERROR_IO_PENDING) {
+            if WaitForSingleObject(o.pointee.hEvent, 1000) != WAIT_OBJECT_0 {
+                sim.note("took longer than 1 second: cancel it and give up")
+                _ = CancelIo(h)
+                if fixed {
+                    var transferred: DWORD = 0
+                    _ = GetOverlappedResult(h, o, &transferred, true)
+                    sim.note("the read is over (\(win32ErrorName(GetLastError()))): now it is safe to return")
+                }
+                sim.note("return WAIT_TIMEOUT: the frame holding o and buffer is freed here")
+                return DWORD(WAIT_TIMEOUT)
             }
-            sim.note("return WAIT_TIMEOUT: the frame holding o and buffer is freed here")
-            return DWORD(WAIT_TIMEOUT)
         }
+        return 0
     }
-    return 0
 }

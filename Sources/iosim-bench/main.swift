@@ -25,22 +25,31 @@ func report(_ name: String, _ value: Double, _ unit: String) {
     print("\(name): \(Int(value.rounded())) \(unit)")
 }
 
+/// Settings for a figure: tracing off (the default); memory tracking as asked.
+func options(tracking: Bool) -> SimulationOptions {
+    SimulationOptions(memory: MemoryOptions(tracking: tracking))
+}
+
 /// One overlapped read round trip: ReadFile pends, the device completes it, and
 /// GetOverlappedResult(bWait: true) collects the result; `pendingElsewhere` reads stay pending
-/// on another file object meanwhile.
-func overlappedRoundTrips(count: Int, pendingElsewhere: Int) -> Double {
-    let sim = Simulation()
+/// on another file object meanwhile. With `tracking`, the OVERLAPPED and the buffer are tracked
+/// heap blocks and every kernel use of them is checked; without, they are host memory and
+/// nothing is checked.
+func overlappedRoundTrips(count: Int, pendingElsewhere: Int, tracking: Bool = false) -> Double {
+    let sim = Simulation(options: options(tracking: tracking))
     let device = StockDriver(completion: .manual)
     let parked = StockDriver(completion: .manual)
     sim.installDevice(#"\\.\bench"#, driver: device)
     sim.installDevice(#"\\.\parked"#, driver: parked)
-    let overlapped = UnsafeMutablePointer<OVERLAPPED>.allocate(capacity: 1)
+    let overlapped = tracking ? sim.memory.allocate(OVERLAPPED.self) : UnsafeMutablePointer<OVERLAPPED>.allocate(capacity: 1)
     let parkedOverlapped = UnsafeMutablePointer<OVERLAPPED>.allocate(capacity: max(pendingElsewhere, 1))
-    let buffer = UnsafeMutableRawPointer.allocate(byteCount: 64, alignment: 8)
+    let buffer = tracking ? sim.memory.allocateBytes(64) : UnsafeMutableRawPointer.allocate(byteCount: 64, alignment: 8)
     defer {
-        overlapped.deallocate()
+        if !tracking {
+            overlapped.deallocate()
+            buffer.deallocate()
+        }
         parkedOverlapped.deallocate()
-        buffer.deallocate()
     }
     return sim.run {
         let flags = DWORD(FILE_FLAG_OVERLAPPED)
@@ -70,7 +79,7 @@ func overlappedRoundTrips(count: Int, pendingElsewhere: Int) -> Double {
 /// A simulation with a manual device opened for overlapped I/O, and an `OVERLAPPED` and a buffer
 /// that outlive every request; runs `body` as its main thread.
 func withBenchDevice(_ body: (Simulation, StockDriver, HANDLE?, LPOVERLAPPED, UnsafeMutableRawPointer) -> Double) -> Double {
-    let sim = Simulation()
+    let sim = Simulation(options: options(tracking: false))
     let device = StockDriver(completion: .manual)
     sim.installDevice(#"\\.\bench"#, driver: device)
     let overlapped = UnsafeMutablePointer<OVERLAPPED>.allocate(capacity: 1)
@@ -143,7 +152,7 @@ func portRoundTripsFourThreads(count: Int) -> Double {
 /// Two simulated threads ping-pong through two auto-reset events; every hand-over is a
 /// context switch between their OS threads.
 func contextSwitches(count: Int) -> Double {
-    let sim = Simulation()
+    let sim = Simulation(options: options(tracking: false))
     return sim.run {
         let ping = CreateEventW(nil, false, false, nil)
         let pong = CreateEventW(nil, false, false, nil)
@@ -180,6 +189,12 @@ if wanted("overlapped_read_round_trips") {
     let loaded = overlappedRoundTrips(count: roundTrips, pendingElsewhere: 100_000)
     report("overlapped_read_round_trips_100k_pending", loaded, "round_trips/s")
     report("slowdown_with_100k_pending", idle / loaded * 1000, "permille")
+}
+if wanted("overlapped_read_round_trips_tracked") {
+    let untracked = overlappedRoundTrips(count: roundTrips, pendingElsewhere: 0, tracking: false)
+    let tracked = overlappedRoundTrips(count: roundTrips, pendingElsewhere: 0, tracking: true)
+    report("overlapped_read_round_trips_tracked", tracked, "round_trips/s")
+    report("slowdown_with_memory_tracking", untracked / tracked * 1000, "permille")
 }
 if wanted("context_switches") { report("context_switches", contextSwitches(count: 200_000), "switches/s") }
 if wanted("port_round_trips") { report("port_round_trips", portRoundTrips(count: roundTrips), "round_trips/s") }

@@ -38,3 +38,4 @@ print("        time  thread  event")
 print(sim.trace.timeline())
 for check in sim.bugChecks { print("bug check: \(check)") }
 for hang in sim.hangs { print(hang) }
+for violation in sim.memoryViolations { print("memory violation: \(violation)") }
