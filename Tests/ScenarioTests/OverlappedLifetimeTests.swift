@@ -153,4 +153,28 @@ final class OverlappedLifetimeTests: XCTestCase {
             XCTAssertTrue(CloseHandle(h))
         }
     }
+
+    /// The README's tracked-memory example, kept compiling and passing.
+    func testTheReadmeExample() {
+        let sim = checkedSimulation()   // unexpected violations or leftovers fail the test
+        sim.installDevice(#"\\.\disk"#, driver: StockDriver(completion: .after(.seconds(10)),
+                                                              cancellation: .slow(.milliseconds(30))))
+        sim.run {
+            let h = CreateFileA(#"\\.\disk"#, GENERIC_READ, 0, nil, DWORD(OPEN_EXISTING),
+                                DWORD(FILE_FLAG_OVERLAPPED), nil)
+            sim.memory.withFrame("readWithTimeout") { frame in
+                let o = frame.local(OVERLAPPED.self, "o")           // OVERLAPPED o;
+                let buffer = frame.localBytes(1024, "buffer")       // BYTE buffer[1024];
+                o.pointee.hEvent = CreateEventW(nil, true, false, nil)
+                _ = ReadFile(h, buffer, 1024, nil, o)
+                if WaitForSingleObject(o.pointee.hEvent, 1000) != WAIT_OBJECT_0 { _ = CancelIo(h) }
+                _ = CloseHandle(o.pointee.hEvent)
+            }                                                        // return: o and buffer freed
+            Sleep(100)                                               // the cancel lands at 1030 ms
+            _ = CloseHandle(h)
+        }
+        // This test expects its violations: it takes them and asserts on them.
+        XCTAssertEqual(sim.takeMemoryViolations().map(\.kind),
+                       [.freedWhileInFlight, .freedWhileInFlight, .kernelWroteFreedMemory])
+    }
 }
