@@ -1,0 +1,110 @@
+/// Recording, replaying and exhaustively exploring the scheduler's choices.
+///
+/// Every choice a run makes (which thread runs next, which of the device events due at the same
+/// instant fires first) goes through a ``SchedulingStrategy``. Written down in order, the choices
+/// *are* the run: a ``ScheduleToken`` replays it exactly, on any machine, and enumerating every
+/// sequence of choices explores every schedule the scenario can have (as loom and shuttle do).
+
+/// A run's choices, in order, as a short string: each choice's index, `.`-separated (`"1.0.2"`).
+/// The empty token is the default schedule (every choice 0, ``RunUntilBlocked``).
+public struct ScheduleToken: Equatable, Hashable, Sendable, CustomStringConvertible {
+    public let choices: [Int]
+
+    public init(choices: [Int]) { self.choices = choices }
+
+    /// Parses a token; nil if it is not a `.`-separated list of non-negative integers.
+    public init?(_ text: String) {
+        guard !text.isEmpty else {
+            choices = []
+            return
+        }
+        var parsed: [Int] = []
+        for part in text.split(separator: ".", omittingEmptySubsequences: false) {
+            guard let value = Int(part), value >= 0 else { return nil }
+            parsed.append(value)
+        }
+        choices = parsed
+    }
+
+    public var description: String { choices.map(String.init).joined(separator: ".") }
+}
+
+/// Follows a token's choices, then takes the default (the first candidate) once they run out,
+/// and records every choice it makes with how many candidates there were.
+///
+/// Replaying: `Simulation(strategy: ReplayStrategy(token))` makes the run the token describes.
+/// A choice out of range (the scenario changed) is clamped to the last candidate.
+public final class ReplayStrategy: SchedulingStrategy {
+    private let prefix: [Int]
+    /// Every choice made so far: the index chosen and the number of candidates.
+    public private(set) var made: [(chosen: Int, among: Int)] = []
+
+    public init(_ token: ScheduleToken = ScheduleToken(choices: [])) { prefix = token.choices }
+
+    /// The token of the run so far: replaying it makes the same choices.
+    public var token: ScheduleToken { ScheduleToken(choices: made.map(\.chosen)) }
+
+    private func choose(among count: Int) -> Int {
+        // A choice of one is no choice: it is not recorded, so tokens stay short.
+        guard count > 1 else { return 0 }
+        let position = made.count
+        let chosen = position < prefix.count ? min(prefix[position], count - 1) : 0
+        made.append((chosen, count))
+        return chosen
+    }
+
+    public func chooseThread(among candidates: [SimThread]) -> Int { choose(among: candidates.count) }
+    public func chooseEvent(among candidates: [ScheduledEvent]) -> Int { choose(among: candidates.count) }
+}
+
+/// Runs a scenario under every schedule, depth first, up to a bound.
+///
+/// `run` builds a fresh simulation with the strategy it is given, runs the scenario and says
+/// whether it held (true) or broke (false). The explorer enumerates choice sequences in order:
+/// after each run it takes the last choice that had an untried alternative, moves it on by one,
+/// and replays the choices before it.
+public enum ScheduleExplorer {
+    /// What an exploration found.
+    public struct Result: Sendable {
+        /// How many schedules ran.
+        public let runs: Int
+        /// Whether every schedule was run (false when `maxRuns` stopped it first).
+        public let isComplete: Bool
+        /// The tokens of the schedules under which the scenario broke, in the order found.
+        public let failures: [ScheduleToken]
+    }
+
+    /// Explores every schedule of `run`, up to `maxRuns` runs; with `stopAtFirstFailure`, stops
+    /// at the first schedule that breaks it.
+    public static func explore(maxRuns: Int = 10_000, stopAtFirstFailure: Bool = false,
+                               _ run: (ReplayStrategy) -> Bool) -> Result
+    {
+        var next: ScheduleToken? = ScheduleToken(choices: [])
+        var runs = 0
+        var failures: [ScheduleToken] = []
+        while let token = next, runs < maxRuns {
+            let strategy = ReplayStrategy(token)
+            let held = run(strategy)
+            runs += 1
+            if !held {
+                failures.append(strategy.token)
+                if stopAtFirstFailure { return Result(runs: runs, isComplete: false, failures: failures) }
+            }
+            next = successor(of: strategy.made)
+        }
+        return Result(runs: runs, isComplete: next == nil, failures: failures)
+    }
+
+    /// The next choice sequence in depth-first order: the deepest choice with an untried
+    /// alternative, moved on by one, after the same choices before it.
+    static func successor(of made: [(chosen: Int, among: Int)]) -> ScheduleToken? {
+        var position = made.count - 1
+        while position >= 0 {
+            if made[position].chosen + 1 < made[position].among {
+                return ScheduleToken(choices: made[..<position].map(\.chosen) + [made[position].chosen + 1])
+            }
+            position -= 1
+        }
+        return nil
+    }
+}
