@@ -16,6 +16,9 @@ extension Kernel {
         if returned == .pending, let thread = current {
             _ = waitUntil(thread, reason: .irp(irp), deadline: nil)
         }
+        // A cleanup still pending here (the wait ended in a hang or a termination) stays the
+        // driver's: its later completion is legitimate, not a second one.
+        guard irp.state == .completed || irp.state == .delivered else { return }
         irp.state = .delivered
         if tracing { record(.cleanupCompleted(file: file.id, status: irp.status)) }
     }

@@ -164,13 +164,16 @@ extension Kernel {
 
     /// Hands the baton from the running `thread` to `next`, and parks until it comes back.
     func switchTo(_ next: SimThread, from thread: SimThread) {
-        handOff(to: next, from: thread)
+        guard handOff(to: next, from: thread) else { return }
         thread.baton.wait()
         if thread.terminating { pthread_exit(nil) }
     }
 
     /// Makes `next` the running thread and wakes (or starts) it, without parking the caller.
-    private func handOff(to next: SimThread, from thread: SimThread) {
+    /// False if `next` could not be started (the host refused an OS thread): it is marked
+    /// exited, and `thread` stays the running one.
+    @discardableResult
+    private func handOff(to next: SimThread, from thread: SimThread) -> Bool {
         thread.savedDepth = depth
         depth = next.savedDepth
         current = next
@@ -178,10 +181,19 @@ extension Kernel {
         if tracing { record(.note("switch to \(next.name)")) }
         if next.life == .notStarted {
             next.life = .alive
-            launch(next)
+            guard launch(next) else {
+                next.life = .exited
+                next.startRoutine = nil
+                signal(next)
+                if tracing { record(.note("\(next.name) could not be started: the host refused an OS thread")) }
+                current = thread
+                depth = thread.savedDepth
+                return false
+            }
         } else {
             next.baton.signal()
         }
+        return true
     }
 
     // MARK: - Thread life
@@ -218,7 +230,7 @@ extension Kernel {
         return handles.lookup(value) as? SimThread
     }
 
-    func launch(_ thread: SimThread) {
+    func launch(_ thread: SimThread) -> Bool {
         thread.osThreadStarted = true
         let box = Unmanaged.passRetained(thread).toOpaque()
         var osThread = pthread_t()
@@ -229,12 +241,13 @@ extension Kernel {
             thread.kernel.runThread(thread)
             return nil
         }, box)
-        if created == 0 {
-            pthread_detach(osThread)
-        } else {
+        guard created == 0 else {
             Unmanaged<SimThread>.fromOpaque(box).release()
-            thread.life = .exited
+            thread.osThreadStarted = false
+            return false
         }
+        pthread_detach(osThread)
+        return true
     }
 
     /// The body of a started thread: APCs queued before it started run first (F-APC-9), then
@@ -261,8 +274,10 @@ extension Kernel {
         while true {
             let candidates = runnableThreads(after: thread)
             if !candidates.isEmpty {
-                handOff(to: candidates[chosen(strategy.chooseThread(among: candidates), of: candidates.count)], from: thread)
-                return
+                if handOff(to: candidates[chosen(strategy.chooseThread(among: candidates), of: candidates.count)], from: thread) {
+                    return
+                }
+                continue
             }
             switch earliestDue(for: thread) {
             case .event(let event):

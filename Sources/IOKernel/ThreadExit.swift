@@ -148,7 +148,12 @@ extension Kernel {
         current = thread
         depth = 0
         thread.life = .alive
-        launch(thread)
+        guard launch(thread) else {
+            thread.life = .exited
+            current = nil
+            processRunner = nil
+            return
+        }
         runner.wait()
         processRunner = nil
         current = nil

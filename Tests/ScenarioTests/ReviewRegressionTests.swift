@@ -19,6 +19,19 @@ private final class OddDriver: Driver {
     }
 }
 
+/// A driver whose cleanup pends until the test completes it.
+private final class StuckCleanupDriver: Driver {
+    var cleanupIRP: IRP?
+    var context: DriverContext?
+    func installed(on device: Device, _ k: DriverContext) { context = k }
+    func dispatch(_ irp: IRP, _ k: DriverContext) -> NTStatus { k.complete(irp, status: .success) }
+    func cleanup(_ irp: IRP, _ k: DriverContext) -> NTStatus {
+        k.markPending(irp)
+        cleanupIRP = irp
+        return .pending
+    }
+}
+
 private let postFromAPC: PAPCFUNC = { port in
     _ = PostQueuedCompletionStatus(HANDLE(bitPattern: UInt(port)), 7, 42, nil)
 }
@@ -89,5 +102,23 @@ final class ReviewRegressionTests: XCTestCase {
             XCTAssertTrue(file.closeSent)
         }
         XCTAssertTrue(sim.finish().isClean, sim.finish().description)
+    }
+
+    /// A cleanup the driver pends forever makes CloseHandle hang (reported); when the driver
+    /// finally completes it, that is its first completion, not a second one: no bug check 0x44.
+    func testACleanupThatHungCanStillBeCompletedOnce() throws {
+        let sim = Simulation()
+        let driver = StuckCleanupDriver()
+        sim.installDevice(#"\.\stuck"#, driver: driver)
+        try sim.run {
+            let h = openDevice(#"\.\stuck"#)
+            XCTAssertTrue(CloseHandle(h), "the handle is gone even though cleanup never finished")
+            XCTAssertEqual(sim.hangs.count, 1)
+            let irp = try XCTUnwrap(driver.cleanupIRP)
+            XCTAssertEqual(irp.state, .pending)
+            _ = driver.context?.deviceAction { driver.context?.complete(irp, status: .success) }
+            XCTAssertEqual(irp.state, .completed)
+        }
+        XCTAssertTrue(sim.bugChecks.isEmpty, "\(sim.bugChecks)")
     }
 }
