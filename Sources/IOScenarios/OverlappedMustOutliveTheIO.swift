@@ -18,7 +18,7 @@ extension Scenario {
         sim.installDevice(#"\\.\disk"#, driver: device)
         sim.run {
             let h = CreateFileA(#"\\.\disk"#, GENERIC_READ, 0, nil, DWORD(OPEN_EXISTING), DWORD(FILE_FLAG_OVERLAPPED), nil)
-            _ = readWithTimeout(sim, h, fixed: false)
+            _ = readWithTimeout(sim, h)
             sim.note("the caller goes on; the frame that held o and buffer belongs to other code now")
             Sleep(100)
             _ = CloseHandle(h)
@@ -38,16 +38,24 @@ extension Scenario {
         sim.installDevice(#"\\.\disk"#, driver: device)
         sim.run {
             let h = CreateFileA(#"\\.\disk"#, GENERIC_READ, 0, nil, DWORD(OPEN_EXISTING), DWORD(FILE_FLAG_OVERLAPPED), nil)
-            _ = readWithTimeout(sim, h, fixed: true)
+            _ = readWithTimeout(sim, h) { h, o in
+                var transferred: DWORD = 0
+                _ = GetOverlappedResult(h, o, &transferred, true)
+                sim.note("the read is over (\(win32ErrorName(GetLastError()))): now it is safe to return")
+            }
             Sleep(100)
             _ = CloseHandle(h)
         }
     }
 }
 
-/// The seed's function, with its locals in a tracked stack frame: `OVERLAPPED o` and
-/// `BYTE buffer[1024]` are freed when it returns.
-private func readWithTimeout(_ sim: Simulation, _ h: HANDLE?, fixed: Bool) -> DWORD {
+/// The seed's function, as the seed writes it, with its locals in a tracked stack frame:
+/// `OVERLAPPED o` and `BYTE buffer[1024]` are freed when it returns. It reads with a 1-second
+/// timeout and, on timeout, calls `CancelIo`, then `afterCancel` (nothing in the seed's wrong
+/// code; the seed's fix, or a debugger pause, in its variants), and returns `WAIT_TIMEOUT`.
+public func readWithTimeout(_ sim: Simulation, _ h: HANDLE?,
+                            afterCancel: (HANDLE?, LPOVERLAPPED) -> Void = { _, _ in }) -> DWORD
+{
     sim.memory.withFrame("readWithTimeout") { frame in
         sim.note("enter readWithTimeout: OVERLAPPED o and BYTE buffer[1024] live in its stack frame")
         let o = frame.local(OVERLAPPED.self, "o")
@@ -58,11 +66,7 @@ private func readWithTimeout(_ sim: Simulation, _ h: HANDLE?, fixed: Bool) -> DW
             if WaitForSingleObject(o.pointee.hEvent, 1000) != WAIT_OBJECT_0 {
                 sim.note("took longer than 1 second: cancel it and give up")
                 _ = CancelIo(h)
-                if fixed {
-                    var transferred: DWORD = 0
-                    _ = GetOverlappedResult(h, o, &transferred, true)
-                    sim.note("the read is over (\(win32ErrorName(GetLastError()))): now it is safe to return")
-                }
+                afterCancel(h, o)
                 sim.note("return WAIT_TIMEOUT: the frame holding o and buffer is freed here")
                 return DWORD(WAIT_TIMEOUT)
             }

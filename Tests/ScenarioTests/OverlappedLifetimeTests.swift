@@ -1,4 +1,5 @@
 import IOKernel
+import IOScenarios
 import IOSimXCTest
 import Win32Surface
 import XCTest
@@ -11,26 +12,6 @@ final class OverlappedLifetimeTests: XCTestCase {
     /// cancel (30 ms).
     private func busyDisk(_ sim: Simulation, cancellation: StockDriver.Cancellation = .slow(.milliseconds(30))) {
         sim.installDevice(#"\\.\disk"#, driver: StockDriver(completion: .after(.seconds(10)), cancellation: cancellation))
-    }
-
-    /// The seed's function, as it writes it: `OVERLAPPED o` and `BYTE buffer[1024]` on the
-    /// stack, a 1-second wait, `CancelIo`, return. `fix` runs between the cancel and the return:
-    /// the seed's fix, or a debugger pause.
-    private func readWithTimeout(_ sim: Simulation, _ h: HANDLE?, fix: (HANDLE?, LPOVERLAPPED) -> Void = { _, _ in }) -> DWORD {
-        sim.memory.withFrame("readWithTimeout") { frame in
-            let o = frame.local(OVERLAPPED.self, "o")
-            let buffer = frame.localBytes(1024, "buffer")
-            o.pointee.hEvent = CreateEventW(nil, true, false, nil)
-            defer { _ = CloseHandle(o.pointee.hEvent) }
-            if ReadFile(h, buffer, 1024, nil, o) || GetLastError() == DWORD(ERROR_IO_PENDING) {
-                if WaitForSingleObject(o.pointee.hEvent, 1000) != WAIT_OBJECT_0 {
-                    _ = CancelIo(h)
-                    fix(h, o)
-                    return DWORD(WAIT_TIMEOUT)
-                }
-            }
-            return 0
-        }
     }
 
     private func openDisk() -> HANDLE? {
@@ -69,9 +50,9 @@ final class OverlappedLifetimeTests: XCTestCase {
         XCTAssertEqual(violations.map(\.kind), [.freedWhileInFlight, .freedWhileInFlight, .kernelWroteFreedMemory])
         // Where: the block was allocated inside readWithTimeout, freed by its return.
         let o = try XCTUnwrap(violations[2].block)
-        XCTAssertEqual(o.allocatedAt.file, "ScenarioTests/OverlappedLifetimeTests.swift")
-        XCTAssertEqual(o.freedAt?.file, "ScenarioTests/OverlappedLifetimeTests.swift")
-        XCTAssertEqual(o.freedAt?.line, o.allocatedAt.line - 1, "freed by the frame opened on the line before o")
+        XCTAssertEqual(o.allocatedAt.file, "IOScenarios/OverlappedMustOutliveTheIO.swift")
+        XCTAssertEqual(o.freedAt?.file, "IOScenarios/OverlappedMustOutliveTheIO.swift")
+        XCTAssertEqual(o.freedAt?.line, o.allocatedAt.line - 2, "freed by the return of the frame opened two lines above o")
         // The timeline shows the write into freed memory where it happened.
         let around = sim.trace(around: violations[2]).map { sim.trace.text(of: $0.event) }
         XCTAssertTrue(around.contains { $0.hasPrefix("kernel wrote STATUS_CANCELLED, 0 bytes into ov#") }, "\(around)")
