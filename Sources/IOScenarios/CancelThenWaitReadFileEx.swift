@@ -16,21 +16,22 @@ extension Scenario {
     ) { sim in
         let device = StockDriver(completion: .manual)
         sim.installDevice(#"\\.\slow"#, driver: device)
-        let heap = ScenarioHeap()
         sim.run {
             let h = CreateFileA(#"\\.\slow"#, GENERIC_READ, 0, nil, DWORD(OPEN_EXISTING), DWORD(FILE_FLAG_OVERLAPPED), nil)
-            let ov = heap.allocate(MemoryLayout<OVERLAPPED>.size).bindMemory(to: OVERLAPPED.self, capacity: 1)
-            let buffer = heap.allocate(64)
+            let ov = HeapAlloc(GetProcessHeap(), DWORD(HEAP_ZERO_MEMORY), SIZE_T(MemoryLayout<OVERLAPPED>.size))?
+                .bindMemory(to: OVERLAPPED.self, capacity: 1)
+            let buffer = HeapAlloc(GetProcessHeap(), 0, 64)
             _ = ReadFileEx(h, buffer, 64, ov) { error, transferred, overlapped in
                 // The completion routine: the OVERLAPPED is the routine's to free, as its final act.
-                overlapped?.pointee.Pointer = UnsafeMutableRawPointer(bitPattern: 0x995)
+                _ = HeapFree(GetProcessHeap(), 0, overlapped)
             }
             _ = CancelIoEx(h, ov)
             var transferred: DWORD = 0
             _ = GetOverlappedResult(h, ov, &transferred, true)
             sim.note("GetOverlappedResult waited without being alertable: the completion routine is still queued")
             _ = SleepEx(0, true)
-            sim.note("only now may the OVERLAPPED be freed: the routine has run")
+            sim.note("the routine has run and freed the OVERLAPPED; the buffer is free to go too")
+            _ = HeapFree(GetProcessHeap(), 0, buffer)
             _ = CloseHandle(h)
         }
     }
