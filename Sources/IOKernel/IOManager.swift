@@ -13,11 +13,24 @@ extension Kernel {
     /// `IRP_MJ_CREATE` (the caller waits while the driver pends it) and, on success, returns a
     /// handle. An unknown path is `STATUS_OBJECT_NAME_NOT_FOUND`.
     package func ntCreateFile(path: String, access: UInt32, synchronous: Bool) -> (NTStatus, UInt) {
-        guard let thread = current else { return (.invalidHandle, 0) }
-        guard let device = devices[path.lowercased()] else { return (.objectNameNotFound, 0) }
+        let (status, handle, _) = ntCreateFile(CreateParameters(fileName: path, desiredAccess: access), synchronous: synchronous)
+        return (status, handle)
+    }
+
+    /// `NtCreateFile` (and `NtCreateNamedPipeFile`, when `parameters.namedPipe` is set). The path
+    /// is routed to an installed device, else to the named-pipe file system (`\\.\pipe\…`),
+    /// else to the simulated disk volume (``device(forPath:creatingPipe:)``). Returns the status,
+    /// the handle and the create's information (`FILE_CREATED`, `FILE_OPENED`, …).
+    package func ntCreateFile(_ parameters: CreateParameters, synchronous: Bool) -> (NTStatus, UInt, information: Int) {
+        guard let thread = current else { return (.invalidHandle, 0, 0) }
+        guard let device = device(forPath: parameters.fileName, creatingPipe: parameters.namedPipe != nil) else {
+            return (parameters.namedPipe != nil ? .objectNameInvalid : .objectNameNotFound, 0, 0)
+        }
+        let access = parameters.desiredAccess
         let file = FileObject(id: takeObjectID(), device: device, synchronous: synchronous, access: access)
         let irp = IRP(id: takeIRPID(), major: .create, fileObject: file, thread: thread, length: 0, byteOffset: nil,
                       userIOSB: nil, userBuffer: nil, userEvent: nil, synchronousAPI: true)
+        irp.createParameters = parameters
         thread.appendIRP(irp)
         file.liveIRPCount += 1
         if tracing { record(.irpIssued(irp: irp.id, major: .create, file: file.id)) }
@@ -28,10 +41,10 @@ extension Kernel {
             // The open failed: the file object never had a handle and the driver never saw it
             // opened, so it is discarded without IRP_MJ_CLOSE.
             file.isDeleted = true
-            return (final, 0)
+            return (final, 0, 0)
         }
         fileObjects.append(file)
-        return (final, insertHandle(file, access: access))
+        return (final, insertHandle(file, access: access), irp.information)
     }
 
     /// `NtReadFile`. `apcRoutine(apcContext, ioStatus, nil)` is queued to the calling thread as
@@ -58,9 +71,9 @@ extension Kernel {
     /// object's event; probe the buffer; build the IRP on the issuing thread's list; call the
     /// driver. A request the driver completes at once gets its completion processing before
     /// this returns; on a synchronous file object the caller waits for a pending one.
-    private func transfer(_ major: MajorFunction, handle: UInt, event eventHandle: UInt?, apcRoutine: APCRoutine?,
-                          apcContext: UnsafeMutableRawPointer?, ioStatus: UnsafeMutableRawPointer?, buffer: UnsafeMutableRawPointer?, length: Int,
-                          byteOffset: UInt64?) -> NTStatus
+    func transfer(_ major: MajorFunction, handle: UInt, event eventHandle: UInt?, apcRoutine: APCRoutine?,
+                  apcContext: UnsafeMutableRawPointer?, ioStatus: UnsafeMutableRawPointer?, buffer: UnsafeMutableRawPointer?, length: Int,
+                  byteOffset: UInt64?, controlCode: UInt32 = 0) -> NTStatus
     {
         guard let thread = current else { return .invalidHandle }
         let (object, status) = referenceObject(byHandle: handle, kind: .file, by: "I/O request")
@@ -94,7 +107,7 @@ extension Kernel {
             }
             file.lockOwner = thread
             if offset == nil { offset = file.currentByteOffset }
-        } else if offset == nil && file.device.requiresByteOffset {
+        } else if offset == nil && file.device.requiresByteOffset && (major == .read || major == .write) {
             return failIssue(file, event, .invalidParameter)
         }
         file.signaled = false
@@ -107,6 +120,7 @@ extension Kernel {
                       synchronousAPI: false)
         irp.apcRoutine = apcRoutine
         irp.apcContext = apcContext
+        irp.controlCode = controlCode
         irp.isThreadAgnostic = file.completionPort != nil && !file.isSynchronous && apcRoutine == nil
             && apcContext != nil && event == nil
         if major == .write, let buffer, length > 0 { irp.systemBuffer = readUserBuffer(buffer, count: length, for: irp) }

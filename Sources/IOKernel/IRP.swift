@@ -4,10 +4,16 @@ public enum MajorFunction: String, Sendable {
     case read = "IRP_MJ_READ"
     case write = "IRP_MJ_WRITE"
     case cleanup = "IRP_MJ_CLEANUP"
+    /// `NtFsControlFile`: a file-system control request (`FSCTL_PIPE_LISTEN` for
+    /// `ConnectNamedPipe`); ``IRP/controlCode`` says which.
+    case fileSystemControl = "IRP_MJ_FILE_SYSTEM_CONTROL"
+    /// `NtFlushBuffersFile` (`FlushFileBuffers`).
+    case flushBuffers = "IRP_MJ_FLUSH_BUFFERS"
 
-    /// Reads and writes notify the caller when they complete; create and cleanup are
-    /// synchronous requests whose status the system call returns.
-    var transfersData: Bool { self == .read || self == .write }
+    /// Requests issued through an `NtXxxFile` call that notify the caller when they complete
+    /// (reads, writes, file-system controls, flushes), and that cancellation can find; create
+    /// and cleanup are synchronous requests whose status the system call returns.
+    var transfersData: Bool { self != .create && self != .cleanup }
 }
 
 /// Where an IRP is in its life cycle (nt-io-model §8.1).
@@ -54,6 +60,11 @@ public final class IRP {
     @exclusivity(unchecked) public var systemBuffer: ArraySlice<UInt8> = []
     /// Scratch space for the driver (`Tail.Overlay.DriverContext`).
     @exclusivity(unchecked) public var driverContext: AnyObject?
+    /// For `IRP_MJ_CREATE`: what the caller asked for (name, access, share mode, disposition,
+    /// and for `CreateNamedPipe` the pipe's configuration).
+    @exclusivity(unchecked) public internal(set) var createParameters: CreateParameters?
+    /// For `IRP_MJ_FILE_SYSTEM_CONTROL`: the `FSCTL_…` code.
+    @exclusivity(unchecked) public internal(set) var controlCode: UInt32 = 0
 
     @exclusivity(unchecked) public internal(set) var state: IRPState = .dispatching
     /// The completion status, once the driver completed the IRP.

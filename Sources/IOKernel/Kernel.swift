@@ -52,6 +52,10 @@ package final class Kernel {
     @exclusivity(unchecked) @usableFromInline var depth = 0
 
     private(set) lazy var driverContext = DriverContext(kernel: self)
+    /// The named-pipe file system (`\Device\NamedPipe`) and the simulated disk volume, made on
+    /// first use (NamedPipe.swift, FileSystem.swift).
+    private(set) lazy var namedPipeDevice = makeNamedPipeDevice()
+    private(set) lazy var fileSystemDevice = makeFileSystemDevice()
     /// Who decides the order of threads and same-instant device events.
     let strategy: SchedulingStrategy
     /// How many times the baton passed from one simulated thread to another.

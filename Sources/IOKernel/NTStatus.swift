@@ -49,6 +49,33 @@ public struct NTStatus: RawRepresentable, Hashable, Sendable, CustomStringConver
     public static let objectTypeMismatch = NTStatus(rawValue: 0xC000_0024)
     /// `STATUS_OBJECT_NAME_NOT_FOUND`: Win32 reports ERROR_FILE_NOT_FOUND.
     public static let objectNameNotFound = NTStatus(rawValue: 0xC000_0034)
+    /// `STATUS_ACCESS_DENIED`: Win32 reports ERROR_ACCESS_DENIED.
+    public static let accessDenied = NTStatus(rawValue: 0xC000_0022)
+    /// `STATUS_OBJECT_NAME_INVALID`: Win32 reports ERROR_INVALID_NAME.
+    public static let objectNameInvalid = NTStatus(rawValue: 0xC000_0033)
+    /// `STATUS_OBJECT_NAME_COLLISION`: Win32 reports ERROR_ALREADY_EXISTS (`CreateFile` turns
+    /// it into ERROR_FILE_EXISTS).
+    public static let objectNameCollision = NTStatus(rawValue: 0xC000_0035)
+    /// `STATUS_SHARING_VIOLATION`: Win32 reports ERROR_SHARING_VIOLATION.
+    public static let sharingViolation = NTStatus(rawValue: 0xC000_0043)
+    /// `STATUS_DELETE_PENDING`: Win32 reports ERROR_ACCESS_DENIED.
+    public static let deletePending = NTStatus(rawValue: 0xC000_0056)
+    /// `STATUS_DISK_FULL`: Win32 reports ERROR_DISK_FULL.
+    public static let diskFull = NTStatus(rawValue: 0xC000_007F)
+    /// `STATUS_INSTANCE_NOT_AVAILABLE`: Win32 reports ERROR_PIPE_BUSY.
+    public static let instanceNotAvailable = NTStatus(rawValue: 0xC000_00AB)
+    /// `STATUS_PIPE_NOT_AVAILABLE`: Win32 reports ERROR_PIPE_BUSY.
+    public static let pipeNotAvailable = NTStatus(rawValue: 0xC000_00AC)
+    /// `STATUS_INVALID_PIPE_STATE`: Win32 reports ERROR_BAD_PIPE.
+    public static let invalidPipeState = NTStatus(rawValue: 0xC000_00AD)
+    /// `STATUS_ILLEGAL_FUNCTION`: Win32 reports ERROR_INVALID_FUNCTION.
+    public static let illegalFunction = NTStatus(rawValue: 0xC000_00AF)
+    /// `STATUS_PIPE_CONNECTED`: Win32 reports ERROR_PIPE_CONNECTED.
+    public static let pipeConnected = NTStatus(rawValue: 0xC000_00B2)
+    /// `STATUS_PIPE_LISTENING`: Win32 reports ERROR_PIPE_LISTENING.
+    public static let pipeListening = NTStatus(rawValue: 0xC000_00B3)
+    /// `STATUS_NOT_SUPPORTED`: Win32 reports ERROR_NOT_SUPPORTED.
+    public static let notSupported = NTStatus(rawValue: 0xC000_00BB)
     /// `STATUS_THREAD_IS_TERMINATING`: Win32 reports ERROR_ACCESS_DENIED.
     public static let threadIsTerminating = NTStatus(rawValue: 0xC000_004B)
     /// `STATUS_PIPE_DISCONNECTED`: Win32 reports ERROR_PIPE_NOT_CONNECTED.
@@ -90,6 +117,19 @@ public struct NTStatus: RawRepresentable, Hashable, Sendable, CustomStringConver
         case .objectTypeMismatch: "STATUS_OBJECT_TYPE_MISMATCH"
         case .objectNameNotFound: "STATUS_OBJECT_NAME_NOT_FOUND"
         case .threadIsTerminating: "STATUS_THREAD_IS_TERMINATING"
+        case .accessDenied: "STATUS_ACCESS_DENIED"
+        case .objectNameInvalid: "STATUS_OBJECT_NAME_INVALID"
+        case .objectNameCollision: "STATUS_OBJECT_NAME_COLLISION"
+        case .sharingViolation: "STATUS_SHARING_VIOLATION"
+        case .deletePending: "STATUS_DELETE_PENDING"
+        case .diskFull: "STATUS_DISK_FULL"
+        case .instanceNotAvailable: "STATUS_INSTANCE_NOT_AVAILABLE"
+        case .pipeNotAvailable: "STATUS_PIPE_NOT_AVAILABLE"
+        case .invalidPipeState: "STATUS_INVALID_PIPE_STATE"
+        case .illegalFunction: "STATUS_ILLEGAL_FUNCTION"
+        case .pipeConnected: "STATUS_PIPE_CONNECTED"
+        case .pipeListening: "STATUS_PIPE_LISTENING"
+        case .notSupported: "STATUS_NOT_SUPPORTED"
         case .pipeDisconnected: "STATUS_PIPE_DISCONNECTED"
         case .pipeClosing: "STATUS_PIPE_CLOSING"
         case .invalidUserBuffer: "STATUS_INVALID_USER_BUFFER"

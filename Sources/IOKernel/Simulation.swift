@@ -62,6 +62,14 @@ public final class Simulation {
         kernel.installDevice(path: path, driver: driver, requiresByteOffset: requiresByteOffset)
     }
 
+    /// The simulated disk volume that `CreateFile` reaches for ordinary paths (`C:\data\a.txt`):
+    /// seed and inspect its files, and choose its latency.
+    public var fileSystem: FileSystemDriver { kernel.fileSystem }
+
+    /// The named-pipe file system behind `\\.\pipe\…`: which pipes exist and the state of
+    /// their instances.
+    public var namedPipes: NamedPipeDriver { kernel.namedPipes }
+
     /// Runs `body` as the simulation's main thread. Calling it again continues the same thread
     /// (same thread id, same last error, same I/O in flight).
     public func run<R>(_ body: () throws -> R) rethrows -> R {

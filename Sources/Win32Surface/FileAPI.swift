@@ -1,11 +1,16 @@
 import IOKernel
 
-/// Opens a simulated device by path.
+/// Opens a simulated device, named pipe or disk file by path.
 ///
 /// The corresponding Win32 function is `CreateFileW`. A path names a device installed with
-/// `Simulation.installDevice` (matched case-insensitively); an unknown path fails with
-/// `ERROR_FILE_NOT_FOUND`. Without `FILE_FLAG_OVERLAPPED` the handle is synchronous: every call
-/// waits for its I/O, and the file object keeps a current position. If the driver pends the
+/// `Simulation.installDevice` (matched case-insensitively), else the client end of a named pipe
+/// (`\\.\pipe\name`: `ERROR_PIPE_BUSY` when no instance is listening), else a file on the
+/// simulated disk volume (`C:\data\a.txt`), opened with the creation disposition and share
+/// mode given (`ERROR_FILE_EXISTS`, `ERROR_FILE_NOT_FOUND`, `ERROR_SHARING_VIOLATION`); on
+/// success the last error is `ERROR_ALREADY_EXISTS` if `CREATE_ALWAYS` or `OPEN_ALWAYS` found the
+/// file, else 0. An unknown device path fails with `ERROR_FILE_NOT_FOUND`. Without
+/// `FILE_FLAG_OVERLAPPED` the handle is synchronous: every call waits for its I/O, and the file
+/// object keeps a current position. If the driver pends the
 /// open, the call blocks until it completes.
 public func CreateFileW(_ lpFileName: LPCWSTR!, _ dwDesiredAccess: DWORD, _ dwShareMode: DWORD,
                         _ lpSecurityAttributes: LPSECURITY_ATTRIBUTES!, _ dwCreationDisposition: DWORD,
@@ -16,7 +21,7 @@ public func CreateFileW(_ lpFileName: LPCWSTR!, _ dwDesiredAccess: DWORD, _ dwSh
         while pointer[length] != 0 { length += 1 }
         return String(decoding: UnsafeBufferPointer(start: pointer, count: length), as: UTF16.self)
     }
-    return createFile(path, "CreateFileW", dwDesiredAccess, dwCreationDisposition, dwFlagsAndAttributes)
+    return createFile(path, "CreateFileW", dwDesiredAccess, dwShareMode, dwCreationDisposition, dwFlagsAndAttributes)
 }
 
 /// Opens a simulated device by path. The corresponding Win32 function is `CreateFileA`; see
@@ -25,19 +30,32 @@ public func CreateFileA(_ lpFileName: LPCSTR!, _ dwDesiredAccess: DWORD, _ dwSha
                         _ lpSecurityAttributes: LPSECURITY_ATTRIBUTES!, _ dwCreationDisposition: DWORD,
                         _ dwFlagsAndAttributes: DWORD, _ hTemplateFile: HANDLE!) -> HANDLE!
 {
-    createFile(lpFileName.map { String(cString: $0) }, "CreateFileA", dwDesiredAccess, dwCreationDisposition,
+    createFile(lpFileName.map { String(cString: $0) }, "CreateFileA", dwDesiredAccess, dwShareMode, dwCreationDisposition,
                dwFlagsAndAttributes)
 }
 
-private func createFile(_ path: String?, _ name: String, _ access: DWORD, _ disposition: DWORD, _ flags: DWORD) -> HANDLE {
+private func createFile(_ path: String?, _ name: String, _ access: DWORD, _ share: DWORD, _ disposition: DWORD,
+                        _ flags: DWORD) -> HANDLE
+{
     guard let thread = currentThread() else { return INVALID_HANDLE_VALUE }
     let kernel = thread.kernel
     var handle = INVALID_HANDLE_VALUE
-    if let path, (1...5).contains(disposition) {
+    if let path, let ntDisposition = CreateDisposition(win32: disposition) {
         let synchronous = flags & DWORD(FILE_FLAG_OVERLAPPED) == 0
-        let (status, value) = kernel.withKernelEntry { kernel.ntCreateFile(path: path, access: access, synchronous: synchronous) }
+        let parameters = CreateParameters(fileName: path, desiredAccess: access, shareAccess: share, disposition: ntDisposition,
+                                          deleteOnClose: flags & DWORD(FILE_FLAG_DELETE_ON_CLOSE) != 0)
+        let (status, value, information) = kernel.withKernelEntry { kernel.ntCreateFile(parameters, synchronous: synchronous) }
         if status.isSuccess, let opened = HANDLE(bitPattern: value) {
             handle = opened
+            // As kernelbase does: ERROR_ALREADY_EXISTS when CREATE_ALWAYS overwrote or
+            // OPEN_ALWAYS opened an existing file, and 0 otherwise.
+            let existed = (disposition == DWORD(CREATE_ALWAYS) && information == CreateInformation.overwritten)
+                || (disposition == DWORD(OPEN_ALWAYS) && information == CreateInformation.opened)
+            thread.setLastError(existed ? DWORD(ERROR_ALREADY_EXISTS) : DWORD(ERROR_SUCCESS))
+        } else if status == .objectNameCollision {
+            // kernelbase reports CREATE_NEW on an existing file as ERROR_FILE_EXISTS, not the
+            // ERROR_ALREADY_EXISTS that RtlNtStatusToDosError gives.
+            _ = thread.fail(ERROR_FILE_EXISTS)
         } else {
             _ = thread.fail(status)
         }

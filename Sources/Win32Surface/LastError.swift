@@ -35,7 +35,17 @@ public func RtlNtStatusToDosError(_ Status: NTSTATUS) -> ULONG {
         case .invalidDeviceRequest: ERROR_INVALID_FUNCTION
         case .endOfFile: ERROR_HANDLE_EOF
         case .objectNameNotFound: ERROR_FILE_NOT_FOUND
-        case .threadIsTerminating: ERROR_ACCESS_DENIED
+        case .threadIsTerminating, .accessDenied, .deletePending: ERROR_ACCESS_DENIED
+        case .objectNameInvalid: ERROR_INVALID_NAME
+        case .objectNameCollision: ERROR_ALREADY_EXISTS
+        case .sharingViolation: ERROR_SHARING_VIOLATION
+        case .instanceNotAvailable, .pipeNotAvailable: ERROR_PIPE_BUSY
+        case .invalidPipeState: ERROR_BAD_PIPE
+        case .diskFull: ERROR_DISK_FULL
+        case .illegalFunction: ERROR_INVALID_FUNCTION
+        case .pipeConnected: ERROR_PIPE_CONNECTED
+        case .pipeListening: ERROR_PIPE_LISTENING
+        case .notSupported: ERROR_NOT_SUPPORTED
         case .pipeDisconnected: ERROR_PIPE_NOT_CONNECTED
         case .pipeClosing: ERROR_NO_DATA
         case .invalidUserBuffer: ERROR_INVALID_USER_BUFFER
@@ -64,6 +74,15 @@ public func win32ErrorName(_ code: DWORD) -> String {
     case ERROR_INVALID_PARAMETER: "ERROR_INVALID_PARAMETER"
     case ERROR_BROKEN_PIPE: "ERROR_BROKEN_PIPE"
     case ERROR_ALREADY_EXISTS: "ERROR_ALREADY_EXISTS"
+    case ERROR_SHARING_VIOLATION: "ERROR_SHARING_VIOLATION"
+    case ERROR_FILE_EXISTS: "ERROR_FILE_EXISTS"
+    case ERROR_INVALID_NAME: "ERROR_INVALID_NAME"
+    case ERROR_NEGATIVE_SEEK: "ERROR_NEGATIVE_SEEK"
+    case ERROR_BAD_PIPE: "ERROR_BAD_PIPE"
+    case ERROR_DISK_FULL: "ERROR_DISK_FULL"
+    case ERROR_PIPE_BUSY: "ERROR_PIPE_BUSY"
+    case ERROR_PIPE_CONNECTED: "ERROR_PIPE_CONNECTED"
+    case ERROR_PIPE_LISTENING: "ERROR_PIPE_LISTENING"
     case ERROR_ABANDONED_WAIT_0: "ERROR_ABANDONED_WAIT_0"
     case ERROR_NO_DATA: "ERROR_NO_DATA"
     case ERROR_PIPE_NOT_CONNECTED: "ERROR_PIPE_NOT_CONNECTED"

@@ -178,6 +178,85 @@ func contextSwitches(count: Int) -> Double {
     }
 }
 
+/// One pipe round trip through a port: the server's ReadFile pends on a port-bound handle (no
+/// event: thread-agnostic), the client's WriteFile hands its bytes straight to that read and
+/// completes at once, and GetQueuedCompletionStatus dequeues the read's packet.
+func pipeRoundTrips(count: Int) -> Double {
+    let sim = Simulation()
+    let readOverlapped = UnsafeMutablePointer<OVERLAPPED>.allocate(capacity: 1)
+    let writeOverlapped = UnsafeMutablePointer<OVERLAPPED>.allocate(capacity: 1)
+    readOverlapped.initialize(to: OVERLAPPED())
+    writeOverlapped.initialize(to: OVERLAPPED())
+    let buffer = UnsafeMutableRawPointer.allocate(byteCount: 64, alignment: 8)
+    let message = UnsafeMutableRawPointer.allocate(byteCount: 64, alignment: 8)
+    message.initializeMemory(as: UInt8.self, repeating: 0x5A, count: 64)
+    defer {
+        readOverlapped.deallocate()
+        writeOverlapped.deallocate()
+        buffer.deallocate()
+        message.deallocate()
+    }
+    return sim.run {
+        let overlapped = DWORD(FILE_FLAG_OVERLAPPED)
+        let server = CreateNamedPipeA(#"\\.\pipe\bench"#, DWORD(PIPE_ACCESS_DUPLEX) | overlapped, DWORD(PIPE_TYPE_BYTE), 1,
+                                      65536, 65536, 0, nil)
+        let client = CreateFileA(#"\\.\pipe\bench"#, GENERIC_READ | DWORD(GENERIC_WRITE), 0, nil, DWORD(OPEN_EXISTING),
+                                 overlapped, nil)
+        let port = CreateIoCompletionPort(server, nil, 1, 0)
+        var bytes: DWORD = 0
+        var key: ULONG_PTR = 0
+        var dequeued: LPOVERLAPPED?
+        var failures = 0
+        let rate = measure(operations: count) {
+            for _ in 0..<count {
+                if ReadFile(server, buffer, 64, nil, readOverlapped) || GetLastError() != DWORD(ERROR_IO_PENDING) { failures += 1 }
+                if !WriteFile(client, message, 64, nil, writeOverlapped) { failures += 1 }
+                if !GetQueuedCompletionStatus(port, &bytes, &key, &dequeued, INFINITE) || bytes != 64 { failures += 1 }
+            }
+        }
+        if failures > 0 { print("warning: \(failures) pipe round trips did not behave as expected") }
+        return rate
+    }
+}
+
+/// Reads a 1 MiB file of the simulated disk 4 KiB at a time, over and over: with a synchronous
+/// handle (the position advances; a read at the end returns 0 bytes and the loop seeks back),
+/// or with an overlapped one (each read pends and GetOverlappedResult waits for the disk).
+func fileReads(count: Int, overlapped: Bool) -> Double {
+    let sim = Simulation()
+    sim.fileSystem.setContents([UInt8](repeating: 0x42, count: 1 << 20), of: #"C:\bench\data.bin"#)
+    let ov = UnsafeMutablePointer<OVERLAPPED>.allocate(capacity: 1)
+    ov.initialize(to: OVERLAPPED())
+    let buffer = UnsafeMutableRawPointer.allocate(byteCount: 4096, alignment: 8)
+    defer {
+        ov.deallocate()
+        buffer.deallocate()
+    }
+    return sim.run {
+        let h = CreateFileA(#"C:\bench\data.bin"#, GENERIC_READ, DWORD(FILE_SHARE_READ), nil, DWORD(OPEN_EXISTING),
+                            overlapped ? DWORD(FILE_FLAG_OVERLAPPED) : 0, nil)
+        ov.pointee.hEvent = CreateEventW(nil, true, false, nil)
+        var read: DWORD = 0
+        var offset: UInt32 = 0
+        var failures = 0
+        let rate = measure(operations: count) {
+            for _ in 0..<count {
+                if overlapped {
+                    ov.pointee.Offset = offset
+                    _ = ReadFile(h, buffer, 4096, nil, ov)
+                    if !GetOverlappedResult(h, ov, &read, true) || read != 4096 { failures += 1 }
+                    offset = (offset + 4096) & (1 << 20 - 1)
+                } else {
+                    if !ReadFile(h, buffer, 4096, &read, nil) { failures += 1 }
+                    if read == 0 { _ = SetFilePointer(h, 0, nil, DWORD(FILE_BEGIN)) }
+                }
+            }
+        }
+        if failures > 0 { print("warning: \(failures) file reads did not behave as expected") }
+        return rate
+    }
+}
+
 // Usage: iosim-bench [round trips] [figure name prefix]
 let roundTrips = Int(CommandLine.arguments.dropFirst().first ?? "") ?? 1_000_000
 let only = CommandLine.arguments.dropFirst(2).first ?? ""
@@ -200,4 +279,9 @@ if wanted("context_switches") { report("context_switches", contextSwitches(count
 if wanted("port_round_trips") { report("port_round_trips", portRoundTrips(count: roundTrips), "round_trips/s") }
 if wanted("port_round_trips_4_threads") {
     report("port_round_trips_4_threads", portRoundTripsFourThreads(count: min(roundTrips, 100_000)), "round_trips/s")
+}
+if wanted("pipe_round_trips") { report("pipe_round_trips", pipeRoundTrips(count: roundTrips), "round_trips/s") }
+if wanted("file_reads_sync") { report("file_reads_sync", fileReads(count: roundTrips, overlapped: false), "reads/s") }
+if wanted("file_reads_overlapped") {
+    report("file_reads_overlapped", fileReads(count: min(roundTrips, 500_000), overlapped: true), "reads/s")
 }
