@@ -124,7 +124,7 @@ extension Kernel {
         irp.isThreadAgnostic = file.completionPort != nil && !file.isSynchronous && apcRoutine == nil
             && apcContext != nil && event == nil
         if major == .write, let buffer, length > 0 { irp.systemBuffer = readUserBuffer(buffer, count: length, for: irp) }
-        if memoryTracking { trackIssue(irp, overlapped: ioStatus, buffer: buffer, call: major == .read ? "a read" : "a write") }
+        if memoryTracking { trackIssue(irp, overlapped: ioStatus, buffer: buffer, call: major.callName) }
         if irp.isThreadAgnostic { file.agnosticList.append(irp) } else { thread.appendIRP(irp) }
         file.liveIRPCount += 1
         if tracing { record(.irpIssued(irp: irp.id, major: major, file: file.id)) }

@@ -14,6 +14,18 @@ public enum MajorFunction: String, Sendable {
     /// (reads, writes, file-system controls, flushes), and that cancellation can find; create
     /// and cleanup are synchronous requests whose status the system call returns.
     var transfersData: Bool { self != .create && self != .cleanup }
+
+    /// What the request is, in a violation's words.
+    var callName: StaticString {
+        switch self {
+        case .read: "a read"
+        case .write: "a write"
+        case .fileSystemControl: "a file-system control"
+        case .flushBuffers: "a flush"
+        case .create: "an open"
+        case .cleanup: "a cleanup"
+        }
+    }
 }
 
 /// Where an IRP is in its life cycle (nt-io-model §8.1).

@@ -57,6 +57,10 @@ public final class SimThread: KernelObject {
     @exclusivity(unchecked) var waitStatus: NTStatus?
     @exclusivity(unchecked) var osThreadStarted = false
     @exclusivity(unchecked) var terminating = false
+    /// Set by kernel32 while this thread issues a request with a status block of its own (no
+    /// `OVERLAPPED`): that block is not the program's memory, so memory tracking neither checks
+    /// it nor reports it as unchecked. Per thread, because the issue may block and let others run.
+    @exclusivity(unchecked) package var issuingWithOwnStatusBlock = false
 
     // Exit: the code `TerminateThread` or `ExitProcess` asked for (the thread exits at its
     // next return to user mode), whether it is exiting now, whether it is the main thread of

@@ -50,7 +50,7 @@ extension Kernel {
     /// At issue: the `OVERLAPPED` must be live and not in flight already; the IRP starts
     /// holding it, and a read's buffer. Pointers from outside the arena are noted as unchecked.
     func trackIssue(_ irp: IRP, overlapped: UnsafeMutableRawPointer?, buffer: UnsafeMutableRawPointer?, call: StaticString) {
-        if let overlapped {
+        if let overlapped, current?.issuingWithOwnStatusBlock != true {
             let address = UInt(bitPattern: overlapped)
             if let index = memory.lookup(address) {
                 if memory.blocks[Int(index)].isFreed {

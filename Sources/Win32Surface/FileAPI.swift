@@ -138,27 +138,47 @@ private func transfer(_ thread: SimThread, read: Bool, _ hFile: HANDLE?, _ buffe
         return true
     }
 
-    // No OVERLAPPED: kernel32 passes a status block of its own and waits for the result. The
-    // block is heap memory, released only once the request is done, so that a request left in
-    // flight by a hang never writes into a dead stack frame.
-    let ioStatus = UnsafeMutableRawPointer.allocate(byteCount: 16, alignment: 8)
-    ioStatus.initializeMemory(as: UInt64.self, repeating: 0, count: 2)
-    var status = issue(kernel, read: read, value(hFile), nil, nil, ioStatus, buffer, length, nil)
-    if status == .pending {
-        // An asynchronous stream handle (a pipe): wait on the file handle itself, which any
-        // other completion on the file object can also satisfy (F-RW-15).
-        let waited = kernel.withKernelEntry {
-            kernel.ntWaitForMultipleObjects([value(hFile)], waitAll: false, alertable: false, timeout: nil,
-                                            allowPseudoHandles: false)
-        }
-        guard waited == .wait(0) else { return thread.fail(waited) }
-        status = NTStatus(rawValue: ioStatus.load(as: UInt32.self))
-        if status == .pending { return thread.fail(ERROR_IO_PENDING) }
+    // No OVERLAPPED: kernel32 passes a status block of its own and waits for the result.
+    let (status, information) = issueWithOwnStatusBlock(thread, hFile) { ioStatus in
+        issue(kernel, read: read, value(hFile), nil, nil, ioStatus, buffer, length, nil)
     }
-    let information = ioStatus.load(fromByteOffset: 8, as: UInt64.self)
-    ioStatus.deallocate()
+    if status == .pending { return thread.fail(ERROR_IO_PENDING) }
     if read && status == .endOfFile { return true }
     bytesDone?.pointee = DWORD(truncatingIfNeeded: information)
     guard status.isSuccess else { return thread.fail(status) }
     return true
+}
+
+/// Issues a request with a status block of kernel32's own (the caller gave no `OVERLAPPED`) and
+/// waits for its result; on an asynchronous handle (a pipe) the wait is on the file handle
+/// itself, which any other completion on the file object can also satisfy (F-RW-15). Returns
+/// `STATUS_PENDING` if the request is still in flight after the wait, or the wait's failure.
+///
+/// The block is host memory released only once the request is done, so that a request left in
+/// flight by a hang never writes into freed memory. It is kernel32's, not the program's: memory
+/// tracking neither checks it nor lists it as unchecked.
+func issueWithOwnStatusBlock(_ thread: SimThread, _ handle: HANDLE?,
+                             _ issue: (UnsafeMutableRawPointer) -> NTStatus) -> (NTStatus, information: UInt64)
+{
+    let kernel = thread.kernel
+    let ioStatus = UnsafeMutableRawPointer.allocate(byteCount: 16, alignment: 8)
+    ioStatus.initializeMemory(as: UInt64.self, repeating: 0, count: 2)
+    var status = kernel.withKernelEntry {
+        thread.issuingWithOwnStatusBlock = true
+        defer { thread.issuingWithOwnStatusBlock = false }
+        return issue(ioStatus)
+    }
+    if status == .pending {
+        let waited = kernel.withKernelEntry {
+            kernel.ntWaitForMultipleObjects([value(handle)], waitAll: false, alertable: false, timeout: nil,
+                                            allowPseudoHandles: false)
+        }
+        // A wait that failed leaves the request in flight: its block must stay allocated.
+        guard waited == .wait(0) else { return (waited, 0) }
+        status = NTStatus(rawValue: ioStatus.load(as: UInt32.self))
+        if status == .pending { return (.pending, 0) }
+    }
+    let information = ioStatus.load(fromByteOffset: 8, as: UInt64.self)
+    ioStatus.deallocate()
+    return (status, information)
 }

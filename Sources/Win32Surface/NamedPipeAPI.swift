@@ -129,31 +129,6 @@ public func ConnectNamedPipe(_ hNamedPipe: HANDLE!, _ lpOverlapped: LPOVERLAPPED
     return result
 }
 
-/// Issues a request with a status block of kernel32's own (the caller gave no `OVERLAPPED`) and
-/// waits for its result; on an asynchronous handle the wait is on the file handle itself
-/// (F-RW-15). The block is heap memory, released only once the request is done.
-func issueWithOwnStatusBlock(_ thread: SimThread, _ handle: HANDLE?,
-                             _ issue: (UnsafeMutableRawPointer) -> NTStatus) -> (NTStatus, information: UInt64)
-{
-    let kernel = thread.kernel
-    let ioStatus = UnsafeMutableRawPointer.allocate(byteCount: 16, alignment: 8)
-    ioStatus.initializeMemory(as: UInt64.self, repeating: 0, count: 2)
-    var status = kernel.withKernelEntry { issue(ioStatus) }
-    if status == .pending {
-        let waited = kernel.withKernelEntry {
-            kernel.ntWaitForMultipleObjects([value(handle)], waitAll: false, alertable: false, timeout: nil,
-                                            allowPseudoHandles: false)
-        }
-        // A wait that failed leaves the request in flight: its block must stay allocated.
-        guard waited == .wait(0) else { return (waited, 0) }
-        status = NTStatus(rawValue: ioStatus.load(as: UInt32.self))
-        if status == .pending { return (.pending, 0) }
-    }
-    let information = ioStatus.load(fromByteOffset: 8, as: UInt64.self)
-    ioStatus.deallocate()
-    return (status, information)
-}
-
 /// Disconnects the server end of a pipe instance from its client.
 ///
 /// The corresponding Win32 function is `DisconnectNamedPipe`. Data still queued in either

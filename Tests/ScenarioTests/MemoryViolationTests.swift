@@ -212,6 +212,23 @@ final class MemoryViolationTests: XCTestCase {
         }
     }
 
+    /// Without an OVERLAPPED, kernel32 passes a status block of its own: that is not the
+    /// program's memory, so even the strict option reports nothing for it.
+    func testKernel32sOwnStatusBlockIsNotTheProgramsMemory() throws {
+        let sim = checkedSimulation(options: SimulationOptions(memory: MemoryOptions(uncheckedPointersAreViolations: true)))
+        sim.installDevice(#"\\.\fast"#, driver: StockDriver(completion: .immediate))
+        try sim.run {
+            let h = openDevice(#"\\.\fast"#, overlapped: false)
+            let buffer = try XCTUnwrap(HeapAlloc(GetProcessHeap(), 0, 4))
+            var n: DWORD = 0
+            XCTAssertTrue(ReadFile(h, buffer, 4, &n, nil))
+            XCTAssertEqual(n, 4)
+            XCTAssertTrue(HeapFree(GetProcessHeap(), 0, buffer))
+            XCTAssertTrue(CloseHandle(h))
+        }
+        XCTAssertTrue(sim.uncheckedPointers.isEmpty, "\(sim.uncheckedPointers)")
+    }
+
     /// HeapFree twice: FALSE, ERROR_INVALID_PARAMETER and a violation, not a crash. Another
     /// heap handle: ERROR_INVALID_HANDLE. NULL frees nothing and succeeds.
     func testHeapMisuseGetsAnErrorAndAViolation() throws {
