@@ -22,6 +22,7 @@ public struct Scenario: Sendable {
     /// Every built-in scenario, in the order `iosim` lists them.
     public static let all: [Scenario] = [
         .closeHandleWithPendingRead,
+        .closeHandleWithPendingReadOnAPipe,
         .cancelingPendingIOOperations,
         .overlappedMustOutliveTheIO,
         .overlappedMustOutliveTheIOFixed,

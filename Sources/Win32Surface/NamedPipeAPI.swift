@@ -45,7 +45,7 @@ private func createNamedPipe(_ function: String, _ name: String?, _ openMode: DW
 {
     guard let thread = currentThread() else { return INVALID_HANDLE_VALUE }
     let handle = createPipeInstance(thread, name, openMode, pipeMode, maxInstances, outBufferSize, inBufferSize)
-    thread.traceResult("\(function)(\"\(name ?? "NULL")\", open: 0x\(String(openMode, radix: 16)), pipe: 0x\(String(pipeMode, radix: 16)), instances: \(maxInstances))",
+    thread.traceResult("\(function)(\"\(name ?? "NULL")\", open: \(openModeText(openMode)), pipe: 0x\(String(pipeMode, radix: 16)), instances: \(maxInstances))",
                        handle == INVALID_HANDLE_VALUE ? "INVALID_HANDLE_VALUE, \(win32ErrorName(thread.lastError))" : hex(handle: handle))
     return handle
 }
@@ -257,4 +257,21 @@ public func CreatePipe(_ hReadPipe: PHANDLE!, _ hWritePipe: PHANDLE!, _ lpPipeAt
     }
     thread.traceBool("CreatePipe(\(nSize)) → read \(hex(handle: hReadPipe?.pointee)), write \(hex(handle: hWritePipe?.pointee))", result)
     return result
+}
+
+/// A pipe open mode as the timeline shows it: `PIPE_ACCESS_DUPLEX | FILE_FLAG_OVERLAPPED`.
+private func openModeText(_ mode: DWORD) -> String {
+    var parts: [String] = []
+    switch mode & 3 {
+    case 1: parts.append("PIPE_ACCESS_INBOUND")
+    case 2: parts.append("PIPE_ACCESS_OUTBOUND")
+    case 3: parts.append("PIPE_ACCESS_DUPLEX")
+    default: parts.append("0")
+    }
+    if mode & 0x4000_0000 != 0 { parts.append("FILE_FLAG_OVERLAPPED") }
+    if mode & 0x8000_0000 != 0 { parts.append("FILE_FLAG_WRITE_THROUGH") }
+    if mode & 0x0008_0000 != 0 { parts.append("FILE_FLAG_FIRST_PIPE_INSTANCE") }
+    let rest = mode & ~(0xC008_0003 as DWORD)
+    if rest != 0 { parts.append("0x" + String(rest, radix: 16)) }
+    return parts.joined(separator: " | ")
 }

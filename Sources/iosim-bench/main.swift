@@ -182,7 +182,7 @@ func contextSwitches(count: Int) -> Double {
 /// event: thread-agnostic), the client's WriteFile hands its bytes straight to that read and
 /// completes at once, and GetQueuedCompletionStatus dequeues the read's packet.
 func pipeRoundTrips(count: Int) -> Double {
-    let sim = Simulation()
+    let sim = Simulation(options: options(tracking: false))
     let readOverlapped = UnsafeMutablePointer<OVERLAPPED>.allocate(capacity: 1)
     let writeOverlapped = UnsafeMutablePointer<OVERLAPPED>.allocate(capacity: 1)
     readOverlapped.initialize(to: OVERLAPPED())
@@ -223,7 +223,7 @@ func pipeRoundTrips(count: Int) -> Double {
 /// handle (the position advances; a read at the end returns 0 bytes and the loop seeks back),
 /// or with an overlapped one (each read pends and GetOverlappedResult waits for the disk).
 func fileReads(count: Int, overlapped: Bool) -> Double {
-    let sim = Simulation()
+    let sim = Simulation(options: options(tracking: false))
     sim.fileSystem.setContents([UInt8](repeating: 0x42, count: 1 << 20), of: #"C:\bench\data.bin"#)
     let ov = UnsafeMutablePointer<OVERLAPPED>.allocate(capacity: 1)
     ov.initialize(to: OVERLAPPED())

@@ -13,7 +13,7 @@ final class SeedScenarioTimelineTests: XCTestCase {
 
     /// Same scenario, same timeline: no host address, clock or hash order leaks into it.
     func testEveryScenarioTimelineIsTheSameOnEveryRun() throws {
-        XCTAssertEqual(Scenario.all.count, 7)
+        XCTAssertEqual(Scenario.all.count, 8)
         for scenario in Scenario.all {
             let first = scenario.run()
             let second = scenario.run()
@@ -73,6 +73,26 @@ final class SeedScenarioTimelineTests: XCTestCase {
                           name)
             XCTAssertEqual(entries[returned].time.milliseconds, writeAfterReturn ? 1000 : 1030, name)
         }
+    }
+
+    /// The seed's story on a pipe: the read completes inside CloseHandle with
+    /// STATUS_PIPE_BROKEN before IRP_MJ_CLOSE, the heap OVERLAPPED is freed only after, and the
+    /// server's zero-length write then fails with ERROR_NO_DATA. No memory violation.
+    func testCloseHandleWithPendingReadOnAPipeTimeline() throws {
+        let sim = try scenario("close-handle-with-pending-read-on-a-pipe").run()
+        let texts = sim.trace.entries.map { sim.trace.text(of: $0.event) }
+        func index(_ prefix: String) throws -> Int { try XCTUnwrap(texts.firstIndex { $0.hasPrefix(prefix) }, prefix) }
+        let wrote = try index("kernel wrote STATUS_PIPE_BROKEN, 0 bytes into ov#1")
+        let close = try index("IRP_MJ_CLOSE sent for File#3")
+        let closeReturned = try index("CloseHandle(0x8) → TRUE")
+        let freed = try index("HeapFree(ov#1) → TRUE")
+        XCTAssertLessThan(wrote, close)
+        XCTAssertLessThan(close, closeReturned)
+        XCTAssertLessThan(closeReturned, freed)
+        XCTAssertTrue(texts.contains("GetOverlappedResult(0x8, ov: ov#1, wait: false) → FALSE, ERROR_BROKEN_PIPE"))
+        XCTAssertTrue(texts.contains("WriteFile(0x4, NULL, 0, ov: ov#2) → FALSE, ERROR_NO_DATA"))
+        XCTAssertTrue(sim.memoryViolations.isEmpty)
+        XCTAssertTrue(sim.finish().isClean, sim.finish().description)
     }
 }
 
