@@ -69,7 +69,7 @@ extension Kernel {
             target = thread
         }
         // A thread that has exited (or is exiting) takes no APCs (F-APC-7: ERROR_GEN_FAILURE).
-        guard target.life != .exited else { return .unsuccessful }
+        guard target.life != .exited, !target.isExiting, target.terminationCode == nil else { return .unsuccessful }
         queueUserAPC(UserAPC(routine: routine, context: context, argument1: argument1, argument2: argument2, kind: .queued),
                      to: target)
         return .success

@@ -91,7 +91,11 @@ extension Kernel {
     func queuePacket(_ packet: CompletionPacket, to port: CompletionPort) {
         // No one can dequeue from a closed port: the request behind the packet is retired.
         guard !port.isClosed else {
-            if let irp = packet.irp { retireSilently(irp) }
+            if let irp = packet.irp {
+                retireSilently(irp)
+            } else if memoryTracking, let origin = packet.origin {
+                releaseOverlapped(of: origin)
+            }
             return
         }
         port.enqueue(packet)

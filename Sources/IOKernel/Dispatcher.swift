@@ -16,9 +16,10 @@ extension Kernel {
     /// device event and a wait deadline due at the same instant fire in the order they were set
     /// up.
     ///
-    /// An alertable wait that cannot be satisfied at once runs every user APC queued to the
-    /// thread and returns `STATUS_USER_APC`; a wait that can be satisfied returns that result and
-    /// leaves the APCs queued (NT tests the objects before alertability, F-APC-4, F-APC-5).
+    /// An alertable wait that cannot be satisfied at once returns `STATUS_USER_APC`, and every
+    /// user APC queued to the thread runs when the system call returns to user mode (F-APC-3);
+    /// a wait that can be satisfied returns that result and leaves the APCs queued (NT tests the
+    /// objects before alertability, F-APC-4, F-APC-5).
     func waitUntil(_ thread: SimThread, reason: WaitReason, deadline: VirtualInstant?) -> NTStatus {
         let alertable = reason.isAlertable
         thread.waitingFor = reason
@@ -41,7 +42,9 @@ extension Kernel {
             if let status = thread.waitStatus { return status }
             if let status = satisfy(reason, consume: true) { return status }
             if alertable && !thread.userAPCs.isEmpty {
-                deliverUserAPCs(thread)
+                // The wait ends with STATUS_USER_APC; the APCs run on the way back to user mode,
+                // once the wait has unwound (KiDeliverApc), so nothing of the wait is held then.
+                thread.userAPCsDue = true
                 return .userAPC
             }
             switch nextStep(blocked: thread) {

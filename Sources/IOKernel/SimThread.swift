@@ -100,7 +100,13 @@ public final class SimThread: KernelObject {
     @usableFromInline var hasCompletionWork: Bool { completionHead < completionQueue.count || !cancelRequests.isEmpty }
 
     /// Work for the way back to user mode: completion work, or termination.
-    @usableFromInline var hasUserModeWork: Bool { hasCompletionWork || terminationCode != nil }
+    @usableFromInline var hasUserModeWork: Bool { hasCompletionWork || terminationCode != nil || userAPCsDue }
+
+    /// An alertable wait ended for the queued user APCs: they run on the way back to user mode.
+    @exclusivity(unchecked) @usableFromInline var userAPCsDue = false
+
+    /// The tracked stack frames the thread has open, outermost first: freed if it exits inside them.
+    @exclusivity(unchecked) var openFrames: [StackFrame] = []
 
     func queueCompletion(_ irp: IRP) { completionQueue.append(irp) }
 

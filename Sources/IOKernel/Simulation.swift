@@ -72,7 +72,11 @@ public final class Simulation {
 
     /// Runs `body` as the simulation's main thread. Calling it again continues the same thread
     /// (same thread id, same last error, same I/O in flight).
+    ///
+    /// After a process started by ``runProcess(_:)`` has exited, `body` runs outside the
+    /// simulation: no simulated thread exists, so Win32 calls fail as they do outside any.
     public func run<R>(_ body: () throws -> R) rethrows -> R {
+        guard !kernel.processStarted else { return try body() }
         let thread = mainThread ?? makeMainThread()
         mainThread = thread
         let previousOSBinding = SimThread.setCurrent(thread)

@@ -15,7 +15,7 @@ import Darwin
 /// another line of its own code. Exiting always does the same work: cancel the thread's I/O,
 /// wait for it, drop its APCs, signal the thread object.
 extension Kernel {
-    /// The thread exits with `code`: cancel the I/O it issued (not thread-agnostic requests,
+    /// A thread exits with `code`: cancel the I/O it issued (not thread-agnostic requests,
     /// F-EXIT-2) and wait up to five minutes of virtual time for it; requests still in a driver
     /// after that are disassociated, so their completion notifies no one (nt-io-model §4.2).
     /// Queued user APCs are discarded (F-APC-8). Waits the thread was in are abandoned. If it
@@ -34,11 +34,19 @@ extension Kernel {
                 for irp in thread.irps {
                     thread.removeIRP(irp)
                     irp.thread = nil
+                    // Its completion will write nothing: its memory is the program's again.
+                    if memoryTracking {
+                        releaseBuffer(of: irp)
+                        releaseOverlapped(of: irp)
+                    }
                     if tracing { record(.note("\(irp.label) disassociated from \(thread.name) after 5 minutes (IO_DRIVER_CANCEL_TIMEOUT)")) }
                 }
             }
         }
         if thread.hasCompletionWork { runCompletionWork(of: thread) }
+        // Its stack goes: frames it exited inside are freed, innermost first.
+        while let frame = thread.openFrames.popLast() { frame.pop(because: "the exit of \(thread.name)") }
+        thread.userAPCsDue = false
         if memoryTracking { for apc in thread.userAPCs { if let irp = apc.irp { releaseOverlapped(of: irp) } } }
         thread.userAPCs.removeAll()
         if let port = thread.associatedPort {
@@ -96,6 +104,10 @@ extension Kernel {
         if let code = thread.terminationCode, !isCallersThread(thread) {
             exitThread(thread, code: code)
             pthread_exit(nil)
+        }
+        if thread.userAPCsDue {
+            thread.userAPCsDue = false
+            deliverUserAPCs(thread)
         }
     }
 

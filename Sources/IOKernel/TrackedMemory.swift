@@ -30,7 +30,8 @@ public final class TrackedMemory {
         return kernel.memory.blocks[Int(index)].base.bindMemory(to: T.self, capacity: 1)
     }
 
-    /// A zeroed heap block of `count` bytes.
+    /// A zeroed heap block of `count` bytes. Like `UnsafeMutableRawPointer.allocate`, it traps
+    /// if the host cannot allocate that much; `HeapAlloc` is the call that fails gracefully.
     public func allocateBytes(_ count: Int, label: String? = nil, file: StaticString = #fileID, line: UInt = #line)
         -> UnsafeMutableRawPointer
     {
@@ -73,7 +74,12 @@ public final class TrackedMemory {
                              _ body: (StackFrame) throws -> R) rethrows -> R
     {
         let frame = StackFrame(kernel: kernel, function: function, location: SourceLocation(file, line))
-        defer { frame.pop() }
+        let thread = kernel.current
+        thread?.openFrames.append(frame)
+        defer {
+            if let thread, let index = thread.openFrames.lastIndex(where: { $0 === frame }) { thread.openFrames.remove(at: index) }
+            frame.pop(because: "the return from \(function)")
+        }
         return try body(frame)
     }
 
@@ -131,10 +137,10 @@ public final class StackFrame {
         return kernel.memory.blocks[Int(index)].base
     }
 
-    /// The return: every local is freed, last declared first.
-    func pop() {
+    /// The return (or the thread's exit): every local is freed, last declared first.
+    func pop(because reason: String) {
         for index in locals.reversed() {
-            kernel.freeBlock(index, at: location, by: "the return from \(function)")
+            kernel.freeBlock(index, at: location, by: reason)
         }
         locals.removeAll()
     }

@@ -15,13 +15,20 @@ public func GetProcessHeap() -> HANDLE! {
 /// The block is tracked (``TrackedMemory``): the kernel checks it is alive whenever it uses a
 /// pointer into it, and the allocation's file and line (the trailing defaulted parameters)
 /// name it in violations. Blocks are always zeroed, with or without `HEAP_ZERO_MEMORY`. A heap
-/// other than `GetProcessHeap()` gives NULL with `ERROR_INVALID_HANDLE`.
+/// other than `GetProcessHeap()` gives NULL with `ERROR_INVALID_HANDLE`; more than 1 GiB gives
+/// NULL with `ERROR_NOT_ENOUGH_MEMORY`.
 public func HeapAlloc(_ hHeap: HANDLE!, _ dwFlags: DWORD, _ dwBytes: SIZE_T,
                       file: StaticString = #fileID, line: UInt = #line) -> LPVOID!
 {
     guard let thread = currentThread() else { return nil }
     guard hHeap == processHeap else {
         _ = thread.fail(ERROR_INVALID_HANDLE)
+        return nil
+    }
+    // More than the simulated process could have: NULL, as HeapAlloc without
+    // HEAP_GENERATE_EXCEPTIONS fails (the simulator caps a block at 1 GiB).
+    guard dwBytes <= 1 << 30 else {
+        _ = thread.fail(ERROR_NOT_ENOUGH_MEMORY)
         return nil
     }
     let memory = thread.kernel.trackedMemory

@@ -105,9 +105,12 @@ final class OverlappedLifetimeTests: XCTestCase {
     func testTheFixedCodeIsClean() {
         let sim = checkedSimulation()
         busyDisk(sim)
+        var fixRan = false
         sim.run {
             let h = openDisk()
+            XCTAssertNotEqual(h, INVALID_HANDLE_VALUE)
             _ = readWithTimeout(sim, h) { h, o in
+                fixRan = true
                 var n: DWORD = 0
                 XCTAssertFalse(GetOverlappedResult(h, o, &n, true))
                 XCTAssertEqual(GetLastError(), DWORD(ERROR_OPERATION_ABORTED))
@@ -115,6 +118,7 @@ final class OverlappedLifetimeTests: XCTestCase {
             }
             XCTAssertTrue(CloseHandle(h))
         }
+        XCTAssertTrue(fixRan, "the read timed out and was cancelled")
     }
 
     /// The seed's first exercise: after the cancel, the status may be something other than
@@ -122,17 +126,22 @@ final class OverlappedLifetimeTests: XCTestCase {
     /// it with success, and the fixed code's GetOverlappedResult returns TRUE with the data.
     func testAfterTheCancelTheReadMaySucceedAnyway() {
         let sim = checkedSimulation()
-        sim.installDevice(#"\.\disk"#, driver: StockDriver(completion: .after(.milliseconds(1010)), cancellation: .ignored))
+        sim.installDevice(#"\\.\disk"#, driver: StockDriver(completion: .after(.milliseconds(1010)), cancellation: .ignored))
+        var fixRan = false
         sim.run {
             let h = openDisk()
+            XCTAssertNotEqual(h, INVALID_HANDLE_VALUE)
             _ = readWithTimeout(sim, h) { h, o in
+                fixRan = true
                 var n: DWORD = 0
                 XCTAssertTrue(GetOverlappedResult(h, o, &n, true))
                 XCTAssertEqual(n, 1024)
                 XCTAssertEqual(internalStatus(o), STATUS_SUCCESS, "not STATUS_CANCELLED: the read won the race")
+                XCTAssertEqual(GetTickCount64(), 1010)
             }
             XCTAssertTrue(CloseHandle(h))
         }
+        XCTAssertTrue(fixRan, "the read timed out and was cancelled")
     }
 
     /// The README's tracked-memory example, kept compiling and passing.

@@ -72,17 +72,24 @@ final class ReviewRegressionTests: XCTestCase {
         XCTAssertEqual(sim.finish().irpsInFlight, [])
     }
 
-    /// An APC that posts to the port its thread is waiting on alertably: the packet is not lost.
+    /// A packet posted by an APC that an alertable port wait ran is kept. The APC runs once the
+    /// wait has ended with STATUS_USER_APC, on the way back to user mode (F-APC-3: the wait is
+    /// not re-checked), so GetQueuedCompletionStatusEx returns FALSE with WAIT_IO_COMPLETION and
+    /// no entries, and the packet is still queued for the next call.
     func testPacketPostedByAnAPCDuringAnAlertablePortWaitIsKept() {
         let sim = Simulation()
         sim.run {
             let port = CreateIoCompletionPort(INVALID_HANDLE_VALUE, nil, 0, 0)
             XCTAssertNotEqual(QueueUserAPC(postFromAPC, GetCurrentThread(), ULONG_PTR(UInt(bitPattern: port))), 0)
             var entries = [OVERLAPPED_ENTRY](repeating: OVERLAPPED_ENTRY(), count: 1)
-            var removed: ULONG = 0
-            XCTAssertTrue(GetQueuedCompletionStatusEx(port, &entries, 1, &removed, INFINITE, true))
+            var removed: ULONG = 9
+            XCTAssertFalse(GetQueuedCompletionStatusEx(port, &entries, 1, &removed, INFINITE, true))
+            XCTAssertEqual(GetLastError(), WAIT_IO_COMPLETION)
+            XCTAssertEqual(removed, 0)
+            XCTAssertTrue(GetQueuedCompletionStatusEx(port, &entries, 1, &removed, 0, true))
             XCTAssertEqual(removed, 1)
             XCTAssertEqual(entries[0].lpCompletionKey, 42)
+            XCTAssertTrue(CloseHandle(port))
         }
     }
 
