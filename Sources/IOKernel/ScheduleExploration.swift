@@ -59,6 +59,12 @@ public final class ReplayStrategy: SchedulingStrategy {
 
 /// Runs a scenario under every schedule, depth first, up to a bound.
 ///
+/// "Every schedule" means every sequence of the scheduler's choices: which thread runs when the
+/// running one blocks (threads switch only at blocking points, as with ``RunUntilBlocked``) and
+/// which of several device events due at the same instant fires first. Interleavings inside a
+/// thread's run between two blocking points are not explored: one simulated thread runs at a
+/// time and is never preempted.
+///
 /// `run` builds a fresh simulation with the strategy it is given, runs the scenario and says
 /// whether it held (true) or broke (false). The explorer enumerates choice sequences in order:
 /// after each run it takes the last choice that had an untried alternative, moves it on by one,
