@@ -377,8 +377,19 @@ extension Kernel {
 
     /// `NtFlushBuffersFile`: an `IRP_MJ_FLUSH_BUFFERS` through the usual issue path (a pipe's
     /// flush pends until the reader has drained the pipe, F-SYNC-4).
+    ///
+    /// It always waits for the flush to be over: on an asynchronous file object NT waits on an
+    /// event of its own for this very request (ReactOS `NtFlushBuffersFile`'s local event), so
+    /// no other completion on the file object ends the wait (F-SYNC-4).
     package func ntFlushBuffersFile(handle: UInt, ioStatus: UnsafeMutableRawPointer) -> NTStatus {
-        transfer(.flushBuffers, handle: handle, event: nil, apcRoutine: nil, apcContext: nil, ioStatus: ioStatus, buffer: nil,
-                 length: 0, byteOffset: nil)
+        let status = transfer(.flushBuffers, handle: handle, event: nil, apcRoutine: nil, apcContext: nil, ioStatus: ioStatus,
+                              buffer: nil, length: 0, byteOffset: nil)
+        guard status == .pending, let thread = current, let irp = thread.irps.last, irp.major == .flushBuffers else {
+            return status
+        }
+        let waited = waitUntil(thread, reason: .irp(irp), deadline: nil)
+        if waited == .possibleDeadlock || waited == .threadIsTerminating { return waited }
+        if irp.state == .completed { finishCompletion(irp) }
+        return irp.status
     }
 }

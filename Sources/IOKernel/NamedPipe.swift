@@ -126,8 +126,12 @@ public final class NamedPipeDriver: Driver {
         let key = name.lowercased()
         let pipe: NamedPipe
         if let existing = pipes[key] {
-            // Later instances must not ask for a first instance, and must agree on the type.
-            if configuration.firstInstance || configuration.messageType != existing.messageType {
+            // Later instances must not ask for a first instance, and must agree on the direction
+            // (PIPE_ACCESS_*); type, quotas and instance count may differ (Wine's
+            // test_CreateNamedPipe_instances_must_match).
+            if configuration.firstInstance || CreateParameters.canRead(access) != existing.serverReads
+                || CreateParameters.canWrite(access) != existing.serverWrites
+            {
                 return k.complete(irp, status: .accessDenied)
             }
             if existing.maximumInstances != 255 && existing.instances.count >= existing.maximumInstances {
@@ -135,12 +139,12 @@ public final class NamedPipeDriver: Driver {
             }
             pipe = existing
         } else {
-            pipe = NamedPipe(name: name, messageType: configuration.messageType,
-                             maximumInstances: configuration.maximumInstances,
+            pipe = NamedPipe(name: name, maximumInstances: configuration.maximumInstances,
                              serverReads: CreateParameters.canRead(access), serverWrites: CreateParameters.canWrite(access))
             pipes[key] = pipe
         }
-        let server = PipeEnd(pipe: pipe, isServer: true, messageRead: configuration.messageReadMode,
+        let server = PipeEnd(pipe: pipe, isServer: true, messageType: configuration.messageType,
+                             messageRead: configuration.messageReadMode,
                              inboundQuota: configuration.inboundQuota, state: .listening)
         server.outboundQuota = configuration.outboundQuota
         pipe.instances.append(server)
@@ -159,7 +163,7 @@ public final class NamedPipeDriver: Driver {
         guard let server = pipe.instances.first(where: { $0.state == .listening }) else {
             return k.complete(irp, status: .pipeNotAvailable)
         }
-        let client = PipeEnd(pipe: pipe, isServer: false, messageRead: false, inboundQuota: server.outboundQuota,
+        let client = PipeEnd(pipe: pipe, isServer: false, messageType: server.messageType, messageRead: false, inboundQuota: server.outboundQuota,
                              state: .connected)
         client.peer = server
         server.peer = client
@@ -221,7 +225,7 @@ public final class NamedPipeDriver: Driver {
         if irp.length == 0 {
             // A zero-length write never blocks. In a message pipe it is an empty message, which
             // completes exactly one pending read; in a byte pipe it is nothing (F-RW-19).
-            if end.pipe.messageType {
+            if end.messageType {
                 if let reader = queue.readers.removeNext(k) {
                     k.complete(reader, status: .success, information: 0)
                 } else {
@@ -350,17 +354,19 @@ public final class NamedPipeDriver: Driver {
     func peek(_ end: PipeEnd, maximum: Int) -> (NTStatus, PipePeek) {
         switch end.state {
         case .listening: return (.invalidPipeState, PipePeek())
-        case .disconnected: return (.pipeDisconnected, PipePeek())
+        // Wine's test_DisconnectNamedPipe: the disconnected client gets ERROR_PIPE_NOT_CONNECTED,
+        // the server ERROR_BAD_PIPE.
+        case .disconnected: return (end.isServer ? .invalidPipeState : .pipeDisconnected, PipePeek())
         case .connected, .closing: break
         }
         let queue = end.inbound
         if queue.isEmpty && end.state == .closing { return (.pipeBroken, PipePeek()) }
-        return (.success, queue.peek(maximum: maximum, messages: end.pipe.messageType))
+        return (.success, queue.peek(maximum: maximum, messages: end.messageType))
     }
 
     /// `FilePipeInformation.ReadMode`: message read mode needs a message pipe.
     func setReadMode(_ end: PipeEnd, message: Bool) -> NTStatus {
-        if message && !end.pipe.messageType { return .invalidParameter }
+        if message && !end.messageType { return .invalidParameter }
         end.inbound.messageRead = message
         return .success
     }
@@ -376,10 +382,9 @@ package struct PipePeek {
     package var messageLength = 0
 }
 
-/// A pipe: its name, its type, and its server instances.
+/// A pipe: its name, its direction, and its server instances (each with its own type).
 final class NamedPipe {
     let name: String
-    let messageType: Bool
     let maximumInstances: Int
     /// From the server's open mode: `PIPE_ACCESS_INBOUND` (server reads), `…OUTBOUND` (server
     /// writes), `…DUPLEX` (both).
@@ -388,9 +393,8 @@ final class NamedPipe {
     /// Server ends, in creation order.
     @exclusivity(unchecked) var instances: [PipeEnd] = []
 
-    init(name: String, messageType: Bool, maximumInstances: Int, serverReads: Bool, serverWrites: Bool) {
+    init(name: String, maximumInstances: Int, serverReads: Bool, serverWrites: Bool) {
         self.name = name
-        self.messageType = messageType
         self.maximumInstances = maximumInstances
         self.serverReads = serverReads
         self.serverWrites = serverWrites
@@ -399,20 +403,26 @@ final class NamedPipe {
 
 /// One end of a pipe instance, kept in its file object's `driverContext` (NPFS's CCB end).
 final class PipeEnd {
-    let pipe: NamedPipe
+    /// Unowned: the pipe namespace keeps every pipe for the simulation's life, and an end must
+    /// not keep its pipe (which lists its server ends) alive in a cycle.
+    unowned let pipe: NamedPipe
     let isServer: Bool
+    /// `PIPE_TYPE_MESSAGE`: the instance's type (a client end has its server's).
+    let messageType: Bool
     /// The data the other end wrote, for this end to read.
     let inbound: PipeQueue
     /// The quota of the queue toward the client (a server end's `nOutBufferSize`).
     @exclusivity(unchecked) var outboundQuota = 0
-    @exclusivity(unchecked) var peer: PipeEnd?
+    /// Weak: two connected ends refer to each other.
+    @exclusivity(unchecked) weak var peer: PipeEnd?
     @exclusivity(unchecked) var state: PipeState
     /// Pending `ConnectNamedPipe` calls (server ends).
     let listens = CancelSafeQueue()
 
-    init(pipe: NamedPipe, isServer: Bool, messageRead: Bool, inboundQuota: Int, state: PipeState) {
+    init(pipe: NamedPipe, isServer: Bool, messageType: Bool, messageRead: Bool, inboundQuota: Int, state: PipeState) {
         self.pipe = pipe
         self.isServer = isServer
+        self.messageType = messageType
         self.inbound = PipeQueue(quota: inboundQuota, messageRead: messageRead)
         self.state = state
     }

@@ -30,7 +30,10 @@ public final class Simulation {
         kernel = Kernel(options: options, strategy: strategy)
     }
 
-    deinit { kernel.terminateParkedThreads() }
+    deinit {
+        kernel.terminateParkedThreads()
+        kernel.releaseDriverState()
+    }
 
     /// Creates a simulated thread that runs `body` once the scheduler picks it: when the
     /// running thread blocks (the default strategy runs a thread until it blocks). The thread

@@ -66,6 +66,17 @@ public struct TeardownReport: Equatable, Sendable, CustomStringConvertible {
 }
 
 extension Kernel {
+    /// The simulation is going away: drivers' per-file and per-request state (a pipe end, a
+    /// timer) can refer back to the file objects and requests that hold it, so it is dropped
+    /// here to let all of it go.
+    func releaseDriverState() {
+        for file in fileObjects {
+            for irp in file.agnosticIRPs { irp.driverContext = nil }
+            file.driverContext = nil
+        }
+        for thread in threads { for irp in thread.irps { irp.driverContext = nil } }
+    }
+
     func teardownReport() -> TeardownReport {
         var irps = threads.flatMap(\.irps)
         for file in fileObjects { irps += file.agnosticIRPs }

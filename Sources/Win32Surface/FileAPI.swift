@@ -163,11 +163,17 @@ func issueWithOwnStatusBlock(_ thread: SimThread, _ handle: HANDLE?,
     let kernel = thread.kernel
     let ioStatus = UnsafeMutableRawPointer.allocate(byteCount: 16, alignment: 8)
     ioStatus.initializeMemory(as: UInt64.self, repeating: 0, count: 2)
+    // STATUS_PENDING until the kernel writes the result (kernelbase does the same): a wait on
+    // the handle that another completion ends finds the request still pending.
+    ioStatus.storeBytes(of: NTStatus.pending.rawValue, as: UInt32.self)
     var status = kernel.withKernelEntry {
         thread.issuingWithOwnStatusBlock = true
         defer { thread.issuingWithOwnStatusBlock = false }
         return issue(ioStatus)
     }
+    // The kernel's own wait for the request ended without it (a hang, a termination): it is
+    // still in flight and will write the block, which must stay allocated.
+    if status == .possibleDeadlock || status == .threadIsTerminating { return (status, 0) }
     if status == .pending {
         let waited = kernel.withKernelEntry {
             kernel.ntWaitForMultipleObjects([value(handle)], waitAll: false, alertable: false, timeout: nil,
