@@ -23,6 +23,9 @@ public struct MemoryViolation: Equatable, Sendable, CustomStringConvertible {
     public let thread: String?
     /// The I/O request involved (`IRP#n`), if any.
     public let irp: Int?
+    /// The address involved, by its stable timeline name (`ov#1`, `buf#2`): host addresses
+    /// differ from run to run, the names do not.
+    public let address: String
     /// The block involved, as it was at the moment of the violation.
     public let block: MemoryBlockInfo?
     /// The offset of the address within the block.
@@ -34,7 +37,7 @@ public struct MemoryViolation: Equatable, Sendable, CustomStringConvertible {
 
     public var description: String {
         var text = "\(time) \(thread ?? "-") \(kind.rawValue): \(detail)"
-        if let irp { text += " [IRP#\(irp)]" }
+        text += " [\(address)" + (irp.map { ", IRP#\($0)" } ?? "") + "]"
         if let block { text += "\n    block: \(block)" + (offset != 0 ? " at offset \(offset)" : "") }
         return text
     }

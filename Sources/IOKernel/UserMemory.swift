@@ -154,7 +154,10 @@ extension Kernel {
                                    reusedBy: current.reusedBy)
         }
         let offset = block.map { Int(address &- memory.blocks[Int($0)].start) } ?? 0
-        let found = MemoryViolation(kind: kind, time: now, thread: current?.name, irp: irp, block: info, offset: offset,
+        let isOverlapped = info?.typeName == "OVERLAPPED" || kind == .overlappedReusedInFlight || kind == .freedOverlappedHandedOut
+            || (block.map { index in memory.blocks[Int(index)].holders.contains { $0.address == address && $0.asOverlapped } } ?? false)
+        let name = trace.name(of: address, isOverlapped ? "ov" : "buf")
+        let found = MemoryViolation(kind: kind, time: now, thread: current?.name, irp: irp, address: name, block: info, offset: offset,
                                     detail: detail, traceIndex: tracing ? trace.entries.count : nil)
         memoryViolations.append(found)
         if tracing { record(.memoryViolation(found.kind.rawValue + ": " + detail)) }
