@@ -257,6 +257,41 @@ func fileReads(count: Int, overlapped: Bool) -> Double {
     }
 }
 
+/// Schedule exploration: a scenario of two threads whose reads complete at the same instant
+/// (two choices, four schedules), explored exhaustively over and over; each schedule is a
+/// fresh simulation with its own threads.
+func schedulesExplored(count: Int) -> Double {
+    var schedules = 0
+    let start = DispatchTime.now().uptimeNanoseconds
+    while schedules < count {
+        let result = ScheduleExplorer.explore { strategy in
+            let sim = Simulation(options: options(tracking: false), strategy: strategy)
+            sim.installDevice(#"\\.\disk"#, driver: StockDriver(completion: .after(.milliseconds(10))))
+            var order: [Int] = []
+            sim.run {
+                let h = CreateFileA(#"\\.\disk"#, GENERIC_READ, 0, nil, DWORD(OPEN_EXISTING), DWORD(FILE_FLAG_OVERLAPPED), nil)
+                for index in 0..<2 {
+                    let ov = sim.memory.allocate(OVERLAPPED.self)
+                    let byte = sim.memory.allocateBytes(1)
+                    sim.createThread(name: "reader\(index)") {
+                        var n: DWORD = 0
+                        _ = ReadFile(h, byte, 1, nil, ov)
+                        _ = GetOverlappedResult(h, ov, &n, true)
+                        order.append(index)
+                        return 0
+                    }
+                }
+                while order.count < 2 { Sleep(1) }
+                _ = CloseHandle(h)
+            }
+            return order == [0, 1]
+        }
+        schedules += result.runs
+    }
+    let elapsed = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+    return Double(schedules) / elapsed
+}
+
 // Usage: iosim-bench [round trips] [figure name prefix]
 let roundTrips = Int(CommandLine.arguments.dropFirst().first ?? "") ?? 1_000_000
 let only = CommandLine.arguments.dropFirst(2).first ?? ""
@@ -285,3 +320,4 @@ if wanted("file_reads_sync") { report("file_reads_sync", fileReads(count: roundT
 if wanted("file_reads_overlapped") {
     report("file_reads_overlapped", fileReads(count: min(roundTrips, 500_000), overlapped: true), "reads/s")
 }
+if wanted("schedules_explored") { report("schedules_explored", schedulesExplored(count: 2_000), "schedules/s") }
