@@ -211,15 +211,21 @@ public final class NamedPipeDriver: Driver {
         return .pending
     }
 
-    private func write(_ irp: IRP, _ end: PipeEnd, _ k: DriverContext) -> NTStatus {
-        guard CreateParameters.canWrite(irp.fileObject.access) else { return k.complete(irp, status: .accessDenied) }
+    /// Why a write or a flush cannot go ahead on `end`, or nil: it needs write access and a
+    /// connected end. Once the reader is gone it is `STATUS_PIPE_CLOSING`, `ERROR_NO_DATA`
+    /// (F-CLOSE-6, F-DOC-10).
+    private func refusal(ofWriter irp: IRP, _ end: PipeEnd) -> NTStatus? {
+        guard CreateParameters.canWrite(irp.fileObject.access) else { return .accessDenied }
         switch end.state {
-        case .listening: return k.complete(irp, status: .pipeListening)
-        case .disconnected: return k.complete(irp, status: .pipeDisconnected)
-        // The reader is gone: ERROR_NO_DATA (F-CLOSE-6, F-DOC-10).
-        case .closing: return k.complete(irp, status: .pipeClosing)
-        case .connected: break
+        case .listening: return .pipeListening
+        case .disconnected: return .pipeDisconnected
+        case .closing: return .pipeClosing
+        case .connected: return nil
         }
+    }
+
+    private func write(_ irp: IRP, _ end: PipeEnd, _ k: DriverContext) -> NTStatus {
+        if let refused = refusal(ofWriter: irp, end) { return k.complete(irp, status: refused) }
         guard let peer = end.peer else { return k.complete(irp, status: .pipeDisconnected) }
         let queue = peer.inbound
         if irp.length == 0 {
@@ -274,13 +280,7 @@ public final class NamedPipeDriver: Driver {
 
     /// `FlushFileBuffers`: waits until the other end has read everything this end wrote.
     private func flush(_ irp: IRP, _ end: PipeEnd, _ k: DriverContext) -> NTStatus {
-        guard CreateParameters.canWrite(irp.fileObject.access) else { return k.complete(irp, status: .accessDenied) }
-        switch end.state {
-        case .listening: return k.complete(irp, status: .pipeListening)
-        case .disconnected: return k.complete(irp, status: .pipeDisconnected)
-        case .closing: return k.complete(irp, status: .pipeClosing)
-        case .connected: break
-        }
+        if let refused = refusal(ofWriter: irp, end) { return k.complete(irp, status: refused) }
         guard let peer = end.peer, !peer.inbound.isEmpty else { return k.complete(irp, status: .success) }
         peer.inbound.flushes.insert(irp, k)
         return .pending
