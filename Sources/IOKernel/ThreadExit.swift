@@ -66,10 +66,13 @@ extension Kernel {
         passBatonForGood(from: thread)
     }
 
-    /// What an exiting thread leaves behind in kernel waits it was in when it was stopped
-    /// (an APC that called `ExitThread` inside an alertable wait): its place among a port's
-    /// waiters, a synchronous file object's lock, a packet handed to it.
+    /// What an exiting thread leaves behind in kernel waits it was in when it was stopped: its
+    /// place among a port's waiters, a synchronous file object's lock, a packet handed to it.
+    /// Termination unwinds waits before the exit and user APCs run only after a wait has
+    /// unwound, so an exiting thread is normally in no wait at all; the scans below are a
+    /// safety net that costs nothing in that case.
     private func abandonWaits(of thread: SimThread) {
+        guard thread.waitingFor != nil || thread.releasedPacket != nil else { return }
         for port in ports { port.waiters.removeAll { $0 === thread } }
         thread.releasedPacket = nil
         for file in fileObjects where file.lockOwner === thread { file.lockOwner = nil }
