@@ -20,6 +20,9 @@ public protocol Driver: AnyObject {
     /// Called once when the device is installed, so that the driver can keep the context for
     /// work it starts itself (a test completing requests by hand).
     func installed(on device: Device, _ k: DriverContext)
+    /// Called once when the simulation goes away: a driver whose state refers to itself in
+    /// cycles (two connected pipe ends) breaks them here.
+    func simulationEnded()
 }
 
 /// The defaults: an open that succeeds at once, a cleanup that completes at once and leaves
@@ -29,6 +32,7 @@ extension Driver {
     public func cleanup(_ irp: IRP, _ k: DriverContext) -> NTStatus { k.complete(irp, status: .success) }
     public func close(_ fileObject: FileObject, _ k: DriverContext) {}
     public func installed(on device: Device, _ k: DriverContext) {}
+    public func simulationEnded() {}
 }
 
 /// The NT primitives a driver uses: `IoMarkIrpPending`, `IoCompleteRequest`,

@@ -319,6 +319,7 @@ extension Kernel {
         let driver = FileSystemDriver()
         let device = Device(path: #"C:\"#, driver: driver, requiresByteOffset: true)
         driver.installed(on: device, driverContext)
+        builtInDevices.append(device)
         return device
     }
 

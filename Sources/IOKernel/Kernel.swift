@@ -55,6 +55,8 @@ package final class Kernel {
     /// The named-pipe file system (`\Device\NamedPipe`) and the simulated disk volume, made on
     /// first use (NamedPipe.swift, FileSystem.swift).
     private(set) lazy var namedPipeDevice = makeNamedPipeDevice()
+    /// The built-in devices made so far (the two above).
+    @exclusivity(unchecked) var builtInDevices: [Device] = []
     private(set) lazy var fileSystemDevice = makeFileSystemDevice()
     /// Who decides the order of threads and same-instant device events.
     let strategy: SchedulingStrategy

@@ -73,6 +73,16 @@ public final class NamedPipeDriver: Driver {
 
     init() {}
 
+    /// Connected ends refer to each other: the simulation is gone, so let them go.
+    public func simulationEnded() {
+        for pipe in pipes.values {
+            for end in pipe.instances {
+                end.peer?.peer = nil
+                end.peer = nil
+            }
+        }
+    }
+
     /// The pipe name in a `\\.\pipe\name` path (any case, `/` or `\`), or nil.
     static func pipeName(in path: String) -> String? {
         let prefixes = [#"\\.\pipe\"#, #"\\?\pipe\"#, #"\??\pipe\"#, #"//./pipe/"#]
@@ -413,8 +423,10 @@ final class PipeEnd {
     let inbound: PipeQueue
     /// The quota of the queue toward the client (a server end's `nOutBufferSize`).
     @exclusivity(unchecked) var outboundQuota = 0
-    /// Weak: two connected ends refer to each other.
-    @exclusivity(unchecked) weak var peer: PipeEnd?
+    /// Two connected ends refer to each other; the driver breaks the cycle at disconnect, at
+    /// cleanup, and when the simulation ends (``NamedPipeDriver/simulationEnded()``). Strong, not
+    /// weak: a weak reference would move every retain and release of an end to the slow path.
+    @exclusivity(unchecked) var peer: PipeEnd?
     @exclusivity(unchecked) var state: PipeState
     /// Pending `ConnectNamedPipe` calls (server ends).
     let listens = CancelSafeQueue()
@@ -629,6 +641,7 @@ extension Kernel {
         let driver = NamedPipeDriver()
         let device = Device(path: #"\Device\NamedPipe"#, driver: driver, requiresByteOffset: false)
         driver.installed(on: device, driverContext)
+        builtInDevices.append(device)
         return device
     }
 

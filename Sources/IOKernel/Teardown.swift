@@ -75,6 +75,8 @@ extension Kernel {
             file.driverContext = nil
         }
         for thread in threads { for irp in thread.irps { irp.driverContext = nil } }
+        for device in builtInDevices { device.driver.simulationEnded() }
+        for device in devices.values.sorted(by: { $0.path < $1.path }) { device.driver.simulationEnded() }
     }
 
     func teardownReport() -> TeardownReport {
