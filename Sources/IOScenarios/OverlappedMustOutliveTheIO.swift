@@ -25,6 +25,33 @@ extension Scenario {
         }
     }
 
+    /// The wrong code again, with freed memory reused as a real stack reuses it.
+    static let overlappedMustOutliveTheIOReusedMemory = Scenario(
+        name: "overlapped-must-outlive-the-io-reused-memory",
+        seed: "overlapped-must-outlive-the-io.txt",
+        summary: """
+            The wrong code with freed memory reused, as on Windows: after readWithTimeout returns, the caller \
+            calls another function whose local OVERLAPPED o2 takes the freed o's place. 30 ms later the kernel \
+            writes the cancelled read's STATUS_CANCELLED into o2: "corrupting the stack of whatever function \
+            happens to be running right now", caught and named.
+            """,
+        memory: MemoryOptions(reuseFreedMemory: true)
+    ) { sim in
+        let device = StockDriver(completion: .after(.seconds(10)), cancellation: .slow(.milliseconds(30)))
+        sim.installDevice(#"\\.\disk"#, driver: device)
+        sim.run {
+            let h = CreateFileA(#"\\.\disk"#, GENERIC_READ, 0, nil, DWORD(OPEN_EXISTING), DWORD(FILE_FLAG_OVERLAPPED), nil)
+            _ = readWithTimeout(sim, h)
+            sim.memory.withFrame("nextFunction") { frame in
+                let o2 = frame.local(OVERLAPPED.self, "o2")
+                sim.note("enter nextFunction: its OVERLAPPED o2 reads Internal = \(o2.pointee.Internal)")
+                Sleep(100)
+                sim.note("nextFunction looks at o2 again: Internal = \(NTStatus(rawValue: UInt32(truncatingIfNeeded: o2.pointee.Internal)).name), written by no one it knows")
+            }
+            _ = CloseHandle(h)
+        }
+    }
+
     /// The same code with the seed's fix: wait for the cancelled read before returning.
     static let overlappedMustOutliveTheIOFixed = Scenario(
         name: "overlapped-must-outlive-the-io-fixed",

@@ -9,12 +9,14 @@ public struct Scenario: Sendable {
     public let seed: String
     /// One paragraph: what happens and what it shows.
     public let summary: String
+    /// The simulation's settings (tracing is always on).
+    var memory = MemoryOptions()
     let body: @Sendable (Simulation) -> Void
 
     /// Runs the scenario in a new simulation with tracing on, and returns that simulation for
-    /// inspection (its `trace`, `bugChecks`, `hangs`).
+    /// inspection (its `trace`, `bugChecks`, `hangs`, `memoryViolations`).
     public func run() -> Simulation {
-        let sim = Simulation(options: SimulationOptions(tracing: true))
+        let sim = Simulation(options: SimulationOptions(tracing: true, memory: memory))
         body(sim)
         return sim
     }
@@ -25,6 +27,7 @@ public struct Scenario: Sendable {
         .closeHandleWithPendingReadOnAPipe,
         .cancelingPendingIOOperations,
         .overlappedMustOutliveTheIO,
+        .overlappedMustOutliveTheIOReusedMemory,
         .overlappedMustOutliveTheIOFixed,
         .cancelThenWaitReadFileEx,
         .cancelingSynchronousIO,

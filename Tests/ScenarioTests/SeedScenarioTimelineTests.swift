@@ -13,7 +13,7 @@ final class SeedScenarioTimelineTests: XCTestCase {
 
     /// Same scenario, same timeline: no host address, clock or hash order leaks into it.
     func testEveryScenarioTimelineIsTheSameOnEveryRun() throws {
-        XCTAssertEqual(Scenario.all.count, 8)
+        XCTAssertEqual(Scenario.all.count, 9)
         for scenario in Scenario.all {
             let first = scenario.run()
             let second = scenario.run()
@@ -73,6 +73,17 @@ final class SeedScenarioTimelineTests: XCTestCase {
                           name)
             XCTAssertEqual(entries[returned].time.milliseconds, writeAfterReturn ? 1000 : 1030, name)
         }
+    }
+
+    /// With freed memory reused, the timeline shows the next function's o2 corrupted by the
+    /// cancelled read's late write, and the violation names o2 as the victim.
+    func testReusedMemoryTimelineShowsTheCorruption() throws {
+        let sim = try scenario("overlapped-must-outlive-the-io-reused-memory").run()
+        let texts = sim.trace.entries.map { sim.trace.text(of: $0.event) }
+        XCTAssertTrue(texts.contains("enter nextFunction: its OVERLAPPED o2 reads Internal = 0"))
+        XCTAssertTrue(texts.contains("nextFunction looks at o2 again: Internal = STATUS_CANCELLED, written by no one it knows"))
+        XCTAssertEqual(sim.memoryViolations.map(\.kind), [.freedWhileInFlight, .freedWhileInFlight, .kernelWroteFreedMemory])
+        XCTAssertEqual(sim.memoryViolations.last?.block?.reusedBy, "o2")
     }
 
     /// The seed's story on a pipe: the read completes inside CloseHandle with
