@@ -127,7 +127,10 @@ extension Kernel {
         let block = memory.blocks[Int(index)]
         if !block.holders.isEmpty {
             let users = block.holders.map { "IRP#\($0.irp) (as its \($0.asOverlapped ? "OVERLAPPED" : "buffer"))" }
-            violation(.freedWhileInFlight, irp: block.holders.first?.irp, block: index, address: block.start,
+            // The address the requests use (the OVERLAPPED's, if any), so that the violation
+            // names it as the timeline does.
+            let used = block.holders.first(where: \.asOverlapped) ?? block.holders.first
+            violation(.freedWhileInFlight, irp: used?.irp, block: index, address: used?.address ?? block.start,
                       "\(what) freed \(block.label) at \(location) while \(users.joined(separator: ", ")) still uses it",
                       freedAt: location)
         }

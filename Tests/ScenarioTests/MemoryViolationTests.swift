@@ -14,6 +14,14 @@ private let lookAtOverlappedRoutine: LPOVERLAPPED_COMPLETION_ROUTINE = { _, _, o
     _ = ov?.pointee.Internal
 }
 
+/// A per-request record that embeds its OVERLAPPED, as servers write them (recovered from the
+/// OVERLAPPED pointer with CONTAINING_RECORD).
+private struct IORequest {
+    var id: Int
+    var overlapped: OVERLAPPED
+    var bytes: (UInt64, UInt64)
+}
+
 /// The lifetime bugs of overlapped I/O beyond the seed's stack frame: the `ReadFileEx`
 /// variant, an `OVERLAPPED` reused while in flight, a port shut down before it is drained,
 /// memory the simulator cannot check, and the heap API's own errors.
@@ -189,6 +197,47 @@ final class MemoryViolationTests: XCTestCase {
             XCTAssertTrue(CloseHandle(h))
             XCTAssertTrue(CloseHandle(port))
         }
+    }
+
+    /// A struct that embeds its OVERLAPPED is tracked as one block: the kernel's pointer is
+    /// inside it, and freeing the struct while its packet is queued is reported, naming the
+    /// struct and the OVERLAPPED's offset in it. Freed after the dequeue, it is clean.
+    func testAStructEmbeddingItsOverlappedIsTrackedAsOneBlock() throws {
+        let sim = Simulation()
+        let device = StockDriver(completion: .manual)
+        sim.installDevice(#"\\.\slow"#, driver: device)
+        let offset = try XCTUnwrap(MemoryLayout<IORequest>.offset(of: \IORequest.overlapped))
+        sim.run {
+            let h = openDevice(#"\\.\slow"#)
+            let port = CreateIoCompletionPort(h, nil, 1, 0)
+            for freeEarly in [true, false] {
+                let request = sim.memory.allocate(IORequest.self, label: "request")
+                let ov = (UnsafeMutableRawPointer(request) + offset).assumingMemoryBound(to: OVERLAPPED.self)
+                XCTAssertFalse(ReadFile(h, &request.pointee.bytes, 16, nil, ov))
+                XCTAssertNotNil(device.completeNext())
+                if freeEarly { sim.memory.free(request) }
+                var bytes: DWORD = 0
+                var key: ULONG_PTR = 0
+                var dequeued: LPOVERLAPPED?
+                XCTAssertTrue(GetQueuedCompletionStatus(port, &bytes, &key, &dequeued, 0))
+                XCTAssertEqual(dequeued, ov)
+                if !freeEarly { sim.memory.free(request) }
+            }
+            XCTAssertTrue(CloseHandle(h))
+            XCTAssertTrue(CloseHandle(port))
+        }
+        let violations = sim.takeMemoryViolations()
+        // Thread-agnostic I/O (a port, no event): the status and the data are written when the
+        // packet is dequeued, into the freed struct.
+        XCTAssertEqual(violations.map(\.kind),
+                       [.freedWhileInFlight, .freedOverlappedHandedOut, .kernelWroteFreedMemory, .kernelWroteFreedMemory],
+                       "only the early free: \(violations)")
+        XCTAssertEqual(violations.map { $0.block?.label }, ["request", "request", "request", "request"])
+        XCTAssertTrue(violations[0].detail.contains("IRP#2 (as its OVERLAPPED), IRP#2 (as its buffer)"), violations[0].detail)
+        XCTAssertEqual(violations[0].offset, offset, "the OVERLAPPED inside the struct")
+        XCTAssertEqual(violations[2].offset, offset)
+        XCTAssertEqual(violations[0].address, violations[2].address)
+        XCTAssertEqual(violations[0].block?.typeName, "IORequest")
     }
 
     // MARK: - What the simulator cannot check, and the heap's own errors
