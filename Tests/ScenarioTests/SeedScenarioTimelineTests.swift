@@ -109,6 +109,38 @@ final class SeedScenarioTimelineTests: XCTestCase {
 
 /// The example in the README, kept compiling and passing.
 final class ReadmeExampleTests: XCTestCase {
+    /// The README's named-pipe example, kept compiling, with what its comments claim checked.
+    func testThePipeExample() {
+        let sim = Simulation()
+        sim.run {
+            let server = CreateNamedPipeA(#"\\.\pipe\demo"#, DWORD(PIPE_ACCESS_DUPLEX) | DWORD(FILE_FLAG_OVERLAPPED),
+                                          DWORD(PIPE_TYPE_MESSAGE | PIPE_READMODE_MESSAGE), 1, 4096, 4096, 0, nil)
+            // ConnectNamedPipe pends (ERROR_IO_PENDING) until a client opens the pipe …
+            let connect = UnsafeMutablePointer<OVERLAPPED>.allocate(capacity: 1)
+            defer { connect.deallocate() }
+            connect.initialize(to: OVERLAPPED())
+            XCTAssertFalse(ConnectNamedPipe(server, connect))
+            XCTAssertEqual(GetLastError(), DWORD(ERROR_IO_PENDING))
+            let client = CreateFileA(#"\\.\pipe\demo"#, GENERIC_READ | DWORD(GENERIC_WRITE), 0, nil,
+                                     DWORD(OPEN_EXISTING), DWORD(FILE_FLAG_OVERLAPPED), nil)
+            XCTAssertEqual(internalStatus(connect), STATUS_SUCCESS)
+            // … reads pend until the other end writes; closing one end completes the other end's
+            // pending read with ERROR_BROKEN_PIPE.
+            let read = UnsafeMutablePointer<OVERLAPPED>.allocate(capacity: 1)
+            let buffer = UnsafeMutableRawPointer.allocate(byteCount: 8, alignment: 8)
+            defer {
+                read.deallocate()
+                buffer.deallocate()
+            }
+            read.initialize(to: OVERLAPPED())
+            XCTAssertFalse(ReadFile(server, buffer, 8, nil, read))
+            XCTAssertEqual(GetLastError(), DWORD(ERROR_IO_PENDING))
+            _ = CloseHandle(client)
+            XCTAssertEqual(internalStatus(read), STATUS_PIPE_BROKEN)
+            _ = CloseHandle(server)
+        }
+    }
+
     func testClosingTheHandleDoesNotCompleteThePendingRead() throws {
         let sim = Simulation()
         let device = StockDriver(completion: .manual, cleanup: .ignoresPending)
