@@ -89,7 +89,11 @@ public final class StockDriver: Driver {
     @exclusivity(unchecked) public private(set) var closeCount = 0
 
     private let queue: CancelSafeQueue
-    private let opening = CancelSafeQueue()
+    /// Slow opens; a cancelled one (`CancelSynchronousIo`) takes its timer with it.
+    private let opening = CancelSafeQueue { irp, k in
+        (irp.driverContext as? ScheduledEvent)?.cancel()
+        k.complete(irp, status: .cancelled, information: 0)
+    }
     @exclusivity(unchecked) private var context: DriverContext?
 
     public init(completion: Completion = .manual, cancellation: Cancellation = .supported,
@@ -136,7 +140,7 @@ public final class StockDriver: Driver {
             return k.complete(irp, status: status)
         case .after(let delay):
             guard opening.insert(irp, k) else { return .pending }
-            k.schedule(after: delay, "\(irp.label) open finishes") { [opening] in
+            irp.driverContext = k.schedule(after: delay, "\(irp.label) open finishes") { [opening] in
                 if opening.remove(irp, k) { k.complete(irp, status: .success) }
             }
             return .pending

@@ -81,6 +81,7 @@ extension Scenario {
             sim.note("main: A's second read is still pending: \(device.pending.count) request(s) in the driver")
             device.completeNext()
             Sleep(1)
+            for ov in [ovA, ovB, retry] { _ = CloseHandle(ov.pointee.hEvent) }
             _ = CloseHandle(h)
         }
     }

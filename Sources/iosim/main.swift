@@ -36,6 +36,5 @@ let sim = scenario.run()
 print("\(scenario.name)   [seed: \(scenario.seed)]\n\(scenario.summary)\n")
 print("        time  thread  event")
 print(sim.trace.timeline())
-for check in sim.bugChecks { print("bug check: \(check)") }
 for hang in sim.hangs { print(hang) }
-for violation in sim.memoryViolations { print("memory violation: \(violation)") }
+print("\nteardown: \(sim.finish())")

@@ -22,6 +22,12 @@ final class SeedScenarioTimelineTests: XCTestCase {
                          "\(scenario.name) shows a host address")
             XCTAssertEqual(first.bugChecks, [], scenario.name)
             XCTAssertEqual(first.hangs, [], scenario.name)
+            // Every story cleans up after itself, except the seed's wrong code, whose memory
+            // violations are the point.
+            let report = first.finish()
+            let wrongCode = ["overlapped-must-outlive-the-io", "overlapped-must-outlive-the-io-reused-memory"]
+            XCTAssertEqual(report.isClean, !wrongCode.contains(scenario.name), "\(scenario.name): \(report)")
+            XCTAssertTrue(report.leftovers.isClean, "\(scenario.name): \(report)")
         }
     }
 
