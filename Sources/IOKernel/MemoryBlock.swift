@@ -23,6 +23,9 @@ public enum MemoryRegion: Equatable, Sendable {
     /// A local variable of a simulated stack frame, named after its function; freed when the
     /// frame returns.
     case stack(function: String)
+    /// Static storage (a C global or `static` variable): it lives as long as the process, so it
+    /// is never freed and never reported as memory never freed.
+    case `static`
 }
 
 /// One block of tracked user memory, as diagnostics describe it.
@@ -49,6 +52,7 @@ public struct MemoryBlockInfo: Equatable, Sendable, CustomStringConvertible {
         switch region {
         case .heap: text += " on the heap"
         case .stack(let function): text += " in the stack frame of \(function)"
+        case .static: text += " in static storage"
         }
         text += ", allocated at \(allocatedAt)"
         if let freedAt { text += ", freed at \(freedAt)" }

@@ -40,6 +40,25 @@ public final class TrackedMemory {
         return kernel.memory.blocks[Int(index)].base
     }
 
+    /// A zeroed block of static storage holding one `T` (a C global or `static` variable): it
+    /// lives as long as the simulation and is never reported as memory never freed.
+    public func allocateStatic<T>(_ type: T.Type, label: String? = nil, file: StaticString = #fileID, line: UInt = #line)
+        -> UnsafeMutablePointer<T>
+    {
+        let index = kernel.memory.allocate(size: MemoryLayout<T>.stride, label: label ?? typeName(T.self), typeName: typeName(T.self),
+                                           region: .static, at: SourceLocation(file, line))
+        return kernel.memory.blocks[Int(index)].base.bindMemory(to: T.self, capacity: 1)
+    }
+
+    /// A zeroed block of `count` bytes of static storage.
+    public func allocateStaticBytes(_ count: Int, label: String? = nil, file: StaticString = #fileID, line: UInt = #line)
+        -> UnsafeMutableRawPointer
+    {
+        let index = kernel.memory.allocate(size: max(0, count), label: label ?? "static BYTE[\(count)]", typeName: nil,
+                                           region: .static, at: SourceLocation(file, line))
+        return kernel.memory.blocks[Int(index)].base
+    }
+
     /// Frees a heap block (`HeapFree`). Returns false, recording an ``MemoryViolation/Kind/invalidFree``
     /// violation, for a pointer that is not the start of a live heap block (a double free, a
     /// stack local, foreign memory).

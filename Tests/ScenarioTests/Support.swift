@@ -4,15 +4,31 @@ import XCTest
 
 /// Memory that outlives the Win32 calls using it, as real overlapped code must arrange: the
 /// kernel writes an `OVERLAPPED` and a buffer when the request completes, long after the call
-/// returned. Freed when the test ends.
+/// returned.
+///
+/// Inside a simulation it is the simulation's own static storage, so every scenario test runs
+/// with its memory tracked: the kernel checks each use of it, and a lifetime bug in a test (or a
+/// false report by the simulator) would show as a memory violation. Outside one it is host
+/// memory, freed when the test ends.
 final class ScenarioMemory {
     private var blocks: [UnsafeMutableRawPointer] = []
+    /// The simulations whose memory this handed out, checked for violations when the test ends.
+    private(set) var kernels: [Kernel] = []
+
+    private func allocate(_ count: Int) -> UnsafeMutableRawPointer {
+        if let kernel = SimThread.current?.kernel {
+            if !kernels.contains(where: { $0 === kernel }) { kernels.append(kernel) }
+            return kernel.trackedMemory.allocateStaticBytes(count)
+        }
+        let raw = UnsafeMutableRawPointer.allocate(byteCount: max(count, 1), alignment: 8)
+        raw.initializeMemory(as: UInt8.self, repeating: 0, count: max(count, 1))
+        blocks.append(raw)
+        return raw
+    }
 
     /// A zeroed `OVERLAPPED` at a stable address, with `hEvent` set if given.
     func overlapped(event: HANDLE? = nil, offset: UInt64 = 0) -> LPOVERLAPPED {
-        let raw = UnsafeMutableRawPointer.allocate(byteCount: MemoryLayout<OVERLAPPED>.size, alignment: 8)
-        blocks.append(raw)
-        let ov = raw.bindMemory(to: OVERLAPPED.self, capacity: 1)
+        let ov = allocate(MemoryLayout<OVERLAPPED>.size).bindMemory(to: OVERLAPPED.self, capacity: 1)
         ov.initialize(to: OVERLAPPED())
         ov.pointee.hEvent = event
         ov.pointee.Offset = DWORD(truncatingIfNeeded: offset)
@@ -21,21 +37,22 @@ final class ScenarioMemory {
     }
 
     /// A zeroed buffer of `count` bytes.
-    func buffer(_ count: Int) -> UnsafeMutableRawPointer {
-        let raw = UnsafeMutableRawPointer.allocate(byteCount: max(count, 1), alignment: 8)
-        raw.initializeMemory(as: UInt8.self, repeating: 0, count: max(count, 1))
-        blocks.append(raw)
-        return raw
-    }
+    func buffer(_ count: Int) -> UnsafeMutableRawPointer { allocate(max(count, 1)) }
 
     deinit { for block in blocks { block.deallocate() } }
 }
 
 extension XCTestCase {
-    /// Memory for one test, freed when the test ends.
-    func scenarioMemory() -> ScenarioMemory {
+    /// Memory for one test, freed when the test ends. When the test ends, the simulations it
+    /// was used in must have no memory violations left (a test that expects some takes them
+    /// with `takeMemoryViolations()`).
+    func scenarioMemory(file: StaticString = #filePath, line: UInt = #line) -> ScenarioMemory {
         let memory = ScenarioMemory()
-        addTeardownBlock { withExtendedLifetime(memory) {} }
+        addTeardownBlock {
+            for kernel in memory.kernels {
+                XCTAssertEqual(kernel.memoryViolations.map(\.description), [], "memory violations", file: file, line: line)
+            }
+        }
         return memory
     }
 }
