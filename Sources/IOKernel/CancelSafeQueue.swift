@@ -83,6 +83,12 @@ public final class CancelSafeQueue: CancelRoutine {
     }
 
     private func removeAt(_ index: Int) {
+        // The common case, a queue of one: removeLast is cheap where removeAll is a generic call.
+        if index == 0 && irps.count == 1 {
+            irps.removeLast()
+            head = 0
+            return
+        }
         if index == head {
             head += 1
             if head == irps.count {

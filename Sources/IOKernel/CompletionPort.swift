@@ -5,11 +5,15 @@ struct CompletionPacket {
     let overlapped: UnsafeMutableRawPointer?
     let status: NTStatus
     let information: Int
-    /// A thread-agnostic request whose completion processing (the `OVERLAPPED` write) runs in
-    /// the thread that dequeues the packet.
-    let irp: IRP?
     /// The request the packet reports, whose `OVERLAPPED` it carries (nil for a posted packet).
-    var origin: IRP? = nil
+    let origin: IRP?
+    /// Whether the request is thread-agnostic: its completion processing (the `OVERLAPPED`
+    /// write) runs in the thread that dequeues the packet. (One optional reference, not two:
+    /// every packet is copied in and out of its port's queue.)
+    let finishesCompletion: Bool
+
+    /// The thread-agnostic request whose completion processing the dequeuing thread runs.
+    var irp: IRP? { finishesCompletion ? origin : nil }
 }
 
 /// An I/O completion port: a queue of completion packets (FIFO) and the threads waiting on it,
@@ -18,8 +22,7 @@ struct CompletionPacket {
 public final class CompletionPort: KernelObject {
     /// How many associated threads may run at once.
     public let concurrency: Int
-    @exclusivity(unchecked) var packets: [CompletionPacket] = []
-    @exclusivity(unchecked) var packetHead = 0
+    @exclusivity(unchecked) var packets = RingQueue<CompletionPacket>()
     /// Threads blocked in `GetQueuedCompletionStatus(Ex)` on this port, oldest first; the last
     /// one is released first.
     @exclusivity(unchecked) var waiters: [SimThread] = []
@@ -35,20 +38,11 @@ public final class CompletionPort: KernelObject {
     }
 
     /// Packets waiting to be dequeued.
-    public var queuedPacketCount: Int { packets.count - packetHead }
+    public var queuedPacketCount: Int { packets.count }
 
     func enqueue(_ packet: CompletionPacket) { packets.append(packet) }
 
-    func dequeue() -> CompletionPacket? {
-        guard packetHead < packets.count else { return nil }
-        let packet = packets[packetHead]
-        packetHead += 1
-        if packetHead == packets.count {
-            packets.removeAll(keepingCapacity: true)
-            packetHead = 0
-        }
-        return packet
-    }
+    func dequeue() -> CompletionPacket? { packets.popFirst() }
 }
 
 extension Kernel {
@@ -83,7 +77,8 @@ extension Kernel {
     {
         guard let object = handles.lookup(portHandle) else { return .invalidHandle }
         guard let port = object as? CompletionPort else { return .objectTypeMismatch }
-        queuePacket(CompletionPacket(key: key, overlapped: overlapped, status: status, information: information, irp: nil),
+        queuePacket(CompletionPacket(key: key, overlapped: overlapped, status: status, information: information, origin: nil,
+                                     finishesCompletion: false),
                     to: port)
         return .success
     }
@@ -166,7 +161,7 @@ extension Kernel {
             // that dequeued it: its OVERLAPPED is written now (F-OVL-11).
             if memoryTracking {
                 checkHandedOut(packet.overlapped, irp: packet.origin, to: "a dequeued completion packet")
-                if let origin = packet.origin, packet.irp == nil { releaseOverlapped(of: origin) }
+                if let origin = packet.origin, !packet.finishesCompletion { releaseOverlapped(of: origin) }
             }
             if let irp = packet.irp { finishCompletion(irp) }
             if tracing { record(.packetDequeued(port: port.label, key: packet.key, overlapped: UInt(bitPattern: packet.overlapped))) }

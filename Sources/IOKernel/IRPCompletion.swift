@@ -45,7 +45,7 @@ extension Kernel {
         // finishes its completion processing (nt-io-model §2.3, §2.6).
         if irp.isThreadAgnostic, let port = irp.fileObject.completionPort {
             queuePacket(CompletionPacket(key: irp.fileObject.completionKey, overlapped: irp.apcContext, status: status,
-                                         information: information, irp: irp, origin: irp), to: port)
+                                         information: information, origin: irp, finishesCompletion: true), to: port)
             return
         }
         guard let thread = irp.thread else {
@@ -134,7 +134,7 @@ extension Kernel {
                 if !skipped {
                     irp.notificationCarriesOverlapped = true
                     queuePacket(CompletionPacket(key: file.completionKey, overlapped: irp.apcContext, status: status,
-                                                 information: irp.information, irp: nil, origin: irp), to: port)
+                                                 information: irp.information, origin: irp, finishesCompletion: false), to: port)
                 }
             }
         } else if file.isSynchronous {

@@ -32,8 +32,7 @@ public final class SimThread: KernelObject {
     public var irpCount: Int { irpList.count }
 
     // Stage-2 completion work queued to this thread, FIFO.
-    @exclusivity(unchecked) @usableFromInline var completionQueue: [IRP] = []
-    @exclusivity(unchecked) @usableFromInline var completionHead = 0
+    @exclusivity(unchecked) @usableFromInline var completionQueue = RingQueue<IRP>()
 
     /// User APCs queued to the thread, oldest first; they run only in its alertable waits.
     @exclusivity(unchecked) var userAPCs: [UserAPC] = []
@@ -97,7 +96,7 @@ public final class SimThread: KernelObject {
     /// `CancelIoEx` requests from other threads, to run in this one.
     @exclusivity(unchecked) @usableFromInline var cancelRequests: [CancelRequest] = []
 
-    @usableFromInline var hasCompletionWork: Bool { completionHead < completionQueue.count || !cancelRequests.isEmpty }
+    @usableFromInline var hasCompletionWork: Bool { !completionQueue.isEmpty || !cancelRequests.isEmpty }
 
     /// Work for the way back to user mode: completion work, or termination.
     @usableFromInline var hasUserModeWork: Bool { hasCompletionWork || terminationCode != nil || userAPCsDue }
@@ -110,16 +109,7 @@ public final class SimThread: KernelObject {
 
     func queueCompletion(_ irp: IRP) { completionQueue.append(irp) }
 
-    func takeCompletion() -> IRP? {
-        guard completionHead < completionQueue.count else { return nil }
-        let irp = completionQueue[completionHead]
-        completionHead += 1
-        if completionHead == completionQueue.count {
-            completionQueue.removeAll(keepingCapacity: true)
-            completionHead = 0
-        }
-        return irp
-    }
+    func takeCompletion() -> IRP? { completionQueue.popFirst() }
 
     // MARK: - The current simulated thread of this OS thread
 

@@ -84,7 +84,7 @@ extension Kernel {
         for file in fileObjects { irps += file.agnosticIRPs }
         let apcs = threads.flatMap { thread in thread.userAPCs.map { "\(thread.name): \($0.label)" } }
         let packets = ports.flatMap { port in
-            port.packets[port.packetHead...].map {
+            port.packets.elements.map {
                 TeardownReport.UndequeuedPacket(port: port.label, key: $0.key, overlapped: UInt(bitPattern: $0.overlapped),
                                                 status: $0.status)
             }
