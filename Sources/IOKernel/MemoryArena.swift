@@ -32,7 +32,7 @@ final class MemoryArena {
     }
 
     /// A new zeroed block; its index.
-    func allocate(size: Int, label: String, typeName: String?, region: MemoryRegion, at location: SourceLocation) -> Int32 {
+    func allocate(size: Int, label: String?, type: Any.Type?, region: MemoryRegion, at location: SourceLocation) -> Int32 {
         let index = Int32(blocks.count)
         let stack = region != .heap
         let key = ReuseKey(stack: stack, size: size)
@@ -41,14 +41,14 @@ final class MemoryArena {
             let base = blocks[Int(old)].base
             base.initializeMemory(as: UInt8.self, repeating: 0, count: max(size, 1))
             blocks[Int(old)].reusedBy = index
-            blocks.append(MemoryBlock(id: blocks.count + 1, label: label, typeName: typeName, size: size, region: region,
+            blocks.append(MemoryBlock(id: blocks.count + 1, givenLabel: label, type: type, size: size, region: region,
                                       allocatedAt: location, base: base))
             if let slot = rangeIndex(of: UInt(bitPattern: base)) { ranges[slot].block = index }
             return index
         }
         let base = UnsafeMutableRawPointer.allocate(byteCount: max(size, 1), alignment: 16)
         base.initializeMemory(as: UInt8.self, repeating: 0, count: max(size, 1))
-        blocks.append(MemoryBlock(id: blocks.count + 1, label: label, typeName: typeName, size: size, region: region,
+        blocks.append(MemoryBlock(id: blocks.count + 1, givenLabel: label, type: type, size: size, region: region,
                                   allocatedAt: location, base: base))
         let start = UInt(bitPattern: base)
         let position = insertionPoint(for: start)

@@ -1,17 +1,33 @@
 /// A place in the scenario's source: where a block was allocated or freed.
 public struct SourceLocation: Equatable, Sendable, CustomStringConvertible {
-    public let file: String
+    /// The file as `#fileID` gives it (`Module/File.swift`).
+    public var file: String {
+        switch storage {
+        case .literal(let file): file.description
+        case .text(let file): file
+        }
+    }
     public let line: Int
 
+    /// A `#fileID` literal is kept as it is, so that recording where every block is allocated
+    /// builds no string; the text is made only when a report shows it.
+    private enum Storage: Sendable {
+        case literal(StaticString)
+        case text(String)
+    }
+    private let storage: Storage
+
     public init(file: String, line: Int) {
-        self.file = file
+        self.storage = .text(file)
         self.line = line
     }
 
     init(_ file: StaticString, _ line: UInt) {
-        self.file = file.description
+        self.storage = .literal(file)
         self.line = Int(line)
     }
+
+    public static func == (a: SourceLocation, b: SourceLocation) -> Bool { a.line == b.line && a.file == b.file }
 
     public var description: String { "\(file):\(line)" }
 }
@@ -61,11 +77,14 @@ public struct MemoryBlockInfo: Equatable, Sendable, CustomStringConvertible {
     }
 }
 
-/// The arena's record of a block.
+/// The arena's record of a block. Its label and type name are made only when a report needs
+    /// them, so that an allocation formats nothing.
 struct MemoryBlock {
     let id: Int
-    let label: String
-    let typeName: String?
+    /// The name the scenario gave it, if any.
+    let givenLabel: String?
+    /// The Swift type it was allocated as, if typed.
+    let type: Any.Type?
     let size: Int
     let region: MemoryRegion
     let allocatedAt: SourceLocation
@@ -78,5 +97,25 @@ struct MemoryBlock {
 
     var isFreed: Bool { freedAt != nil }
     var start: UInt { UInt(bitPattern: base) }
+
+    /// `OVERLAPPED` for a typed block; `BYTE[n]` for a stack byte array.
+    var typeName: String? {
+        if let type { return cTypeName(type) }
+        if case .stack = region { return "BYTE[\(size)]" }
+        return nil
+    }
+
+    /// The given name, or what allocated it: the type, `HeapAlloc(n)`, `static BYTE[n]`.
+    var label: String {
+        if let givenLabel { return givenLabel }
+        if let typeName { return typeName }
+        return region == .static ? "static BYTE[\(size)]" : "HeapAlloc(\(size))"
+    }
     func contains(_ address: UInt) -> Bool { address >= start && address < start + UInt(max(size, 1)) }
+}
+
+/// A C type's name as the program knows it: `OVERLAPPED`, not the struct tag `_OVERLAPPED`.
+func cTypeName(_ type: Any.Type) -> String {
+    let name = "\(type)"
+    return name.hasPrefix("_") ? String(name.dropFirst()) : name
 }

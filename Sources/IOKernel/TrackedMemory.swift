@@ -25,7 +25,7 @@ public final class TrackedMemory {
     public func allocate<T>(_ type: T.Type, label: String? = nil, file: StaticString = #fileID, line: UInt = #line)
         -> UnsafeMutablePointer<T>
     {
-        let index = kernel.memory.allocate(size: MemoryLayout<T>.stride, label: label ?? typeName(T.self), typeName: typeName(T.self),
+        let index = kernel.memory.allocate(size: MemoryLayout<T>.stride, label: label, type: T.self,
                                            region: .heap, at: SourceLocation(file, line))
         return kernel.memory.blocks[Int(index)].base.bindMemory(to: T.self, capacity: 1)
     }
@@ -35,7 +35,7 @@ public final class TrackedMemory {
     public func allocateBytes(_ count: Int, label: String? = nil, file: StaticString = #fileID, line: UInt = #line)
         -> UnsafeMutableRawPointer
     {
-        let index = kernel.memory.allocate(size: max(0, count), label: label ?? "HeapAlloc(\(count))", typeName: nil,
+        let index = kernel.memory.allocate(size: max(0, count), label: label, type: nil,
                                            region: .heap, at: SourceLocation(file, line))
         return kernel.memory.blocks[Int(index)].base
     }
@@ -45,7 +45,7 @@ public final class TrackedMemory {
     public func allocateStatic<T>(_ type: T.Type, label: String? = nil, file: StaticString = #fileID, line: UInt = #line)
         -> UnsafeMutablePointer<T>
     {
-        let index = kernel.memory.allocate(size: MemoryLayout<T>.stride, label: label ?? typeName(T.self), typeName: typeName(T.self),
+        let index = kernel.memory.allocate(size: MemoryLayout<T>.stride, label: label, type: T.self,
                                            region: .static, at: SourceLocation(file, line))
         return kernel.memory.blocks[Int(index)].base.bindMemory(to: T.self, capacity: 1)
     }
@@ -54,7 +54,7 @@ public final class TrackedMemory {
     public func allocateStaticBytes(_ count: Int, label: String? = nil, file: StaticString = #fileID, line: UInt = #line)
         -> UnsafeMutableRawPointer
     {
-        let index = kernel.memory.allocate(size: max(0, count), label: label ?? "static BYTE[\(count)]", typeName: nil,
+        let index = kernel.memory.allocate(size: max(0, count), label: label, type: nil,
                                            region: .static, at: SourceLocation(file, line))
         return kernel.memory.blocks[Int(index)].base
     }
@@ -116,12 +116,6 @@ public final class TrackedMemory {
     }
 }
 
-/// A C type's name as the program knows it: `OVERLAPPED`, not the struct tag `_OVERLAPPED`.
-func typeName<T>(_ type: T.Type) -> String {
-    let name = "\(T.self)"
-    return name.hasPrefix("_") ? String(name.dropFirst()) : name
-}
-
 /// A simulated function's stack frame: its locals live until it returns.
 public final class StackFrame {
     unowned(unsafe) let kernel: Kernel
@@ -140,7 +134,7 @@ public final class StackFrame {
     public func local<T>(_ type: T.Type, _ name: String, file: StaticString = #fileID, line: UInt = #line)
         -> UnsafeMutablePointer<T>
     {
-        let index = kernel.memory.allocate(size: MemoryLayout<T>.stride, label: name, typeName: typeName(T.self),
+        let index = kernel.memory.allocate(size: MemoryLayout<T>.stride, label: name, type: T.self,
                                            region: .stack(function: function), at: SourceLocation(file, line))
         locals.append(index)
         return kernel.memory.blocks[Int(index)].base.bindMemory(to: T.self, capacity: 1)
@@ -150,7 +144,7 @@ public final class StackFrame {
     public func localBytes(_ count: Int, _ name: String, file: StaticString = #fileID, line: UInt = #line)
         -> UnsafeMutableRawPointer
     {
-        let index = kernel.memory.allocate(size: max(0, count), label: name, typeName: "BYTE[\(count)]",
+        let index = kernel.memory.allocate(size: max(0, count), label: name, type: nil,
                                            region: .stack(function: function), at: SourceLocation(file, line))
         locals.append(index)
         return kernel.memory.blocks[Int(index)].base

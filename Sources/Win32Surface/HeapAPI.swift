@@ -32,7 +32,7 @@ public func HeapAlloc(_ hHeap: HANDLE!, _ dwFlags: DWORD, _ dwBytes: SIZE_T,
         return nil
     }
     let memory = thread.kernel.trackedMemory
-    let block = memory.allocateBytes(Int(clamping: dwBytes), label: "HeapAlloc(\(dwBytes))", file: file, line: line)
+    let block = memory.allocateBytes(Int(clamping: dwBytes), file: file, line: line)
     thread.traceResult("HeapAlloc(\(dwBytes))", "block#\(memory.block(containing: block)?.id ?? 0)")
     return block
 }
