@@ -8,6 +8,7 @@ let package = Package(
         .library(name: "Win32Surface", targets: ["Win32Surface"]),
         .library(name: "IOScenarios", targets: ["IOScenarios"]),
         .library(name: "IOSimXCTest", targets: ["IOSimXCTest"]),
+        .library(name: "IOSimTesting", targets: ["IOSimTesting"]),
         .executable(name: "iosim", targets: ["iosim"]),
         .executable(name: "iosim-bench", targets: ["iosim-bench"]),
     ],
@@ -23,10 +24,12 @@ let package = Package(
         .target(name: "IOScenarios", dependencies: ["IOKernel", "Win32Surface"]),
         // XCTest helpers: a simulation whose memory violations or unclean finish fail the test.
         .target(name: "IOSimXCTest", dependencies: ["IOKernel"]),
+        // The same for Swift Testing: an unclean simulation records an issue.
+        .target(name: "IOSimTesting", dependencies: ["IOKernel"]),
         .executableTarget(name: "iosim", dependencies: ["IOScenarios", "IOKernel", "Win32Surface"]),
         .executableTarget(name: "iosim-bench", dependencies: ["IOKernel", "Win32Surface"]),
         .testTarget(name: "IOKernelTests", dependencies: ["IOKernel"]),
-        .testTarget(name: "ScenarioTests", dependencies: ["IOKernel", "Win32Surface", "IOScenarios", "IOSimXCTest"]),
+        .testTarget(name: "ScenarioTests", dependencies: ["IOKernel", "Win32Surface", "IOScenarios", "IOSimXCTest", "IOSimTesting"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -28,25 +28,3 @@ extension XCTestCase {
         return sim
     }
 }
-
-extension Simulation {
-    /// Why this simulation should fail a test, or nil: the memory violations not taken, with
-    /// the timeline around each, and (with `checkingFinish`) the teardown report if it is not
-    /// clean.
-    public func uncleanReport(checkingFinish: Bool = true) -> String? {
-        var lines: [String] = []
-        for violation in memoryViolations {
-            lines.append("memory violation: \(violation)")
-            let around = trace(around: violation)
-            if !around.isEmpty {
-                lines.append("    timeline around it:")
-                lines += around.map { "      \($0.time) \($0.thread ?? "-") \(trace.text(of: $0.event))" }
-            }
-        }
-        if checkingFinish {
-            let leftovers = finish().leftovers
-            if !leftovers.isClean { lines.append(leftovers.description) }
-        }
-        return lines.isEmpty ? nil : lines.joined(separator: "\n")
-    }
-}
