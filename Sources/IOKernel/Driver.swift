@@ -20,8 +20,9 @@ public protocol Driver: AnyObject {
     /// Called once when the device is installed, so that the driver can keep the context for
     /// work it starts itself (a test completing requests by hand).
     func installed(on device: Device, _ k: DriverContext)
-    /// Called once when the simulation goes away: a driver whose state refers to itself in
-    /// cycles (two connected pipe ends) breaks them here.
+    /// Called when the simulation the driver is installed in goes away (once per simulation,
+    /// however many devices it serves): a driver whose state refers to itself in cycles (two
+    /// connected pipe ends) breaks them here.
     func simulationEnded()
 }
 

@@ -5,6 +5,7 @@ extension Kernel {
     func installDevice(path: String, driver: any Driver, requiresByteOffset: Bool) -> Device {
         let device = Device(path: path, driver: driver, requiresByteOffset: requiresByteOffset)
         devices[path.lowercased()] = device
+        installedDrivers.append(driver)
         driver.installed(on: device, driverContext)
         return device
     }

@@ -57,6 +57,8 @@ package final class Kernel {
     private(set) lazy var namedPipeDevice = makeNamedPipeDevice()
     /// The built-in devices made so far (the two above).
     @exclusivity(unchecked) var builtInDevices: [Device] = []
+    /// The drivers of installed devices, in installation order (for `simulationEnded`).
+    @exclusivity(unchecked) var installedDrivers: [any Driver] = []
     private(set) lazy var fileSystemDevice = makeFileSystemDevice()
     /// Who decides the order of threads and same-instant device events.
     let strategy: SchedulingStrategy

@@ -34,9 +34,9 @@ final class MemoryArena {
     /// A new zeroed block; its index.
     func allocate(size: Int, label: String?, type: Any.Type?, region: MemoryRegion, at location: SourceLocation) -> Int32 {
         let index = Int32(blocks.count)
-        let stack = region != .heap
-        let key = ReuseKey(stack: stack, size: size)
-        if reuseFreedMemory, var pool = reusable[key], let old = pool.popLast() {
+        // Static storage is never freed, so it never takes freed memory either.
+        let key = ReuseKey(stack: region.isStack, size: size)
+        if reuseFreedMemory, region != .static, var pool = reusable[key], let old = pool.popLast() {
             reusable[key] = pool
             let base = blocks[Int(old)].base
             base.initializeMemory(as: UInt8.self, repeating: 0, count: max(size, 1))
@@ -62,7 +62,7 @@ final class MemoryArena {
         blocks[i].freedAt = location
         blocks[i].base.initializeMemory(as: UInt8.self, repeating: 0xFE, count: max(blocks[i].size, 1))
         if reuseFreedMemory {
-            reusable[ReuseKey(stack: blocks[i].region != .heap, size: blocks[i].size), default: []].append(index)
+            reusable[ReuseKey(stack: blocks[i].region.isStack, size: blocks[i].size), default: []].append(index)
         }
     }
 

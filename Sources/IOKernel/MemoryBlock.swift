@@ -42,6 +42,11 @@ public enum MemoryRegion: Equatable, Sendable {
     /// Static storage (a C global or `static` variable): it lives as long as the process, so it
     /// is never freed and never reported as memory never freed.
     case `static`
+
+    var isStack: Bool {
+        if case .stack = self { return true }
+        return false
+    }
 }
 
 /// One block of tracked user memory, as diagnostics describe it.

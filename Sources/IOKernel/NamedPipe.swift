@@ -317,11 +317,10 @@ public final class NamedPipeDriver: Driver {
             peer.state = .closing
             peer.peer = nil
             end.peer = nil
-            k.trace("pipe \(end.pipe.name): \(end.isServer ? "server" : "client") end closed; the other end is broken")
+            k.trace("pipe \(end.pipeName): \(end.isServer ? "server" : "client") end closed; the other end is broken")
         }
         end.state = .disconnected
-        if end.isServer {
-            let pipe = end.pipe
+        if end.isServer, let pipe = end.pipe {
             pipe.instances.removeAll { $0 === end }
             if pipe.instances.isEmpty, pipes[pipe.name.lowercased()] === pipe { pipes[pipe.name.lowercased()] = nil }
         }
@@ -356,7 +355,7 @@ public final class NamedPipeDriver: Driver {
             end.peer = nil
         }
         end.state = .disconnected
-        k.trace("pipe \(end.pipe.name): server instance disconnected")
+        k.trace("pipe \(end.pipeName): server instance disconnected")
         return .success
     }
 
@@ -413,9 +412,11 @@ final class NamedPipe {
 
 /// One end of a pipe instance, kept in its file object's `driverContext` (NPFS's CCB end).
 final class PipeEnd {
-    /// Unowned: the pipe namespace keeps every pipe for the simulation's life, and an end must
-    /// not keep its pipe (which lists its server ends) alive in a cycle.
-    unowned let pipe: NamedPipe
+    /// Weak: the pipe lists its server ends, and the namespace drops a pipe when its last
+    /// server end closes, while a client end may still be open.
+    weak var pipe: NamedPipe?
+    /// The pipe's name, for the trace (the pipe itself may be gone).
+    let pipeName: String
     let isServer: Bool
     /// `PIPE_TYPE_MESSAGE`: the instance's type (a client end has its server's).
     let messageType: Bool
@@ -433,6 +434,7 @@ final class PipeEnd {
 
     init(pipe: NamedPipe, isServer: Bool, messageType: Bool, messageRead: Bool, inboundQuota: Int, state: PipeState) {
         self.pipe = pipe
+        self.pipeName = pipe.name
         self.isServer = isServer
         self.messageType = messageType
         self.inbound = PipeQueue(quota: inboundQuota, messageRead: messageRead)

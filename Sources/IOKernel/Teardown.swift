@@ -46,14 +46,20 @@ public struct TeardownReport: Equatable, Sendable, CustomStringConvertible {
             && memoryViolations.isEmpty && memoryNeverFreed.isEmpty
     }
 
-    public var description: String {
+    public var description: String { text { "0x" + String($0, radix: 16) } }
+
+    /// The report with caller addresses by their stable timeline names (`ov#1`), as `iosim`
+    /// prints it: the same on every run.
+    public func description(naming trace: Trace) -> String { text { trace.name(of: $0, "ov") } }
+
+    private func text(_ name: (UInt) -> String) -> String {
         guard !isClean else { return "clean: nothing left behind" }
         var lines = ["left behind at teardown:"]
         lines += irpsInFlight.map { "  IRP in flight: \($0.summary) on \($0.fileObject), issued by \($0.thread ?? "no thread")" }
         lines += openHandles.map { "  handle never closed: \($0)" }
         lines += undeliveredAPCs.map { "  APC never delivered: \($0)" }
         lines += undequeuedPackets.map {
-            "  packet never dequeued from \($0.port): key \($0.key), OVERLAPPED 0x\(String($0.overlapped, radix: 16)), \($0.status)"
+            "  packet never dequeued from \($0.port): key \($0.key), OVERLAPPED \(name($0.overlapped)), \($0.status)"
         }
         lines += blockedThreads.map { "  thread still blocked: \($0)" }
         lines += pendingDeviceEvents.map { "  device event never fired: \($0)" }
@@ -75,8 +81,11 @@ extension Kernel {
             file.driverContext = nil
         }
         for thread in threads { for irp in thread.irps { irp.driverContext = nil } }
-        for device in builtInDevices { device.driver.simulationEnded() }
-        for device in devices.values.sorted(by: { $0.path < $1.path }) { device.driver.simulationEnded() }
+        // Each driver once, in the order it was installed.
+        var told: Set<ObjectIdentifier> = []
+        for driver in installedDrivers + builtInDevices.map(\.driver) where told.insert(ObjectIdentifier(driver)).inserted {
+            driver.simulationEnded()
+        }
     }
 
     func teardownReport() -> TeardownReport {

@@ -37,4 +37,4 @@ print("\(scenario.name)   [seed: \(scenario.seed)]\n\(scenario.summary)\n")
 print("        time  thread  event")
 print(sim.trace.timeline())
 for hang in sim.hangs { print(hang) }
-print("\nteardown: \(sim.finish())")
+print("\nteardown: \(sim.finish().description(naming: sim.trace))")

@@ -240,6 +240,20 @@ final class MemoryViolationTests: XCTestCase {
         XCTAssertEqual(violations[0].block?.typeName, "IORequest")
     }
 
+    /// Static storage never takes the memory of a freed stack local, even with reuse on: a late
+    /// write into a dead frame is never reported as corrupting a global.
+    func testStaticStorageNeverReusesFreedMemory() {
+        let sim = Simulation(options: SimulationOptions(memory: MemoryOptions(reuseFreedMemory: true)))
+        sim.run {
+            var local: UnsafeMutableRawPointer?
+            sim.memory.withFrame("f") { frame in local = UnsafeMutableRawPointer(frame.local(OVERLAPPED.self, "o")) }
+            let global = UnsafeMutableRawPointer(sim.memory.allocateStatic(OVERLAPPED.self))
+            XCTAssertNotEqual(local, global)
+            let next = sim.memory.withFrame("g") { frame in UnsafeMutableRawPointer(frame.local(OVERLAPPED.self, "o2")) }
+            XCTAssertEqual(next, local, "the next frame's local does take it")
+        }
+    }
+
     // MARK: - What the simulator cannot check, and the heap's own errors
 
     /// A Swift `&local` temporary (or any memory not from the simulator) cannot be checked:

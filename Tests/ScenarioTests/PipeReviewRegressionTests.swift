@@ -122,4 +122,24 @@ final class PipeReviewRegressionTests: XCTestCase {
         XCTAssertNil(serverEnd, "the server end (NamedPipe <-> PipeEnd cycle) outlives its simulation")
         XCTAssertNil(clientEnd, "the client end (peer <-> peer cycle) outlives its simulation")
     }
+
+    /// The server's last instance closes while the client's end is open: the pipe leaves the
+    /// namespace, and the client end, which only names it now, still closes cleanly (with the
+    /// timeline naming the pipe).
+    func testAClientEndOutlivesItsPipe() {
+        let sim = Simulation(options: SimulationOptions(tracing: true))
+        sim.run {
+            let server = createPipeServer("outlived")
+            let client = openPipeClient("outlived")
+            XCTAssertTrue(CloseHandle(server))
+            XCTAssertEqual(sim.namedPipes.instanceStates(of: "outlived"), [])
+            var ov = OVERLAPPED()
+            var byte: UInt8 = 0
+            XCTAssertFalse(ReadFile(client, &byte, 1, nil, &ov))
+            XCTAssertEqual(GetLastError(), DWORD(ERROR_BROKEN_PIPE))
+            XCTAssertTrue(CloseHandle(client))
+        }
+        XCTAssertTrue(sim.trace.events.contains(.note("pipe outlived: server end closed; the other end is broken")))
+        XCTAssertTrue(sim.finish().isClean, sim.finish().description)
+    }
 }
