@@ -25,9 +25,7 @@ public final class TrackedMemory {
     public func allocate<T>(_ type: T.Type, label: String? = nil, file: StaticString = #fileID, line: UInt = #line)
         -> UnsafeMutablePointer<T>
     {
-        let index = kernel.memory.allocate(size: MemoryLayout<T>.stride, label: label, type: T.self,
-                                           region: .heap, at: SourceLocation(file, line))
-        return kernel.memory.blocks[Int(index)].base.bindMemory(to: T.self, capacity: 1)
+        block(of: T.self, label, .heap, SourceLocation(file, line))
     }
 
     /// A zeroed heap block of `count` bytes. Like `UnsafeMutableRawPointer.allocate`, it traps
@@ -35,9 +33,7 @@ public final class TrackedMemory {
     public func allocateBytes(_ count: Int, label: String? = nil, file: StaticString = #fileID, line: UInt = #line)
         -> UnsafeMutableRawPointer
     {
-        let index = kernel.memory.allocate(size: max(0, count), label: label, type: nil,
-                                           region: .heap, at: SourceLocation(file, line))
-        return kernel.memory.blocks[Int(index)].base
+        block(bytes: count, label, .heap, SourceLocation(file, line))
     }
 
     /// A zeroed block of static storage holding one `T` (a C global or `static` variable): it
@@ -45,17 +41,27 @@ public final class TrackedMemory {
     public func allocateStatic<T>(_ type: T.Type, label: String? = nil, file: StaticString = #fileID, line: UInt = #line)
         -> UnsafeMutablePointer<T>
     {
-        let index = kernel.memory.allocate(size: MemoryLayout<T>.stride, label: label, type: T.self,
-                                           region: .static, at: SourceLocation(file, line))
-        return kernel.memory.blocks[Int(index)].base.bindMemory(to: T.self, capacity: 1)
+        block(of: T.self, label, .static, SourceLocation(file, line))
     }
 
     /// A zeroed block of `count` bytes of static storage.
     public func allocateStaticBytes(_ count: Int, label: String? = nil, file: StaticString = #fileID, line: UInt = #line)
         -> UnsafeMutableRawPointer
     {
-        let index = kernel.memory.allocate(size: max(0, count), label: label, type: nil,
-                                           region: .static, at: SourceLocation(file, line))
+        block(bytes: count, label, .static, SourceLocation(file, line))
+    }
+
+    /// A new zeroed block holding one `T`, in `region`.
+    func block<T>(of type: T.Type, _ label: String?, _ region: MemoryRegion, _ location: SourceLocation)
+        -> UnsafeMutablePointer<T>
+    {
+        let index = kernel.memory.allocate(size: MemoryLayout<T>.stride, label: label, type: T.self, region: region, at: location)
+        return kernel.memory.blocks[Int(index)].base.bindMemory(to: T.self, capacity: 1)
+    }
+
+    /// A new zeroed block of `count` bytes, in `region`.
+    func block(bytes count: Int, _ label: String?, _ region: MemoryRegion, _ location: SourceLocation) -> UnsafeMutableRawPointer {
+        let index = kernel.memory.allocate(size: max(0, count), label: label, type: nil, region: region, at: location)
         return kernel.memory.blocks[Int(index)].base
     }
 
