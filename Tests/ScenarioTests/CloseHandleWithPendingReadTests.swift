@@ -19,6 +19,30 @@ import XCTest
 final class CloseHandleWithPendingReadTests: XCTestCase {
     private let path = #"\\.\slow"#
 
+    /// The stage every story here starts from: a device with `device`'s policies at `path`, an
+    /// overlapped handle `h` to it, an `OVERLAPPED` with its own manual-reset event `ev`, a
+    /// 64-byte buffer, and the handle's file object. The story runs as the main thread, and no
+    /// driver rule may be broken along the way.
+    private func onDevice(_ device: StockDriver, tracing: Bool = false,
+                          _ story: (Simulation, StockDriver, HANDLE?, HANDLE?, LPOVERLAPPED, UnsafeMutableRawPointer, FileObject) -> Void,
+                          file: StaticString = #filePath, line: UInt = #line)
+    {
+        let sim = Simulation(options: SimulationOptions(tracing: tracing))
+        sim.installDevice(path, driver: device)
+        let memory = scenarioMemory()
+        sim.run {
+            let h = openDevice(path)
+            let ev = manualEvent()
+            let ov = memory.overlapped(event: ev)
+            let buffer = memory.buffer(64)
+            guard let fileObject = sim.fileObject(h) else {
+                return XCTFail("CreateFileA did not open a file object", file: file, line: line)
+            }
+            story(sim, device, h, ev, ov, buffer, fileObject)
+        }
+        XCTAssertEqual(sim.bugChecks, [], file: file, line: line)
+    }
+
     // MARK: - The seed: closing the handle does not complete the read
 
     /// The seed's story on a driver that ignores cleanup (nt-io-model §8.6 item 1): after
@@ -227,17 +251,7 @@ final class CloseHandleWithPendingReadTests: XCTestCase {
     /// (F-GOR-7); then `CloseHandle` finds no I/O left, so cleanup and close are sent together,
     /// even on a driver that would have ignored the read at cleanup.
     func testCancelThenWaitThenCloseSendsCleanupAndCloseTogether() {
-        let sim = Simulation(options: SimulationOptions(tracing: true))
-        let device = StockDriver(completion: .manual, cleanup: .ignoresPending)
-        sim.installDevice(path, driver: device)
-        let memory = scenarioMemory()
-        sim.run {
-            let h = openDevice(path)
-            let ev = manualEvent()
-            let ov = memory.overlapped(event: ev)
-            let buffer = memory.buffer(64)
-            guard let file = sim.fileObject(h) else { return XCTFail("CreateFileA did not open a file object") }
-
+        onDevice(StockDriver(completion: .manual, cleanup: .ignoresPending), tracing: true) { sim, device, h, ev, ov, buffer, file in
             XCTAssertFalse(ReadFile(h, buffer, 64, nil, ov))
             XCTAssertEqual(GetLastError(), DWORD(ERROR_IO_PENDING))
             guard let read = device.pending.first else { return XCTFail("the read is not pending in the driver") }
@@ -273,23 +287,13 @@ final class CloseHandleWithPendingReadTests: XCTestCase {
                 .closeSent(file: file.id),
             ])
         }
-        XCTAssertEqual(sim.bugChecks, [])
     }
 
     /// Cancellation is a request, not an outcome (DESIGN.md; F-RC-2): on a device whose cancel
     /// path takes 30 ms, `CancelIoEx` returns at once with the read still pending, and the wait
     /// is what makes it safe to close: it returns after exactly 30 ms of virtual time.
     func testCancelThenWaitThenCloseWaitsForSlowCancellation() {
-        let sim = Simulation()
-        let device = StockDriver(completion: .manual, cancellation: .slow(.milliseconds(30)), cleanup: .ignoresPending)
-        sim.installDevice(path, driver: device)
-        let memory = scenarioMemory()
-        sim.run {
-            let h = openDevice(path)
-            let ov = memory.overlapped(event: manualEvent())
-            let buffer = memory.buffer(64)
-            guard let file = sim.fileObject(h) else { return XCTFail("CreateFileA did not open a file object") }
-
+        onDevice(StockDriver(completion: .manual, cancellation: .slow(.milliseconds(30)), cleanup: .ignoresPending)) { sim, device, h, ev, ov, buffer, file in
             XCTAssertFalse(ReadFile(h, buffer, 64, nil, ov))
             XCTAssertEqual(GetLastError(), DWORD(ERROR_IO_PENDING))
             let start = GetTickCount64()
@@ -311,7 +315,6 @@ final class CloseHandleWithPendingReadTests: XCTestCase {
             XCTAssertEqual(GetTickCount64() - start, 30, "nothing left to wait for at close")
             XCTAssertEqual(device.closeCount, 1)
         }
-        XCTAssertEqual(sim.bugChecks, [])
     }
 
     // MARK: - Drivers that complete the read at cleanup
@@ -428,17 +431,7 @@ final class CloseHandleWithPendingReadTests: XCTestCase {
     /// closed value cannot reach it (F-CAN-4). Closing the duplicate, the last handle, sends
     /// cleanup, and close with it since nothing is in flight any more.
     func testClosingOneOfTwoHandlesSendsNoCleanupAndCancelWorksThroughTheDuplicate() {
-        let sim = Simulation()
-        let device = StockDriver(completion: .manual, cleanup: .cancelsPending)
-        sim.installDevice(path, driver: device)
-        let memory = scenarioMemory()
-        sim.run {
-            let h = openDevice(path)
-            let ev = manualEvent()
-            let ov = memory.overlapped(event: ev)
-            let buffer = memory.buffer(64)
-            guard let file = sim.fileObject(h) else { return XCTFail("CreateFileA did not open a file object") }
-
+        onDevice(StockDriver(completion: .manual, cleanup: .cancelsPending)) { sim, device, h, ev, ov, buffer, file in
             XCTAssertFalse(ReadFile(h, buffer, 64, nil, ov))
             XCTAssertEqual(GetLastError(), DWORD(ERROR_IO_PENDING))
             guard let read = device.pending.first else { return XCTFail("the read is not pending in the driver") }
@@ -479,21 +472,12 @@ final class CloseHandleWithPendingReadTests: XCTestCase {
             XCTAssertEqual(device.cleanupCount, 1)
             XCTAssertEqual(device.closeCount, 1)
         }
-        XCTAssertEqual(sim.bugChecks, [])
     }
 
     /// F-CAN-3: `CancelIo` also targets the file object, not the handle value: called on a
     /// duplicate by the issuing thread, it cancels the read issued through the original.
     func testCancelIoThroughDuplicateCancelsReadIssuedThroughOriginal() {
-        let sim = Simulation()
-        let device = StockDriver(completion: .manual, cleanup: .ignoresPending)
-        sim.installDevice(path, driver: device)
-        let memory = scenarioMemory()
-        sim.run {
-            let h = openDevice(path)
-            let ov = memory.overlapped(event: manualEvent())
-            let buffer = memory.buffer(64)
-            guard let file = sim.fileObject(h) else { return XCTFail("CreateFileA did not open a file object") }
+        onDevice(StockDriver(completion: .manual, cleanup: .ignoresPending)) { sim, device, h, ev, ov, buffer, file in
             var dup: HANDLE?
             XCTAssertTrue(DuplicateHandle(GetCurrentProcess(), h, GetCurrentProcess(), &dup, 0, false,
                                           DWORD(DUPLICATE_SAME_ACCESS)))
@@ -514,7 +498,6 @@ final class CloseHandleWithPendingReadTests: XCTestCase {
             XCTAssertEqual(device.cleanupCount, 1)
             XCTAssertEqual(device.closeCount, 1)
         }
-        XCTAssertEqual(sim.bugChecks, [])
     }
 
     /// F-CLOSE-1, F-CLOSE-3: cleanup belongs to the last handle, whichever it is. The read was
@@ -522,17 +505,7 @@ final class CloseHandleWithPendingReadTests: XCTestCase {
     /// cleanup, where this driver cancels the read: it completes inside that second
     /// `CloseHandle`.
     func testClosingTheLastDuplicateSendsCleanupThatCompletesReadIssuedThroughTheOther() {
-        let sim = Simulation()
-        let device = StockDriver(completion: .manual, cleanup: .cancelsPending)
-        sim.installDevice(path, driver: device)
-        let memory = scenarioMemory()
-        sim.run {
-            let h = openDevice(path)
-            let ev = manualEvent()
-            let ov = memory.overlapped(event: ev)
-            let buffer = memory.buffer(64)
-            guard let file = sim.fileObject(h) else { return XCTFail("CreateFileA did not open a file object") }
-
+        onDevice(StockDriver(completion: .manual, cleanup: .cancelsPending)) { sim, device, h, ev, ov, buffer, file in
             XCTAssertFalse(ReadFile(h, buffer, 64, nil, ov))
             XCTAssertEqual(GetLastError(), DWORD(ERROR_IO_PENDING))
             var dup: HANDLE?
@@ -552,23 +525,13 @@ final class CloseHandleWithPendingReadTests: XCTestCase {
             XCTAssertEqual(WaitForSingleObject(ev, 0), WAIT_OBJECT_0)
             assertState(file, handles: 0, pointers: 0, cleanupSent: true, closeSent: true)
         }
-        XCTAssertEqual(sim.bugChecks, [])
     }
 
     /// F-DUP-1: `DUPLICATE_CLOSE_SOURCE` moves the handle. The duplicate exists before the source
     /// closes, so the handle count goes 1 → 2 → 1 inside the call and no cleanup is sent; the
     /// read stays pending and the source value is dead.
     func testDuplicateCloseSourceMovesTheHandleWithoutCleanup() {
-        let sim = Simulation()
-        let device = StockDriver(completion: .manual, cleanup: .cancelsPending)
-        sim.installDevice(path, driver: device)
-        let memory = scenarioMemory()
-        sim.run {
-            let h = openDevice(path)
-            let ov = memory.overlapped(event: manualEvent())
-            let buffer = memory.buffer(64)
-            guard let file = sim.fileObject(h) else { return XCTFail("CreateFileA did not open a file object") }
-
+        onDevice(StockDriver(completion: .manual, cleanup: .cancelsPending)) { sim, device, h, ev, ov, buffer, file in
             XCTAssertFalse(ReadFile(h, buffer, 64, nil, ov))
             XCTAssertEqual(GetLastError(), DWORD(ERROR_IO_PENDING))
             assertState(file, handles: 1, pointers: 2, cleanupSent: false, closeSent: false)
@@ -595,7 +558,6 @@ final class CloseHandleWithPendingReadTests: XCTestCase {
             XCTAssertEqual(device.cleanupCount, 1)
             XCTAssertEqual(device.closeCount, 1)
         }
-        XCTAssertEqual(sim.bugChecks, [])
     }
 
     /// F-DUP-1: `DUPLICATE_CLOSE_SOURCE` closes the source "regardless of any error status". A
@@ -603,17 +565,7 @@ final class CloseHandleWithPendingReadTests: XCTestCase {
     /// `ERROR_INVALID_HANDLE`, and the source, the last handle, is closed anyway: cleanup is
     /// sent, and on a driver that ignores it the read stays pending (F-RC-1).
     func testDuplicateCloseSourceClosesTheSourceEvenWhenDuplicationFails() {
-        let sim = Simulation()
-        let device = StockDriver(completion: .manual, cleanup: .ignoresPending)
-        sim.installDevice(path, driver: device)
-        let memory = scenarioMemory()
-        sim.run {
-            let h = openDevice(path)
-            let ev = manualEvent()
-            let ov = memory.overlapped(event: ev)
-            let buffer = memory.buffer(64)
-            guard let file = sim.fileObject(h) else { return XCTFail("CreateFileA did not open a file object") }
-
+        onDevice(StockDriver(completion: .manual, cleanup: .ignoresPending)) { sim, device, h, ev, ov, buffer, file in
             XCTAssertFalse(ReadFile(h, buffer, 64, nil, ov))
             XCTAssertEqual(GetLastError(), DWORD(ERROR_IO_PENDING))
 
@@ -631,7 +583,6 @@ final class CloseHandleWithPendingReadTests: XCTestCase {
             assertState(file, handles: 0, pointers: 0, cleanupSent: true, closeSent: true)
             XCTAssertEqual(device.closeCount, 1)
         }
-        XCTAssertEqual(sim.bugChecks, [])
     }
 
     // MARK: - Double close
@@ -642,17 +593,7 @@ final class CloseHandleWithPendingReadTests: XCTestCase {
     /// its one reference. `CloseHandle(NULL)` fails the same way; closing a pseudo-handle is a
     /// no-op that returns `TRUE` (F-CLOSE-11).
     func testSecondCloseFailsWithInvalidHandleAndDoesNotCompleteTheRead() {
-        let sim = Simulation()
-        let device = StockDriver(completion: .manual, cleanup: .ignoresPending)
-        sim.installDevice(path, driver: device)
-        let memory = scenarioMemory()
-        sim.run {
-            let h = openDevice(path)
-            let ev = manualEvent()
-            let ov = memory.overlapped(event: ev)
-            let buffer = memory.buffer(64)
-            guard let file = sim.fileObject(h) else { return XCTFail("CreateFileA did not open a file object") }
-
+        onDevice(StockDriver(completion: .manual, cleanup: .ignoresPending)) { sim, device, h, ev, ov, buffer, file in
             XCTAssertFalse(ReadFile(h, buffer, 64, nil, ov))
             XCTAssertEqual(GetLastError(), DWORD(ERROR_IO_PENDING))
             XCTAssertEqual(sim.openHandleCount, 2)
@@ -684,22 +625,13 @@ final class CloseHandleWithPendingReadTests: XCTestCase {
             assertState(file, handles: 0, pointers: 0, cleanupSent: true, closeSent: true)
             XCTAssertEqual(device.closeCount, 1)
         }
-        XCTAssertEqual(sim.bugChecks, [])
     }
 
     /// Why the double close is no workaround (seed comments; F-CLOSE-10): a closed handle value
     /// is free for the next handle created, and the simulated handle table, like NT's, hands
     /// it out again at once. The "harmless" second close then closes someone else's handle.
     func testSecondCloseAfterTheValueIsReusedClosesAnotherObject() {
-        let sim = Simulation()
-        let device = StockDriver(completion: .manual, cleanup: .ignoresPending)
-        sim.installDevice(path, driver: device)
-        let memory = scenarioMemory()
-        sim.run {
-            let h = openDevice(path)
-            let ov = memory.overlapped(event: manualEvent())
-            let buffer = memory.buffer(64)
-            guard let file = sim.fileObject(h) else { return XCTFail("CreateFileA did not open a file object") }
+        onDevice(StockDriver(completion: .manual, cleanup: .ignoresPending)) { sim, device, h, ev, ov, buffer, file in
             XCTAssertFalse(ReadFile(h, buffer, 64, nil, ov))
             XCTAssertEqual(GetLastError(), DWORD(ERROR_IO_PENDING))
 
@@ -719,7 +651,6 @@ final class CloseHandleWithPendingReadTests: XCTestCase {
             XCTAssertNotNil(device.completeNext())
             assertState(file, handles: 0, pointers: 0, cleanupSent: true, closeSent: true)
         }
-        XCTAssertEqual(sim.bugChecks, [])
     }
 
     // MARK: - Helpers
