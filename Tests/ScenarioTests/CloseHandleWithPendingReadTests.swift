@@ -662,19 +662,7 @@ final class CloseHandleWithPendingReadTests: XCTestCase {
     private func assertCleanupCompletesPendingRead(_ policy: StockDriver.Cleanup, status: DWORD, error: Int32,
                                                    file path: StaticString = #filePath, line: UInt = #line)
     {
-        let sim = Simulation(options: SimulationOptions(tracing: true))
-        let device = StockDriver(completion: .manual, cleanup: policy)
-        sim.installDevice(self.path, driver: device)
-        let memory = scenarioMemory()
-        sim.run {
-            let h = openDevice(self.path)
-            let ev = manualEvent()
-            let ov = memory.overlapped(event: ev)
-            let buffer = memory.buffer(64)
-            guard let file = sim.fileObject(h) else {
-                return XCTFail("CreateFileA did not open a file object", file: path, line: line)
-            }
-
+        onDevice(StockDriver(completion: .manual, cleanup: policy), tracing: true, { sim, device, h, ev, ov, buffer, file in
             XCTAssertFalse(ReadFile(h, buffer, 64, nil, ov), file: path, line: line)
             XCTAssertEqual(GetLastError(), DWORD(ERROR_IO_PENDING), file: path, line: line)
             guard let read = device.pending.first else {
@@ -714,8 +702,7 @@ final class CloseHandleWithPendingReadTests: XCTestCase {
             XCTAssertLessThan(completed, delivered, file: path, line: line)
             XCTAssertLessThan(delivered, closeSent, "close waits for the read's reference to go", file: path, line: line)
             XCTAssertEqual(events.filter { $0 == .closeSent(file: file.id) }.count, 1, file: path, line: line)
-        }
-        XCTAssertEqual(sim.bugChecks, [], file: path, line: line)
+        }, file: path, line: line)
     }
 
     /// The file object's `!object` state: both counts, and whether cleanup and close were sent.
