@@ -3,12 +3,6 @@ import IOSimXCTest
 import Win32Surface
 import XCTest
 
-/// An APC that posts a packet to the port its parameter names, then ends its thread.
-private let postThenExit: PAPCFUNC = { port in
-    _ = PostQueuedCompletionStatus(HANDLE(bitPattern: UInt(port)), 3, 9, nil)
-    ExitThread(5)
-}
-
 /// Regressions from the review of thread exit and memory tracking: each of these once lost a
 /// packet, leaked a reference, missed a violation or reported a false one.
 final class ExitAndMemoryRegressionTests: XCTestCase {
@@ -35,34 +29,6 @@ final class ExitAndMemoryRegressionTests: XCTestCase {
             XCTAssertTrue(HeapFree(GetProcessHeap(), 0, ov))
             XCTAssertTrue(HeapFree(GetProcessHeap(), 0, buffer))
             XCTAssertTrue(CloseHandle(h))
-        }
-    }
-
-    /// An APC run by an alertable GetQueuedCompletionStatusEx posts a packet and ends its thread.
-    /// The APC runs after the wait has ended (F-APC-3), so the thread is no longer a waiter and
-    /// the packet stays queued for someone else.
-    func testExitThreadInAnAPCAfterPostingLeavesThePacketQueued() {
-        let sim = Simulation()
-        sim.run {
-            let port = CreateIoCompletionPort(INVALID_HANDLE_VALUE, nil, 0, 1)
-            let worker = spawn {
-                var entries = [OVERLAPPED_ENTRY](repeating: OVERLAPPED_ENTRY(), count: 1)
-                var removed: ULONG = 0
-                _ = GetQueuedCompletionStatusEx(port, &entries, 1, &removed, INFINITE, true)
-                XCTFail("the APC ended the thread")
-                return 0
-            }
-            Sleep(1)
-            XCTAssertEqual(QueueUserAPC(postThenExit, worker, ULONG_PTR(UInt(bitPattern: port))), 1)
-            XCTAssertEqual(WaitForSingleObject(worker, INFINITE), WAIT_OBJECT_0)
-            var bytes: DWORD = 0
-            var key: ULONG_PTR = 0
-            var ov: LPOVERLAPPED?
-            XCTAssertTrue(GetQueuedCompletionStatus(port, &bytes, &key, &ov, 0))
-            XCTAssertEqual(bytes, 3)
-            XCTAssertEqual(key, 9)
-            XCTAssertTrue(CloseHandle(worker))
-            XCTAssertTrue(CloseHandle(port))
         }
     }
 

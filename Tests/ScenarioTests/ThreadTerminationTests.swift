@@ -2,6 +2,12 @@ import IOKernel
 import Win32Surface
 import XCTest
 
+/// An APC that posts a packet to the port its parameter names, then ends its thread.
+private let postThenExit: PAPCFUNC = { port in
+    _ = PostQueuedCompletionStatus(HANDLE(bitPattern: UInt(port)), 3, 9, nil)
+    ExitThread(5)
+}
+
 /// `ExitThread`, `TerminateThread`, `ExitProcess` and ``Simulation/runProcess(_:)``:
 /// how a thread or the process ends, and what that does to the I/O in flight
 /// (win32-facts F-EXIT-*, F-APC-8; nt-io-model §4).
@@ -106,9 +112,10 @@ final class ThreadTerminationTests: XCTestCase {
         }
     }
 
-    /// F-APC-8 with ExitThread called from inside an APC, during an alertable
-    /// GetQueuedCompletionStatusEx: the thread leaves the port's waiters, so a packet posted
-    /// afterwards stays queued for the next thread that asks instead of going to a dead one.
+    /// F-APC-8, F-APC-3 with ExitThread called from inside an APC that an alertable
+    /// GetQueuedCompletionStatusEx ran. The APC runs once the wait has ended, so the thread has
+    /// left the port's waiters: the packet the APC posts before exiting, and one posted after
+    /// the exit, both stay queued, in order, for the next thread that asks.
     func testExitThreadInsideAnAPCLeavesThePortsWaiters() {
         let sim = Simulation()
         sim.run {
@@ -121,15 +128,17 @@ final class ThreadTerminationTests: XCTestCase {
                 return 0
             }
             Sleep(1)
-            XCTAssertEqual(QueueUserAPC({ _ in ExitThread(5) }, worker, 0), 1)
+            XCTAssertEqual(QueueUserAPC(postThenExit, worker, ULONG_PTR(UInt(bitPattern: port))), 1)
             XCTAssertEqual(WaitForSingleObject(worker, INFINITE), WAIT_OBJECT_0)
-            XCTAssertTrue(PostQueuedCompletionStatus(port, 3, 9, nil))
+            XCTAssertTrue(PostQueuedCompletionStatus(port, 4, 10, nil))
             var bytes: DWORD = 0
             var key: ULONG_PTR = 0
             var ov: LPOVERLAPPED?
-            XCTAssertTrue(GetQueuedCompletionStatus(port, &bytes, &key, &ov, 0))
-            XCTAssertEqual(bytes, 3)
-            XCTAssertEqual(key, 9)
+            for (expectedBytes, expectedKey) in [(DWORD(3), ULONG_PTR(9)), (4, 10)] {
+                XCTAssertTrue(GetQueuedCompletionStatus(port, &bytes, &key, &ov, 0))
+                XCTAssertEqual(bytes, expectedBytes)
+                XCTAssertEqual(key, expectedKey)
+            }
             var code: DWORD = 0
             XCTAssertTrue(GetExitCodeThread(worker, &code))
             XCTAssertEqual(code, 5)
