@@ -37,13 +37,21 @@ package final class Kernel {
     @usableFromInline let memoryTracking: Bool
     /// The scenario's view of ``memory``.
     package private(set) lazy var trackedMemory = TrackedMemory(kernel: self)
-    @exclusivity(unchecked) package internal(set) var memoryViolations: [MemoryViolation] = []
+    /// Lifetime bugs caught and not taken yet: the first ``memoryViolationLimit``, then counted.
+    @exclusivity(unchecked) var memoryViolationLog = BoundedLog<MemoryViolation>(limit: Kernel.memoryViolationLimit)
+    package var memoryViolations: [MemoryViolation] { memoryViolationLog.entries }
     @exclusivity(unchecked) package internal(set) var uncheckedPointers: [UncheckedPointer] = []
     /// Addresses already reported as unchecked. Only looked up, never iterated.
     @exclusivity(unchecked) var uncheckedAddresses: Set<UInt> = []
 
-    @exclusivity(unchecked) package internal(set) var bugChecks: [BugCheck] = []
-    @exclusivity(unchecked) package internal(set) var hangs: [HangReport] = []
+    /// Diagnostics are bounded by what a scenario holds, not by how long it ran (``BoundedLog``):
+    /// the first ones are kept, later ones counted.
+    static let memoryViolationLimit = 4096
+    static let bugCheckLimit = 256
+    static let hangReportLimit = 32
+    @exclusivity(unchecked) var bugCheckLog = BoundedLog<BugCheck>(limit: Kernel.bugCheckLimit)
+    package var bugChecks: [BugCheck] { bugCheckLog.entries }
+    @exclusivity(unchecked) var hangs = BoundedLog<HangReport>(limit: Kernel.hangReportLimit)
 
     /// The simulated thread that is running.
     @exclusivity(unchecked) @usableFromInline package internal(set) var current: SimThread?
@@ -137,7 +145,7 @@ package final class Kernel {
 
     func bugCheck(_ code: UInt32, _ name: String, irp: IRP?, _ detail: String) {
         let check = BugCheck(code: code, name: name, irp: irp?.id, detail: detail)
-        bugChecks.append(check)
+        bugCheckLog.append(check)
         if tracing { record(.bugCheck(check)) }
     }
 }

@@ -145,7 +145,7 @@ public final class Simulation {
     /// calls to say so and assert on them, so that a check at the end of the test (such as
     /// `IOSimXCTest`'s) sees only the unexpected ones.
     public func takeMemoryViolations() -> [MemoryViolation] {
-        defer { kernel.memoryViolations.removeAll() }
+        defer { kernel.memoryViolationLog.removeAll() }
         return kernel.memoryViolations
     }
 
@@ -213,8 +213,23 @@ public final class Simulation {
     /// Driver rule violations that would have crashed Windows, in order.
     public var bugChecks: [BugCheck] { kernel.bugChecks }
 
-    /// Every time the simulation found itself unable to make progress.
-    public var hangs: [HangReport] { kernel.hangs }
+    /// Every time the simulation found itself unable to make progress: the first
+    /// ``hangReportLimit`` times; later hangs are counted in ``droppedHangCount``.
+    public var hangs: [HangReport] { kernel.hangs.entries }
+
+    /// Hangs after the first ``hangReportLimit``: counted, not described.
+    public var droppedHangCount: Int { kernel.hangs.dropped }
+
+    /// How many hang reports a simulation keeps.
+    public static var hangReportLimit: Int { Kernel.hangReportLimit }
+
+    /// Bug checks after the first ``bugCheckLimit``, and memory violations after the first
+    /// ``memoryViolationLimit`` not taken: counted, not kept, so that a long run's diagnostics
+    /// stay bounded.
+    public var droppedBugCheckCount: Int { kernel.bugCheckLog.dropped }
+    public var droppedMemoryViolationCount: Int { kernel.memoryViolationLog.dropped }
+    public static var bugCheckLimit: Int { Kernel.bugCheckLimit }
+    public static var memoryViolationLimit: Int { Kernel.memoryViolationLimit }
 
     /// Device events scheduled on the virtual clock that have not fired, earliest first.
     public var pendingDeviceEvents: [ScheduledEvent] { kernel.timers.pending }

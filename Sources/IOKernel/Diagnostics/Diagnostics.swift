@@ -20,25 +20,3 @@ public struct BugCheck: Equatable, Sendable, CustomStringConvertible {
     /// `STATUS_PENDING`, pending returned without marking, and the like.
     public static let ioManagerViolation: UInt32 = 0xC9
 }
-
-/// Every simulated thread was blocked and nothing was due: the simulation could never make
-/// progress. The blocked call returns `STATUS_POSSIBLE_DEADLOCK` (`ERROR_POSSIBLE_DEADLOCK`)
-/// instead of hanging the test, and this report says what each thread waited for.
-public struct HangReport: Equatable, Sendable, CustomStringConvertible {
-    public let time: VirtualInstant
-    /// One line per blocked thread: its name and what it waited for.
-    public let threads: [String]
-    /// IRPs still in a driver that could have ended the wait, with where they are.
-    public let pendingIRPs: [String]
-
-    public var description: String {
-        var text = "hang at \(time): every thread is blocked and nothing is due\n"
-        for line in threads { text += "  \(line)\n" }
-        if pendingIRPs.isEmpty {
-            text += "  no IRP is pending in any driver"
-        } else {
-            text += "  pending in drivers: " + pendingIRPs.joined(separator: "; ")
-        }
-        return text
-    }
-}

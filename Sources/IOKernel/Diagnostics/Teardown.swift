@@ -1,6 +1,13 @@
 /// What a scenario left behind, as ``Simulation/finish()`` finds it: the bugs that real
 /// Windows lets pass silently at process exit.
+///
+/// Each list keeps at most ``entryLimit`` entries (the first ones: oldest IRPs, lowest handles,
+/// earliest events) and ``dropped`` counts the rest, so that a report on a scenario holding
+/// 100,000 requests costs what one on 100 does.
 public struct TeardownReport: Equatable, Sendable, CustomStringConvertible {
+    /// Entries each list keeps.
+    public static let entryLimit = 100
+
     /// IRPs still in flight: in a driver, or completed but not yet through completion
     /// processing (`!irp` views).
     public let irpsInFlight: [IRPDump]
@@ -22,6 +29,33 @@ public struct TeardownReport: Equatable, Sendable, CustomStringConvertible {
     public let memoryViolations: [MemoryViolation]
     /// Heap memory never freed.
     public let memoryNeverFreed: [MemoryBlockInfo]
+    /// How many entries of each list were left out (beyond ``entryLimit``, or beyond what the
+    /// kernel keeps of its hangs, bug checks and violations).
+    public let dropped: Dropped
+
+    /// Counts of entries left out of a ``TeardownReport``, list by list.
+    public struct Dropped: Equatable, Sendable {
+        public var irpsInFlight = 0
+        public var openHandles = 0
+        public var undeliveredAPCs = 0
+        public var undequeuedPackets = 0
+        public var blockedThreads = 0
+        public var pendingDeviceEvents = 0
+        public var bugChecks = 0
+        public var hangs = 0
+        public var memoryViolations = 0
+        public var memoryNeverFreed = 0
+
+        /// Every count, with its list's name, in the report's order.
+        var named: [(String, Int)] {
+            [("IRPs in flight", irpsInFlight), ("handles never closed", openHandles), ("APCs never delivered", undeliveredAPCs),
+             ("packets never dequeued", undequeuedPackets), ("threads still blocked", blockedThreads),
+             ("device events never fired", pendingDeviceEvents), ("bug checks", bugChecks), ("hangs", hangs),
+             ("memory violations", memoryViolations), ("blocks of memory never freed", memoryNeverFreed)]
+        }
+
+        public var total: Int { named.reduce(0) { $0 + $1.1 } }
+    }
 
     /// A completion packet still queued to a port.
     public struct UndequeuedPacket: Equatable, Sendable {
@@ -36,14 +70,15 @@ public struct TeardownReport: Equatable, Sendable, CustomStringConvertible {
         TeardownReport(irpsInFlight: irpsInFlight, openHandles: openHandles, undeliveredAPCs: undeliveredAPCs,
                        undequeuedPackets: undequeuedPackets, blockedThreads: blockedThreads,
                        pendingDeviceEvents: pendingDeviceEvents, bugChecks: bugChecks, hangs: hangs,
-                       memoryViolations: [], memoryNeverFreed: memoryNeverFreed)
+                       memoryViolations: [], memoryNeverFreed: memoryNeverFreed,
+                       dropped: { var d = dropped; d.memoryViolations = 0; return d }())
     }
 
     /// Nothing was left behind and nothing went wrong.
     public var isClean: Bool {
         irpsInFlight.isEmpty && openHandles.isEmpty && undeliveredAPCs.isEmpty && undequeuedPackets.isEmpty
             && blockedThreads.isEmpty && pendingDeviceEvents.isEmpty && bugChecks.isEmpty && hangs.isEmpty
-            && memoryViolations.isEmpty && memoryNeverFreed.isEmpty
+            && memoryViolations.isEmpty && memoryNeverFreed.isEmpty && dropped.total == 0
     }
 
     public var description: String { text { "0x" + String($0, radix: 16) } }
@@ -67,6 +102,7 @@ public struct TeardownReport: Equatable, Sendable, CustomStringConvertible {
         lines += hangs.map { "  hang at \($0.time)" }
         lines += memoryViolations.map { "  memory violation: \($0)" }
         lines += memoryNeverFreed.map { "  memory never freed: \($0)" }
+        for (what, count) in dropped.named where count > 0 { lines.append("  … and \(count) more \(what), not listed") }
         return lines.joined(separator: "\n")
     }
 }
@@ -89,26 +125,55 @@ extension Kernel {
     }
 
     func teardownReport() -> TeardownReport {
-        var irps = threads.flatMap(\.irps)
-        for file in fileObjects { irps += file.agnosticIRPs }
-        let apcs = threads.flatMap { thread in thread.userAPCs.map { "\(thread.name): \($0.label)" } }
-        let packets = ports.flatMap { port in
-            port.packets.elements.map {
-                TeardownReport.UndequeuedPacket(port: port.label, key: $0.key, overlapped: UInt(bitPattern: $0.overlapped),
-                                                status: $0.status)
+        let limit = TeardownReport.entryLimit
+        var dropped = TeardownReport.Dropped()
+        // Each list stops being built at the limit and counts the rest.
+        var irps: [IRPDump] = []
+        func add(_ irp: IRP) {
+            if irps.count < limit { irps.append(irp.dump) } else { dropped.irpsInFlight += 1 }
+        }
+        for thread in threads { for irp in thread.irps { add(irp) } }
+        for file in fileObjects { for irp in file.agnosticIRPs { add(irp) } }
+        var apcs: [String] = []
+        for thread in threads {
+            for apc in thread.userAPCs {
+                if apcs.count < limit { apcs.append("\(thread.name): \(apc.label)") } else { dropped.undeliveredAPCs += 1 }
             }
         }
-        let blocked = threads.compactMap { thread in
-            thread.life == .alive && thread !== current ? thread.waitingFor.map { "\(thread.name), waiting for \($0.description)" } : nil
+        var packets: [TeardownReport.UndequeuedPacket] = []
+        for port in ports {
+            for packet in port.packets.elements {
+                guard packets.count < limit else {
+                    dropped.undequeuedPackets += 1
+                    continue
+                }
+                packets.append(TeardownReport.UndequeuedPacket(port: port.label, key: packet.key,
+                                                               overlapped: UInt(bitPattern: packet.overlapped), status: packet.status))
+            }
+        }
+        let blocked = threads.filter { $0.life == .alive && $0 !== current && $0.waitingFor != nil }.capped(at: limit)
+        dropped.blockedThreads = blocked.dropped
+        let handles = openHandles.capped(at: limit)
+        dropped.openHandles = handles.dropped
+        let events = timers.pending.capped(at: limit)
+        dropped.pendingDeviceEvents = events.dropped
+        let checks = bugChecks.capped(at: limit)
+        dropped.bugChecks = checks.dropped + bugCheckLog.dropped
+        dropped.hangs = hangs.dropped
+        let violations = memoryViolations.capped(at: limit)
+        dropped.memoryViolations = violations.dropped + memoryViolationLog.dropped
+        var neverFreed: [MemoryBlockInfo] = []
+        for index in memory.blocks.indices where memory.blocks[index].region == .heap && !memory.blocks[index].isFreed {
+            if neverFreed.count < limit { neverFreed.append(memory.info(Int32(index))) } else { dropped.memoryNeverFreed += 1 }
         }
         return TeardownReport(
-            irpsInFlight: irps.map(\.dump),
-            openHandles: openHandles.map { "0x" + String($0.value, radix: 16) + " " + $0.object.label },
-            undeliveredAPCs: apcs, undequeuedPackets: packets, blockedThreads: blocked,
-            pendingDeviceEvents: timers.pending.map { "\($0.label) at \($0.deadline)" },
-            bugChecks: bugChecks, hangs: hangs, memoryViolations: memoryViolations,
-            memoryNeverFreed: memory.blocks.indices.filter { memory.blocks[$0].region == .heap && !memory.blocks[$0].isFreed }
-                .map { memory.info(Int32($0)) })
+            irpsInFlight: irps,
+            openHandles: handles.kept.map { "0x" + String($0.value, radix: 16) + " " + $0.object.label },
+            undeliveredAPCs: apcs, undequeuedPackets: packets,
+            blockedThreads: blocked.kept.compactMap { thread in thread.waitingFor.map { "\(thread.name), waiting for \($0.description)" } },
+            pendingDeviceEvents: events.kept.map { "\($0.label) at \($0.deadline)" },
+            bugChecks: checks.kept, hangs: hangs.entries, memoryViolations: violations.kept, memoryNeverFreed: neverFreed,
+            dropped: dropped)
     }
 }
 

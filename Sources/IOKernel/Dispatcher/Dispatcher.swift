@@ -99,30 +99,6 @@ extension Kernel {
         action()
     }
 
-    func reportHang() {
-        let blocked = threads.compactMap { thread in
-            thread.waitingFor.map { reason in
-                var line = "\(thread.name) is blocked waiting for \(reason.description)"
-                if !thread.userAPCs.isEmpty && !reason.isAlertable {
-                    line += "; \(thread.userAPCs.count) user APC(s) are queued to it ("
-                        + thread.userAPCs.map(\.label).joined(separator: ", ")
-                        + ") and can only run in an alertable wait"
-                }
-                return line
-            }
-        }
-        var pending: [String] = []
-        for thread in threads {
-            for irp in thread.irps where irp.isInDriver {
-                pending.append("\(irp.label) (\(irp.major.rawValue) on \(irp.fileObject.label), \(irp.fileObject.device.path)) "
-                    + "issued by \(thread.name)" + (irp.isCancelRequested ? ", cancel requested" : ""))
-            }
-        }
-        let report = HangReport(time: now, threads: blocked, pendingIRPs: pending)
-        hangs.append(report)
-        if tracing { record(.hang(report.description)) }
-    }
-
     // MARK: - Wait services
 
     /// `NtWaitForMultipleObjects` / `NtWaitForSingleObject`: waits for any or all of the

@@ -162,7 +162,7 @@ extension Kernel {
         let name = trace.name(of: address, isOverlapped ? "ov" : "buf")
         let found = MemoryViolation(kind: kind, time: now, thread: current?.name, irp: irp, address: name, block: info, offset: offset,
                                     detail: detail, traceIndex: tracing ? trace.entries.count : nil)
-        memoryViolations.append(found)
+        memoryViolationLog.append(found)
         if tracing { record(.memoryViolation(found.kind.rawValue + ": " + detail)) }
     }
 }
