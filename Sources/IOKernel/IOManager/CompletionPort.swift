@@ -202,6 +202,10 @@ extension Kernel {
         guard let file = object as? FileObject else { return .objectTypeMismatch }
         let known = flags & (FileObject.skipCompletionPortOnSuccess | FileObject.skipSetEventOnHandle)
         if known & FileObject.skipCompletionPortOnSuccess != 0 && file.isSynchronous { return .invalidParameter }
+        // Skipping the handle's event takes effect at once: the handle stops being signalled
+        // now, not only at the next completion (Wine's ntdll pipe.c test_completion, "handle is
+        // never signaled", checked right after the call; its server resets the state here too).
+        if known & FileObject.skipSetEventOnHandle != 0 { file.signaled = false }
         file.notificationModes |= known
         return .success
     }

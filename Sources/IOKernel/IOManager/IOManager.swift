@@ -131,6 +131,11 @@ extension Kernel {
         if tracing { record(.irpIssued(irp: irp.id, major: major, file: file.id)) }
 
         let returned = callDriver(irp) { file.device.driver.dispatch(irp, driverContext) }
+        // Requests of this thread that the call completed (a write satisfying the thread's own
+        // pending read) finish now, before this request does: NT queues their completion as a
+        // special kernel APC to the running thread at PASSIVE_LEVEL, which is delivered at once
+        // (nt-io-model §2.3).
+        if thread.hasCompletionWork { runCompletionWork(of: thread) }
         if returned != .pending {
             // Synchronous completion: completion processing runs inline, before the system
             // call returns (IRP_DEFER_IO_COMPLETION, nt-io-model §2.4).

@@ -113,13 +113,13 @@ extension Kernel {
                 file.finalStatus = status
                 if status.isSuccess { file.currentByteOffset = (irp.byteOffset ?? file.currentByteOffset) &+ UInt64(irp.information) }
             }
-            if let event = irp.userEvent {
-                signal(event)
-                // A synchronous file object's event is set for every completion (F-SYNC-3).
-                if file.isSynchronous { signal(file) }
-            } else if file.notificationModes & FileObject.skipSetEventOnHandle == 0 {
-                signal(file)
-            }
+            // The file object's event, unless FILE_SKIP_SET_EVENT_ON_HANDLE (F-SIG-4): set when
+            // the request has no event of its own, and on a synchronous file object for every
+            // completion (F-SYNC-3).
+            let signalsFile = (irp.userEvent == nil || file.isSynchronous)
+                && file.notificationModes & FileObject.skipSetEventOnHandle == 0
+            if let event = irp.userEvent { signal(event) }
+            if signalsFile { signal(file) }
             // Exactly one channel: the caller's APC routine, or else a packet to the file's
             // port, if the request has a completion context (not for hEvent|1, F-SIG-5) and did
             // not succeed at once with FILE_SKIP_COMPLETION_PORT_ON_SUCCESS (F-SKIP-1). A
