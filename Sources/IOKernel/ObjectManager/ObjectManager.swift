@@ -46,17 +46,19 @@ extension Kernel {
     package func object(forHandle value: UInt) -> KernelObject? { handles.lookup(value) }
 
     /// `NtClose`: removes the handle; the last handle of a file object sends `IRP_MJ_CLEANUP`
-    /// (and waits while the driver pends it); then the handle's reference is released.
-    /// Closing never completes I/O by itself.
+    /// (and waits while the driver pends it, and on a synchronous file object first for its
+    /// lock); then the handle's reference is released. Closing never completes I/O by itself.
+    /// A close whose wait can never end returns `STATUS_POSSIBLE_DEADLOCK`, the handle gone.
     package func ntClose(_ value: UInt) -> NTStatus {
         if Self.isPseudoHandle(value) { return .success }
         guard let object = handles.remove(value) else { return .invalidHandle }
         object.handleCount -= 1
         if tracing { record(.handleClosed(handle: value, object: object.label, handleCount: object.handleCount)) }
-        if object.handleCount == 0, let file = object as? FileObject { sendCleanup(file) }
+        var status = NTStatus.success
+        if object.handleCount == 0, let file = object as? FileObject { status = closeLastHandle(file) }
         if object.handleCount == 0, let port = object as? CompletionPort { closePort(port) }
         dereference(object, by: "handle")
-        return .success
+        return status
     }
 
     /// `NtDuplicateObject` within the process: a new handle to the same object.
