@@ -153,21 +153,20 @@ public func DisconnectNamedPipe(_ hNamedPipe: HANDLE!) -> Bool {
 /// `*lpBytesLeftThisMessage` is that message's unread length minus the bytes copied, computed
 /// as kernelbase does (so it wraps below zero for a byte pipe, as `test_peek_pipe` expects).
 /// It never waits. A broken, drained pipe gives `ERROR_BROKEN_PIPE` (F-CLOSE-6); a disconnected
-/// one `ERROR_PIPE_NOT_CONNECTED`; a server still listening `ERROR_BAD_PIPE`.
+/// one `ERROR_PIPE_NOT_CONNECTED`; a server still listening `ERROR_BAD_PIPE`. A tracked buffer
+/// shorter than `nBufferSize` gives `ERROR_NOACCESS` and a ``MemoryViolation`` (the simulator's
+/// choice: kernelbase copies only the bytes peeked, and on Windows an over-long copy corrupts
+/// the heap or faults).
 public func PeekNamedPipe(_ hNamedPipe: HANDLE!, _ lpBuffer: LPVOID!, _ nBufferSize: DWORD, _ lpBytesRead: LPDWORD!,
                           _ lpTotalBytesAvail: LPDWORD!, _ lpBytesLeftThisMessage: LPDWORD!) -> Bool
 {
     guard let thread = currentThread() else { return false }
     let kernel = thread.kernel
-    let maximum = lpBuffer == nil ? 0 : Int(nBufferSize)
-    let (status, peek) = kernel.withKernelEntry { kernel.ntPeekNamedPipe(handle: value(hNamedPipe), maximum: maximum) }
+    let (status, peek) = kernel.withKernelEntry {
+        kernel.ntPeekNamedPipe(handle: value(hNamedPipe), buffer: lpBuffer, maximum: Int(nBufferSize))
+    }
     let result: Bool
     if status.isSuccess {
-        if let lpBuffer, !peek.data.isEmpty {
-            peek.data.withUnsafeBytes { bytes in
-                if let base = bytes.baseAddress { lpBuffer.copyMemory(from: base, byteCount: bytes.count) }
-            }
-        }
         let read = DWORD(truncatingIfNeeded: peek.data.count)
         lpBytesRead?.pointee = read
         lpTotalBytesAvail?.pointee = DWORD(truncatingIfNeeded: peek.available)
@@ -205,7 +204,7 @@ public func SetNamedPipeHandleState(_ hNamedPipe: HANDLE!, _ lpMode: LPDWORD!, _
             result = status.isSuccess ? true : thread.fail(status)
         }
     } else {
-        let status = kernel.withKernelEntry { kernel.ntPeekNamedPipe(handle: value(hNamedPipe), maximum: 0).0 }
+        let status = kernel.withKernelEntry { kernel.ntPeekNamedPipe(handle: value(hNamedPipe), buffer: nil, maximum: 0).0 }
         result = status == .invalidHandle || status == .objectTypeMismatch || status == .invalidDeviceRequest
             ? thread.fail(status) : true
     }

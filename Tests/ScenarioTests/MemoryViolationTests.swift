@@ -312,9 +312,11 @@ final class MemoryViolationTests: XCTestCase {
         XCTAssertTrue(sim.memoryViolations[1].detail.contains("memory the simulator did not allocate"))
     }
 
-    /// A read longer than its tracked buffer: the kernel's copy is cut at the block's end (the
-    /// simulator never writes past memory it owns) and reported.
-    func testAReadLongerThanItsBufferIsCutShortAndReported() throws {
+    /// A read longer than its tracked buffer: the buffer is probed when the call is made, as
+    /// `ProbeForWrite` does, and the call fails with `ERROR_NOACCESS` before any IRP exists; the
+    /// simulator never writes past memory it owns (issue 10, finding 2's read side). Nothing is
+    /// notified: `Internal` stays `STATUS_PENDING`.
+    func testAReadLongerThanItsBufferFailsWithNoAccessAndIsReported() throws {
         let sim = Simulation()
         sim.installDevice(#"\\.\fast"#, driver: StockDriver(completion: .immediate, source: .repeating(Array("abcd".utf8))))
         try sim.run {
@@ -322,13 +324,18 @@ final class MemoryViolationTests: XCTestCase {
             let ov = try XCTUnwrap(heapOverlapped())
             let small = try XCTUnwrap(heapBuffer(4))
             let neighbour = try XCTUnwrap(heapBuffer(4))
-            XCTAssertTrue(ReadFile(h, small, 12, nil, ov))
-            XCTAssertEqual(string(small, 4), "abcd")
+            XCTAssertFalse(ReadFile(h, small, 12, nil, ov))
+            XCTAssertEqual(GetLastError(), DWORD(ERROR_NOACCESS))
+            XCTAssertEqual(internalStatus(ov), STATUS_PENDING)
+            XCTAssertEqual(string(small, 4), "\0\0\0\0")
             XCTAssertEqual(string(neighbour, 4), "\0\0\0\0", "nothing written past the block")
+            XCTAssertTrue(ReadFile(h, small, 4, nil, ov))
+            XCTAssertEqual(string(small, 4), "abcd")
             XCTAssertTrue(CloseHandle(h))
         }
-        XCTAssertEqual(sim.memoryViolations.map(\.kind), [.kernelWroteFreedMemory])
-        XCTAssertTrue(sim.memoryViolations[0].detail.contains("past the end of HeapAlloc(4)"), sim.memoryViolations[0].detail)
+        XCTAssertEqual(sim.memoryViolations.map(\.kind), [.bufferTooShort])
+        XCTAssertEqual(sim.memoryViolations[0].detail,
+                       "a read was told the buffer holds 12 bytes, but HeapAlloc(4) has 4 from there: the call fails with ERROR_NOACCESS and writes nothing")
     }
 
     // MARK: - Teardown and the XCTest helper

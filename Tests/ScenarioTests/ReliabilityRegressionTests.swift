@@ -52,3 +52,104 @@ final class ReliabilityRegressionTests: XCTestCase {
         XCTAssertFalse(report.isClean)
     }
 }
+
+extension ReliabilityRegressionTests {
+    /// A connected byte pipe whose server end holds `data` to read; returns (server, client).
+    private func pipeHolding(_ data: [UInt8]) -> (HANDLE?, HANDLE?) {
+        let server = CreateNamedPipeA(#"\\.\pipe\peek"#, DWORD(PIPE_ACCESS_DUPLEX), DWORD(PIPE_TYPE_BYTE), 1, 4096, 4096, 0, nil)
+        let client = CreateFileA(#"\\.\pipe\peek"#, GENERIC_READ | DWORD(GENERIC_WRITE), 0, nil, DWORD(OPEN_EXISTING), 0, nil)
+        var written: DWORD = 0
+        XCTAssertTrue(data.withUnsafeBytes { WriteFile(client, $0.baseAddress, DWORD($0.count), &written, nil) })
+        XCTAssertEqual(written, DWORD(data.count))
+        return (server, client)
+    }
+
+    /// Finding 1: `PeekNamedPipe` into an 8-byte heap block with `nBufferSize` 4096 once copied
+    /// the pipe's 100 bytes over the simulator's own heap (ASan: heap-buffer-overflow WRITE).
+    /// Now the buffer is probed for the size the call declares: `FALSE`, `ERROR_NOACCESS`, a
+    /// `bufferTooShort` violation, and nothing written, not even into the block itself. The
+    /// same peek with the block's true size works.
+    func testPeekNamedPipeIntoAShortBlockFailsWithNoAccess() throws {
+        let sim = Simulation()
+        try sim.run {
+            let (server, client) = pipeHolding(Array(repeating: 0x41, count: 100))
+            let small = try XCTUnwrap(HeapAlloc(GetProcessHeap(), 0, 8))
+            let neighbour = try XCTUnwrap(HeapAlloc(GetProcessHeap(), 0, 8))
+            var read: DWORD = 0xDEAD
+            var available: DWORD = 0xDEAD
+            XCTAssertFalse(PeekNamedPipe(server, small, 4096, &read, &available, nil))
+            XCTAssertEqual(GetLastError(), DWORD(ERROR_NOACCESS))
+            XCTAssertEqual(read, 0xDEAD, "nothing reported")
+            XCTAssertEqual(string(small, 8), String(repeating: "\0", count: 8))
+            XCTAssertEqual(string(neighbour, 8), String(repeating: "\0", count: 8))
+
+            XCTAssertTrue(PeekNamedPipe(server, small, 8, &read, &available, nil))
+            XCTAssertEqual(read, 8)
+            XCTAssertEqual(available, 100)
+            XCTAssertEqual(string(small, 8), "AAAAAAAA")
+            XCTAssertEqual(string(neighbour, 8), String(repeating: "\0", count: 8))
+            XCTAssertTrue(HeapFree(GetProcessHeap(), 0, small))
+            XCTAssertTrue(HeapFree(GetProcessHeap(), 0, neighbour))
+            XCTAssertTrue(CloseHandle(client))
+            XCTAssertTrue(CloseHandle(server))
+        }
+        let violations = sim.takeMemoryViolations()
+        XCTAssertEqual(violations.map(\.kind), [.bufferTooShort])
+        XCTAssertEqual(violations.first?.block?.label, "HeapAlloc(8)")
+        XCTAssertEqual(violations.first?.detail,
+                       "PeekNamedPipe was told the buffer holds 4096 bytes, but HeapAlloc(8) has 8 from there: the call fails with ERROR_NOACCESS and writes nothing")
+    }
+
+    /// Finding 1's second half: peeking into a freed block recorded nothing. Freed heap memory
+    /// is still mapped on Windows, so the copy succeeds (`TRUE`, into the quarantined block) and
+    /// is reported as the kernel writing freed memory.
+    func testPeekNamedPipeIntoAFreedBlockIsReported() throws {
+        let sim = Simulation()
+        try sim.run {
+            let (server, client) = pipeHolding(Array("hello".utf8))
+            let block = try XCTUnwrap(HeapAlloc(GetProcessHeap(), 0, 16))
+            XCTAssertTrue(HeapFree(GetProcessHeap(), 0, block))
+            var read: DWORD = 0
+            XCTAssertTrue(PeekNamedPipe(server, block, 16, &read, nil, nil))
+            XCTAssertEqual(read, 5)
+            XCTAssertTrue(CloseHandle(client))
+            XCTAssertTrue(CloseHandle(server))
+        }
+        let violations = sim.takeMemoryViolations()
+        XCTAssertEqual(violations.map(\.kind), [.kernelWroteFreedMemory])
+        XCTAssertEqual(violations.first?.detail, "PeekNamedPipe was handed HeapAlloc(16), which was freed")
+    }
+
+    /// Finding 2: `WriteFile` of 4096 bytes (and of 1 GiB) from a 16-byte tracked block once read
+    /// past it (ASan READ of 4096; SIGSEGV with 1 GiB). Windows fails such a call with
+    /// `ERROR_NOACCESS` when its probe of the buffer faults; here the probe checks the block:
+    /// `FALSE`, `ERROR_NOACCESS`, a `bufferTooShort` violation, no IRP, nothing written to the
+    /// device, and `Internal` left at `STATUS_PENDING` (a failure before any IRP notifies nothing).
+    func testWriteFileFromAShortBlockFailsWithNoAccess() throws {
+        let sim = Simulation()
+        let device = StockDriver(completion: .immediate)
+        sim.installDevice(#"\\.\sink"#, driver: device)
+        let memory = scenarioMemory()
+        try sim.run {
+            let h = openDevice(#"\\.\sink"#)
+            let block = try XCTUnwrap(HeapAlloc(GetProcessHeap(), 0, 16))
+            for length: DWORD in [4096, 1 << 30] {
+                let ov = memory.overlapped()
+                var written: DWORD = 0xDEAD
+                XCTAssertFalse(WriteFile(h, block, length, &written, ov))
+                XCTAssertEqual(GetLastError(), DWORD(ERROR_NOACCESS))
+                XCTAssertEqual(written, 0)
+                XCTAssertEqual(internalStatus(ov), STATUS_PENDING)
+            }
+            XCTAssertEqual(sim.irpsInFlight.count, 0)
+            var written: DWORD = 0
+            XCTAssertTrue(WriteFile(h, block, 16, &written, memory.overlapped()))
+            XCTAssertEqual(written, 16)
+            XCTAssertTrue(HeapFree(GetProcessHeap(), 0, block))
+            XCTAssertTrue(CloseHandle(h))
+        }
+        XCTAssertEqual(device.written, Array(repeating: 0, count: 16))
+        XCTAssertEqual(sim.takeMemoryViolations().map(\.kind), [.bufferTooShort, .bufferTooShort])
+        XCTAssertTrue(sim.finish().isClean, sim.finish().description)
+    }
+}

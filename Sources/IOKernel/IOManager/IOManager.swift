@@ -115,6 +115,9 @@ extension Kernel {
         if buffer == nil && length > 0 {
             return failIssue(file, event, major == .read ? .accessViolation : .invalidUserBuffer)
         }
+        if let buffer, !probeUserBuffer(buffer, count: length, writing: major == .read, call: major.callName) {
+            return failIssue(file, event, .accessViolation)
+        }
 
         let irp = IRP(id: takeIRPID(), major: major, fileObject: file, thread: thread, length: length,
                       byteOffset: offset, userIOSB: ioStatus, userBuffer: buffer, userEvent: event,

@@ -100,6 +100,11 @@ struct MemoryBlock {
     /// handed its last notification) or as their buffer (until completion processing).
     var holders: [(irp: Int, address: UInt, asOverlapped: Bool)] = []
 
+    /// A freed block whose host memory the arena gave back (the quarantine's byte budget): its
+    /// record stays, so that a late kernel write into it is still reported, but nothing may be
+    /// written there any more.
+    var isReleased = false
+
     var isFreed: Bool { freedAt != nil }
     var start: UInt { UInt(bitPattern: base) }
 

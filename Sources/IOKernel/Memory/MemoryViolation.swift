@@ -4,6 +4,11 @@ public struct MemoryViolation: Equatable, Sendable, CustomStringConvertible {
     public enum Kind: String, Sendable {
         /// The kernel wrote a status, a byte count or data into freed memory.
         case kernelWroteFreedMemory = "kernel wrote into freed memory"
+        /// The kernel was handed freed memory to read from (a write's data).
+        case kernelReadFreedMemory = "kernel read from freed memory"
+        /// A call gave a length that runs past the end of its tracked buffer: the call fails
+        /// with `ERROR_NOACCESS` and the kernel touches nothing (issue 10, findings 1 and 2).
+        case bufferTooShort = "buffer shorter than the length the call gave"
         /// Memory was freed while an I/O request still referenced it (reported at the free).
         case freedWhileInFlight = "memory freed while an I/O request still uses it"
         /// An `OVERLAPPED` was handed to a new I/O while an earlier I/O on it was in flight.

@@ -8,6 +8,13 @@
 /// routine, or the dequeued packet), and a read's buffer until completion processing copied the
 /// data. Freeing held memory, reusing a held `OVERLAPPED`, writing into freed memory and handing
 /// a freed `OVERLAPPED` to the program are violations (``MemoryViolation``).
+///
+/// A buffer is probed when the call is made (``probeUserBuffer(_:count:writing:call:)``), as
+/// `ProbeForRead`/`ProbeForWrite` do in a system call: a length that runs past the end of its
+/// tracked block fails the call with `STATUS_ACCESS_VIOLATION` (`ERROR_NOACCESS`), so that no
+/// copy ever reads or writes host memory the block does not own. `UserMemoryDisciplineTests`
+/// (IOKernelTests) enforces that no other kernel or surface file copies bytes through a
+/// caller's pointer.
 extension Kernel {
     /// Writes an `IO_STATUS_BLOCK` (the first two words of an `OVERLAPPED`): the 32-bit status
     /// into `Internal` (its upper half keeps what kernel32 stored, zero) and the information
@@ -17,8 +24,12 @@ extension Kernel {
             checkKernelWrite(irp.overlappedBlock, at: UInt(bitPattern: ioStatus), count: 16, irp: irp,
                              what: "\(status.name), \(information) bytes")
         }
-        ioStatus.storeBytes(of: status.rawValue, as: UInt32.self)
-        ioStatus.storeBytes(of: UInt64(truncatingIfNeeded: information), toByteOffset: 8, as: UInt64.self)
+        // A block whose memory the arena released keeps its record, so the write is reported
+        // above; the memory itself is no longer the simulator's to write.
+        if irp.overlappedBlock < 0 || !memory.blocks[Int(irp.overlappedBlock)].isReleased {
+            ioStatus.storeBytes(of: status.rawValue, as: UInt32.self)
+            ioStatus.storeBytes(of: UInt64(truncatingIfNeeded: information), toByteOffset: 8, as: UInt64.self)
+        }
         if tracing {
             record(.wroteStatus(address: UInt(bitPattern: ioStatus), status: status, information: information, irp: irp.id))
         }
@@ -32,7 +43,7 @@ extension Kernel {
             checkKernelWrite(irp.bufferBlock, at: address, count: count, irp: irp, what: "\(count) bytes of data")
             // Never past the end of a tracked block: that would corrupt the simulator itself.
             let block = memory.blocks[Int(irp.bufferBlock)]
-            count = min(count, max(0, Int(block.start + UInt(block.size)) - Int(address)))
+            count = block.isReleased ? 0 : min(count, max(0, Int(block.start + UInt(block.size)) - Int(address)))
         }
         data.withUnsafeBytes { source in
             if let base = source.baseAddress, count > 0 { buffer.copyMemory(from: base, byteCount: count) }
@@ -40,9 +51,55 @@ extension Kernel {
         if tracing { record(.wroteData(address: UInt(bitPattern: buffer), count: count, irp: irp.id)) }
     }
 
-    /// Captures a write's data from the caller's buffer at issue (buffered I/O).
+    /// Captures a write's data from the caller's buffer at issue (buffered I/O). The buffer has
+    /// been probed for `count` bytes (``probeUserBuffer(_:count:writing:call:)``).
     func readUserBuffer(_ buffer: UnsafeMutableRawPointer, count: Int, for irp: IRP) -> ArraySlice<UInt8> {
         ArraySlice(UnsafeRawBufferPointer(start: buffer, count: count))
+    }
+
+    /// Copies bytes the kernel returns from a call at once (`PeekNamedPipe`'s data) into the
+    /// caller's buffer, which has been probed for at least `bytes.count` bytes.
+    package func copyToUser(_ buffer: UnsafeMutableRawPointer, _ bytes: [UInt8]) {
+        bytes.withUnsafeBytes { source in
+            if let base = source.baseAddress, !bytes.isEmpty { buffer.copyMemory(from: base, byteCount: bytes.count) }
+        }
+    }
+
+    /// Probes `count` bytes of the caller's memory at `address` before the kernel uses them, as
+    /// `ProbeForRead`/`ProbeForWrite` do at the start of a system call. Returns false when the
+    /// range runs past the end of its tracked block (a ``MemoryViolation/Kind/bufferTooShort``
+    /// violation; the call fails with `STATUS_ACCESS_VIOLATION`, `ERROR_NOACCESS`, as Windows
+    /// fails a buffer that is not all accessible), or lies in a freed block whose memory the
+    /// arena has released to the host (a violation too: the memory may now be anybody's).
+    ///
+    /// Memory the simulator did not allocate cannot be checked and is trusted (``trackIssue``
+    /// lists it as unchecked); with ``MemoryOptions/tracking`` off nothing is checked. A freed
+    /// block still in quarantine passes, as freed heap memory is still mapped on Windows: its
+    /// memory is the arena's. The use is reported here with `reportingFreed` (a call that
+    /// copies at once), or where an I/O request takes the buffer (``trackIssue``).
+    @inline(__always)
+    package func probeUserBuffer(_ address: UnsafeRawPointer, count: Int, writing: Bool, call: StaticString,
+                                 reportingFreed: Bool = false) -> Bool
+    {
+        guard memoryTracking, count > 0 else { return true }
+        let start = UInt(bitPattern: address)
+        guard let index = memory.lookup(start) else { return true }
+        let block = memory.blocks[Int(index)]
+        if reportingFreed, block.isFreed, !block.isReleased {
+            violation(writing ? .kernelWroteFreedMemory : .kernelReadFreedMemory, irp: nil, block: index, address: start,
+                      "\(call) was handed \(block.label), which was freed")
+        }
+        if block.isReleased {
+            violation(writing ? .kernelWroteFreedMemory : .kernelReadFreedMemory, irp: nil, block: index, address: start,
+                      "\(call) was handed \(block.label), freed and released: the call fails with ERROR_NOACCESS")
+            return false
+        }
+        let available = block.size - Int(start - block.start)
+        guard count > available else { return true }
+        violation(.bufferTooShort, irp: nil, block: index, address: start,
+                  "\(call) was told the buffer holds \(count) bytes, but \(block.label) has \(available) from there: "
+                      + "the call fails with ERROR_NOACCESS and \(writing ? "writes" : "reads") nothing")
+        return false
     }
 
     // MARK: - Checks
@@ -70,8 +127,9 @@ extension Kernel {
             let address = UInt(bitPattern: buffer)
             if let index = memory.lookup(address) {
                 if memory.blocks[Int(index)].isFreed {
-                    violation(.kernelWroteFreedMemory, irp: irp.id, block: index, address: address,
-                              "\(call) was handed a buffer in freed memory")
+                    let reads = irp.major == .write
+                    violation(reads ? .kernelReadFreedMemory : .kernelWroteFreedMemory, irp: irp.id, block: index,
+                              address: address, "\(call) was handed a buffer in freed memory")
                 }
                 if irp.major == .read {
                     memory.addHolder(index, irp: irp.id, address: address, asOverlapped: false)

@@ -680,10 +680,18 @@ extension Kernel {
     }
 
     /// `NtFsControlFile(FSCTL_PIPE_PEEK)`.
-    package func ntPeekNamedPipe(handle: UInt, maximum: Int) -> (NTStatus, PipePeek) {
+    package func ntPeekNamedPipe(handle: UInt, buffer: UnsafeMutableRawPointer?, maximum: Int) -> (NTStatus, PipePeek) {
         let (end, status) = pipeEnd(handle)
         guard let end else { return (status, PipePeek()) }
-        return namedPipes.peek(end, maximum: maximum)
+        // The whole buffer the caller declared is probed, whatever the pipe holds: a buffer
+        // shorter than nBufferSize fails with ERROR_NOACCESS (issue 10, finding 1).
+        let maximum = buffer == nil ? 0 : maximum
+        if let buffer, !probeUserBuffer(buffer, count: maximum, writing: true, call: "PeekNamedPipe", reportingFreed: true) {
+            return (.accessViolation, PipePeek())
+        }
+        let (peekStatus, peek) = namedPipes.peek(end, maximum: maximum)
+        if peekStatus.isSuccess, let buffer { copyToUser(buffer, peek.data) }
+        return (peekStatus, peek)
     }
 
     /// `NtSetInformationFile(FilePipeInformation)`: the read mode of this end.
