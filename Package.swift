@@ -1,11 +1,25 @@
 // swift-tools-version:6.0
 import PackageDescription
 
+// The module that stands in for WinSDK is named `WinSDK` everywhere but on Windows, where the
+// real WinSDK must never be shadowed: there the `WinSDK` product is an empty module of another
+// name, so a package that depends on it unconditionally still builds against the real WinSDK.
+// (Package manifests are evaluated on the host; when cross-compiling to Windows, depend on the
+// product with `condition: .when(platforms: [.linux, .macOS])` instead. See the README.)
+#if os(Windows)
+let winSDKShim = "WinSDKPlaceholder"
+let winSDKShimDependencies: [Target.Dependency] = []
+#else
+let winSDKShim = "WinSDK"
+let winSDKShimDependencies: [Target.Dependency] = ["Win32Surface"]
+#endif
+
 let package = Package(
     name: "overlapped-sim",
     products: [
         .library(name: "IOKernel", targets: ["IOKernel"]),
         .library(name: "Win32Surface", targets: ["Win32Surface"]),
+        .library(name: "WinSDK", targets: [winSDKShim]),
         .library(name: "IOScenarios", targets: ["IOScenarios"]),
         .library(name: "IOSimXCTest", targets: ["IOSimXCTest"]),
         .library(name: "IOSimTesting", targets: ["IOSimTesting"]),
@@ -20,6 +34,8 @@ let package = Package(
         .target(name: "IOKernel"),
         // The Win32 API as free functions, shaped like the Swift import of WinSDK.
         .target(name: "Win32Surface", dependencies: ["IOKernel", "CWin32"]),
+        // `import WinSDK` on Linux and macOS: re-exports Win32Surface under WinSDK's name.
+        .target(name: winSDKShim, dependencies: winSDKShimDependencies, path: "Sources/WinSDK"),
         // The stories of the seed documents as runnable scenarios (used by `iosim` and the tests).
         .target(name: "IOScenarios", dependencies: ["IOKernel", "Win32Surface"]),
         // XCTest helpers: a simulation whose memory violations or unclean finish fail the test.
@@ -29,6 +45,10 @@ let package = Package(
         .executableTarget(name: "iosim", dependencies: ["IOScenarios", "IOKernel", "Win32Surface"]),
         .executableTarget(name: "iosim-bench", dependencies: ["IOKernel", "Win32Surface"]),
         .testTarget(name: "IOKernelTests", dependencies: ["IOKernel"]),
+        // Code shaped like real Windows packages' sources, compiled against `import WinSDK`
+        // with warnings as errors: every name the shim adds, used the way such code uses it.
+        .testTarget(name: "WinSDKCompileTests", dependencies: [.target(name: winSDKShim)],
+                    swiftSettings: [.unsafeFlags(["-warnings-as-errors"])]),
         .testTarget(name: "ScenarioTests", dependencies: ["IOKernel", "Win32Surface", "IOScenarios", "IOSimXCTest", "IOSimTesting"]),
     ],
     swiftLanguageModes: [.v6]

@@ -36,6 +36,9 @@ typedef const WCHAR *LPCWSTR;
 typedef const char *LPCSTR;
 typedef LONG NTSTATUS;
 
+// More types, and `WindowsBool` (the `BOOL` of struct fields).
+#include "WindowsTypes.h"
+
 // MARK: - Structures
 
 /// The caller's record of one overlapped request. The kernel keeps its address and writes
@@ -72,8 +75,13 @@ typedef union _LARGE_INTEGER {
 typedef struct _SECURITY_ATTRIBUTES {
     DWORD nLength;
     LPVOID lpSecurityDescriptor;
-    int bInheritHandle;
+    WindowsBool bInheritHandle;
 } SECURITY_ATTRIBUTES, *LPSECURITY_ATTRIBUTES;
+
+// The rest of the declarations, one header per topic (new declarations go in a new header).
+#include "AccessRights.h"
+#include "FileInformation.h"
+#include "Security.h"
 
 // MARK: - Callbacks
 
@@ -168,30 +176,6 @@ typedef DWORD (*LPTHREAD_START_ROUTINE)(LPVOID lpThreadParameter);
 #define WAIT_FAILED ((DWORD)0xFFFFFFFF)
 #define INFINITE 0xFFFFFFFF
 #define MAXIMUM_WAIT_OBJECTS 64
-
-// MARK: - CreateFile
-
-#define GENERIC_READ 0x80000000
-#define GENERIC_WRITE 0x40000000
-#define GENERIC_EXECUTE 0x20000000
-#define GENERIC_ALL 0x10000000
-#define FILE_SHARE_READ 0x00000001
-#define FILE_SHARE_WRITE 0x00000002
-#define FILE_SHARE_DELETE 0x00000004
-#define CREATE_NEW 1
-#define CREATE_ALWAYS 2
-#define OPEN_EXISTING 3
-#define OPEN_ALWAYS 4
-#define TRUNCATE_EXISTING 5
-#define FILE_ATTRIBUTE_NORMAL 0x00000080
-#define FILE_FLAG_OVERLAPPED 0x40000000
-#define FILE_FLAG_NO_BUFFERING 0x20000000
-#define FILE_FLAG_DELETE_ON_CLOSE 0x04000000
-#define FILE_FLAG_FIRST_PIPE_INSTANCE 0x00080000
-#define DELETE 0x00010000
-#define FILE_READ_DATA 0x0001
-#define FILE_WRITE_DATA 0x0002
-#define FILE_APPEND_DATA 0x0004
 
 // MARK: - File pointer and size
 
