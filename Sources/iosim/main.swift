@@ -3,6 +3,8 @@
 //
 //     swift run iosim                 lists the scenarios
 //     swift run iosim <scenario>      runs one and prints its timeline
+//       --html FILE                   also writes the timeline as a picture (HTML with SVG)
+//       --trace-json FILE             also writes it in the Trace Event Format (Perfetto)
 import IOKernel
 import IOScenarios
 #if canImport(Glibc)
@@ -32,7 +34,25 @@ guard let scenario = Scenario.named(name) else {
     exit(1)
 }
 
+/// The value after `flag` in the arguments, if the flag is there.
+func option(_ flag: String) -> String? {
+    guard let at = arguments.firstIndex(of: flag), at + 1 < arguments.count else { return nil }
+    return arguments[at + 1]
+}
+
+/// Writes `text` to `path`, or says why not and exits.
+func write(_ text: String, to path: String) {
+    guard let file = fopen(path, "w") else {
+        print("iosim: cannot write \(path)")
+        exit(1)
+    }
+    fputs(text, file)
+    fclose(file)
+}
+
 let sim = scenario.run()
+if let path = option("--html") { write(sim.trace.html(title: scenario.name, summary: scenario.summary), to: path) }
+if let path = option("--trace-json") { write(sim.trace.traceEventJSON(title: scenario.name), to: path) }
 print("\(scenario.name)   [seed: \(scenario.seed)]\n\(scenario.summary)\n")
 print("        time  thread  event")
 print(sim.trace.timeline())

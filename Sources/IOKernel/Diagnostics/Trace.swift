@@ -98,7 +98,17 @@ public final class Trace {
     @exclusivity(unchecked) private var addressNames: [UInt: String] = [:]
     @exclusivity(unchecked) private var nameCounts: [String: Int] = [:]
 
+    /// The name each file object was opened by (`\\.\disk`, `C:\data\a.txt`, `\\.\pipe\demo`),
+    /// so that pictures of the timeline can give each device a lane of its own.
+    @exclusivity(unchecked) private var fileNames: [Int: String] = [:]
+
     init(enabled: Bool) { isEnabled = enabled }
+
+    /// Records the name a file object was opened by (not an event of the timeline).
+    func noteFile(_ file: Int, openedAs name: String) { fileNames[file] = name }
+
+    /// The name `File#file` was opened by, if it was opened while tracing.
+    public func fileName(_ file: Int) -> String? { fileNames[file] }
 
     /// The stable name of a caller address: `prefix#n` the first time it is seen, the same name
     /// after. Null is `NULL`.

@@ -32,6 +32,7 @@ extension Kernel {
         let irp = IRP(id: takeIRPID(), major: .create, fileObject: file, thread: thread, length: 0, byteOffset: nil,
                       userIOSB: nil, userBuffer: nil, userEvent: nil, synchronousAPI: true)
         irp.createParameters = parameters
+        if tracing { trace.noteFile(file.id, openedAs: parameters.fileName) }
         thread.appendIRP(irp)
         file.liveIRPCount += 1
         if tracing { record(.irpIssued(irp: irp.id, major: .create, file: file.id)) }
