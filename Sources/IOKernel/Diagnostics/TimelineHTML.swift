@@ -49,7 +49,7 @@ private struct TimelineHTML {
     }
 
     private func height(of lane: TimelineModel.Lane) -> Int {
-        lane.kind == .thread ? threadLaneHeight : lane.rows * rowHeight + 12
+        lane.kind == .thread ? threadLaneHeight : lane.rows * rowHeight + 34
     }
 
     func render() -> String {
@@ -114,7 +114,11 @@ private struct TimelineHTML {
                 let cx = x(cancel)
                 out += "<path d=\"M\(cx - 4) \(top - 2) L\(cx + 4) \(top - 2) L\(cx) \(top + 5) Z\" fill=\"#e65100\"><title>cancel requested at \(model.times[cancel])</title></path>"
             }
-            out += "<text x=\"\(start + 4)\" y=\"\(top + 12)\" fill=\"#fff\" font-size=\"10\">\(htmlEscaped(span.label))</text></g>\n"
+            // The label only where it fits inside the bar (the title always has it).
+            if width >= span.label.count * 6 + 8 {
+                out += "<text x=\"\(start + 4)\" y=\"\(top + 12)\" fill=\"#fff\" font-size=\"10\">\(htmlEscaped(span.label))</text>"
+            }
+            out += "</g>\n"
         }
         return out
     }
@@ -125,7 +129,9 @@ private struct TimelineHTML {
         for mark in model.marks {
             let cx = x(mark.entry)
             let top = tops[mark.lane]
-            let mid = top + (mark.kind == .call ? 62 : 46)
+            // Thread marks sit under the call ticks' labels; device marks under the bars.
+            let lane = model.lanes[mark.lane]
+            let mid = lane.kind == .thread ? top + 46 : top + lane.rows * rowHeight + 20
             let title = "<title>\(htmlEscaped(model.times[mark.entry].description + "  " + mark.detail))</title>"
             switch mark.kind {
             case .call:
