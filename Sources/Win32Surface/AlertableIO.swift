@@ -62,7 +62,7 @@ private func transferEx(_ thread: SimThread, read: Bool, _ hFile: HANDLE?, _ buf
 /// kernel32's APC routine for `ReadFileEx`/`WriteFileEx`: reads the status block (the caller's
 /// `OVERLAPPED`) and calls the completion routine with the Win32 error (0 for success and for
 /// warnings, F-RFX-6), the byte count and the `OVERLAPPED` pointer.
-private func callCompletionRoutine(_ context: UnsafeMutableRawPointer?, _ ioStatus: UnsafeMutableRawPointer?) {
+func callCompletionRoutine(_ context: UnsafeMutableRawPointer?, _ ioStatus: UnsafeMutableRawPointer?) {
     guard let context else { return }
     let routine = unsafeBitCast(context, to: LPOVERLAPPED_COMPLETION_ROUTINE.self)
     let status = NTStatus(rawValue: ioStatus?.load(as: UInt32.self) ?? 0)

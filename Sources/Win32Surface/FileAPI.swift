@@ -8,7 +8,10 @@ import IOKernel
 /// simulated disk volume (`C:\data\a.txt`), opened with the creation disposition and share
 /// mode given (`ERROR_FILE_EXISTS`, `ERROR_FILE_NOT_FOUND`, `ERROR_SHARING_VIOLATION`); on
 /// success the last error is `ERROR_ALREADY_EXISTS` if `CREATE_ALWAYS` or `OPEN_ALWAYS` found the
-/// file, else 0. An unknown device path fails with `ERROR_FILE_NOT_FOUND`. Without
+/// file, else 0. A file is created only in a directory that exists (`ERROR_PATH_NOT_FOUND`);
+/// a directory opens only with `FILE_FLAG_BACKUP_SEMANTICS` (else `ERROR_ACCESS_DENIED`), for
+/// `ReadDirectoryChangesW` with `FILE_LIST_DIRECTORY` access or for its information. An unknown
+/// device path fails with `ERROR_FILE_NOT_FOUND`. Without
 /// `FILE_FLAG_OVERLAPPED` the handle is synchronous: every call waits for its I/O, and the file
 /// object keeps a current position. If the driver pends the
 /// open, the call blocks until it completes.
@@ -42,8 +45,11 @@ private func createFile(_ path: String?, _ name: String, _ access: DWORD, _ shar
     var handle = INVALID_HANDLE_VALUE
     if let path, let ntDisposition = CreateDisposition(win32: disposition) {
         let synchronous = flags & DWORD(FILE_FLAG_OVERLAPPED) == 0
-        let parameters = CreateParameters(fileName: path, desiredAccess: access, shareAccess: share, disposition: ntDisposition,
+        var parameters = CreateParameters(fileName: path, desiredAccess: access, shareAccess: share, disposition: ntDisposition,
                                           deleteOnClose: flags & DWORD(FILE_FLAG_DELETE_ON_CLOSE) != 0)
+        // As kernelbase does: without FILE_FLAG_BACKUP_SEMANTICS only a file may be opened
+        // (FILE_NON_DIRECTORY_FILE); with it, a directory too.
+        if flags & DWORD(FILE_FLAG_BACKUP_SEMANTICS) == 0 { parameters.options = CreateParameters.nonDirectoryFile }
         let (status, value, information) = kernel.withKernelEntry { kernel.ntCreateFile(parameters, synchronous: synchronous) }
         if status.isSuccess, let opened = HANDLE(bitPattern: value) {
             handle = opened

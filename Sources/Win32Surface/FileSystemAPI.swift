@@ -103,10 +103,13 @@ public func GetFileSizeEx(_ hFile: HANDLE!, _ lpFileSize: PLARGE_INTEGER!) -> Bo
 
 /// The size of a disk file: the low half returned, the high half in `*lpFileSizeHigh`.
 /// The corresponding Win32 function is `GetFileSize`; it returns `INVALID_FILE_SIZE` on failure.
+/// When a size's low half is `0xFFFFFFFF` the last error is set to `NO_ERROR`, so that callers
+/// can tell it from a failure (Microsoft's GetFileSize page).
 public func GetFileSize(_ hFile: HANDLE!, _ lpFileSizeHigh: LPDWORD!) -> DWORD {
     var size = LARGE_INTEGER()
     guard GetFileSizeEx(hFile, &size) else { return INVALID_FILE_SIZE }
     lpFileSizeHigh?.pointee = DWORD(bitPattern: size.HighPart)
+    if size.LowPart == INVALID_FILE_SIZE { SetLastError(DWORD(NO_ERROR)) }
     return size.LowPart
 }
 

@@ -54,6 +54,15 @@ public func RtlNtStatusToDosError(_ Status: NTSTATUS) -> ULONG {
         case .possibleDeadlock: ERROR_POSSIBLE_DEADLOCK
         case .notFound: ERROR_NOT_FOUND
         case .connectionAborted: ERROR_CONNECTION_ABORTED
+        case .notifyCleanup: ERROR_NOTIFY_CLEANUP
+        case .notifyEnumDirectory: ERROR_NOTIFY_ENUM_DIR
+        case .noMoreFiles: ERROR_NO_MORE_FILES
+        case .noSuchFile: ERROR_FILE_NOT_FOUND
+        case .objectPathNotFound: ERROR_PATH_NOT_FOUND
+        case .fileIsADirectory, .cannotDelete: ERROR_ACCESS_DENIED
+        case .notSameDevice: ERROR_NOT_SAME_DEVICE
+        case .directoryNotEmpty: ERROR_DIR_NOT_EMPTY
+        case .notADirectory: ERROR_DIRECTORY
         default: ERROR_MR_MID_NOT_FOUND
         }
     return ULONG(error)
@@ -95,6 +104,12 @@ public func win32ErrorName(_ code: DWORD) -> String {
     case ERROR_POSSIBLE_DEADLOCK: "ERROR_POSSIBLE_DEADLOCK"
     case ERROR_NOT_FOUND: "ERROR_NOT_FOUND"
     case ERROR_INVALID_USER_BUFFER: "ERROR_INVALID_USER_BUFFER"
+    case ERROR_NO_MORE_FILES: "ERROR_NO_MORE_FILES"
+    case ERROR_NOT_SAME_DEVICE: "ERROR_NOT_SAME_DEVICE"
+    case ERROR_DIR_NOT_EMPTY: "ERROR_DIR_NOT_EMPTY"
+    case ERROR_DIRECTORY: "ERROR_DIRECTORY"
+    case ERROR_NOTIFY_ENUM_DIR: "ERROR_NOTIFY_ENUM_DIR"
+    case ERROR_NOTIFY_CLEANUP: "ERROR_NOTIFY_CLEANUP"
     default: code == WAIT_IO_COMPLETION ? "WAIT_IO_COMPLETION" : "error \(code)"
     }
 }

@@ -82,6 +82,7 @@ final class FileCopyTests: XCTestCase {
         simulation = sim
         sim.fileSystem.latency = .milliseconds(2)
         sim.fileSystem.setContents(Self.payload, of: Self.source)
+        sim.fileSystem.createDirectory(#"D:\backup"#)
         let memory = scenarioMemory()
         var log: [String] = []
         let result = sim.run { copy(memory, log: &log) }
@@ -107,6 +108,7 @@ final class FileCopyTests: XCTestCase {
         simulation = sim
         sim.fileSystem.latency = .milliseconds(2)
         sim.fileSystem.setContents(Self.payload, of: Self.source)
+        sim.fileSystem.createDirectory(#"D:\backup"#)
         let memory = scenarioMemory()
         var log: [String] = []
         var cancelResults: [String] = []

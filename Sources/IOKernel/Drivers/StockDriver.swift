@@ -240,7 +240,7 @@ public final class StockDriver: Driver {
             let count = max(0, min(bytes ?? irp.length, irp.systemBuffer.count))
             written.append(contentsOf: irp.systemBuffer.prefix(count))
             return k.complete(irp, status: status, information: max(0, bytes ?? count))
-        case .create, .cleanup, .fileSystemControl, .flushBuffers:
+        case .create, .cleanup, .fileSystemControl, .flushBuffers, .directoryControl:
             return k.complete(irp, status: status)
         }
     }

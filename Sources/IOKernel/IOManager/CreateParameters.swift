@@ -13,6 +13,15 @@ public struct CreateParameters: Sendable {
     public var deleteOnClose: Bool
     /// Set for `CreateNamedPipe`: this create makes a server instance of a pipe.
     public var namedPipe: NamedPipeParameters?
+    /// The `CreateOptions` that say what kind of entry may be opened: ``directoryFile``
+    /// (`CreateDirectory`) or ``nonDirectoryFile`` (`CreateFile` without
+    /// `FILE_FLAG_BACKUP_SEMANTICS`); 0 for either.
+    public var options: UInt32 = 0
+
+    /// `FILE_DIRECTORY_FILE`: the entry opened or created is a directory.
+    public static let directoryFile: UInt32 = 0x0000_0001
+    /// `FILE_NON_DIRECTORY_FILE`: the entry opened must not be a directory.
+    public static let nonDirectoryFile: UInt32 = 0x0000_0040
 
     public init(fileName: String, desiredAccess: UInt32, shareAccess: UInt32 = 0x7,
                 disposition: CreateDisposition = .open, deleteOnClose: Bool = false, namedPipe: NamedPipeParameters? = nil)

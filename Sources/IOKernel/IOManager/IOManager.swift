@@ -75,7 +75,7 @@ extension Kernel {
     /// this returns; on a synchronous file object the caller waits for a pending one.
     func transfer(_ major: MajorFunction, handle: UInt, event eventHandle: UInt?, apcRoutine: APCRoutine?,
                   apcContext: UnsafeMutableRawPointer?, ioStatus: UnsafeMutableRawPointer?, buffer: UnsafeMutableRawPointer?, length: Int,
-                  byteOffset: UInt64?, controlCode: UInt32 = 0) -> NTStatus
+                  byteOffset: UInt64?, controlCode: UInt32 = 0, watchesSubtree: Bool = false) -> NTStatus
     {
         guard let thread = current else { return .invalidHandle }
         let (object, status) = referenceObject(byHandle: handle, kind: .file, by: "I/O request")
@@ -126,6 +126,7 @@ extension Kernel {
         irp.apcRoutine = apcRoutine
         irp.apcContext = apcContext
         irp.controlCode = controlCode
+        irp.watchesSubtree = watchesSubtree
         irp.isThreadAgnostic = file.completionPort != nil && !file.isSynchronous && apcRoutine == nil
             && apcContext != nil && event == nil
         if major == .write, let buffer, length > 0 { irp.systemBuffer = readUserBuffer(buffer, count: length, for: irp) }

@@ -9,11 +9,18 @@ public enum MajorFunction: String, Sendable {
     case fileSystemControl = "IRP_MJ_FILE_SYSTEM_CONTROL"
     /// `NtFlushBuffersFile` (`FlushFileBuffers`).
     case flushBuffers = "IRP_MJ_FLUSH_BUFFERS"
+    /// `NtNotifyChangeDirectoryFile` (`ReadDirectoryChangesW`), `IRP_MN_NOTIFY_CHANGE_DIRECTORY`:
+    /// the completion filter is in ``IRP/controlCode``, `SL_WATCH_TREE` in ``IRP/watchesSubtree``.
+    case directoryControl = "IRP_MJ_DIRECTORY_CONTROL"
 
     /// Requests issued through an `NtXxxFile` call that notify the caller when they complete
     /// (reads, writes, file-system controls, flushes), and that cancellation can find; create
     /// and cleanup are synchronous requests whose status the system call returns.
     var transfersData: Bool { self != .create && self != .cleanup }
+
+    /// Requests whose data the driver hands back in the system buffer, copied to the caller's
+    /// buffer at completion (buffered I/O out).
+    var returnsData: Bool { self == .read || self == .directoryControl }
 
     /// What the request is, in a violation's words.
     var callName: StaticString {
@@ -22,6 +29,7 @@ public enum MajorFunction: String, Sendable {
         case .write: "a write"
         case .fileSystemControl: "a file-system control"
         case .flushBuffers: "a flush"
+        case .directoryControl: "a directory change notification"
         case .create: "an open"
         case .cleanup: "a cleanup"
         }
@@ -75,8 +83,11 @@ public final class IRP {
     /// For `IRP_MJ_CREATE`: what the caller asked for (name, access, share mode, disposition,
     /// and for `CreateNamedPipe` the pipe's configuration).
     @exclusivity(unchecked) public internal(set) var createParameters: CreateParameters?
-    /// For `IRP_MJ_FILE_SYSTEM_CONTROL`: the `FSCTL_…` code.
+    /// For `IRP_MJ_FILE_SYSTEM_CONTROL`: the `FSCTL_…` code; for `IRP_MJ_DIRECTORY_CONTROL`:
+    /// the `FILE_NOTIFY_CHANGE_…` completion filter.
     @exclusivity(unchecked) public internal(set) var controlCode: UInt32 = 0
+    /// For `IRP_MJ_DIRECTORY_CONTROL`: `SL_WATCH_TREE`, the whole subtree is watched.
+    @exclusivity(unchecked) public internal(set) var watchesSubtree = false
 
     @exclusivity(unchecked) public internal(set) var state: IRPState = .dispatching
     /// The completion status, once the driver completed the IRP.

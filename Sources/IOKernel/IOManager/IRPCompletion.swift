@@ -105,7 +105,7 @@ extension Kernel {
         let notify = !status.isError || (irp.pendingReturned && !irp.synchronousAPI)
         if notify {
             if let ioStatus = irp.userIOSB { writeIOStatus(ioStatus, status: status, information: irp.information, for: irp) }
-            if irp.major == .read, !status.isError, let buffer = irp.userBuffer {
+            if irp.major.returnsData, !status.isError, let buffer = irp.userBuffer {
                 let count = min(irp.information, irp.length, irp.systemBuffer.count)
                 if count > 0 { writeUserBuffer(buffer, from: irp.systemBuffer, count: count, for: irp) }
             }

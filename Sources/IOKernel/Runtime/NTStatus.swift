@@ -95,6 +95,32 @@ public struct NTStatus: RawRepresentable, Hashable, Sendable, CustomStringConver
     /// `STATUS_CONNECTION_ABORTED`: Win32 reports ERROR_CONNECTION_ABORTED.
     public static let connectionAborted = NTStatus(rawValue: 0xC000_0241)
 
+    // The statuses of the disk volume's names and change notification.
+
+    /// `STATUS_NOTIFY_CLEANUP` (informational): a change watch ended because its handle
+    /// closed; a success to Win32 callers, with 0 bytes.
+    public static let notifyCleanup = NTStatus(rawValue: 0x0000_010B)
+    /// `STATUS_NOTIFY_ENUM_DIR` (informational): more changes than the watch's buffer holds;
+    /// the application must list the directory again. Win32 reports ERROR_NOTIFY_ENUM_DIR.
+    public static let notifyEnumDirectory = NTStatus(rawValue: 0x0000_010C)
+    /// `STATUS_NO_MORE_FILES` (a warning): a listing is over. Win32 reports ERROR_NO_MORE_FILES.
+    public static let noMoreFiles = NTStatus(rawValue: 0x8000_0006)
+    /// `STATUS_NO_SUCH_FILE`: nothing matches a listing's pattern. Win32 reports ERROR_FILE_NOT_FOUND.
+    public static let noSuchFile = NTStatus(rawValue: 0xC000_000F)
+    /// `STATUS_OBJECT_PATH_NOT_FOUND`: a directory of the path is missing. Win32 reports
+    /// ERROR_PATH_NOT_FOUND.
+    public static let objectPathNotFound = NTStatus(rawValue: 0xC000_003A)
+    /// `STATUS_FILE_IS_A_DIRECTORY`: Win32 reports ERROR_ACCESS_DENIED.
+    public static let fileIsADirectory = NTStatus(rawValue: 0xC000_00BA)
+    /// `STATUS_NOT_SAME_DEVICE`: a rename across volumes. Win32 reports ERROR_NOT_SAME_DEVICE.
+    public static let notSameDevice = NTStatus(rawValue: 0xC000_00D4)
+    /// `STATUS_DIRECTORY_NOT_EMPTY`: Win32 reports ERROR_DIR_NOT_EMPTY.
+    public static let directoryNotEmpty = NTStatus(rawValue: 0xC000_0101)
+    /// `STATUS_NOT_A_DIRECTORY`: Win32 reports ERROR_DIRECTORY.
+    public static let notADirectory = NTStatus(rawValue: 0xC000_0103)
+    /// `STATUS_CANNOT_DELETE`: Win32 reports ERROR_ACCESS_DENIED.
+    public static let cannotDelete = NTStatus(rawValue: 0xC000_0121)
+
     /// `STATUS_WAIT_0 + index`, the result of a satisfied wait.
     @inlinable public static func wait(_ index: Int) -> NTStatus { NTStatus(rawValue: UInt32(index)) }
 
@@ -138,6 +164,16 @@ public struct NTStatus: RawRepresentable, Hashable, Sendable, CustomStringConver
         case .possibleDeadlock: "STATUS_POSSIBLE_DEADLOCK"
         case .notFound: "STATUS_NOT_FOUND"
         case .connectionAborted: "STATUS_CONNECTION_ABORTED"
+        case .notifyCleanup: "STATUS_NOTIFY_CLEANUP"
+        case .notifyEnumDirectory: "STATUS_NOTIFY_ENUM_DIR"
+        case .noMoreFiles: "STATUS_NO_MORE_FILES"
+        case .noSuchFile: "STATUS_NO_SUCH_FILE"
+        case .objectPathNotFound: "STATUS_OBJECT_PATH_NOT_FOUND"
+        case .fileIsADirectory: "STATUS_FILE_IS_A_DIRECTORY"
+        case .notSameDevice: "STATUS_NOT_SAME_DEVICE"
+        case .directoryNotEmpty: "STATUS_DIRECTORY_NOT_EMPTY"
+        case .notADirectory: "STATUS_NOT_A_DIRECTORY"
+        case .cannotDelete: "STATUS_CANNOT_DELETE"
         default: "0x" + String(rawValue, radix: 16, uppercase: true)
         }
     }
