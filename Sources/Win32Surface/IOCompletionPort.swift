@@ -92,8 +92,10 @@ public func GetQueuedCompletionStatus(_ CompletionPort: HANDLE!, _ lpNumberOfByt
 /// removed at least one packet, even of failed requests: each `OVERLAPPED_ENTRY.Internal` holds
 /// its status (F-IOCP-17). An empty port times out with `FALSE`, `WAIT_TIMEOUT` and 0 entries
 /// (F-IOCP-18). Alertable and empty, it runs the queued APCs and returns `FALSE` with
-/// `WAIT_IO_COMPLETION`; with a packet there, it returns the packet and the APCs stay queued
-/// (F-IOCP-19).
+/// `WAIT_IO_COMPLETION`; with a packet there, a thread associated with the port (by an earlier
+/// call on it) gets the packet and the APCs stay queued (F-IOCP-19), while a thread not
+/// associated with it runs the APCs first, returns `FALSE` with `WAIT_IO_COMPLETION`, and leaves
+/// the packet queued and itself unassociated (Wine's ntdll file.c test_set_io_completion).
 public func GetQueuedCompletionStatusEx(_ CompletionPort: HANDLE!, _ lpCompletionPortEntries: LPOVERLAPPED_ENTRY!,
                                         _ ulCount: ULONG, _ ulNumEntriesRemoved: PULONG!, _ dwMilliseconds: DWORD,
                                         _ fAlertable: Bool) -> Bool

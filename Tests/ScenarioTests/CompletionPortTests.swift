@@ -236,13 +236,16 @@ final class CompletionPortTests: XCTestCase {
     }
 
     /// F-IOCP-19: GQCSEx alertable on an empty port runs the queued APC and returns FALSE with
-    /// WAIT_IO_COMPLETION; with a packet there it returns the packet and the APC stays queued.
+    /// WAIT_IO_COMPLETION; with a packet there, a thread associated with the port gets the
+    /// packet and the APC stays queued (for one not yet associated, see
+    /// AlertablePortWaitTests).
     func testAlertableBatchDequeue() {
         let sim = Simulation()
         sim.run {
             let port = CreateIoCompletionPort(INVALID_HANDLE_VALUE, nil, 0, 0)
             var entries = [OVERLAPPED_ENTRY](repeating: OVERLAPPED_ENTRY(), count: 1)
             var removed: ULONG = 0
+            XCTAssertEqual(dequeue(port).error, DWORD(WAIT_TIMEOUT), "associates the thread with the port")
             XCTAssertNotEqual(QueueUserAPC({ _ in }, GetCurrentThread(), 0), 0)
             XCTAssertTrue(PostQueuedCompletionStatus(port, 1, 1, nil))
             XCTAssertTrue(GetQueuedCompletionStatusEx(port, &entries, 1, &removed, INFINITE, true))

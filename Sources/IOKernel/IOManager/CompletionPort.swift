@@ -127,7 +127,8 @@ extension Kernel {
     /// `NtRemoveIoCompletionEx`: dequeues up to `maximum` packets, waiting up to `timeout` for
     /// the first, and hands each to `receive` in order. The calling thread becomes associated
     /// with the port. Returns `STATUS_SUCCESS` when packets were dequeued, else
-    /// `STATUS_TIMEOUT`, `STATUS_USER_APC` (alertable, nothing queued, APCs ran) or
+    /// `STATUS_TIMEOUT`, `STATUS_USER_APC` (alertable and nothing queued, or alertable with user
+    /// APCs queued to a thread not associated with the port; the APCs ran) or
     /// `STATUS_ABANDONED_WAIT_0` (the port was closed while waiting).
     package func ntRemoveIoCompletion(
         port portHandle: UInt, maximum: Int, timeout: Duration?, alertable: Bool,
@@ -137,6 +138,14 @@ extension Kernel {
         guard let object = handles.lookup(portHandle) else { return .invalidHandle }
         guard object.kind == .completionPort else { return .objectTypeMismatch }
         let port = unsafeDowncast(object, to: CompletionPort.self)
+        // An alertable call by a thread not (yet) associated with this port runs the queued
+        // user APCs before anything else: STATUS_USER_APC, the packets left queued, and the
+        // thread still not associated. A thread associated with the port gets a queued packet
+        // first (Wine's ntdll file.c test_set_io_completion, passing on Windows).
+        if alertable, thread.associatedPort !== port, !thread.userAPCs.isEmpty {
+            thread.userAPCsDue = true
+            return .userAPC
+        }
         associate(thread, with: port)
         var first: CompletionPacket?
         if port.queuedPacketCount > 0 && runningCount(of: port, excluding: thread) < port.concurrency {
