@@ -94,7 +94,7 @@ public func QueueUserAPC(_ pfnAPC: PAPCFUNC!, _ hThread: HANDLE!, _ dwData: ULON
         _ = thread.fail(status)
         result = 0
     }
-    thread.traceResult("QueueUserAPC(\(hex(handle: hThread)), \(dwData))", result != 0 ? "TRUE" : "FALSE, \(win32ErrorName(thread.lastError))")
+    thread.traceResult("QueueUserAPC(\(hex(handle: hThread)), \(thread.name(parameter: UInt(dwData))))", result != 0 ? "TRUE" : "FALSE, \(win32ErrorName(thread.lastError))")
     return result
 }
 

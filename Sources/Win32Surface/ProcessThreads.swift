@@ -8,16 +8,25 @@ public func GetCurrentProcessId() -> DWORD { currentThread()?.kernel.processID ?
 
 /// The performance counter's frequency: 10 MHz, as on current Windows (one tick per 100 ns).
 /// The corresponding Win32 function is `QueryPerformanceFrequency`.
+///
+/// A NULL `lpFrequency` gives `FALSE` with `ERROR_NOACCESS`. Windows has no error for it: the
+/// function writes through the pointer in user mode and the program takes an access violation.
+/// The simulator fails softly instead, with the error the kernel gives for an output pointer it
+/// cannot write (`STATUS_ACCESS_VIOLATION` from the probe of `NtQueryPerformanceCounter`'s
+/// output, which maps to `ERROR_NOACCESS`), so that the failure is never silent (issue 10,
+/// finding 7).
 public func QueryPerformanceFrequency(_ lpFrequency: UnsafeMutablePointer<LARGE_INTEGER>!) -> Bool {
-    guard let lpFrequency else { return false }
+    guard let lpFrequency else { return currentThread()?.fail(ERROR_NOACCESS) ?? false }
     lpFrequency.pointee.QuadPart = 10_000_000
     return true
 }
 
 /// The performance counter, on the virtual clock: 100-ns ticks since the simulation started.
-/// The corresponding Win32 function is `QueryPerformanceCounter`.
+/// The corresponding Win32 function is `QueryPerformanceCounter`. A NULL `lpPerformanceCount`
+/// gives `FALSE` with `ERROR_NOACCESS`, for the reason ``QueryPerformanceFrequency(_:)`` gives.
 public func QueryPerformanceCounter(_ lpPerformanceCount: UnsafeMutablePointer<LARGE_INTEGER>!) -> Bool {
-    guard let lpPerformanceCount, let thread = currentThread() else { return false }
+    guard let thread = currentThread() else { return false }
+    guard let lpPerformanceCount else { return thread.fail(ERROR_NOACCESS) }
     lpPerformanceCount.pointee.QuadPart = LONGLONG(thread.kernel.now.nanoseconds / 100)
     return true
 }

@@ -24,7 +24,7 @@ public func CreateThread(_ lpThreadAttributes: LPSECURITY_ATTRIBUTES!, _ dwStack
     let (handle, created) = kernel.withKernelEntry { kernel.ntCreateThread { routine(parameter) } }
     lpThreadId?.pointee = created.threadID
     let result = HANDLE(bitPattern: handle)
-    thread.traceResult("CreateThread(\(hex(handle: lpParameter)))", "\(hex(handle: result)) (\(created.name))")
+    thread.traceResult("CreateThread(\(thread.name(parameter: UInt(bitPattern: lpParameter))))", "\(hex(handle: result)) (\(created.name))")
     return result
 }
 

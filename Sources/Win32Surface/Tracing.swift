@@ -34,6 +34,14 @@ extension SimThread {
     func name(buffer pointer: UnsafeRawPointer?) -> String {
         kernel.trace.name(of: UInt(bitPattern: pointer), "buf")
     }
+
+    /// A pointer-sized parameter as the timeline shows it (`CreateThread`'s `lpParameter`,
+    /// `QueueUserAPC`'s `dwData`): a small value (below 64 KiB, where Windows never maps memory)
+    /// as itself, `0x5`; anything else is taken for an address and gets a stable name,
+    /// `param#1`, because host addresses differ from run to run (issue 10, finding 5).
+    func name(parameter value: UInt) -> String {
+        value < 0x1_0000 ? (value == 0 ? "NULL" : "0x" + String(value, radix: 16)) : kernel.trace.name(of: value, "param")
+    }
 }
 
 func waitResultName(_ result: DWORD) -> String {

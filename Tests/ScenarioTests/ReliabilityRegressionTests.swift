@@ -153,3 +153,60 @@ extension ReliabilityRegressionTests {
         XCTAssertTrue(sim.finish().isClean, sim.finish().description)
     }
 }
+
+extension ReliabilityRegressionTests {
+    /// Finding 5: `CreateThread` recorded the host address of `lpParameter`, different on every
+    /// run under ASLR, so two runs of one scenario gave two timelines. Now a parameter that
+    /// looks like an address gets a stable name (`param#1`), as buffers do (`buf#1`), and a
+    /// small value shows as itself. Two runs whose parameters live at different host addresses
+    /// record the same timeline.
+    func testCreateThreadsParameterIsNamedStablyInTheTimeline() {
+        let first = UnsafeMutableRawPointer.allocate(byteCount: 64, alignment: 16)
+        let second = UnsafeMutableRawPointer.allocate(byteCount: 64, alignment: 16)
+        defer {
+            first.deallocate()
+            second.deallocate()
+        }
+        XCTAssertNotEqual(first, second)
+        func timeline(_ parameter: UnsafeMutableRawPointer) -> [String] {
+            let sim = Simulation(options: SimulationOptions(tracing: true))
+            sim.run {
+                let worker = CreateThread(nil, 0, { _ in 7 }, parameter, 0, nil)
+                XCTAssertEqual(WaitForSingleObject(worker, INFINITE), WAIT_OBJECT_0)
+                XCTAssertEqual(QueueUserAPC({ _ in }, GetCurrentThread(), 5), 1)
+                XCTAssertEqual(SleepEx(0, true), WAIT_IO_COMPLETION)
+                XCTAssertTrue(CloseHandle(worker))
+            }
+            return sim.trace.entries.compactMap {
+                guard case .call(let text, let result) = $0.event else { return nil }
+                return "\(text) → \(result)"
+            }
+        }
+        let one = timeline(first)
+        XCTAssertEqual(one.first, "CreateThread(param#1) → 0x4 (thread-4100)")
+        XCTAssertTrue(one.contains("QueueUserAPC(-2, 0x5) → TRUE"), "\(one)")
+        XCTAssertEqual(one, timeline(second))
+    }
+
+    /// Finding 7: `QueryPerformanceCounter(NULL)` and `QueryPerformanceFrequency(NULL)` returned
+    /// `FALSE` with the last error unchanged. Windows takes an access violation writing through
+    /// the pointer; the simulator fails softly with `ERROR_NOACCESS`, the error the kernel's
+    /// probe of an output pointer gives (STATUS_ACCESS_VIOLATION).
+    func testQueryPerformanceFunctionsWithNullSetNoAccess() {
+        let sim = Simulation()
+        sim.run {
+            SetLastError(DWORD(ERROR_INVALID_FUNCTION))
+            XCTAssertFalse(QueryPerformanceCounter(nil))
+            XCTAssertEqual(GetLastError(), DWORD(ERROR_NOACCESS))
+            SetLastError(DWORD(ERROR_INVALID_FUNCTION))
+            XCTAssertFalse(QueryPerformanceFrequency(nil))
+            XCTAssertEqual(GetLastError(), DWORD(ERROR_NOACCESS))
+            var value = LARGE_INTEGER()
+            XCTAssertTrue(QueryPerformanceFrequency(&value))
+            XCTAssertEqual(value.QuadPart, 10_000_000)
+            Sleep(3)
+            XCTAssertTrue(QueryPerformanceCounter(&value))
+            XCTAssertEqual(value.QuadPart, 30_000)
+        }
+    }
+}
