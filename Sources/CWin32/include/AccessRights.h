@@ -94,8 +94,9 @@
 #define FILE_ATTRIBUTE_UNPINNED 0x00100000
 #define FILE_ATTRIBUTE_RECALL_ON_OPEN 0x00040000
 #define FILE_ATTRIBUTE_RECALL_ON_DATA_ACCESS 0x00400000
-/// `((DWORD)-1)`, what GetFileAttributesW returns on failure.
-#define INVALID_FILE_ATTRIBUTES ((DWORD)-1)
+/// `((DWORD)-1)` in WinSDK, what GetFileAttributesW returns on failure; written as 0xFFFFFFFF
+/// because the importer gives the cast of -1 a value that overflows DWORD when used.
+#define INVALID_FILE_ATTRIBUTES ((DWORD)0xFFFFFFFF)
 
 // MARK: - CreateFileW flags
 

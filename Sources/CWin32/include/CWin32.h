@@ -81,6 +81,7 @@ typedef struct _SECURITY_ATTRIBUTES {
 // The rest of the declarations, one header per topic (new declarations go in a new header).
 #include "AccessRights.h"
 #include "FileInformation.h"
+#include "DirectoriesAndChanges.h"
 #include "Security.h"
 
 // MARK: - Callbacks
@@ -218,7 +219,5 @@ typedef DWORD (*LPTHREAD_START_ROUTINE)(LPVOID lpThreadParameter);
 #define HEAP_NO_SERIALIZE 0x00000001
 #define HEAP_GENERATE_EXCEPTIONS 0x00000004
 #define HEAP_ZERO_MEMORY 0x00000008
-
-#include "CWin32Files.h"
 
 #endif
