@@ -30,8 +30,11 @@ let package = Package(
         // The Win32 struct, typedef and macro declarations, in C so that they import exactly as
         // WinSDK's do (anonymous unions, `@convention(c)` callbacks, macro types).
         .target(name: "CWin32"),
+        // The host side of simulated threads (a futex baton, the current thread in a C
+        // `_Thread_local`): what Swift cannot express.
+        .target(name: "CHostThreads"),
         // The simulated NT kernel: object manager, I/O manager, IRPs, drivers, virtual time.
-        .target(name: "IOKernel"),
+        .target(name: "IOKernel", dependencies: ["CHostThreads"]),
         // The Win32 API as free functions, shaped like the Swift import of WinSDK.
         .target(name: "Win32Surface", dependencies: ["IOKernel", "CWin32"]),
         // `import WinSDK` on Linux and macOS: re-exports Win32Surface under WinSDK's name.

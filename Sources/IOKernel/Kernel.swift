@@ -74,9 +74,16 @@ package final class Kernel {
     @exclusivity(unchecked) package internal(set) var contextSwitches: UInt64 = 0
 
     /// Whether the process was started by `Simulation.runProcess` (its main thread on an OS
-    /// thread of its own), so that it can exit; the caller's OS thread waits on `processRunner`.
+    /// thread of its own); the caller's OS thread waits on `runner`.
     @exclusivity(unchecked) var processStarted = false
-    @exclusivity(unchecked) var processRunner: Baton?
+    /// What the OS thread of the caller of `runProcess` (or of `run`, once its main thread has
+    /// exited) parks on until no simulated thread can run any more.
+    @exclusivity(unchecked) var runner: Baton?
+    /// The main thread of `Simulation.run` has exited: when nothing more can run, control goes
+    /// back to `run` (no hang is reported, as when `run`'s body returns with threads blocked).
+    @exclusivity(unchecked) var callerWaitsForSettle = false
+    /// The `runner` of a `run` whose main thread exited.
+    let settleBaton = Baton()
     /// The process's exit code, once it is exiting (`GetExitCodeProcess`).
     @exclusivity(unchecked) package internal(set) var processExitCode: UInt32?
 

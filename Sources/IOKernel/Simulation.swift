@@ -31,8 +31,9 @@ public final class Simulation {
     }
 
     deinit {
-        kernel.terminateParkedThreads()
+        kernel.endParkedThreads()
         kernel.releaseDriverState()
+        kernel.releaseEverything()
     }
 
     /// Creates a simulated thread that runs `body` once the scheduler picks it: when the
@@ -76,30 +77,53 @@ public final class Simulation {
     /// Runs `body` as the simulation's main thread. Calling it again continues the same thread
     /// (same thread id, same last error, same I/O in flight).
     ///
-    /// After a process started by ``runProcess(_:)`` has exited, `body` runs outside the
-    /// simulation: no simulated thread exists, so Win32 calls fail as they do outside any.
-    public func run<R>(_ body: () throws -> R) rethrows -> R {
-        guard !kernel.processStarted else { return try body() }
+    /// The body runs on the caller's own OS thread (no OS thread switch as `run` starts or
+    /// ends), so task-local values and the test framework's context are those of the caller.
+    /// If the main thread exits (`ExitThread`, or `ExitProcess` from any thread), the other
+    /// threads run until none can go on, and `run` returns (the body's remaining code never
+    /// runs: its frames are abandoned, as Windows abandons them). An exit leaves no value to
+    /// return: `run` returns `()` or, for an optional result, `nil`; for any other result it
+    /// stops the program with a message. A closure that is only `ExitThread(0)` has the type
+    /// `() -> Never`, so write `sim.run { () -> Void in ExitThread(0) }`.
+    ///
+    /// After the main thread or the process has exited (or a process started by
+    /// ``runProcess(_:)`` has ended), `body` runs outside the simulation: no simulated thread
+    /// is current, so Win32 calls fail as they do outside any.
+    public func run<R, E: Error>(_ body: () throws(E) -> R) throws(E) -> R {
+        // Inside one of this simulation's threads already: just run it there.
+        if let running = SimThread.current, running.kernel === kernel { return try body() }
+        guard !kernel.processStarted, kernel.processExitCode == nil, mainThread?.life != .exited else { return try body() }
         let thread = mainThread ?? makeMainThread()
         mainThread = thread
         let previousOSBinding = SimThread.setCurrent(thread)
         let previousThread = kernel.current
         kernel.current = thread
-        defer {
-            kernel.current = previousThread
-            _ = SimThread.setCurrent(previousOSBinding)
+        var outcome: Result<R, E>?
+        let exited = runUnwindable {
+            // Completion work that arrived while the thread was outside `run` runs first.
+            kernel.call {}
+            outcome = Result { () throws(E) -> R in try body() }
         }
-        // Completion work that arrived while the thread was outside `run` runs first.
-        kernel.call {}
-        return try body()
+        kernel.current = previousThread
+        SimThread.setCurrent(previousOSBinding)
+        if let outcome { return try outcome.get() }
+        guard exited, let nothing = Self.noValue(R.self) else {
+            fatalError("Simulation.run: the main thread exited inside a body that returns \(R.self); it has no value to return")
+        }
+        return nothing
+    }
+
+    /// What `run` returns when its main thread exited: `()` or `nil`; nil if `R` has neither.
+    private static func noValue<R>(_: R.Type) -> R? {
+        if let void = () as? R { return void }
+        return (Optional<Never>.none as Any) as? R
     }
 
     /// Runs `main` as the main thread of a process that can exit, and returns the process's
     /// exit code once it has.
     ///
-    /// Unlike ``run(_:)``, the main thread runs on an OS thread of its own (the caller's OS
-    /// thread waits), so that `ExitThread`, `TerminateThread` and `ExitProcess` work on every
-    /// thread. As with a C program's `main`, returning from `main` is `ExitProcess` with the
+    /// The main thread runs on a host OS thread of its own (the caller's OS thread waits), and
+    /// `TerminateThread` may stop it like any other thread. As with a C program's `main`, returning from `main` is `ExitProcess` with the
     /// value returned; if the main thread calls `ExitThread` instead, the process lives on until
     /// its last thread exits, and ends with that thread's code. The process runs down as
     /// Windows runs it down: every thread's I/O cancelled, every handle closed (so cleanup and

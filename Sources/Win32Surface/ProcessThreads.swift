@@ -40,21 +40,12 @@ public func QueryPerformanceCounter(_ lpPerformanceCount: UnsafeMutablePointer<L
 /// closed, so each file object gets `IRP_MJ_CLEANUP` and `IRP_MJ_CLOSE` as its last handle
 /// goes (F-EXIT-5). ``Simulation/runProcess(_:)`` then returns `uExitCode`.
 ///
-/// Only a process started with ``Simulation/runProcess(_:)`` can exit: under
-/// ``Simulation/run(_:)`` the main thread is the caller's own OS thread, so `ExitProcess` is a
-/// harness error that stops the program with a message.
+/// Under ``Simulation/run(_:)`` the process exits the same way, and `run` returns once its
+/// main thread has gone; later `run` calls run outside the simulation. Outside any simulation
+/// there is no process to end: a diagnostic goes to standard error and the calling OS thread is
+/// parked for good (never the test process).
 public func ExitProcess(_ uExitCode: UINT) -> Never {
-    guard let thread = currentThread() else {
-        fatalError("ExitProcess called outside a simulated thread")
-    }
-    let kernel = thread.kernel
-    guard kernel.canExitProcess else { fatalError(callersThreadCannotExit("ExitProcess")) }
-    thread.traceResult("ExitProcess(\(uExitCode))", "never returns")
-    kernel.call {
-        kernel.beginProcessExit(code: uExitCode, from: thread)
-        kernel.exitCurrentThread(code: uExitCode)
-    }
-    fatalError(callersThreadCannotExit("ExitProcess"))
+    Kernel.exitCallingThread(code: uExitCode, processExit: true, call: "ExitProcess(\(uExitCode))")
 }
 
 /// The exit code of the process: `STILL_ACTIVE` (259) while it runs. The corresponding Win32

@@ -56,20 +56,15 @@ public func OpenThread(_ dwDesiredAccess: DWORD, _ bInheritHandle: Bool, _ dwThr
 /// The thread's I/O that is not bound to a completion port is cancelled and waited for (up to
 /// five virtual minutes, nt-io-model §4.2), its queued APCs are discarded, its handle is
 /// signalled and `GetExitCodeThread` reports `dwExitCode`. The last thread of a process
-/// started with ``Simulation/runProcess(_:)`` ends the process.
+/// started with ``Simulation/runProcess(_:)`` ends the process. What the thread's frames hold
+/// is abandoned, as on Windows (no destructor runs).
 ///
-/// The main thread of ``Simulation/run(_:)`` runs on the caller's own OS thread, which the
-/// simulator cannot end or unwind: calling `ExitThread` there is a harness error that stops
-/// the program with a message. Scenarios whose main thread exits use
-/// ``Simulation/runProcess(_:)``.
+/// On the main thread of ``Simulation/run(_:)`` the other threads run until none can go on,
+/// then `run` returns. Outside any simulation there is no simulated thread to end: a diagnostic
+/// goes to standard error and the calling OS thread is parked for good (never the test
+/// process).
 public func ExitThread(_ dwExitCode: DWORD) -> Never {
-    guard let thread = currentThread() else {
-        fatalError("ExitThread called outside a simulated thread")
-    }
-    thread.traceResult("ExitThread(\(dwExitCode))", "never returns")
-    let kernel = thread.kernel
-    kernel.call { kernel.exitCurrentThread(code: dwExitCode) }
-    fatalError(callersThreadCannotExit("ExitThread"))
+    Kernel.exitCallingThread(code: dwExitCode, processExit: false, call: "ExitThread(\(dwExitCode))")
 }
 
 /// Terminates a thread. The corresponding Win32 function is `TerminateThread`.
@@ -81,8 +76,9 @@ public func ExitThread(_ dwExitCode: DWORD) -> Never {
 /// thread that has already exited succeeds and changes nothing. Terminating the calling thread
 /// is `ExitThread`.
 ///
-/// The main thread of ``Simulation/run(_:)`` runs on the caller's own OS thread and cannot be
-/// stopped: `FALSE` with `ERROR_NOT_SUPPORTED` (use ``Simulation/runProcess(_:)``).
+/// The main thread of ``Simulation/run(_:)`` is the test's own flow, which another thread may
+/// not stop (the test's remaining assertions would silently never run): `FALSE` with
+/// `ERROR_NOT_SUPPORTED`. It can end itself with ``ExitThread(_:)``.
 public func TerminateThread(_ hThread: HANDLE!, _ dwExitCode: DWORD) -> Bool {
     guard let thread = currentThread() else { return false }
     let kernel = thread.kernel
@@ -96,16 +92,10 @@ public func TerminateThread(_ hThread: HANDLE!, _ dwExitCode: DWORD) -> Bool {
         thread.traceBool("TerminateThread(\(hex(handle: hThread)), \(dwExitCode)): the main thread of Simulation.run cannot be stopped", result)
         return result
     }
-    thread.traceBool("TerminateThread(\(hex(handle: hThread)), \(dwExitCode))", true)
     if target === thread {
-        kernel.call { kernel.exitCurrentThread(code: dwExitCode) }
+        Kernel.exitCallingThread(code: dwExitCode, processExit: false, call: "TerminateThread(GetCurrentThread(), \(dwExitCode))")
     }
+    thread.traceBool("TerminateThread(\(hex(handle: hThread)), \(dwExitCode))", true)
     kernel.call { kernel.ntTerminateThread(target, code: dwExitCode) }
     return true
-}
-
-func callersThreadCannotExit(_ function: String) -> String {
-    "\(function) on the main thread of Simulation.run: that thread is the caller's own OS thread, which the "
-        + "simulator can neither end nor unwind. Run scenarios whose main thread or process exits with "
-        + "Simulation.runProcess."
 }

@@ -1,38 +1,28 @@
-import Dispatch
-import Synchronization
+import CHostThreads
 
-/// The token a simulated thread's OS thread parks on until the scheduler hands it the CPU.
+/// The token an OS thread parks on until it is handed the CPU: a simulated thread's host thread
+/// while another simulated thread runs, or the caller of ``Simulation/run(_:)`` while the
+/// simulation runs.
 ///
-/// Hand-overs between simulated threads are frequent and short, so `wait` first spins on an
-/// atomic flag for a few microseconds (a hand-over to a thread that is spinning takes well under
-/// a microsecond) and only then sleeps on a semaphore. The three states make the hand-shake safe:
-/// `signal` wakes the semaphore only if the waiter announced that it is going to sleep on it.
-final class Baton: Sendable {
-    private static let idle: UInt8 = 0
-    private static let signalled: UInt8 = 1
-    private static let sleeping: UInt8 = 2
-    private static let spins = 20_000
+/// A hand-over is a 32-bit futex word (CHostThreads): `signal` makes it signalled and wakes a
+/// sleeper; `wait` consumes a signal. The waiter spins for a few microseconds first (a hand-over
+/// to a spinning thread costs a fraction of a microsecond, one through the OS scheduler several)
+/// but only while the process's running thread and spinning waiters fit on the cores: with more
+/// runnable OS threads than cores it sleeps at once, so the thread that should run is never
+/// starved (issue 12), and a parked thread never burns a core for longer than the spin.
+final class Baton: @unchecked Sendable {
+    private let token: UnsafeMutablePointer<iosim_baton>
 
-    private let state = Atomic<UInt8>(0)
-    private let semaphore = DispatchSemaphore(value: 0)
+    init() {
+        token = .allocate(capacity: 1)
+        token.initialize(to: iosim_baton())
+    }
+
+    deinit { token.deallocate() }
 
     /// Hands the baton to the thread parked (or about to park) in `wait`.
-    func signal() {
-        if state.exchange(Self.signalled, ordering: .acquiringAndReleasing) == Self.sleeping {
-            semaphore.signal()
-        }
-    }
+    @inline(__always) func signal() { iosim_baton_signal(token) }
 
     /// Parks until `signal`.
-    func wait() {
-        for _ in 0..<Self.spins {
-            if state.compareExchange(expected: Self.signalled, desired: Self.idle, ordering: .acquiringAndReleasing).exchanged {
-                return
-            }
-        }
-        if state.compareExchange(expected: Self.idle, desired: Self.sleeping, ordering: .acquiringAndReleasing).exchanged {
-            semaphore.wait()
-        }
-        state.store(Self.idle, ordering: .releasing)
-    }
+    @inline(__always) func wait() { iosim_baton_wait(token) }
 }

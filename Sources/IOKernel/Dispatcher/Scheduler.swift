@@ -1,10 +1,5 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#elseif canImport(Darwin)
-import Darwin
-#endif
+import CHostThreads
+import Dispatch
 
 /// Makes the scheduler's choices. Every choice the simulation makes about order goes through
 /// one of these two calls, so that a strategy can explore schedules and a run can be replayed
@@ -57,10 +52,10 @@ enum SchedulingStep {
     case hung
 }
 
-/// The scheduler: exactly one simulated thread runs at a time. Each thread runs on an OS
-/// thread of its own (the main thread on the caller's) and parks on its baton while another
-/// runs; a thread that blocks hands the baton on. A simulation with a single thread never
-/// switches OS threads.
+/// The scheduler: exactly one simulated thread runs at a time. Each thread runs on a host OS
+/// thread (``HostThread``, pooled; the main thread of `Simulation.run` on the caller's own) and
+/// parks on its baton while another runs; a thread that blocks hands the baton on. A simulation
+/// with a single thread never switches OS threads.
 extension Kernel {
     /// The thread `blocked` cannot go on: run another thread that can, or the next due device
     /// event, or let its deadline pass; or report a hang.
@@ -85,6 +80,13 @@ extension Kernel {
             switchTo(other, from: thread)
             return .resumed
         case .nothing:
+            // The main thread of `Simulation.run` has exited and waits for the others to settle:
+            // nothing more can happen, so `run` returns, and this thread stays blocked (as
+            // threads still blocked when `run`'s body returns do).
+            if callerWaitsForSettle {
+                yieldToCaller(from: thread)
+                return .resumed
+            }
             reportHang()
             // The main thread, if it is blocked too, is the one told: it is the test's own flow.
             if let main = threads.first, main !== thread, main.life == .alive, main.waitingFor != nil {
@@ -165,8 +167,23 @@ extension Kernel {
     /// Hands the baton from the running `thread` to `next`, and parks until it comes back.
     func switchTo(_ next: SimThread, from thread: SimThread) {
         guard handOff(to: next, from: thread) else { return }
+        park(thread)
+    }
+
+    /// Parks the OS thread of `thread` until the baton comes back to it. A simulation released
+    /// while the thread is parked ends its OS thread here, touching nothing of the kernel.
+    func park(_ thread: SimThread) {
         thread.baton.wait()
-        if thread.terminating { pthread_exit(nil) }
+        if thread.terminating { iosim_end_os_thread() }
+    }
+
+    /// Control goes back to the caller of `Simulation.run` (whose main thread exited) while
+    /// `thread` stays blocked.
+    private func yieldToCaller(from thread: SimThread) {
+        thread.savedDepth = depth
+        current = nil
+        runner?.signal()
+        park(thread)
     }
 
     /// Makes `next` the running thread and wakes (or starts) it, without parking the caller.
@@ -230,23 +247,13 @@ extension Kernel {
         return handles.lookup(value) as? SimThread
     }
 
+    /// Starts `thread` on a host OS thread (an idle pooled one if there is one).
     func launch(_ thread: SimThread) -> Bool {
         thread.osThreadStarted = true
-        let box = Unmanaged.passRetained(thread).toOpaque()
-        var osThread = pthread_t()
-        let created = pthread_create(&osThread, nil, { argument in
-            guard let argument else { return nil }
-            let thread = Unmanaged<SimThread>.fromOpaque(argument).takeRetainedValue()
-            _ = SimThread.setCurrent(thread)
-            thread.kernel.runThread(thread)
-            return nil
-        }, box)
-        guard created == 0 else {
-            Unmanaged<SimThread>.fromOpaque(box).release()
+        guard HostThread.start(thread) else {
             thread.osThreadStarted = false
             return false
         }
-        pthread_detach(osThread)
         return true
     }
 
@@ -288,9 +295,9 @@ extension Kernel {
                 return
             case .ownDeadline, .nothing:
                 let blocked = threads.filter { $0.life == .alive && $0.waitingFor != nil }
-                guard let victim = blocked.first(where: { $0.name == "main" }) ?? blocked.first else {
+                guard !callerWaitsForSettle, let victim = blocked.first(where: { $0.name == "main" }) ?? blocked.first else {
                     current = nil
-                    processRunner?.signal()
+                    runner?.signal()
                     return
                 }
                 reportHang()
@@ -302,13 +309,19 @@ extension Kernel {
     }
 
     /// Ends the OS threads of simulated threads that are parked for good (the simulation is
-    /// going away). They stop where they are, as `TerminateThread` would stop them.
-    func terminateParkedThreads() {
+    /// going away), and waits until each has ended, so that nothing runs on them once the
+    /// kernel is gone. They stop where they are, as `TerminateThread` would stop them; what
+    /// their frames hold is abandoned with them.
+    func endParkedThreads() {
+        let ended = DispatchSemaphore(value: 0)
+        var count = 0
         for thread in threads where thread.osThreadStarted && thread.life == .alive && thread !== current {
-            // Kept alive on purpose: the parked OS thread reads the flag after this kernel is gone.
-            _ = Unmanaged.passRetained(thread)
+            guard let host = thread.host else { continue }
+            host.ended = ended
             thread.terminating = true
             thread.baton.signal()
+            count += 1
         }
+        for _ in 0..<count { ended.wait() }
     }
 }

@@ -1,11 +1,4 @@
-import Dispatch
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#elseif canImport(Darwin)
-import Darwin
-#endif
+import CHostThreads
 
 /// A simulated thread: the context in which Win32 calls run, with its own last-error value,
 /// its list of IRPs in flight and its queue of completion work.
@@ -47,9 +40,11 @@ public final class SimThread: KernelObject {
     /// The thread's code, for threads the simulation starts itself.
     @exclusivity(unchecked) var startRoutine: (() -> UInt32)?
 
-    // Scheduling: the baton this thread's OS thread parks on, the kernel depth it was at,
-    // its wait's deadline and the status a waker handed it.
+    // Scheduling: the baton this thread's OS thread parks on, the host OS thread that runs it
+    // (none for the main thread of `Simulation.run`, which runs on the caller's), the kernel
+    // depth it was at, its wait's deadline and the status a waker handed it.
     let baton = Baton()
+    @exclusivity(unchecked) unowned(unsafe) var host: HostThread?
     @exclusivity(unchecked) var savedDepth = 0
     @exclusivity(unchecked) var waitDeadline: VirtualInstant?
     @exclusivity(unchecked) var waitSequence: UInt64 = 0
@@ -64,7 +59,7 @@ public final class SimThread: KernelObject {
     // Exit: the code `TerminateThread` or `ExitProcess` asked for (the thread exits at its
     // next return to user mode), whether it is exiting now, whether it is the main thread of
     // a process started by `Simulation.runProcess`, and whether it is the main thread of
-    // `Simulation.run`, running on the caller's own OS thread.
+    // `Simulation.run`, running on the caller's own OS thread (its exit unwinds to `run`).
     @exclusivity(unchecked) @usableFromInline var terminationCode: UInt32?
     @exclusivity(unchecked) var isExiting = false
     @exclusivity(unchecked) var isProcessMain = false
@@ -115,25 +110,27 @@ public final class SimThread: KernelObject {
 
     /// The simulated thread running on the calling OS thread, if any. This is the one piece of
     /// implicit state (DESIGN.md): the Win32 free functions find their thread, and through it
-    /// the kernel, here.
+    /// the kernel, here. One load of a C `_Thread_local` (CHostThreads), unretained: the
+    /// kernel's thread list keeps the thread alive.
     public static var current: SimThread? {
-        guard let raw = pthread_getspecific(currentThreadKey) else { return nil }
+        guard let raw = iosim_current_thread() else { return nil }
         return Unmanaged<SimThread>.fromOpaque(raw).takeUnretainedValue()
     }
 
+    /// The current simulated thread of this OS thread, unretained (for paths whose frames may
+    /// never return, such as an exit).
+    static var currentUnmanaged: Unmanaged<SimThread>? {
+        iosim_current_thread().map { Unmanaged<SimThread>.fromOpaque($0) }
+    }
+
     /// Makes `thread` the current simulated thread of this OS thread; returns the previous one.
+    @discardableResult
     static func setCurrent(_ thread: SimThread?) -> SimThread? {
         let previous = current
-        pthread_setspecific(currentThreadKey, thread.map { Unmanaged.passUnretained($0).toOpaque() })
+        iosim_set_current_thread(thread.map { Unmanaged.passUnretained($0).toOpaque() })
         return previous
     }
 }
-
-private let currentThreadKey: pthread_key_t = {
-    var key = pthread_key_t()
-    pthread_key_create(&key, nil)
-    return key
-}()
 
 /// What a blocked thread waits for, kept so that a hang can be explained.
 enum WaitReason {

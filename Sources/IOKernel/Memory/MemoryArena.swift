@@ -27,8 +27,15 @@ final class MemoryArena {
 
     init(reuseFreedMemory: Bool) { self.reuseFreedMemory = reuseFreedMemory }
 
-    deinit {
+    deinit { releaseHostMemory() }
+
+    /// Gives every block's host memory back (the simulation is gone; nothing uses it again).
+    func releaseHostMemory() {
         for range in ranges { UnsafeMutableRawPointer(bitPattern: range.start)?.deallocate() }
+        ranges.removeAll()
+        blocks.removeAll()
+        reusable.removeAll()
+        recent = (-1, -1)
     }
 
     /// A new zeroed block; its index.

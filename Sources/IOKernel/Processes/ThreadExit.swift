@@ -1,10 +1,4 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#elseif canImport(Darwin)
-import Darwin
-#endif
+import CHostThreads
 
 /// Thread exit and termination (nt-io-model §4, win32-facts F-EXIT).
 ///
@@ -14,6 +8,15 @@ import Darwin
 /// system call unwinds, and the thread exits on its way back to user mode, so it never runs
 /// another line of its own code. Exiting always does the same work: cancel the thread's I/O,
 /// wait for it, drop its APCs, signal the thread object.
+///
+/// **How a thread that exits leaves its frames.** Swift frames cannot be unwound, so an exiting
+/// thread abandons them, as `ExitThread` abandons C++ frames without running destructors. A
+/// thread on a host OS thread ends that OS thread (`pthread_exit`, ``HostThread``); the main
+/// thread of ``Simulation/run(_:)`` runs on the caller's own OS thread and jumps back to `run`
+/// instead (an unwind point, `longjmp`), once the other threads have run as far as they can;
+/// `run` then returns. The exit path itself holds the thread and the kernel unretained
+/// (`Unmanaged`), so the abandoned frames of the kernel keep nothing alive: a released
+/// ``Simulation`` frees its kernel whatever its threads did.
 extension Kernel {
     /// A thread exits with `code`: cancel the I/O it issued (not thread-agnostic requests,
     /// F-EXIT-2) and wait up to five minutes of virtual time for it; requests still in a driver
@@ -54,7 +57,7 @@ extension Kernel {
             thread.associatedPort = nil
             releaseWaiters(of: port)
         }
-        if processStarted, !threads.contains(where: { $0 !== thread && $0.life != .exited }) {
+        if processStarted || processExitCode != nil, !threads.contains(where: { $0 !== thread && $0.life != .exited }) {
             runDownProcess(in: thread, lastThreadCode: code)
         }
         thread.exitCode = code
@@ -78,16 +81,56 @@ extension Kernel {
         for file in fileObjects where file.lockOwner === thread { file.lockOwner = nil }
     }
 
-    /// The running thread exits now (`ExitThread`, or `TerminateThread` on itself). Returns
-    /// only when that is impossible: the main thread of ``Simulation/run(_:)`` runs on the
-    /// caller's own OS thread, whose frames cannot be unwound.
-    package func exitCurrentThread(code: UInt32) {
-        guard let thread = current, !isCallersThread(thread) else { return }
-        exitThread(thread, code: code)
-        pthread_exit(nil)
+    /// The calling simulated thread exits now: `ExitThread`, `TerminateThread` on itself, or
+    /// (with `processExit`) `ExitProcess`. Never returns. `call` is recorded in the trace.
+    ///
+    /// Outside any simulation there is no simulated thread to end, and ending the OS thread
+    /// (a test runner's, perhaps) could take the test process with it: the call writes a
+    /// diagnostic to standard error and parks the calling OS thread for good, so that every
+    /// other test and thread goes on.
+    package static func exitCallingThread(code: UInt32, processExit: Bool, call: @autoclosure () -> String) -> Never {
+        guard let thread = SimThread.currentUnmanaged else {
+            let message = "overlapped-sim: \(call()) was called outside any simulated thread; there is no simulated "
+                + "thread to end, so this OS thread is parked for good (call it inside Simulation.run, "
+                + "runProcess or a thread they created)\n"
+            iosim_park_forever(message)
+        }
+        // Each statement below completes, so the strong references it makes are released
+        // before the last one abandons the frames: nothing here keeps the kernel alive.
+        let kernel = Unmanaged.passUnretained(thread.takeUnretainedValue().kernel)
+        let unwinds = kernel.takeUnretainedValue().exit(thread.takeUnretainedValue(), code: code,
+                                                         processExit: processExit, call: call())
+        leaveFrames(unwinding: unwinds)
     }
 
-    /// Whether `thread` runs on the OS thread of the code that called ``Simulation/run(_:)``.
+    /// The exit's work in the kernel, in `thread` (the running one): the trace, the process's
+    /// exit if asked, the thread's exit, and for the main thread of `run` the wait until the
+    /// others have run as far as they can. True if the thread then unwinds to `run`; false if
+    /// its host OS thread ends.
+    private func exit(_ thread: SimThread, code: UInt32, processExit: Bool, call: String?) -> Bool {
+        if tracing, let call { recordCall(call, result: "never returns") }
+        if processExit { beginProcessExit(code: code, from: thread) }
+        guard thread.runsOnCallersThread else {
+            exitThread(thread, code: code)
+            return false
+        }
+        runner = settleBaton
+        callerWaitsForSettle = true
+        exitThread(thread, code: code)
+        settleBaton.wait()
+        runner = nil
+        return true
+    }
+
+    /// Leaves the exited thread's frames: back to `run`'s unwind point, or the OS thread ends.
+    private static func leaveFrames(unwinding: Bool) -> Never {
+        if unwinding { iosim_unwind() }
+        iosim_end_os_thread()
+    }
+
+    /// Whether `thread` is the main thread of ``Simulation/run(_:)``: the test's own flow, which
+    /// `TerminateThread` from another thread may not stop (its remaining assertions would never
+    /// run); it can still exit itself (`ExitThread`, `ExitProcess`).
     package func isCallersThread(_ thread: SimThread) -> Bool { thread.runsOnCallersThread }
 
     /// `NtTerminateThread` on another thread: it stops at its next return to user mode (its
@@ -104,9 +147,8 @@ extension Kernel {
     /// that was terminated exits instead of returning.
     @usableFromInline func returnToUserMode(_ thread: SimThread) {
         if thread.hasCompletionWork { runCompletionWork(of: thread) }
-        if let code = thread.terminationCode, !isCallersThread(thread) {
-            exitThread(thread, code: code)
-            pthread_exit(nil)
+        if let code = thread.terminationCode {
+            Self.leaveFrames(unwinding: exit(thread, code: code, processExit: false, call: nil))
         }
         if thread.userAPCsDue {
             thread.userAPCsDue = false
@@ -116,9 +158,9 @@ extension Kernel {
 
     // MARK: - Process exit
 
-    /// Whether the process can exit: only one started by `Simulation.runProcess`, whose
-    /// threads all run on OS threads of their own.
-    package var canExitProcess: Bool { processStarted }
+    /// Whether the process can exit: always (under `Simulation.run`, its main thread's exit
+    /// unwinds to `run`).
+    package var canExitProcess: Bool { true }
 
     /// Whether a handle names the process (`GetCurrentProcess()` or a real handle to it).
     package func isProcessHandle(_ value: UInt) -> Bool {
@@ -158,7 +200,7 @@ extension Kernel {
     /// thread parks on `runner` until the process has exited.
     func startProcess(main thread: SimThread, runner: Baton) {
         processStarted = true
-        processRunner = runner
+        self.runner = runner
         thread.isProcessMain = true
         current = thread
         depth = 0
@@ -166,11 +208,11 @@ extension Kernel {
         guard launch(thread) else {
             thread.life = .exited
             current = nil
-            processRunner = nil
+            self.runner = nil
             return
         }
         runner.wait()
-        processRunner = nil
+        self.runner = nil
         current = nil
     }
 }

@@ -1,0 +1,36 @@
+/// Releasing a simulation (issue 10, finding 4).
+///
+/// A released ``Simulation`` ends the OS threads of its threads still parked (blocked, or not yet
+/// back from a hand-over), and then breaks the kernel's reference cycles itself rather than
+/// trusting that every frame let go: a thread that exited or was stopped abandoned its frames,
+/// and a Win32 function's frames hold the kernel (and what the call uses). Everything the kernel owns
+/// (threads' queues and requests, handles, file objects, devices and their drivers, ports,
+/// device events, the user-memory arena's host memory) is dropped here, so at most the empty
+/// kernel object itself can outlive the simulation.
+extension Kernel {
+    func releaseEverything() {
+        for thread in threads {
+            thread.startRoutine = nil
+            thread.userAPCs.removeAll()
+            thread.completionQueue = RingQueue()
+            thread.irpList = IRPList()
+            thread.cancelRequests.removeAll()
+            thread.openFrames.removeAll()
+            thread.releasedPacket = nil
+            thread.waitingFor = nil
+            thread.associatedPort = nil
+        }
+        for file in fileObjects { file.agnosticList = IRPList() }
+        threads.removeAll()
+        handles = HandleTable()
+        devices.removeAll()
+        namedEvents.removeAll()
+        ports.removeAll()
+        fileObjects.removeAll()
+        installedDrivers.removeAll()
+        builtInDevices.removeAll()
+        timers = TimerQueue()
+        current = nil
+        memory.releaseHostMemory()
+    }
+}

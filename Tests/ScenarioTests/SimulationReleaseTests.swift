@@ -1,0 +1,131 @@
+@testable import IOKernel
+import Win32Surface
+import XCTest
+
+/// Issue 10, finding 4: a released simulation releases everything, whatever its threads did.
+/// The kernel and a driver are watched through weak references: they are gone once the
+/// simulation is, unless a frame abandoned by a thread still holds them. The exit path holds
+/// nothing; a thread stopped inside a Win32 call (terminated, or blocked when the simulation
+/// goes) abandons that call's frames, which hold the kernel (and what the call was using, such
+/// as a file object and its device): then the kernel must at least be empty, its threads,
+/// handles and file objects released.
+final class SimulationReleaseTests: XCTestCase {
+    private final class Watch {
+        weak var kernel: Kernel?
+        weak var driver: StockDriver?
+    }
+
+    /// Runs `scenario` in a fresh simulation `count` times and says how many kernels and
+    /// drivers outlived their simulation.
+    private func survivors(_ count: Int = 20, _ scenario: (Simulation) -> Void) -> (kernels: Int, drivers: Int) {
+        var watches: [Watch] = []
+        for _ in 0..<count {
+            let watch = Watch()
+            do {
+                let sim = Simulation()
+                let driver = StockDriver(completion: .manual)
+                sim.installDevice(#"\\.\slow"#, driver: driver)
+                watch.kernel = sim.kernel
+                watch.driver = driver
+                scenario(sim)
+            }
+            watches.append(watch)
+        }
+        for kernel in watches.compactMap(\.kernel) {
+            XCTAssertTrue(kernel.threads.isEmpty && kernel.handles.count == 0 && kernel.fileObjects.isEmpty,
+                          "a released simulation's kernel keeps nothing")
+        }
+        return (watches.filter { $0.kernel != nil }.count, watches.filter { $0.driver != nil }.count)
+    }
+
+    func testASimulationThatDidNothingSpecial() {
+        let left = survivors { sim in
+            sim.run { XCTAssertTrue(CloseHandle(openDevice(#"\\.\slow"#))) }
+        }
+        XCTAssertEqual(left.kernels, 0)
+        XCTAssertEqual(left.drivers, 0)
+    }
+
+    func testAThreadThatCalledExitThread() {
+        let left = survivors { sim in
+            sim.run {
+                let worker = CreateThread(nil, 0, { _ in
+                    _ = openDevice(#"\\.\slow"#)
+                    ExitThread(5)
+                }, nil, 0, nil)
+                XCTAssertEqual(WaitForSingleObject(worker, INFINITE), WAIT_OBJECT_0)
+                XCTAssertTrue(CloseHandle(worker))
+            }
+        }
+        XCTAssertEqual(left.kernels, 0)
+        XCTAssertEqual(left.drivers, 0)
+    }
+
+    func testAThreadThatWasTerminated() {
+        let left = survivors { sim in
+            sim.run {
+                let worker = CreateThread(nil, 0, { _ in
+                    _ = SleepEx(INFINITE, false)
+                    return 0
+                }, nil, 0, nil)
+                Sleep(1)
+                XCTAssertTrue(TerminateThread(worker, 9))
+                XCTAssertEqual(WaitForSingleObject(worker, INFINITE), WAIT_OBJECT_0)
+                XCTAssertTrue(CloseHandle(worker))
+            }
+        }
+        XCTAssertEqual(left.drivers, 0, "the driver goes with the emptied kernel")
+    }
+
+    func testAThreadStillBlockedWhenTheSimulationIsReleased() {
+        let left = survivors { sim in
+            sim.run {
+                let worker = CreateThread(nil, 0, { _ in
+                    let h = openDevice(#"\\.\slow"#)
+                    var n: DWORD = 0
+                    var byte: UInt8 = 0
+                    _ = ReadFile(h, &byte, 1, &n, nil)  // never completes
+                    return 0
+                }, nil, 0, nil)
+                Sleep(1)
+                XCTAssertTrue(CloseHandle(worker))
+            }
+        }
+        // The blocked ReadFile's frames hold its file object, and so its device and driver.
+        XCTAssertEqual(left.kernels, left.drivers)
+    }
+
+    func testAMainThreadThatExitedUnderRun() {
+        let left = survivors { sim in
+            sim.run {
+                _ = openDevice(#"\\.\slow"#)
+                ExitThread(1)
+            }
+        }
+        XCTAssertEqual(left.kernels, 0)
+        XCTAssertEqual(left.drivers, 0)
+    }
+
+    func testTheScheduleExplorerReleasesEverySimulation() {
+        let watch = Watch()
+        var kernels = 0
+        let result = ScheduleExplorer.explore(maxRuns: 50) { strategy in
+            let sim = Simulation(strategy: strategy)
+            watch.kernel = sim.kernel
+            kernels += 1
+            return sim.run {
+                let event = manualEvent()
+                let worker = CreateThread(nil, 0, { event in
+                    _ = SetEvent(event)
+                    ExitThread(0)
+                }, event, 0, nil)
+                _ = WaitForSingleObject(event, INFINITE)
+                _ = WaitForSingleObject(worker, INFINITE)
+                return CloseHandle(worker) && CloseHandle(event)
+            }
+        }
+        XCTAssertEqual(result.failures, [])
+        XCTAssertEqual(kernels, result.runs)
+        XCTAssertNil(watch.kernel)
+    }
+}
