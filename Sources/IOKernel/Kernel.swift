@@ -82,6 +82,10 @@ package final class Kernel {
     /// The main thread of `Simulation.run` has exited: when nothing more can run, control goes
     /// back to `run` (no hang is reported, as when `run`'s body returns with threads blocked).
     @exclusivity(unchecked) var callerWaitsForSettle = false
+    /// Scratch arrays of the scheduler (runnable threads, same-instant device events), kept so
+    /// that a scheduling step allocates nothing.
+    @exclusivity(unchecked) var runnableScratch: [SimThread] = []
+    @exclusivity(unchecked) var dueScratch: [ScheduledEvent] = []
     /// The `runner` of a `run` whose main thread exited.
     let settleBaton = Baton()
     /// The process's exit code, once it is exiting (`GetExitCodeProcess`).

@@ -62,9 +62,7 @@ extension Kernel {
     func nextStep(blocked thread: SimThread) -> SchedulingStep {
         let ownDeadlinePassed = thread.waitDeadline.map { $0 <= now } ?? false
         if threads.count > 1, !ownDeadlinePassed {
-            let candidates = runnableThreads(after: thread)
-            if !candidates.isEmpty {
-                let next = candidates[chosen(strategy.chooseThread(among: candidates), of: candidates.count)]
+            if let next = chooseRunnableThread(after: thread) {
                 switchTo(next, from: thread)
                 return .resumed
             }
@@ -127,26 +125,34 @@ extension Kernel {
         return best
     }
 
-    /// The strategy may pick any of the events due at the earliest instant.
+    /// The strategy may pick any of the events due at the earliest instant (found without
+    /// sorting the pending events, into an array kept from step to step).
     private func chooseDueEvent(_ first: ScheduledEvent) -> ScheduledEvent {
         guard !(strategy is RunUntilBlocked) else { return first }
-        let due = timers.pending.filter { $0.deadline == first.deadline }
-        guard due.count > 1 else { return first }
-        return due[chosen(strategy.chooseEvent(among: due), of: due.count)]
+        timers.dueTogether(with: first, into: &dueScratch)
+        guard dueScratch.count > 1 else { return first }
+        return dueScratch[chosen(strategy.chooseEvent(among: dueScratch), of: dueScratch.count)]
     }
 
     /// A strategy's choice, kept in range whatever it returned.
     private func chosen(_ index: Int, of count: Int) -> Int { min(max(index, 0), count - 1) }
 
     /// Threads other than `thread` that can run now, in round-robin order after it.
-    func runnableThreads(after thread: SimThread?) -> [SimThread] {
+    /// The thread the strategy picks among those that can run, or nil if none can. The
+    /// candidates are gathered in the kernel's scratch array, so a step allocates nothing.
+    private func chooseRunnableThread(after thread: SimThread) -> SimThread? {
+        collectRunnableThreads(after: thread)
+        guard !runnableScratch.isEmpty else { return nil }
+        return runnableScratch[chosen(strategy.chooseThread(among: runnableScratch), of: runnableScratch.count)]
+    }
+
+    private func collectRunnableThreads(after thread: SimThread?) {
         let start = thread.flatMap { t in threads.firstIndex { $0 === t } }.map { $0 + 1 } ?? 0
-        var result: [SimThread] = []
+        runnableScratch.removeAll(keepingCapacity: true)
         for offset in 0..<threads.count {
             let candidate = threads[(start + offset) % threads.count]
-            if candidate !== thread, canRun(candidate) { result.append(candidate) }
+            if candidate !== thread, canRun(candidate) { runnableScratch.append(candidate) }
         }
-        return result
     }
 
     /// A thread can run if it has not started yet, or it is blocked but its wait would now end.
@@ -279,11 +285,8 @@ extension Kernel {
     /// the first blocked one) gets `STATUS_POSSIBLE_DEADLOCK`.
     func passBatonForGood(from thread: SimThread) {
         while true {
-            let candidates = runnableThreads(after: thread)
-            if !candidates.isEmpty {
-                if handOff(to: candidates[chosen(strategy.chooseThread(among: candidates), of: candidates.count)], from: thread) {
-                    return
-                }
+            if let next = chooseRunnableThread(after: thread) {
+                if handOff(to: next, from: thread) { return }
                 continue
             }
             switch earliestDue(for: thread) {

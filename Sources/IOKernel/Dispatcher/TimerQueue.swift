@@ -55,6 +55,23 @@ struct TimerQueue {
         return first
     }
 
+    /// The pending events due at the same instant as `first` (the earliest), in the order they
+    /// were scheduled, into `due` (emptied first, its storage kept). A heap's descendants never
+    /// precede their ancestor, so only the subtrees whose roots are due then are visited: the
+    /// cost is the number of ties, not the number of pending events.
+    func dueTogether(with first: ScheduledEvent, into due: inout [ScheduledEvent]) {
+        due.removeAll(keepingCapacity: true)
+        collect(from: 0, at: first.deadline, into: &due)
+        if due.count > 1 { due.sort { $0.sequence < $1.sequence } }
+    }
+
+    private func collect(from index: Int, at deadline: VirtualInstant, into due: inout [ScheduledEvent]) {
+        guard index < heap.count, heap[index].deadline == deadline else { return }
+        if heap[index].isPending { due.append(heap[index]) }
+        collect(from: 2 * index + 1, at: deadline, into: &due)
+        collect(from: 2 * index + 2, at: deadline, into: &due)
+    }
+
     /// The events still pending, earliest first (for reports; not on any hot path).
     var pending: [ScheduledEvent] {
         heap.filter(\.isPending).sorted { Self.precedes($0, $1) }
