@@ -32,6 +32,7 @@ public struct Scenario: Sendable {
         .cancelThenWaitReadFileEx,
         .cancelingSynchronousIO,
         .cancelIoExThreadByThread,
+        .watchADirectory,
     ]
 
     /// The scenario with this name, if any.

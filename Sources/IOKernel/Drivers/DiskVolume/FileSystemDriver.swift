@@ -271,8 +271,6 @@ public final class FileSystemDriver: Driver {
             case .create, .overwriteIf, .openIf:
                 let directory = parameters.options & CreateParameters.directoryFile != 0
                 target = makeEntry(path, directory: directory, in: parent)
-                report([DirectoryChange(path: path, action: DirectoryChange.added,
-                                        filter: DirectoryChange.nameFilter(directory: directory))], k)
                 information = CreateInformation.created
             }
         }
@@ -280,6 +278,10 @@ public final class FileSystemDriver: Driver {
         target.opens.append(open)
         irp.fileObject.driverContext = open
         k.trace("\(target.path) opened (\(information == CreateInformation.created ? "created" : information == CreateInformation.overwritten ? "overwritten" : "existing"))")
+        if information == CreateInformation.created {
+            report([DirectoryChange(path: target.path, action: DirectoryChange.added,
+                                    filter: DirectoryChange.nameFilter(directory: target.isDirectory))], k)
+        }
         return k.complete(irp, status: .success, information: information)
     }
 

@@ -92,8 +92,8 @@ extension FileSystemDriver {
             changes.append(DirectoryChange(path: oldPath, action: DirectoryChange.removed, filter: filter))
             changes.append(DirectoryChange(path: targetPath, action: DirectoryChange.added, filter: filter))
         }
-        report(changes, k)
         k.trace("\(oldPath) renamed to \(targetPath)")
+        report(changes, k)
         return .success
     }
 
@@ -124,9 +124,9 @@ extension FileSystemDriver {
         destination.contents = file.contents
         destination.storedAttributes = file.storedAttributes
         destination.lastWriteTime = file.lastWriteTime
+        k.trace("\(file.path) copied to \(destination.path)")
         report([DirectoryChange(path: destination.path, action: DirectoryChange.modified,
                                 filter: DirectoryChange.sizeChanged | DirectoryChange.lastWriteChanged)], k)
-        k.trace("\(file.path) copied to \(destination.path)")
         return .success
     }
 
