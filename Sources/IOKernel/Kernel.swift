@@ -70,6 +70,12 @@ package final class Kernel {
     private(set) lazy var fileSystemDevice = makeFileSystemDevice()
     /// Who decides the order of threads and same-instant device events.
     let strategy: SchedulingStrategy
+    /// Whether the strategy perturbs runs at kernel entries, and what it may still do
+    /// (Perturbation.swift).
+    @exclusivity(unchecked) @usableFromInline var perturbing = false
+    @exclusivity(unchecked) var perturbationsLeft: PerturbationBudget?
+    /// The thread stopped at a breakpoint, if any: the others are held too, devices go on.
+    @exclusivity(unchecked) var stoppedInDebugger: SimThread?
     /// How many times the baton passed from one simulated thread to another.
     @exclusivity(unchecked) package internal(set) var contextSwitches: UInt64 = 0
 
@@ -102,6 +108,8 @@ package final class Kernel {
     init(options: SimulationOptions, strategy: SchedulingStrategy) {
         self.options = options
         self.strategy = strategy
+        self.perturbationsLeft = strategy.perturbations
+        self.perturbing = strategy.perturbations != nil
         self.trace = Trace(enabled: options.tracing)
         self.memory = MemoryArena(reuseFreedMemory: options.memory.reuseFreedMemory)
         self.memoryTracking = options.memory.tracking
@@ -120,7 +128,12 @@ package final class Kernel {
     // MARK: - Kernel entry and exit
 
     /// Marks entry into the kernel from the running thread.
-    @inlinable package func enter() { depth += 1 }
+    /// At the outermost entry of a call, an exploring strategy may perturb the run first
+    /// (``Kernel/explorationPoint()``): every Win32 call is a possible switch point.
+    @inlinable package func enter() {
+        if depth == 0, perturbing { explorationPoint() }
+        depth += 1
+    }
 
     /// Marks the return to user mode: the running thread's queued completion work runs now.
     @inlinable package func leave() {

@@ -15,8 +15,12 @@ public struct Scenario: Sendable {
 
     /// Runs the scenario in a new simulation with tracing on, and returns that simulation for
     /// inspection (its `trace`, `bugChecks`, `hangs`, `memoryViolations`).
-    public func run() -> Simulation {
-        let sim = Simulation(options: SimulationOptions(tracing: true, memory: memory))
+    public func run() -> Simulation { run(strategy: RunUntilBlocked()) }
+
+    /// Runs the scenario with `strategy` making the scheduler's choices (a ``ReplayStrategy``
+    /// replays a token that ``explore(_:)`` reported).
+    public func run(strategy: SchedulingStrategy, tracing: Bool = true) -> Simulation {
+        let sim = Simulation(options: SimulationOptions(tracing: tracing, memory: memory), strategy: strategy)
         body(sim)
         return sim
     }
@@ -30,6 +34,9 @@ public struct Scenario: Sendable {
         .overlappedMustOutliveTheIOReusedMemory,
         .overlappedMustOutliveTheIOFixed,
         .cancelThenWaitReadFileEx,
+        .cancelThenWaitReadFileExRace,
+        .cancelThenWaitReadFileExRaceFixed,
+        .overlappedMustOutliveTheIODebugger,
         .cancelingSynchronousIO,
         .cancelIoExThreadByThread,
         .watchADirectory,

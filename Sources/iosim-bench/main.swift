@@ -321,3 +321,6 @@ if wanted("file_reads_overlapped") {
     report("file_reads_overlapped", fileReads(count: min(roundTrips, 500_000), overlapped: true), "reads/s")
 }
 if wanted("schedules_explored") { report("schedules_explored", schedulesExplored(count: 2_000), "schedules/s") }
+if wanted("perturbed_schedules_explored") {
+    report("perturbed_schedules_explored", perturbedSchedulesExplored(count: 2_000), "schedules/s")
+}

@@ -5,6 +5,8 @@
 //     swift run iosim <scenario>      runs one and prints its timeline
 //       --html FILE                   also writes the timeline as a picture (HTML with SVG)
 //       --trace-json FILE             also writes it in the Trace Event Format (Perfetto)
+//       --token T                     replays the schedule `iosim explore` reported
+//     swift run iosim explore <scenario> [options]   explores its schedules (Explore.swift)
 import IOKernel
 import IOScenarios
 #if canImport(Glibc)
@@ -26,6 +28,15 @@ func list() {
 guard let name = arguments.first, name != "--help", name != "-h", name != "list" else {
     list()
     exit(0)
+}
+
+if name == "explore" {
+    guard arguments.count > 1, let scenario = Scenario.named(arguments[1]) else {
+        print("iosim explore: name a scenario\n")
+        list()
+        exit(2)
+    }
+    exit(explore(scenario, Array(arguments.dropFirst(2))))
 }
 
 guard let scenario = Scenario.named(name) else {
@@ -50,7 +61,15 @@ func write(_ text: String, to path: String) {
     fclose(file)
 }
 
-let sim = scenario.run()
+var strategy: SchedulingStrategy = RunUntilBlocked()
+if let text = option("--token") {
+    guard let token = ScheduleToken(text), let options = explorationOptions(arguments) else {
+        print("iosim: bad --token or budget")
+        exit(2)
+    }
+    strategy = ReplayStrategy(token, perturbations: options.perturbations)
+}
+let sim = scenario.run(strategy: strategy)
 if let path = option("--html") { write(sim.trace.html(title: scenario.name, summary: scenario.summary), to: path) }
 if let path = option("--trace-json") { write(sim.trace.traceEventJSON(title: scenario.name), to: path) }
 print("\(scenario.name)   [seed: \(scenario.seed)]\n\(scenario.summary)\n")

@@ -32,7 +32,7 @@ struct TimelineModel {
         var row = 0
 
         /// `IRP#2 READ`.
-        var label: String { "IRP#\(irp) \(major.rawValue.dropFirst(major.rawValue.hasPrefix("IRP_MJ_") ? 7 : 0))" }
+        var label: String { "IRP#\(irp) \(major.shortName)" }
     }
 
     enum MarkKind: String, CaseIterable {
@@ -159,4 +159,9 @@ struct TimelineModel {
         guard parts.count == 2 else { return nil }
         return Int(parts[1].prefix { $0.isNumber })
     }
+}
+
+extension MajorFunction {
+    /// The name without `IRP_MJ_` (`READ`), as pictures and verdicts show it.
+    public var shortName: String { String(rawValue.dropFirst(rawValue.hasPrefix("IRP_MJ_") ? 7 : 0)) }
 }

@@ -78,6 +78,8 @@ extension Kernel {
             return irps.allSatisfy { $0.state == .delivered || $0.thread == nil } ? .success : nil
         case .sleep:
             return nil
+        case .preempted:
+            return .success
         case .cancelRequest(let request):
             return request.isDone ? .success : nil
         case .port(let port, _):

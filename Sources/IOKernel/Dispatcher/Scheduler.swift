@@ -2,7 +2,7 @@ import CHostThreads
 import Dispatch
 
 /// Makes the scheduler's choices. Every choice the simulation makes about order goes through
-/// one of these two calls, so that a strategy can explore schedules and a run can be replayed
+/// one of these calls, so that a strategy can explore schedules and a run can be replayed
 /// from its choices.
 public protocol SchedulingStrategy: AnyObject {
     /// Which of the threads that can run goes next. `candidates` is in round-robin order,
@@ -11,6 +11,18 @@ public protocol SchedulingStrategy: AnyObject {
     /// Which of the device events due at the same instant fires first; `candidates` is in the
     /// order they were scheduled. Returns an index into it. Called only when there is a choice.
     func chooseEvent(among candidates: [ScheduledEvent]) -> Int
+    /// Whether and how much this strategy perturbs runs at kernel entries (a device event due
+    /// soon fired now, a preemption); nil, the default, offers no such choice and costs nothing.
+    /// Read once, when the simulation is made.
+    var perturbations: PerturbationBudget? { get }
+    /// At a kernel entry of `running`, which perturbation happens: an index into `candidates`,
+    /// whose first element is always ``Perturbation/none``. Called only when there is a choice.
+    func choosePerturbation(among candidates: [Perturbation], running: SimThread) -> Int
+}
+
+extension SchedulingStrategy {
+    public var perturbations: PerturbationBudget? { nil }
+    public func choosePerturbation(among candidates: [Perturbation], running: SimThread) -> Int { 0 }
 }
 
 /// The default: a thread runs until it blocks; then the next thread that can run, in
@@ -29,7 +41,8 @@ public final class SeededRandomStrategy: SchedulingStrategy {
 
     public init(seed: UInt64) { state = seed }
 
-    private func next(below count: Int) -> Int {
+    /// A number in `0..<count`.
+    func next(below count: Int) -> Int {
         state &+= 0x9E37_79B9_7F4A_7C15
         var z = state
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
@@ -40,6 +53,11 @@ public final class SeededRandomStrategy: SchedulingStrategy {
 
     public func chooseThread(among candidates: [SimThread]) -> Int { next(below: candidates.count) }
     public func chooseEvent(among candidates: [ScheduledEvent]) -> Int { next(below: candidates.count) }
+    /// When runs are perturbed (inside a ``ReplayStrategy`` with a budget), one kernel entry in
+    /// four is perturbed, the perturbation chosen uniformly.
+    public func choosePerturbation(among candidates: [Perturbation], running: SimThread) -> Int {
+        next(below: 4) == 0 ? 1 + next(below: candidates.count - 1) : 0
+    }
 }
 
 /// What happened while a blocked thread let the simulation go on.
@@ -115,7 +133,7 @@ extension Kernel {
         }
         if let event = timers.peek() { consider(.event(chooseDueEvent(event)), (event.deadline, event.sequence)) }
         if let deadline = thread.waitDeadline { consider(.ownDeadline, (deadline, thread.waitSequence)) }
-        if threads.count > 1 {
+        if threads.count > 1, stoppedInDebugger == nil {
             for other in threads where other !== thread && other.life == .alive {
                 if let deadline = other.waitDeadline, other.waitingFor != nil {
                     consider(.threadDeadline(other, deadline), (deadline, other.waitSequence))
@@ -157,6 +175,8 @@ extension Kernel {
 
     /// A thread can run if it has not started yet, or it is blocked but its wait would now end.
     private func canRun(_ thread: SimThread) -> Bool {
+        // While one thread is stopped at a breakpoint, the debugger holds every other (DebuggerPause.swift).
+        if let stopped = stoppedInDebugger, stopped !== thread { return false }
         switch thread.life {
         case .exited: return false
         case .notStarted: return true

@@ -145,6 +145,9 @@ enum WaitReason {
     /// A completion packet from a port.
     case port(CompletionPort, alertable: Bool)
     case sleep(alertable: Bool)
+    /// Nothing: the thread was preempted at a kernel entry by an exploring strategy
+    /// (Perturbation.swift) and may run again whenever the scheduler picks it.
+    case preempted
 
     var isAlertable: Bool {
         switch self {
@@ -152,6 +155,7 @@ enum WaitReason {
         case .irp, .irps, .fileLock, .cancelRequest: false
         case .port(_, let alertable): alertable
         case .sleep(let alertable): alertable
+        case .preempted: false
         }
     }
 
@@ -171,6 +175,8 @@ enum WaitReason {
             return "another thread to cancel its I/O on \(request.file.label)"
         case .fileLock(let file):
             return "the lock of synchronous \(file.label), held by \(file.lockOwner?.name ?? "no one")"
+        case .preempted:
+            return "its turn (preempted at a kernel entry)"
         case .sleep(let alertable):
             return alertable ? "an alertable sleep to end" : "a sleep to end"
         }

@@ -29,34 +29,6 @@ public struct ScheduleToken: Equatable, Hashable, Sendable, CustomStringConverti
     public var description: String { choices.map(String.init).joined(separator: ".") }
 }
 
-/// Follows a token's choices, then takes the default (the first candidate) once they run out,
-/// and records every choice it makes with how many candidates there were.
-///
-/// Replaying: `Simulation(strategy: ReplayStrategy(token))` makes the run the token describes.
-/// A choice out of range (the scenario changed) is clamped to the last candidate.
-public final class ReplayStrategy: SchedulingStrategy {
-    private let prefix: [Int]
-    /// Every choice made so far: the index chosen and the number of candidates.
-    public private(set) var made: [(chosen: Int, among: Int)] = []
-
-    public init(_ token: ScheduleToken = ScheduleToken(choices: [])) { prefix = token.choices }
-
-    /// The token of the run so far: replaying it makes the same choices.
-    public var token: ScheduleToken { ScheduleToken(choices: made.map(\.chosen)) }
-
-    private func choose(among count: Int) -> Int {
-        // A choice of one is no choice: it is not recorded, so tokens stay short.
-        guard count > 1 else { return 0 }
-        let position = made.count
-        let chosen = position < prefix.count ? min(prefix[position], count - 1) : 0
-        made.append((chosen, count))
-        return chosen
-    }
-
-    public func chooseThread(among candidates: [SimThread]) -> Int { choose(among: candidates.count) }
-    public func chooseEvent(among candidates: [ScheduledEvent]) -> Int { choose(among: candidates.count) }
-}
-
 /// Runs a scenario under every schedule, depth first, up to a bound.
 ///
 /// "Every schedule" means every sequence of the scheduler's choices: which thread runs when the
