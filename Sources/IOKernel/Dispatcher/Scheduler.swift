@@ -164,7 +164,7 @@ extension Kernel {
         return runnableScratch[chosen(strategy.chooseThread(among: runnableScratch), of: runnableScratch.count)]
     }
 
-    private func collectRunnableThreads(after thread: SimThread?) {
+    func collectRunnableThreads(after thread: SimThread?) {
         let start = thread.flatMap { t in threads.firstIndex { $0 === t } }.map { $0 + 1 } ?? 0
         runnableScratch.removeAll(keepingCapacity: true)
         for offset in 0..<threads.count {

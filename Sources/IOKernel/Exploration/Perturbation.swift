@@ -53,7 +53,8 @@ extension Kernel {
             }
         }
         if budget.preemptions > 0, threads.count > 1 {
-            for other in runnableThreads(after: thread) { candidates.append(.preempt(other)) }
+            collectRunnableThreads(after: thread)
+            for other in runnableScratch { candidates.append(.preempt(other)) }
         }
         guard candidates.count > 1 else { return }
         let pick = strategy.choosePerturbation(among: candidates, running: thread)
