@@ -13,6 +13,7 @@ import IOKernel
 /// `ERROR_SUCCESS` when it completed at once, and to `ERROR_MORE_DATA` for a warning (which is
 /// still `TRUE`, F-RFX-7). A null `OVERLAPPED` or completion routine gives
 /// `ERROR_INVALID_PARAMETER` (Windows would fault later).
+@discardableResult
 public func ReadFileEx(_ hFile: HANDLE!, _ lpBuffer: LPVOID!, _ nNumberOfBytesToRead: DWORD, _ lpOverlapped: LPOVERLAPPED!,
                        _ lpCompletionRoutine: LPOVERLAPPED_COMPLETION_ROUTINE!) -> Bool
 {
@@ -25,6 +26,7 @@ public func ReadFileEx(_ hFile: HANDLE!, _ lpBuffer: LPVOID!, _ nNumberOfBytesTo
 
 /// Writes with a completion routine. The corresponding Win32 function is `WriteFileEx`; see
 /// ``ReadFileEx(_:_:_:_:_:)``.
+@discardableResult
 public func WriteFileEx(_ hFile: HANDLE!, _ lpBuffer: LPCVOID!, _ nNumberOfBytesToWrite: DWORD,
                         _ lpOverlapped: LPOVERLAPPED!, _ lpCompletionRoutine: LPOVERLAPPED_COMPLETION_ROUTINE!) -> Bool
 {
@@ -75,6 +77,7 @@ func callCompletionRoutine(_ context: UnsafeMutableRawPointer?, _ ioStatus: Unsa
 ///
 /// The corresponding Win32 function is `QueueUserAPC`. Returns non-zero on success; an invalid
 /// handle or one that is not a thread gives 0 with `ERROR_INVALID_HANDLE`.
+@discardableResult
 public func QueueUserAPC(_ pfnAPC: PAPCFUNC!, _ hThread: HANDLE!, _ dwData: ULONG_PTR) -> DWORD {
     guard let thread = currentThread() else { return 0 }
     guard let pfnAPC else {
@@ -103,6 +106,7 @@ public func QueueUserAPC(_ pfnAPC: PAPCFUNC!, _ hThread: HANDLE!, _ dwData: ULON
 /// The corresponding Win32 function is `SleepEx`. Returns 0 when the interval elapsed, or
 /// `WAIT_IO_COMPLETION` when `bAlertable` is true and user APCs ran (all of those queued,
 /// F-APC-3, F-WAIT-8). `SleepEx(0, TRUE)` runs the APCs already queued.
+@discardableResult
 public func SleepEx(_ dwMilliseconds: DWORD, _ bAlertable: Bool) -> DWORD {
     guard let thread = currentThread() else { return 0 }
     let kernel = thread.kernel

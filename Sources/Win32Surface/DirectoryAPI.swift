@@ -8,12 +8,14 @@ import IOKernel
 /// (Microsoft's CreateDirectoryW page; Wine `kernel32/tests/directory.c` test_CreateDirectoryW).
 /// Watches of the directory above see `FILE_ACTION_ADDED` (`FILE_NOTIFY_CHANGE_DIR_NAME`).
 /// `lpSecurityAttributes` is accepted and not enforced.
+@discardableResult
 public func CreateDirectoryW(_ lpPathName: LPCWSTR!, _ lpSecurityAttributes: LPSECURITY_ATTRIBUTES!) -> Bool {
     createDirectory("CreateDirectoryW", wideString(lpPathName))
 }
 
 /// Creates a directory. The corresponding Win32 function is `CreateDirectoryA`; see
 /// ``CreateDirectoryW(_:_:)``.
+@discardableResult
 public func CreateDirectoryA(_ lpPathName: LPCSTR!, _ lpSecurityAttributes: LPSECURITY_ATTRIBUTES!) -> Bool {
     createDirectory("CreateDirectoryA", lpPathName.map { String(cString: $0) })
 }
@@ -46,12 +48,14 @@ private func createDirectory(_ function: String, _ path: String?) -> Bool {
 /// `ERROR_PATH_NOT_FOUND` when a directory above it is missing). As for `DeleteFileW`, a
 /// directory still open (with `FILE_SHARE_DELETE`) goes when its last handle closes; one open
 /// without it gives `ERROR_SHARING_VIOLATION`. Watches above it see `FILE_ACTION_REMOVED`.
+@discardableResult
 public func RemoveDirectoryW(_ lpPathName: LPCWSTR!) -> Bool {
     removeDirectory("RemoveDirectoryW", wideString(lpPathName))
 }
 
 /// Removes a directory. The corresponding Win32 function is `RemoveDirectoryA`; see
 /// ``RemoveDirectoryW(_:)``.
+@discardableResult
 public func RemoveDirectoryA(_ lpPathName: LPCSTR!) -> Bool {
     removeDirectory("RemoveDirectoryA", lpPathName.map { String(cString: $0) })
 }
@@ -77,6 +81,7 @@ private func removeDirectory(_ function: String, _ path: String?) -> Bool {
 /// copied, without the terminator, when the buffer holds the path and its terminator; otherwise
 /// the size needed, terminator included, copying nothing. The simulation has no environment, so
 /// `TMP` and `TEMP` are not consulted.
+@discardableResult
 public func GetTempPathW(_ nBufferLength: DWORD, _ lpBuffer: LPWSTR!) -> DWORD {
     guard let thread = currentThread() else { return 0 }
     let path = thread.kernel.temporaryDirectory
@@ -87,6 +92,7 @@ public func GetTempPathW(_ nBufferLength: DWORD, _ lpBuffer: LPWSTR!) -> DWORD {
 
 /// The temporary folder, in the ANSI code page. The corresponding Win32 function is
 /// `GetTempPathA`; see ``GetTempPathW(_:_:)``.
+@discardableResult
 public func GetTempPathA(_ nBufferLength: DWORD, _ lpBuffer: LPSTR!) -> DWORD {
     guard let thread = currentThread() else { return 0 }
     let path = thread.kernel.temporaryDirectory
@@ -100,6 +106,7 @@ public func GetTempPathA(_ nBufferLength: DWORD, _ lpBuffer: LPSTR!) -> DWORD {
 /// The corresponding Win32 function is `GetCurrentDirectoryW`; its buffer contract is
 /// ``GetTempPathW(_:_:)``'s. The simulation starts in `C:\`. The current directory belongs to
 /// the simulated process.
+@discardableResult
 public func GetCurrentDirectoryW(_ nBufferLength: DWORD, _ lpBuffer: LPWSTR!) -> DWORD {
     guard let thread = currentThread() else { return 0 }
     var path = thread.kernel.currentDirectory
@@ -114,6 +121,7 @@ public func GetCurrentDirectoryW(_ nBufferLength: DWORD, _ lpBuffer: LPWSTR!) ->
 /// The corresponding Win32 function is `SetCurrentDirectoryW`. A missing directory gives
 /// `ERROR_FILE_NOT_FOUND` (`ERROR_PATH_NOT_FOUND` when a directory above it is missing), a file
 /// `ERROR_DIRECTORY`.
+@discardableResult
 public func SetCurrentDirectoryW(_ lpPathName: LPCWSTR!) -> Bool {
     guard let thread = currentThread() else { return false }
     let kernel = thread.kernel
@@ -137,6 +145,7 @@ public func SetCurrentDirectoryW(_ lpPathName: LPCWSTR!) -> Bool {
 /// buffer, or is set to NULL when the path ends with a separator. A path that names nothing on
 /// the volume (a device, `\\server\share`) is returned as given. An empty or NULL name is
 /// `ERROR_INVALID_NAME`, as on Windows.
+@discardableResult
 public func GetFullPathNameW(_ lpFileName: LPCWSTR!, _ nBufferLength: DWORD, _ lpBuffer: LPWSTR!,
                              _ lpFilePart: UnsafeMutablePointer<LPWSTR?>!) -> DWORD
 {

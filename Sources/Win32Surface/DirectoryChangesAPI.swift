@@ -22,6 +22,7 @@ import IOKernel
 ///   `STATUS_NOTIFY_ENUM_DIR` (`ERROR_NOTIFY_ENUM_DIR`, 1022) and 0 bytes.
 /// - `CancelIoEx` completes it with `ERROR_OPERATION_ABORTED`; closing the directory handle
 ///   with `STATUS_NOTIFY_CLEANUP`, an informational status with 0 bytes.
+@discardableResult
 public func ReadDirectoryChangesW(_ hDirectory: HANDLE!, _ lpBuffer: LPVOID!, _ nBufferLength: DWORD, _ bWatchSubtree: Bool,
                                   _ dwNotifyFilter: DWORD, _ lpBytesReturned: LPDWORD!, _ lpOverlapped: LPOVERLAPPED!,
                                   _ lpCompletionRoutine: LPOVERLAPPED_COMPLETION_ROUTINE!) -> Bool

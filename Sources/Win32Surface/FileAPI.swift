@@ -15,6 +15,7 @@ import IOKernel
 /// `FILE_FLAG_OVERLAPPED` the handle is synchronous: every call waits for its I/O, and the file
 /// object keeps a current position. If the driver pends the
 /// open, the call blocks until it completes.
+@discardableResult
 public func CreateFileW(_ lpFileName: LPCWSTR!, _ dwDesiredAccess: DWORD, _ dwShareMode: DWORD,
                         _ lpSecurityAttributes: LPSECURITY_ATTRIBUTES!, _ dwCreationDisposition: DWORD,
                         _ dwFlagsAndAttributes: DWORD, _ hTemplateFile: HANDLE!) -> HANDLE!
@@ -29,6 +30,7 @@ public func CreateFileW(_ lpFileName: LPCWSTR!, _ dwDesiredAccess: DWORD, _ dwSh
 
 /// Opens a simulated device by path. The corresponding Win32 function is `CreateFileA`; see
 /// ``CreateFileW(_:_:_:_:_:_:_:)``.
+@discardableResult
 public func CreateFileA(_ lpFileName: LPCSTR!, _ dwDesiredAccess: DWORD, _ dwShareMode: DWORD,
                         _ lpSecurityAttributes: LPSECURITY_ATTRIBUTES!, _ dwCreationDisposition: DWORD,
                         _ dwFlagsAndAttributes: DWORD, _ hTemplateFile: HANDLE!) -> HANDLE!
@@ -86,6 +88,7 @@ private func createFile(_ path: String?, _ name: String, _ access: DWORD, _ shar
 /// - Without one, the call waits for the result. On a synchronous handle at end of file it
 ///   returns `TRUE` with 0 bytes.
 /// - A successful call leaves the last error unchanged.
+@discardableResult
 public func ReadFile(_ hFile: HANDLE!, _ lpBuffer: LPVOID!, _ nNumberOfBytesToRead: DWORD,
                      _ lpNumberOfBytesRead: LPDWORD!, _ lpOverlapped: LPOVERLAPPED!) -> Bool
 {
@@ -98,6 +101,7 @@ public func ReadFile(_ hFile: HANDLE!, _ lpBuffer: LPVOID!, _ nNumberOfBytesToRe
 /// Writes to a file or device. The corresponding Win32 function is `WriteFile`; it follows the
 /// same protocol as ``ReadFile(_:_:_:_:_:)``. A null buffer with a non-zero length fails with
 /// `ERROR_INVALID_USER_BUFFER` (where `ReadFile` gives `ERROR_NOACCESS`, F-RW-11).
+@discardableResult
 public func WriteFile(_ hFile: HANDLE!, _ lpBuffer: LPCVOID!, _ nNumberOfBytesToWrite: DWORD,
                       _ lpNumberOfBytesWritten: LPDWORD!, _ lpOverlapped: LPOVERLAPPED!) -> Bool
 {

@@ -7,12 +7,14 @@ import IOKernel
 /// entry gives `INVALID_FILE_ATTRIBUTES` with `ERROR_FILE_NOT_FOUND`, or `ERROR_PATH_NOT_FOUND`
 /// when a directory above it is missing (Wine `kernel32/tests/file.c` test_GetFileAttributesW).
 /// A file whose deletion is pending still has attributes.
+@discardableResult
 public func GetFileAttributesW(_ lpFileName: LPCWSTR!) -> DWORD {
     fileAttributes("GetFileAttributesW", wideString(lpFileName))
 }
 
 /// The attributes of a file. The corresponding Win32 function is `GetFileAttributesA`; see
 /// ``GetFileAttributesW(_:)``.
+@discardableResult
 public func GetFileAttributesA(_ lpFileName: LPCSTR!) -> DWORD {
     fileAttributes("GetFileAttributesA", lpFileName.map { String(cString: $0) })
 }
@@ -38,6 +40,7 @@ private func queryAttributes(_ thread: SimThread, _ path: String?) -> (NTStatus,
 /// The corresponding Win32 function is `GetFileAttributesExW`. `fInfoLevelId` must be
 /// `GetFileExInfoStandard` (`ERROR_INVALID_PARAMETER` otherwise); `lpFileInformation` receives a
 /// `WIN32_FILE_ATTRIBUTE_DATA`. Errors as ``GetFileAttributesW(_:)``.
+@discardableResult
 public func GetFileAttributesExW(_ lpFileName: LPCWSTR!, _ fInfoLevelId: GET_FILEEX_INFO_LEVELS,
                                  _ lpFileInformation: LPVOID!) -> Bool
 {
@@ -79,6 +82,7 @@ public func GetFileAttributesExW(_ lpFileName: LPCWSTR!, _ fInfoLevelId: GET_FIL
 /// times, the volume's serial number, the size, one link, and the file index (unique on the
 /// volume, in creation order). A handle that is not to the volume (a pipe, a device) gives
 /// `ERROR_INVALID_FUNCTION`; a bad one `ERROR_INVALID_HANDLE`.
+@discardableResult
 public func GetFileInformationByHandle(_ hFile: HANDLE!, _ lpFileInformation: LPBY_HANDLE_FILE_INFORMATION!) -> Bool {
     guard let thread = currentThread() else { return false }
     let kernel = thread.kernel
@@ -115,6 +119,7 @@ public func GetFileInformationByHandle(_ hFile: HANDLE!, _ lpFileInformation: LP
 /// structure gives `ERROR_BAD_LENGTH`; a `FileNameInfo` buffer too small for the name gives
 /// `ERROR_MORE_DATA` with as much of the name as fits and the full length. Any other class is
 /// `ERROR_INVALID_PARAMETER`.
+@discardableResult
 public func GetFileInformationByHandleEx(_ hFile: HANDLE!, _ FileInformationClass: FILE_INFO_BY_HANDLE_CLASS,
                                          _ lpFileInformation: LPVOID!, _ dwBufferSize: DWORD) -> Bool
 {
@@ -180,6 +185,7 @@ private func fileInformationEx(_ thread: SimThread, _ kernel: Kernel, _ hFile: H
 /// for an installed device (a character device, as a serial line or the console is). A bad
 /// handle, or a handle to something that is not a file (an event), gives `FILE_TYPE_UNKNOWN`
 /// with `ERROR_INVALID_HANDLE`; on success the last error is left alone.
+@discardableResult
 public func GetFileType(_ hFile: HANDLE!) -> DWORD {
     guard let thread = currentThread() else { return DWORD(FILE_TYPE_UNKNOWN) }
     let kernel = thread.kernel

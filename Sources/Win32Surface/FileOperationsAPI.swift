@@ -11,12 +11,14 @@ import IOKernel
 /// process does not have (`ERROR_ACCESS_DENIED`). Watches see `FILE_ACTION_RENAMED_OLD_NAME`
 /// then `FILE_ACTION_RENAMED_NEW_NAME` within one directory, `FILE_ACTION_REMOVED` and
 /// `FILE_ACTION_ADDED` across directories (Wine `change.c` test_readdirectorychanges_cr).
+@discardableResult
 public func MoveFileExW(_ lpExistingFileName: LPCWSTR!, _ lpNewFileName: LPCWSTR!, _ dwFlags: DWORD) -> Bool {
     moveFile("MoveFileExW", wideString(lpExistingFileName), wideString(lpNewFileName), dwFlags)
 }
 
 /// Renames or moves a file or directory. The corresponding Win32 function is `MoveFileW`:
 /// ``MoveFileExW(_:_:_:)`` with `MOVEFILE_COPY_ALLOWED`.
+@discardableResult
 public func MoveFileW(_ lpExistingFileName: LPCWSTR!, _ lpNewFileName: LPCWSTR!) -> Bool {
     moveFile("MoveFileW", wideString(lpExistingFileName), wideString(lpNewFileName), DWORD(MOVEFILE_COPY_ALLOWED))
 }
@@ -45,6 +47,7 @@ private func moveFile(_ function: String, _ source: String?, _ target: String?, 
 /// replaced unless it is a directory or open without write sharing. A missing source gives
 /// `ERROR_FILE_NOT_FOUND`, a directory `ERROR_ACCESS_DENIED`, a source open without read
 /// sharing `ERROR_SHARING_VIOLATION`. Watches see the target `ADDED` (when new) and `MODIFIED`.
+@discardableResult
 public func CopyFileW(_ lpExistingFileName: LPCWSTR!, _ lpNewFileName: LPCWSTR!, _ bFailIfExists: Bool) -> Bool {
     guard let thread = currentThread() else { return false }
     let kernel = thread.kernel

@@ -8,6 +8,7 @@ import IOKernel
 /// `ERROR_NEGATIVE_SEEK`. A position past the end is allowed. Only synchronous handles use the
 /// position; an overlapped handle keeps it, but its reads and writes take their offset from the
 /// `OVERLAPPED` and never move it (F-RW-16).
+@discardableResult
 public func SetFilePointerEx(_ hFile: HANDLE!, _ liDistanceToMove: LARGE_INTEGER, _ lpNewFilePointer: PLARGE_INTEGER!,
                              _ dwMoveMethod: DWORD) -> Bool
 {
@@ -32,6 +33,7 @@ public func SetFilePointerEx(_ hFile: HANDLE!, _ liDistanceToMove: LARGE_INTEGER
 /// returns `INVALID_SET_FILE_POINTER` with the error of ``SetFilePointerEx(_:_:_:_:)``; when the
 /// low half of a valid position happens to be `0xFFFFFFFF` the last error is set to 0 so that
 /// callers can tell.
+@discardableResult
 public func SetFilePointer(_ hFile: HANDLE!, _ lDistanceToMove: LONG, _ lpDistanceToMoveHigh: PLONG!,
                            _ dwMoveMethod: DWORD) -> DWORD
 {
@@ -86,6 +88,7 @@ private func win32Error(_ status: NTStatus) -> Int32 {
 ///
 /// The corresponding Win32 function is `GetFileSizeEx`. A handle to something that is not a
 /// disk file gives `ERROR_INVALID_FUNCTION`; a bad handle `ERROR_INVALID_HANDLE`.
+@discardableResult
 public func GetFileSizeEx(_ hFile: HANDLE!, _ lpFileSize: PLARGE_INTEGER!) -> Bool {
     guard let thread = currentThread() else { return false }
     let kernel = thread.kernel
@@ -105,6 +108,7 @@ public func GetFileSizeEx(_ hFile: HANDLE!, _ lpFileSize: PLARGE_INTEGER!) -> Bo
 /// The corresponding Win32 function is `GetFileSize`; it returns `INVALID_FILE_SIZE` on failure.
 /// When a size's low half is `0xFFFFFFFF` the last error is set to `NO_ERROR`, so that callers
 /// can tell it from a failure (Microsoft's GetFileSize page).
+@discardableResult
 public func GetFileSize(_ hFile: HANDLE!, _ lpFileSizeHigh: LPDWORD!) -> DWORD {
     var size = LARGE_INTEGER()
     guard GetFileSizeEx(hFile, &size) else { return INVALID_FILE_SIZE }
@@ -117,6 +121,7 @@ public func GetFileSize(_ hFile: HANDLE!, _ lpFileSizeHigh: LPDWORD!) -> DWORD {
 ///
 /// The corresponding Win32 function is `SetEndOfFile`. The handle needs write access
 /// (`ERROR_ACCESS_DENIED`) and must be a disk file (`ERROR_INVALID_FUNCTION`).
+@discardableResult
 public func SetEndOfFile(_ hFile: HANDLE!) -> Bool {
     guard let thread = currentThread() else { return false }
     let kernel = thread.kernel
@@ -136,6 +141,7 @@ public func SetEndOfFile(_ hFile: HANDLE!) -> Bool {
 /// it blocks, even on an overlapped handle, until the other end has read everything this end
 /// wrote, and fails with `ERROR_BROKEN_PIPE` if that end closes meanwhile or
 /// `ERROR_PIPE_NOT_CONNECTED` after a disconnect (F-SYNC-4).
+@discardableResult
 public func FlushFileBuffers(_ hFile: HANDLE!) -> Bool {
     guard let thread = currentThread() else { return false }
     let kernel = thread.kernel
@@ -153,11 +159,13 @@ public func FlushFileBuffers(_ hFile: HANDLE!) -> Bool {
 /// for deletion while handles to it are open: it disappears when the last one closes, and
 /// meanwhile opening it fails with `ERROR_ACCESS_DENIED`. A file opened without
 /// `FILE_SHARE_DELETE` gives `ERROR_SHARING_VIOLATION`; a missing one `ERROR_FILE_NOT_FOUND`.
+@discardableResult
 public func DeleteFileW(_ lpFileName: LPCWSTR!) -> Bool {
     deleteFile("DeleteFileW", wideString(lpFileName))
 }
 
 /// Deletes a file. The corresponding Win32 function is `DeleteFileA`; see ``DeleteFileW(_:)``.
+@discardableResult
 public func DeleteFileA(_ lpFileName: LPCSTR!) -> Bool {
     deleteFile("DeleteFileA", lpFileName.map { String(cString: $0) })
 }

@@ -11,6 +11,7 @@ import IOKernel
 /// match (or a pattern ending in `\`) `ERROR_FILE_NOT_FOUND`, both with
 /// `INVALID_HANDLE_VALUE` (Wine `kernel32/tests/file.c` test_FindFirstFileA). The search handle
 /// is a handle to the directory: close it with ``FindClose(_:)``.
+@discardableResult
 public func FindFirstFileW(_ lpFileName: LPCWSTR!, _ lpFindFileData: LPWIN32_FIND_DATAW!) -> HANDLE! {
     guard let thread = currentThread() else { return INVALID_HANDLE_VALUE }
     let kernel = thread.kernel
@@ -55,6 +56,7 @@ public func FindFirstFileW(_ lpFileName: LPCWSTR!, _ lpFindFileData: LPWIN32_FIN
 ///
 /// The corresponding Win32 function is `FindNextFileW`. After the last entry it fails with
 /// `ERROR_NO_MORE_FILES`; a bad handle gives `ERROR_INVALID_HANDLE`.
+@discardableResult
 public func FindNextFileW(_ hFindFile: HANDLE!, _ lpFindFileData: LPWIN32_FIND_DATAW!) -> Bool {
     guard let thread = currentThread() else { return false }
     let kernel = thread.kernel
@@ -76,6 +78,7 @@ public func FindNextFileW(_ hFindFile: HANDLE!, _ lpFindFileData: LPWIN32_FIND_D
 
 /// Ends a listing. The corresponding Win32 function is `FindClose`; a bad handle gives
 /// `ERROR_INVALID_HANDLE`.
+@discardableResult
 public func FindClose(_ hFindFile: HANDLE!) -> Bool {
     guard let thread = currentThread() else { return false }
     let kernel = thread.kernel

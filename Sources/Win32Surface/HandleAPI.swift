@@ -7,6 +7,7 @@ import IOKernel
 /// completes pending I/O by itself (the driver decides, at cleanup). A closed, null or invalid
 /// handle gives `ERROR_INVALID_HANDLE`; a pseudo-handle (`GetCurrentProcess()`) is a no-op that
 /// returns `TRUE` (win32-facts F-CLOSE-10, F-CLOSE-11).
+@discardableResult
 public func CloseHandle(_ hObject: HANDLE!) -> Bool {
     guard let thread = currentThread() else { return false }
     let kernel = thread.kernel
@@ -18,10 +19,12 @@ public func CloseHandle(_ hObject: HANDLE!) -> Bool {
 
 /// The pseudo-handle of the current process, `(HANDLE)-1`. The corresponding Win32 function is
 /// `GetCurrentProcess`.
+@discardableResult
 public func GetCurrentProcess() -> HANDLE! { HANDLE(bitPattern: -1) }
 
 /// The pseudo-handle of the current thread, `(HANDLE)-2`. The corresponding Win32 function is
 /// `GetCurrentThread`.
+@discardableResult
 public func GetCurrentThread() -> HANDLE! { HANDLE(bitPattern: -2) }
 
 /// Duplicates a handle within the simulated process.
@@ -34,6 +37,7 @@ public func GetCurrentThread() -> HANDLE! { HANDLE(bitPattern: -2) }
 /// the duplicate also gets the source's access (access checks are not simulated).
 /// `GetCurrentThread()` and `GetCurrentProcess()` duplicate to real handles to the calling
 /// thread and to the process.
+@discardableResult
 public func DuplicateHandle(_ hSourceProcessHandle: HANDLE!, _ hSourceHandle: HANDLE!, _ hTargetProcessHandle: HANDLE!,
                             _ lpTargetHandle: LPHANDLE!, _ dwDesiredAccess: DWORD, _ bInheritHandle: Bool,
                             _ dwOptions: DWORD) -> Bool

@@ -5,6 +5,7 @@ private var processHeap: HANDLE? { HANDLE(bitPattern: 0x00A7_0000) }
 
 /// The process heap of the calling thread's simulation. The corresponding Win32 function is
 /// `GetProcessHeap`.
+@discardableResult
 public func GetProcessHeap() -> HANDLE! {
     currentThread() == nil ? nil : processHeap
 }
@@ -17,6 +18,7 @@ public func GetProcessHeap() -> HANDLE! {
 /// name it in violations. Blocks are always zeroed, with or without `HEAP_ZERO_MEMORY`. A heap
 /// other than `GetProcessHeap()` gives NULL with `ERROR_INVALID_HANDLE`; more than 1 GiB gives
 /// NULL with `ERROR_NOT_ENOUGH_MEMORY`.
+@discardableResult
 public func HeapAlloc(_ hHeap: HANDLE!, _ dwFlags: DWORD, _ dwBytes: SIZE_T,
                       file: StaticString = #fileID, line: UInt = #line) -> LPVOID!
 {
@@ -44,6 +46,7 @@ public func HeapAlloc(_ hHeap: HANDLE!, _ dwFlags: DWORD, _ dwBytes: SIZE_T,
 /// this line; the block is freed all the same, as on Windows. A pointer that is not a live heap
 /// block (a double free) gives `FALSE` with `ERROR_INVALID_PARAMETER` and a violation. NULL is
 /// `TRUE`.
+@discardableResult
 public func HeapFree(_ hHeap: HANDLE!, _ dwFlags: DWORD, _ lpMem: LPVOID!,
                      file: StaticString = #fileID, line: UInt = #line) -> Bool
 {

@@ -8,6 +8,7 @@ import IOKernel
 /// one, normally or never for one that ignores cancellation). Requests issued by other
 /// threads, or through another file object, are untouched. A closed or invalid handle gives
 /// `ERROR_INVALID_HANDLE` (win32-facts F-CAN-1 … F-CAN-4).
+@discardableResult
 public func CancelIo(_ hFile: HANDLE!) -> Bool {
     guard let thread = currentThread() else { return false }
     let kernel = thread.kernel
@@ -25,6 +26,7 @@ public func CancelIo(_ hFile: HANDLE!) -> Bool {
 /// completed, even if its completion has not yet been delivered (win32-facts F-CAN-5 …
 /// F-CAN-7). Cancellation targets the file object, not the handle value: any handle to it
 /// cancels I/O issued through any other (F-CAN-3).
+@discardableResult
 public func CancelIoEx(_ hFile: HANDLE!, _ lpOverlapped: LPOVERLAPPED!) -> Bool {
     guard let thread = currentThread() else { return false }
     let kernel = thread.kernel
@@ -42,6 +44,7 @@ public func CancelIoEx(_ hFile: HANDLE!, _ lpOverlapped: LPOVERLAPPED!) -> Bool 
 /// `ERROR_INVALID_HANDLE` (win32-facts F-CAN-15, F-CAN-16). It cancels whatever synchronous call
 /// the thread is in *now*: if that thread has moved on to its next call, that call is cancelled
 /// (the race the seed `canceling-pending-io-operations` warns about).
+@discardableResult
 public func CancelSynchronousIo(_ hThread: HANDLE!) -> Bool {
     guard let thread = currentThread() else { return false }
     let kernel = thread.kernel

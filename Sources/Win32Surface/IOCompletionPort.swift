@@ -11,6 +11,7 @@ import IOKernel
 /// - A file handle and no port: creates a port and binds the file to it.
 /// A file opened without `FILE_FLAG_OVERLAPPED`, or one already bound, fails with
 /// `ERROR_INVALID_PARAMETER`; a binding lasts as long as the file object.
+@discardableResult
 public func CreateIoCompletionPort(_ FileHandle: HANDLE!, _ ExistingCompletionPort: HANDLE!, _ CompletionKey: ULONG_PTR,
                                    _ NumberOfConcurrentThreads: DWORD) -> HANDLE!
 {
@@ -54,6 +55,7 @@ public func CreateIoCompletionPort(_ FileHandle: HANDLE!, _ ExistingCompletionPo
 /// - a timeout: `FALSE`, `WAIT_TIMEOUT`, `*lpOverlapped = NULL`, byte count and key untouched;
 /// - the port closed while waiting: `FALSE`, `ERROR_ABANDONED_WAIT_0`, `*lpOverlapped = NULL`.
 /// A thread-agnostic request's `OVERLAPPED` is written when its packet is dequeued (F-OVL-11).
+@discardableResult
 public func GetQueuedCompletionStatus(_ CompletionPort: HANDLE!, _ lpNumberOfBytesTransferred: LPDWORD!,
                                       _ lpCompletionKey: PULONG_PTR!, _ lpOverlapped: UnsafeMutablePointer<LPOVERLAPPED?>!,
                                       _ dwMilliseconds: DWORD) -> Bool
@@ -96,6 +98,7 @@ public func GetQueuedCompletionStatus(_ CompletionPort: HANDLE!, _ lpNumberOfByt
 /// call on it) gets the packet and the APCs stay queued (F-IOCP-19), while a thread not
 /// associated with it runs the APCs first, returns `FALSE` with `WAIT_IO_COMPLETION`, and leaves
 /// the packet queued and itself unassociated (Wine's ntdll file.c test_set_io_completion).
+@discardableResult
 public func GetQueuedCompletionStatusEx(_ CompletionPort: HANDLE!, _ lpCompletionPortEntries: LPOVERLAPPED_ENTRY!,
                                         _ ulCount: ULONG, _ ulNumEntriesRemoved: PULONG!, _ dwMilliseconds: DWORD,
                                         _ fAlertable: Bool) -> Bool
@@ -142,6 +145,7 @@ private func queueWaitError(_ status: NTStatus) -> Int32 {
 
 /// Queues a packet with exactly these values, which the system does not interpret
 /// (F-IOCP-14). The corresponding Win32 function is `PostQueuedCompletionStatus`.
+@discardableResult
 public func PostQueuedCompletionStatus(_ CompletionPort: HANDLE!, _ dwNumberOfBytesTransferred: DWORD,
                                        _ dwCompletionKey: ULONG_PTR, _ lpOverlapped: LPOVERLAPPED!) -> Bool
 {
@@ -165,6 +169,7 @@ public func PostQueuedCompletionStatus(_ CompletionPort: HANDLE!, _ dwNumberOfBy
 /// The corresponding Win32 function is `SetFileCompletionNotificationModes`. Modes are ORed in
 /// and can never be cleared; unknown bits are ignored; skipping the port on a handle opened
 /// without `FILE_FLAG_OVERLAPPED` fails with `ERROR_INVALID_PARAMETER` (F-SKIP-3, F-SKIP-4).
+@discardableResult
 public func SetFileCompletionNotificationModes(_ FileHandle: HANDLE!, _ Flags: UCHAR) -> Bool {
     guard let thread = currentThread() else { return false }
     let kernel = thread.kernel

@@ -4,6 +4,7 @@ import IOKernel
 ///
 /// The corresponding Win32 function is `GetLastError`. Each simulated thread has its own value;
 /// outside a simulation it is `ERROR_NOT_SUPPORTED`, because no thread exists to hold one.
+@discardableResult
 public func GetLastError() -> DWORD {
     currentThread()?.lastError ?? DWORD(ERROR_NOT_SUPPORTED)
 }
@@ -18,6 +19,7 @@ public func SetLastError(_ dwErrCode: DWORD) {
 /// (win32-facts C-3). A status without a mapping gives `ERROR_MR_MID_NOT_FOUND` (317), as on
 /// Windows. Wait results are not errors: `WAIT_TIMEOUT` and `WAIT_IO_COMPLETION` are reported by
 /// the wait functions themselves (C-4).
+@discardableResult
 public func RtlNtStatusToDosError(_ Status: NTSTATUS) -> ULONG {
     let status = NTStatus(rawValue: UInt32(bitPattern: Status))
     let error: Int32 =
@@ -54,62 +56,18 @@ public func RtlNtStatusToDosError(_ Status: NTSTATUS) -> ULONG {
         case .possibleDeadlock: ERROR_POSSIBLE_DEADLOCK
         case .notFound: ERROR_NOT_FOUND
         case .connectionAborted: ERROR_CONNECTION_ABORTED
-        case .notifyCleanup: ERROR_NOTIFY_CLEANUP
-        case .notifyEnumDirectory: ERROR_NOTIFY_ENUM_DIR
-        case .noMoreFiles: ERROR_NO_MORE_FILES
-        case .noSuchFile: ERROR_FILE_NOT_FOUND
-        case .objectPathNotFound: ERROR_PATH_NOT_FOUND
-        case .fileIsADirectory, .cannotDelete: ERROR_ACCESS_DENIED
-        case .notSameDevice: ERROR_NOT_SAME_DEVICE
-        case .directoryNotEmpty: ERROR_DIR_NOT_EMPTY
-        case .notADirectory: ERROR_DIRECTORY
         default: ERROR_MR_MID_NOT_FOUND
         }
     return ULONG(error)
 }
 
-/// The `ERROR_…` name of a Win32 error code, for timelines and failure messages.
+/// The `ERROR_…` name of a Win32 error code, for timelines and failure messages: every system
+/// error code Microsoft lists (0–15999), and "error N" for any other value.
+///
+/// 192 is named `WAIT_IO_COMPLETION`, what the wait functions return when APCs ran, since
+/// timelines print wait results with this function too (as a last error, 192 would be
+/// `ERROR_EXE_MARKED_INVALID`).
 public func win32ErrorName(_ code: DWORD) -> String {
-    switch Int32(bitPattern: code) {
-    case ERROR_SUCCESS: "ERROR_SUCCESS"
-    case ERROR_INVALID_FUNCTION: "ERROR_INVALID_FUNCTION"
-    case ERROR_FILE_NOT_FOUND: "ERROR_FILE_NOT_FOUND"
-    case ERROR_PATH_NOT_FOUND: "ERROR_PATH_NOT_FOUND"
-    case ERROR_ACCESS_DENIED: "ERROR_ACCESS_DENIED"
-    case ERROR_INVALID_HANDLE: "ERROR_INVALID_HANDLE"
-    case ERROR_GEN_FAILURE: "ERROR_GEN_FAILURE"
-    case ERROR_HANDLE_EOF: "ERROR_HANDLE_EOF"
-    case ERROR_NOT_SUPPORTED: "ERROR_NOT_SUPPORTED"
-    case ERROR_INVALID_PARAMETER: "ERROR_INVALID_PARAMETER"
-    case ERROR_BROKEN_PIPE: "ERROR_BROKEN_PIPE"
-    case ERROR_ALREADY_EXISTS: "ERROR_ALREADY_EXISTS"
-    case ERROR_SHARING_VIOLATION: "ERROR_SHARING_VIOLATION"
-    case ERROR_FILE_EXISTS: "ERROR_FILE_EXISTS"
-    case ERROR_INVALID_NAME: "ERROR_INVALID_NAME"
-    case ERROR_NEGATIVE_SEEK: "ERROR_NEGATIVE_SEEK"
-    case ERROR_BAD_PIPE: "ERROR_BAD_PIPE"
-    case ERROR_DISK_FULL: "ERROR_DISK_FULL"
-    case ERROR_PIPE_BUSY: "ERROR_PIPE_BUSY"
-    case ERROR_PIPE_CONNECTED: "ERROR_PIPE_CONNECTED"
-    case ERROR_PIPE_LISTENING: "ERROR_PIPE_LISTENING"
-    case ERROR_ABANDONED_WAIT_0: "ERROR_ABANDONED_WAIT_0"
-    case ERROR_NO_DATA: "ERROR_NO_DATA"
-    case ERROR_PIPE_NOT_CONNECTED: "ERROR_PIPE_NOT_CONNECTED"
-    case ERROR_MORE_DATA: "ERROR_MORE_DATA"
-    case WAIT_TIMEOUT: "WAIT_TIMEOUT"
-    case ERROR_OPERATION_ABORTED: "ERROR_OPERATION_ABORTED"
-    case ERROR_IO_INCOMPLETE: "ERROR_IO_INCOMPLETE"
-    case ERROR_IO_PENDING: "ERROR_IO_PENDING"
-    case ERROR_NOACCESS: "ERROR_NOACCESS"
-    case ERROR_POSSIBLE_DEADLOCK: "ERROR_POSSIBLE_DEADLOCK"
-    case ERROR_NOT_FOUND: "ERROR_NOT_FOUND"
-    case ERROR_INVALID_USER_BUFFER: "ERROR_INVALID_USER_BUFFER"
-    case ERROR_NO_MORE_FILES: "ERROR_NO_MORE_FILES"
-    case ERROR_NOT_SAME_DEVICE: "ERROR_NOT_SAME_DEVICE"
-    case ERROR_DIR_NOT_EMPTY: "ERROR_DIR_NOT_EMPTY"
-    case ERROR_DIRECTORY: "ERROR_DIRECTORY"
-    case ERROR_NOTIFY_ENUM_DIR: "ERROR_NOTIFY_ENUM_DIR"
-    case ERROR_NOTIFY_CLEANUP: "ERROR_NOTIFY_CLEANUP"
-    default: code == WAIT_IO_COMPLETION ? "WAIT_IO_COMPLETION" : "error \(code)"
-    }
+    if code == WAIT_IO_COMPLETION { return "WAIT_IO_COMPLETION" }
+    return SystemErrorTable.entry(code)?.name ?? "error \(code)"
 }

@@ -22,6 +22,7 @@ func wideString(_ pointer: LPCWSTR?) -> String? {
 /// instances than the first one allowed give `ERROR_PIPE_BUSY`; `FILE_FLAG_FIRST_PIPE_INSTANCE`
 /// on an existing pipe gives `ERROR_ACCESS_DENIED`. `PIPE_NOWAIT` is not simulated
 /// (`ERROR_NOT_SUPPORTED`). The timeout and security attributes are ignored.
+@discardableResult
 public func CreateNamedPipeW(_ lpName: LPCWSTR!, _ dwOpenMode: DWORD, _ dwPipeMode: DWORD, _ nMaxInstances: DWORD,
                              _ nOutBufferSize: DWORD, _ nInBufferSize: DWORD, _ nDefaultTimeOut: DWORD,
                              _ lpSecurityAttributes: LPSECURITY_ATTRIBUTES!) -> HANDLE!
@@ -32,6 +33,7 @@ public func CreateNamedPipeW(_ lpName: LPCWSTR!, _ dwOpenMode: DWORD, _ dwPipeMo
 
 /// Creates an instance of a named pipe. The corresponding Win32 function is `CreateNamedPipeA`;
 /// see ``CreateNamedPipeW(_:_:_:_:_:_:_:_:)``.
+@discardableResult
 public func CreateNamedPipeA(_ lpName: LPCSTR!, _ dwOpenMode: DWORD, _ dwPipeMode: DWORD, _ nMaxInstances: DWORD,
                              _ nOutBufferSize: DWORD, _ nInBufferSize: DWORD, _ nDefaultTimeOut: DWORD,
                              _ lpSecurityAttributes: LPSECURITY_ATTRIBUTES!) -> HANDLE!
@@ -104,6 +106,7 @@ private func createPipeInstance(_ thread: SimThread, _ name: String?, _ openMode
 /// (F-OVL-2); if the client has already closed, with `ERROR_NO_DATA`. On a synchronous handle it
 /// blocks the thread until a client comes (`CancelSynchronousIo` aborts it, F-CAN-15).
 /// On a client end it fails with `ERROR_INVALID_FUNCTION`.
+@discardableResult
 public func ConnectNamedPipe(_ hNamedPipe: HANDLE!, _ lpOverlapped: LPOVERLAPPED!) -> Bool {
     guard let thread = currentThread() else { return false }
     let kernel = thread.kernel
@@ -137,6 +140,7 @@ public func ConnectNamedPipe(_ hNamedPipe: HANDLE!, _ lpOverlapped: LPOVERLAPPED
 /// handle stays open but every further call on it fails the same way. The instance then waits
 /// for `ConnectNamedPipe` before another client can open it. A second disconnect gives
 /// `ERROR_PIPE_NOT_CONNECTED`; a client handle gives `ERROR_INVALID_FUNCTION`.
+@discardableResult
 public func DisconnectNamedPipe(_ hNamedPipe: HANDLE!) -> Bool {
     guard let thread = currentThread() else { return false }
     let kernel = thread.kernel
@@ -157,6 +161,7 @@ public func DisconnectNamedPipe(_ hNamedPipe: HANDLE!) -> Bool {
 /// shorter than `nBufferSize` gives `ERROR_NOACCESS` and a ``MemoryViolation`` (the simulator's
 /// choice: kernelbase copies only the bytes peeked, and on Windows an over-long copy corrupts
 /// the heap or faults).
+@discardableResult
 public func PeekNamedPipe(_ hNamedPipe: HANDLE!, _ lpBuffer: LPVOID!, _ nBufferSize: DWORD, _ lpBytesRead: LPDWORD!,
                           _ lpTotalBytesAvail: LPDWORD!, _ lpBytesLeftThisMessage: LPDWORD!) -> Bool
 {
@@ -186,6 +191,7 @@ public func PeekNamedPipe(_ hNamedPipe: HANDLE!, _ lpBuffer: LPVOID!, _ nBufferS
 /// `ERROR_INVALID_PARAMETER`), with `PIPE_WAIT`; `PIPE_NOWAIT` is not simulated
 /// (`ERROR_NOT_SUPPORTED`). The collection count and timeout apply only to remote pipes and are
 /// ignored. A handle that is not a pipe gives `ERROR_INVALID_FUNCTION`.
+@discardableResult
 public func SetNamedPipeHandleState(_ hNamedPipe: HANDLE!, _ lpMode: LPDWORD!, _ lpMaxCollectionCount: LPDWORD!,
                                     _ lpCollectDataTimeout: LPDWORD!) -> Bool
 {
@@ -221,6 +227,7 @@ public func SetNamedPipeHandleState(_ hNamedPipe: HANDLE!, _ lpMode: LPDWORD!, _
 /// read after the write end closed and the pipe drained fails with `ERROR_BROKEN_PIPE`, and a
 /// write after the read end closed fails with `ERROR_NO_DATA` (which the `WriteFile`
 /// documentation calls `ERROR_BROKEN_PIPE`, F-DOC-10).
+@discardableResult
 public func CreatePipe(_ hReadPipe: PHANDLE!, _ hWritePipe: PHANDLE!, _ lpPipeAttributes: LPSECURITY_ATTRIBUTES!,
                        _ nSize: DWORD) -> Bool
 {

@@ -6,6 +6,7 @@ import IOKernel
 /// `GetOverlappedResultEx(hFile, lpOverlapped, lpNumberOfBytesTransferred, bWait ? INFINITE : 0,
 /// FALSE)` (win32-facts F-GOR-11). While the operation is pending, `bWait == false` gives
 /// `FALSE` with `ERROR_IO_INCOMPLETE` (996), never `ERROR_IO_PENDING`.
+@discardableResult
 public func GetOverlappedResult(_ hFile: HANDLE!, _ lpOverlapped: LPOVERLAPPED!, _ lpNumberOfBytesTransferred: LPDWORD!,
                                 _ bWait: Bool) -> Bool
 {
@@ -29,6 +30,7 @@ public func GetOverlappedResult(_ hFile: HANDLE!, _ lpOverlapped: LPOVERLAPPED!,
 /// - If `Internal` is still `STATUS_PENDING` after the wait (someone else set the event), the
 ///   call returns `TRUE` with `InternalHigh`.
 /// - Any other non-zero status gives `FALSE`, with `*lpNumberOfBytesTransferred` still set.
+@discardableResult
 public func GetOverlappedResultEx(_ hFile: HANDLE!, _ lpOverlapped: LPOVERLAPPED!, _ lpNumberOfBytesTransferred: LPDWORD!,
                                   _ dwMilliseconds: DWORD, _ bAlertable: Bool) -> Bool
 {
@@ -73,6 +75,7 @@ private func overlappedResult(_ thread: SimThread, _ hFile: HANDLE?, _ overlappe
 /// In WinSDK this is a macro, which Swift cannot import; code built against WinSDK writes the
 /// comparison itself. It makes no kernel call and validates nothing, so it is `true` for an
 /// `OVERLAPPED` never used and `false` forever after an immediate failure (win32-facts F-OVL-8).
+@discardableResult
 public func HasOverlappedIoCompleted(_ lpOverlapped: LPOVERLAPPED) -> Bool {
     DWORD(truncatingIfNeeded: lpOverlapped.pointee.Internal) != STATUS_PENDING
 }

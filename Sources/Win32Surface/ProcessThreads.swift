@@ -1,9 +1,11 @@
 import IOKernel
 
 /// The calling simulated thread's id. The corresponding Win32 function is `GetCurrentThreadId`.
+@discardableResult
 public func GetCurrentThreadId() -> DWORD { currentThread()?.threadID ?? 0 }
 
 /// The simulated process's id. The corresponding Win32 function is `GetCurrentProcessId`.
+@discardableResult
 public func GetCurrentProcessId() -> DWORD { currentThread()?.kernel.processID ?? 0 }
 
 /// The performance counter's frequency: 10 MHz, as on current Windows (one tick per 100 ns).
@@ -15,6 +17,7 @@ public func GetCurrentProcessId() -> DWORD { currentThread()?.kernel.processID ?
 /// cannot write (`STATUS_ACCESS_VIOLATION` from the probe of `NtQueryPerformanceCounter`'s
 /// output, which maps to `ERROR_NOACCESS`), so that the failure is never silent (issue 10,
 /// finding 7).
+@discardableResult
 public func QueryPerformanceFrequency(_ lpFrequency: UnsafeMutablePointer<LARGE_INTEGER>!) -> Bool {
     guard let lpFrequency else { return currentThread()?.fail(ERROR_NOACCESS) ?? false }
     lpFrequency.pointee.QuadPart = 10_000_000
@@ -24,6 +27,7 @@ public func QueryPerformanceFrequency(_ lpFrequency: UnsafeMutablePointer<LARGE_
 /// The performance counter, on the virtual clock: 100-ns ticks since the simulation started.
 /// The corresponding Win32 function is `QueryPerformanceCounter`. A NULL `lpPerformanceCount`
 /// gives `FALSE` with `ERROR_NOACCESS`, for the reason ``QueryPerformanceFrequency(_:)`` gives.
+@discardableResult
 public func QueryPerformanceCounter(_ lpPerformanceCount: UnsafeMutablePointer<LARGE_INTEGER>!) -> Bool {
     guard let thread = currentThread() else { return false }
     guard let lpPerformanceCount else { return thread.fail(ERROR_NOACCESS) }
@@ -50,6 +54,7 @@ public func ExitProcess(_ uExitCode: UINT) -> Never {
 
 /// The exit code of the process: `STILL_ACTIVE` (259) while it runs. The corresponding Win32
 /// function is `GetExitCodeProcess`; `hProcess` is `GetCurrentProcess()` or a handle to it.
+@discardableResult
 public func GetExitCodeProcess(_ hProcess: HANDLE!, _ lpExitCode: LPDWORD!) -> Bool {
     guard let thread = currentThread() else { return false }
     let kernel = thread.kernel

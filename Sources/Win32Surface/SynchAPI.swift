@@ -5,6 +5,7 @@ import IOKernel
 /// The corresponding Win32 function is `CreateEventW`. Creating a name that exists returns a
 /// new handle to the existing event with `ERROR_ALREADY_EXISTS` (the type and initial state are
 /// then ignored); a fresh event sets the last error to 0 (win32-facts F-EVT-2).
+@discardableResult
 public func CreateEventW(_ lpEventAttributes: LPSECURITY_ATTRIBUTES!, _ bManualReset: Bool, _ bInitialState: Bool,
                          _ lpName: LPCWSTR!) -> HANDLE!
 {
@@ -18,6 +19,7 @@ public func CreateEventW(_ lpEventAttributes: LPSECURITY_ATTRIBUTES!, _ bManualR
 
 /// Creates an event. The corresponding Win32 function is `CreateEventA`; see
 /// ``CreateEventW(_:_:_:_:)``.
+@discardableResult
 public func CreateEventA(_ lpEventAttributes: LPSECURITY_ATTRIBUTES!, _ bManualReset: Bool, _ bInitialState: Bool,
                          _ lpName: LPCSTR!) -> HANDLE!
 {
@@ -35,11 +37,13 @@ private func createEvent(_ function: String, _ manualReset: Bool, _ initialState
 }
 
 /// Signals an event. The corresponding Win32 function is `SetEvent`.
+@discardableResult
 public func SetEvent(_ hEvent: HANDLE!) -> Bool {
     eventCall("SetEvent", hEvent) { $0.ntSetEvent($1) }
 }
 
 /// Resets an event to non-signalled. The corresponding Win32 function is `ResetEvent`.
+@discardableResult
 public func ResetEvent(_ hEvent: HANDLE!) -> Bool {
     eventCall("ResetEvent", hEvent) { $0.ntResetEvent($1) }
 }
@@ -47,6 +51,7 @@ public func ResetEvent(_ hEvent: HANDLE!) -> Bool {
 /// Signals an event, releases the threads waiting on it now, and resets it. The corresponding
 /// Win32 function is `PulseEvent` (which Microsoft documents as unreliable; it is here for code
 /// that still uses it).
+@discardableResult
 public func PulseEvent(_ hEvent: HANDLE!) -> Bool {
     eventCall("PulseEvent", hEvent) { $0.ntPulseEvent($1) }
 }
@@ -68,6 +73,7 @@ private func eventCall(_ function: String, _ handle: HANDLE?, _ operation: (Kern
 /// are ignored (F-WAIT-1). If the wait can never be satisfied (every thread blocked and no
 /// device event due), it returns `WAIT_FAILED` with `ERROR_POSSIBLE_DEADLOCK` and the
 /// simulation records a hang report, instead of blocking the test forever.
+@discardableResult
 public func WaitForSingleObject(_ hHandle: HANDLE!, _ dwMilliseconds: DWORD) -> DWORD {
     guard let thread = currentThread() else { return WAIT_FAILED }
     let result = wait(thread, [value(hHandle)], waitAll: false, dwMilliseconds, alertable: false, pseudoHandles: true)
@@ -79,6 +85,7 @@ public func WaitForSingleObject(_ hHandle: HANDLE!, _ dwMilliseconds: DWORD) -> 
 /// `WaitForSingleObjectEx`. An alertable wait that the object cannot satisfy at once runs every
 /// user APC queued to the thread and returns `WAIT_IO_COMPLETION`; if the object is signalled,
 /// it returns `WAIT_OBJECT_0` and the APCs stay queued (F-APC-3 … F-APC-5).
+@discardableResult
 public func WaitForSingleObjectEx(_ hHandle: HANDLE!, _ dwMilliseconds: DWORD, _ bAlertable: Bool) -> DWORD {
     guard let thread = currentThread() else { return WAIT_FAILED }
     let result = wait(thread, [value(hHandle)], waitAll: false, dwMilliseconds, alertable: bAlertable, pseudoHandles: true)
@@ -94,6 +101,7 @@ public func WaitForSingleObjectEx(_ hHandle: HANDLE!, _ dwMilliseconds: DWORD, _
 /// changes (F-WAIT-3); in wait-all mode nothing changes until all are signalled together.
 /// A count of 0 or more than 64, or the same handle twice, gives `ERROR_INVALID_PARAMETER`;
 /// pseudo-handles give `ERROR_INVALID_HANDLE` (F-WAIT-5, F-WAIT-6).
+@discardableResult
 public func WaitForMultipleObjects(_ nCount: DWORD, _ lpHandles: UnsafePointer<HANDLE?>!, _ bWaitAll: Bool,
                                    _ dwMilliseconds: DWORD) -> DWORD
 {
@@ -106,6 +114,7 @@ public func WaitForMultipleObjects(_ nCount: DWORD, _ lpHandles: UnsafePointer<H
 /// Waits for any or all of up to `MAXIMUM_WAIT_OBJECTS` objects, alertably if asked. The
 /// corresponding Win32 function is `WaitForMultipleObjectsEx`; see
 /// ``WaitForMultipleObjects(_:_:_:_:)`` and ``WaitForSingleObjectEx(_:_:_:)``.
+@discardableResult
 public func WaitForMultipleObjectsEx(_ nCount: DWORD, _ lpHandles: UnsafePointer<HANDLE?>!, _ bWaitAll: Bool,
                                      _ dwMilliseconds: DWORD, _ bAlertable: Bool) -> DWORD
 {
@@ -160,6 +169,7 @@ public func Sleep(_ dwMilliseconds: DWORD) {
 
 /// Milliseconds of virtual time since the simulation started. The corresponding Win32 function
 /// is `GetTickCount64`.
+@discardableResult
 public func GetTickCount64() -> ULONGLONG {
     currentThread()?.kernel.now.milliseconds ?? 0
 }

@@ -6,6 +6,7 @@ import IOKernel
 /// first picks it: with the default strategy, when the creating thread blocks. Its handle is
 /// signalled when it exits; `GetExitCodeThread` then gives the routine's result.
 /// `CREATE_SUSPENDED` is not simulated (`ERROR_NOT_SUPPORTED`).
+@discardableResult
 public func CreateThread(_ lpThreadAttributes: LPSECURITY_ATTRIBUTES!, _ dwStackSize: SIZE_T,
                          _ lpStartAddress: LPTHREAD_START_ROUTINE!, _ lpParameter: LPVOID!, _ dwCreationFlags: DWORD,
                          _ lpThreadId: LPDWORD!) -> HANDLE!
@@ -30,6 +31,7 @@ public func CreateThread(_ lpThreadAttributes: LPSECURITY_ATTRIBUTES!, _ dwStack
 
 /// The exit code of a thread: `STILL_ACTIVE` (259) while it runs. The corresponding Win32
 /// function is `GetExitCodeThread`.
+@discardableResult
 public func GetExitCodeThread(_ hThread: HANDLE!, _ lpExitCode: LPDWORD!) -> Bool {
     guard let thread = currentThread() else { return false }
     guard let target = thread.kernel.thread(forHandle: value(hThread)) else { return thread.fail(ERROR_INVALID_HANDLE) }
@@ -39,6 +41,7 @@ public func GetExitCodeThread(_ hThread: HANDLE!, _ lpExitCode: LPDWORD!) -> Boo
 
 /// A handle to the thread with id `dwThreadId`. The corresponding Win32 function is
 /// `OpenThread`; an id that names no running thread gives `ERROR_INVALID_PARAMETER`.
+@discardableResult
 public func OpenThread(_ dwDesiredAccess: DWORD, _ bInheritHandle: Bool, _ dwThreadId: DWORD) -> HANDLE! {
     guard let thread = currentThread() else { return nil }
     let kernel = thread.kernel
@@ -79,6 +82,7 @@ public func ExitThread(_ dwExitCode: DWORD) -> Never {
 /// The main thread of ``Simulation/run(_:)`` is the test's own flow, which another thread may
 /// not stop (the test's remaining assertions would silently never run): `FALSE` with
 /// `ERROR_NOT_SUPPORTED`. It can end itself with ``ExitThread(_:)``.
+@discardableResult
 public func TerminateThread(_ hThread: HANDLE!, _ dwExitCode: DWORD) -> Bool {
     guard let thread = currentThread() else { return false }
     let kernel = thread.kernel

@@ -75,7 +75,7 @@ typedef union _LARGE_INTEGER {
 typedef struct _SECURITY_ATTRIBUTES {
     DWORD nLength;
     LPVOID lpSecurityDescriptor;
-    WindowsBool bInheritHandle;
+    BOOL bInheritHandle;
 } SECURITY_ATTRIBUTES, *LPSECURITY_ATTRIBUTES;
 
 // The rest of the declarations, one header per topic (new declarations go in a new header).
@@ -83,6 +83,7 @@ typedef struct _SECURITY_ATTRIBUTES {
 #include "FileInformation.h"
 #include "DirectoriesAndChanges.h"
 #include "Security.h"
+#include "MessagesAndStrings.h"
 
 // MARK: - Callbacks
 
@@ -91,51 +92,10 @@ typedef void (*LPOVERLAPPED_COMPLETION_ROUTINE)(DWORD dwErrorCode, DWORD dwNumbe
 typedef void (*PAPCFUNC)(ULONG_PTR Parameter);
 typedef DWORD (*LPTHREAD_START_ROUTINE)(LPVOID lpThreadParameter);
 
-// MARK: - Win32 error codes (winerror.h)
+// MARK: - Win32 error codes (winerror.h): every system error code, generated
 
-#define ERROR_SUCCESS 0
+#include "WinError.h"
 #define NO_ERROR 0
-#define ERROR_INVALID_FUNCTION 1
-#define ERROR_FILE_NOT_FOUND 2
-#define ERROR_PATH_NOT_FOUND 3
-#define ERROR_ACCESS_DENIED 5
-#define ERROR_INVALID_HANDLE 6
-#define ERROR_NOT_ENOUGH_MEMORY 8
-#define ERROR_BAD_LENGTH 24
-#define ERROR_GEN_FAILURE 31
-#define ERROR_SHARING_VIOLATION 32
-#define ERROR_HANDLE_EOF 38
-#define ERROR_NOT_SUPPORTED 50
-#define ERROR_NETNAME_DELETED 64
-#define ERROR_FILE_EXISTS 80
-#define ERROR_INVALID_PARAMETER 87
-#define ERROR_DISK_FULL 112
-#define ERROR_BROKEN_PIPE 109
-#define ERROR_INSUFFICIENT_BUFFER 122
-#define ERROR_INVALID_NAME 123
-#define ERROR_NEGATIVE_SEEK 131
-#define ERROR_ALREADY_EXISTS 183
-#define ERROR_BAD_PIPE 230
-#define ERROR_PIPE_BUSY 231
-#define ERROR_NO_DATA 232
-#define ERROR_PIPE_NOT_CONNECTED 233
-#define ERROR_MORE_DATA 234
-#define ERROR_MR_MID_NOT_FOUND 317
-#define ERROR_PIPE_CONNECTED 535
-#define ERROR_PIPE_LISTENING 536
-#define ERROR_ABANDONED_WAIT_0 735
-#define ERROR_USER_APC 737
-#define ERROR_ALERTED 739
-#define ERROR_OPERATION_ABORTED 995
-#define ERROR_IO_INCOMPLETE 996
-#define ERROR_IO_PENDING 997
-#define ERROR_NOACCESS 998
-#define ERROR_POSSIBLE_DEADLOCK 1131
-#define ERROR_NOT_FOUND 1168
-#define ERROR_REQUEST_ABORTED 1235
-#define ERROR_CONNECTION_ABORTED 1236
-#define ERROR_TIMEOUT 1460
-#define ERROR_INVALID_USER_BUFFER 1784
 
 // MARK: - NTSTATUS values, typed as winnt.h types its STATUS_ macros (DWORD)
 
@@ -173,7 +133,6 @@ typedef DWORD (*LPTHREAD_START_ROUTINE)(LPVOID lpThreadParameter);
 #define WAIT_ABANDONED ((DWORD)0x00000080L)
 #define WAIT_ABANDONED_0 ((DWORD)0x00000080L)
 #define WAIT_IO_COMPLETION ((DWORD)0x000000C0L)
-#define WAIT_TIMEOUT 258
 #define WAIT_FAILED ((DWORD)0xFFFFFFFF)
 #define INFINITE 0xFFFFFFFF
 #define MAXIMUM_WAIT_OBJECTS 64

@@ -7,16 +7,17 @@
 
 // MARK: - BOOL
 
-/// `BOOL`, the `int` that Win32 uses for truth. Swift imports a `BOOL` parameter or result as
-/// `Bool`, but a `BOOL` field of a struct as `WindowsBool`, a four-byte struct with `boolValue`
-/// that a Boolean literal initialises (its conformances are in Win32Surface's
-/// WindowsBool.swift). Declared here so that C structs can have `WindowsBool` fields with the
-/// layout of an `int`.
+/// `BOOL`, the `int` that Win32 uses for truth. Swift maps the `BOOL` typedef to `WindowsBool`,
+/// a four-byte struct with `boolValue` that a Boolean literal initialises (its conformances are
+/// in Win32Surface's WindowsBool.swift): a `BOOL` field of a struct and a `BOOL *` are
+/// `WindowsBool`, while a `BOOL` parameter or result of a function is bridged to `Bool` (the
+/// Swift functions of Win32Surface are written that way). Declared in C so that C structs can
+/// have `BOOL` fields with the layout of an `int`.
 typedef struct WindowsBool {
     int _value;
 } WindowsBool;
 
-typedef int BOOL;
+typedef WindowsBool BOOL;
 typedef BOOL *PBOOL;
 typedef BOOL *LPBOOL;
 typedef unsigned char BOOLEAN;

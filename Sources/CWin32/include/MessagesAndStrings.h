@@ -1,0 +1,69 @@
+// FormatMessage flags and language identifiers, LocalAlloc flags, and the code pages and flags
+// of MultiByteToWideChar/WideCharToMultiByte.
+//
+// Written from the reference pages of FormatMessageW, LocalAlloc, MultiByteToWideChar,
+// WideCharToMultiByte and "Language Identifier Constants and Strings" (winnt.h's LANG_/SUBLANG_).
+#ifndef CWIN32_MESSAGES_AND_STRINGS_H
+#define CWIN32_MESSAGES_AND_STRINGS_H
+
+// MARK: - FormatMessage
+
+#define FORMAT_MESSAGE_ALLOCATE_BUFFER 0x00000100
+#define FORMAT_MESSAGE_IGNORE_INSERTS 0x00000200
+#define FORMAT_MESSAGE_FROM_STRING 0x00000400
+#define FORMAT_MESSAGE_FROM_HMODULE 0x00000800
+#define FORMAT_MESSAGE_FROM_SYSTEM 0x00001000
+#define FORMAT_MESSAGE_ARGUMENT_ARRAY 0x00002000
+#define FORMAT_MESSAGE_MAX_WIDTH_MASK 0x000000FF
+
+/// `MAKELANGID(p, s)` is `(s << 10) | p`; Swift cannot import the macro, so code writes
+/// `DWORD(SUBLANG_DEFAULT << 10 | LANG_NEUTRAL)`.
+#define LANG_NEUTRAL 0x00
+#define LANG_INVARIANT 0x7f
+#define LANG_ENGLISH 0x09
+#define SUBLANG_NEUTRAL 0x00
+#define SUBLANG_DEFAULT 0x01
+#define SUBLANG_SYS_DEFAULT 0x02
+#define SUBLANG_ENGLISH_US 0x01
+
+// MARK: - LocalAlloc
+
+#define LMEM_FIXED 0x0000
+#define LMEM_MOVEABLE 0x0002
+#define LMEM_NOCOMPACT 0x0010
+#define LMEM_NODISCARD 0x0020
+#define LMEM_ZEROINIT 0x0040
+#define LMEM_MODIFY 0x0080
+#define LMEM_DISCARDABLE 0x0F00
+#define LMEM_VALID_FLAGS 0x0F72
+#define LMEM_INVALID_HANDLE 0x8000
+/// LMEM_FIXED | LMEM_ZEROINIT
+#define LPTR 0x0040
+/// LMEM_MOVEABLE | LMEM_ZEROINIT
+#define LHND 0x0042
+#define NONZEROLHND 0x0002
+#define NONZEROLPTR 0x0000
+
+// MARK: - Code pages
+
+#define CP_ACP 0
+#define CP_OEMCP 1
+#define CP_MACCP 2
+#define CP_THREAD_ACP 3
+#define CP_SYMBOL 42
+#define CP_UTF7 65000
+#define CP_UTF8 65001
+
+#define MB_PRECOMPOSED 0x00000001
+#define MB_COMPOSITE 0x00000002
+#define MB_USEGLYPHCHARS 0x00000004
+#define MB_ERR_INVALID_CHARS 0x00000008
+
+#define WC_COMPOSITECHECK 0x00000200
+#define WC_DISCARDNS 0x00000010
+#define WC_SEPCHARS 0x00000020
+#define WC_DEFAULTCHAR 0x00000040
+#define WC_ERR_INVALID_CHARS 0x00000080
+#define WC_NO_BEST_FIT_CHARS 0x00000400
+
+#endif
