@@ -56,6 +56,15 @@ public func RtlNtStatusToDosError(_ Status: NTSTATUS) -> ULONG {
         case .possibleDeadlock: ERROR_POSSIBLE_DEADLOCK
         case .notFound: ERROR_NOT_FOUND
         case .connectionAborted: ERROR_CONNECTION_ABORTED
+        case .notifyCleanup: ERROR_NOTIFY_CLEANUP
+        case .notifyEnumDirectory: ERROR_NOTIFY_ENUM_DIR
+        case .noMoreFiles: ERROR_NO_MORE_FILES
+        case .noSuchFile: ERROR_FILE_NOT_FOUND
+        case .objectPathNotFound: ERROR_PATH_NOT_FOUND
+        case .fileIsADirectory, .cannotDelete: ERROR_ACCESS_DENIED
+        case .notSameDevice: ERROR_NOT_SAME_DEVICE
+        case .directoryNotEmpty: ERROR_DIR_NOT_EMPTY
+        case .notADirectory: ERROR_DIRECTORY
         default: ERROR_MR_MID_NOT_FOUND
         }
     return ULONG(error)
