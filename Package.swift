@@ -33,6 +33,8 @@ let package = Package(
         // The host side of simulated threads (a futex baton, the current thread in a C
         // `_Thread_local`): what Swift cannot express.
         .target(name: "CHostThreads"),
+        // The bare C model of an overlapped round trip that iosim-bench compares the simulator with.
+        .target(name: "CBareModel"),
         // The simulated NT kernel: object manager, I/O manager, IRPs, drivers, virtual time.
         .target(name: "IOKernel", dependencies: ["CHostThreads"]),
         // The Win32 API as free functions, shaped like the Swift import of WinSDK.
@@ -46,7 +48,7 @@ let package = Package(
         // The same for Swift Testing: an unclean simulation records an issue.
         .target(name: "IOSimTesting", dependencies: ["IOKernel"]),
         .executableTarget(name: "iosim", dependencies: ["IOScenarios", "IOKernel", "Win32Surface"]),
-        .executableTarget(name: "iosim-bench", dependencies: ["IOKernel", "Win32Surface"]),
+        .executableTarget(name: "iosim-bench", dependencies: ["IOKernel", "Win32Surface", "CBareModel"]),
         .testTarget(name: "IOKernelTests", dependencies: ["IOKernel"]),
         // Code shaped like real Windows packages' sources, compiled against `import WinSDK`
         // with warnings as errors: every name the shim adds, used the way such code uses it.

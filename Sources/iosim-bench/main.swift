@@ -5,6 +5,7 @@
 // Each figure is printed on a line of its own as `name: number unit`, so that tools can read
 // it. Tracing is off, as it is by default. Time is measured with the host's monotonic clock;
 // only the benchmark reads it, never the simulator.
+import CBareModel
 import Dispatch
 import IOKernel
 import Win32Surface
@@ -35,6 +36,17 @@ func options(tracking: Bool) -> SimulationOptions {
 /// on another file object meanwhile. With `tracking`, the OVERLAPPED and the buffer are tracked
 /// heap blocks and every kernel use of them is checked; without, they are host memory and
 /// nothing is checked.
+/// Host memory per pending read: the heap the process has in use grows by this much for each of
+/// the `pendingElsewhere` reads parked (the IRP, its place on the thread's list and in the
+/// driver's queue), measured with glibc's `mallinfo2`; nil where that is not available.
+nonisolated(unsafe) var bytesPerPendingIRP: Double?
+
+/// Bytes of heap in use now, or nil where the C library cannot say.
+func heapInUse() -> Int? {
+    let bytes = bare_model_heap_in_use()
+    return bytes < 0 ? nil : bytes
+}
+
 func overlappedRoundTrips(count: Int, pendingElsewhere: Int, tracking: Bool = false) -> Double {
     let sim = Simulation(options: options(tracking: tracking))
     let device = StockDriver(completion: .manual)
@@ -56,9 +68,13 @@ func overlappedRoundTrips(count: Int, pendingElsewhere: Int, tracking: Bool = fa
         let h = CreateFileA(#"\\.\bench"#, GENERIC_READ, 0, nil, DWORD(OPEN_EXISTING), flags, nil)
         let parkedHandle = CreateFileA(#"\\.\parked"#, GENERIC_READ, 0, nil, DWORD(OPEN_EXISTING), flags, nil)
         let event = CreateEventW(nil, true, false, nil)
+        let heapBefore = heapInUse()
         for i in 0..<pendingElsewhere {
             parkedOverlapped[i] = OVERLAPPED()
             _ = ReadFile(parkedHandle, buffer, 64, nil, parkedOverlapped + i)
+        }
+        if pendingElsewhere > 0, let heapBefore, let heapAfter = heapInUse() {
+            bytesPerPendingIRP = Double(heapAfter - heapBefore) / Double(pendingElsewhere)
         }
         overlapped.initialize(to: OVERLAPPED())
         overlapped.pointee.hEvent = event
@@ -74,6 +90,15 @@ func overlappedRoundTrips(count: Int, pendingElsewhere: Int, tracking: Bool = fa
         if failures > 0 { print("warning: \(failures) round trips did not behave as expected") }
         return rate
     }
+}
+
+/// The same round trip in the bare C model (CBareModel): the limit the simulator is measured
+/// against.
+func bareModelRoundTrips(count: Int) -> Double {
+    var failures = 0
+    let rate = measure(operations: count) { failures += bare_model_round_trips(count) }
+    if failures > 0 { print("warning: \(failures) bare-model round trips did not behave as expected") }
+    return rate
 }
 
 /// A simulation with a manual device opened for overlapped I/O, and an `OVERLAPPED` and a buffer
@@ -303,6 +328,10 @@ if wanted("overlapped_read_round_trips") {
     let loaded = overlappedRoundTrips(count: roundTrips, pendingElsewhere: 100_000)
     report("overlapped_read_round_trips_100k_pending", loaded, "round_trips/s")
     report("slowdown_with_100k_pending", idle / loaded * 1000, "permille")
+    if let bytesPerPendingIRP { report("bytes_per_pending_irp", bytesPerPendingIRP, "bytes") }
+    let bare = bareModelRoundTrips(count: max(roundTrips, 10_000_000))
+    report("bare_c_model_round_trips", bare, "round_trips/s")
+    report("ratio_to_bare_c_model", bare / idle, "x")
 }
 if wanted("overlapped_read_round_trips_tracked") {
     let untracked = overlappedRoundTrips(count: roundTrips, pendingElsewhere: 0, tracking: false)
