@@ -28,6 +28,8 @@ package final class Kernel {
     @exclusivity(unchecked) var fileObjects: [FileObject] = []
     @exclusivity(unchecked) var nextObjectID = 1
     @exclusivity(unchecked) var nextIRPID = 1
+    /// Where IRPs come from and go back to (IRPLookasideList.swift).
+    @exclusivity(unchecked) var irpLookaside = IRPLookasideList()
     @exclusivity(unchecked) var nextThreadID: UInt32 = 0x1000
     package let processID: UInt32 = 0x400
 
@@ -123,6 +125,16 @@ package final class Kernel {
     func takeIRPID() -> Int {
         defer { nextIRPID += 1 }
         return nextIRPID
+    }
+
+    /// A new IRP with the next id, from the lookaside list.
+    func allocateIRP(_ major: MajorFunction, fileObject: FileObject, thread: SimThread?, length: Int = 0,
+                     byteOffset: UInt64? = nil, userIOSB: UnsafeMutableRawPointer? = nil,
+                     userBuffer: UnsafeMutableRawPointer? = nil, userEvent: EventObject? = nil, synchronousAPI: Bool) -> IRP
+    {
+        irpLookaside.allocate(id: takeIRPID(), major: major, fileObject: fileObject, thread: thread, length: length,
+                              byteOffset: byteOffset, userIOSB: userIOSB, userBuffer: userBuffer, userEvent: userEvent,
+                              synchronousAPI: synchronousAPI)
     }
 
     // MARK: - Kernel entry and exit

@@ -31,11 +31,9 @@ extension Kernel {
         guard !file.cleanupSent else { return }
         file.cleanupSent = true
         if tracing { record(.cleanupSent(file: file.id)) }
-        let irp = IRP(id: takeIRPID(), major: .cleanup, fileObject: file, thread: current, length: 0,
-                      byteOffset: nil, userIOSB: nil, userBuffer: nil, userEvent: nil, synchronousAPI: true)
         // The cleanup IRP is the I/O manager's own: it is on no thread's list, so no
         // cancellation call can find it, and its completion needs no processing in a thread.
-        irp.thread = nil
+        let irp = allocateIRP(.cleanup, fileObject: file, thread: nil, synchronousAPI: true)
         let returned = callDriver(irp) { file.device.driver.cleanup(irp, driverContext) }
         if returned == .pending, let thread = current {
             _ = waitUntil(thread, reason: .irp(irp), deadline: nil)
@@ -45,6 +43,7 @@ extension Kernel {
         guard irp.state == .completed || irp.state == .delivered else { return }
         irp.state = .delivered
         if tracing { record(.cleanupCompleted(file: file.id, status: irp.status)) }
+        irpLookaside.free(irp)
     }
 
     /// The last reference to the file object went: send `IRP_MJ_CLOSE`. By now every request

@@ -29,8 +29,7 @@ extension Kernel {
         }
         let access = parameters.desiredAccess
         let file = FileObject(id: takeObjectID(), device: device, synchronous: synchronous, access: access)
-        let irp = IRP(id: takeIRPID(), major: .create, fileObject: file, thread: thread, length: 0, byteOffset: nil,
-                      userIOSB: nil, userBuffer: nil, userEvent: nil, synchronousAPI: true)
+        let irp = allocateIRP(.create, fileObject: file, thread: thread, synchronousAPI: true)
         irp.createParameters = parameters
         if tracing { trace.noteFile(file.id, openedAs: parameters.fileName) }
         thread.appendIRP(irp)
@@ -120,9 +119,8 @@ extension Kernel {
             return failIssue(file, event, .accessViolation)
         }
 
-        let irp = IRP(id: takeIRPID(), major: major, fileObject: file, thread: thread, length: length,
-                      byteOffset: offset, userIOSB: ioStatus, userBuffer: buffer, userEvent: event,
-                      synchronousAPI: false)
+        let irp = allocateIRP(major, fileObject: file, thread: thread, length: length, byteOffset: offset,
+                              userIOSB: ioStatus, userBuffer: buffer, userEvent: event, synchronousAPI: false)
         irp.apcRoutine = apcRoutine
         irp.apcContext = apcContext
         irp.controlCode = controlCode

@@ -63,22 +63,29 @@ public protocol CancelRoutine: AnyObject {
 /// The IRP holds a reference to its file object, the address of the caller's status block
 /// (the `OVERLAPPED`) and buffer, and the caller's event. It completes exactly once; the kernel
 /// reports any driver that breaks that rule as a bug check.
+///
+/// IRPs come from the kernel's ``IRPLookasideList`` and go back to it when completion
+/// processing is done, so that a round trip allocates nothing. An IRP that a driver or a test
+/// still holds when it goes back is never reused: it keeps its final state (`state`
+/// `.delivered`, its status and byte count) for as long as it is held, and the kernel makes a
+/// fresh one in its place.
 public final class IRP {
     /// A number unique within the simulation, in issue order (`IRP#7`).
-    public let id: Int
-    public let major: MajorFunction
-    public let fileObject: FileObject
+    @exclusivity(unchecked) public internal(set) var id: Int
+    @exclusivity(unchecked) public internal(set) var major: MajorFunction
+    @exclusivity(unchecked) public internal(set) var fileObject: FileObject
     /// The thread that issued it; completion processing runs in this thread.
     @exclusivity(unchecked) public internal(set) var thread: SimThread?
     /// The request's byte count (`Parameters.Read.Length`).
-    public let length: Int
+    @exclusivity(unchecked) public internal(set) var length: Int
     /// The byte offset, if the caller gave one (or the file object's current offset).
     @exclusivity(unchecked) public internal(set) var byteOffset: UInt64?
     /// The system buffer (buffered I/O): for a write, the caller's bytes captured at issue; for
     /// a read, the bytes the driver puts here are copied to the caller's buffer on completion.
     /// A slice, so that a driver can hand out part of a buffer it keeps without copying it.
     @exclusivity(unchecked) public var systemBuffer: ArraySlice<UInt8> = []
-    /// Scratch space for the driver (`Tail.Overlay.DriverContext`).
+    /// Scratch space for the driver (`Tail.Overlay.DriverContext`). Cleared when the IRP goes
+    /// back to the lookaside list.
     @exclusivity(unchecked) public var driverContext: AnyObject?
     /// For `IRP_MJ_CREATE`: what the caller asked for (name, access, share mode, disposition,
     /// and for `CreateNamedPipe` the pipe's configuration).
@@ -111,9 +118,9 @@ public final class IRP {
 
     @exclusivity(unchecked) var cancelRoutine: CancelRoutine?
     /// The caller's status block (the `OVERLAPPED`'s `Internal`/`InternalHigh`), if any.
-    let userIOSB: UnsafeMutableRawPointer?
-    let userBuffer: UnsafeMutableRawPointer?
-    let userEvent: EventObject?
+    @exclusivity(unchecked) var userIOSB: UnsafeMutableRawPointer?
+    @exclusivity(unchecked) var userBuffer: UnsafeMutableRawPointer?
+    @exclusivity(unchecked) var userEvent: EventObject?
     /// The user APC to queue to the issuing thread on completion (`ReadFileEx`'s routine).
     @exclusivity(unchecked) var apcRoutine: APCRoutine?
     /// The APC's context or, without an APC routine, the completion context a port packet
@@ -125,17 +132,23 @@ public final class IRP {
     @exclusivity(unchecked) public internal(set) var isThreadAgnostic = false
     /// A synchronous API (create, cleanup): the system call waits and returns the status; no
     /// asynchronous notification.
-    let synchronousAPI: Bool
+    @exclusivity(unchecked) var synchronousAPI: Bool
 
-    // The links of the one list the IRP is on (see `IRPList`).
-    @exclusivity(unchecked) var listNext: IRP?
+    // The links of the one list the IRP is on (see `IRPList`). The lookaside list owns every
+    // IRP the kernel made, so the links need not: they cost no reference counting.
+    @exclusivity(unchecked) unowned(unsafe) var listNext: IRP?
     @exclusivity(unchecked) unowned(unsafe) var listPrevious: IRP?
     @exclusivity(unchecked) var isOnList = false
 
-    init(id: Int, major: MajorFunction, fileObject: FileObject, thread: SimThread?, length: Int,
+    /// Its place in the ``IRPLookasideList``, and whether it is there, free, now.
+    let slot: Int32
+    @exclusivity(unchecked) var isFree = false
+
+    init(slot: Int32, id: Int, major: MajorFunction, fileObject: FileObject, thread: SimThread?, length: Int,
          byteOffset: UInt64?, userIOSB: UnsafeMutableRawPointer?, userBuffer: UnsafeMutableRawPointer?,
          userEvent: EventObject?, synchronousAPI: Bool)
     {
+        self.slot = slot
         self.id = id
         self.major = major
         self.fileObject = fileObject
@@ -146,6 +159,41 @@ public final class IRP {
         self.userBuffer = userBuffer
         self.userEvent = userEvent
         self.synchronousAPI = synchronousAPI
+    }
+
+    /// Makes a free IRP a new request, as if just created. References to the same file
+    /// object, thread and event as the request it last carried are kept as they are, so that a
+    /// loop of requests on one file does no reference counting here.
+    func reuse(id: Int, major: MajorFunction, fileObject: FileObject, thread: SimThread?, length: Int,
+               byteOffset: UInt64?, userIOSB: UnsafeMutableRawPointer?, userBuffer: UnsafeMutableRawPointer?,
+               userEvent: EventObject?, synchronousAPI: Bool)
+    {
+        self.id = id
+        self.major = major
+        if self.fileObject !== fileObject { self.fileObject = fileObject }
+        if self.thread !== thread { self.thread = thread }
+        if self.userEvent !== userEvent { self.userEvent = userEvent }
+        self.length = length
+        self.byteOffset = byteOffset
+        self.userIOSB = userIOSB
+        self.userBuffer = userBuffer
+        self.synchronousAPI = synchronousAPI
+        if createParameters != nil { createParameters = nil }
+        controlCode = 0
+        state = .dispatching
+        status = .pending
+        overlappedBlock = -1
+        bufferBlock = -1
+        notificationCarriesOverlapped = false
+        information = 0
+        isCancelRequested = false
+        isMarkedPending = false
+        pendingReturned = false
+        if cancelRoutine != nil { cancelRoutine = nil }
+        apcRoutine = nil
+        apcContext = nil
+        isThreadAgnostic = false
+        isFree = false
     }
 
     /// `IRP#7`.

@@ -68,6 +68,7 @@ extension Kernel {
         if tracing { record(.irpDelivered(irp: irp.id, notified: false)) }
         if let event = irp.userEvent { dereference(event, by: "I/O request") }
         dereference(irp.fileObject, by: "I/O request")
+        irpLookaside.free(irp)
     }
 
     /// Takes the IRP off the list it lives on: its thread's, or its file object's.
@@ -100,7 +101,10 @@ extension Kernel {
         file.liveIRPCount -= 1
 
         // Create and cleanup report their status through the system call that waited for them.
-        guard irp.major.transfersData else { return }
+        guard irp.major.transfersData else {
+            irpLookaside.free(irp)
+            return
+        }
         let status = irp.status
         let notify = !status.isError || (irp.pendingReturned && !irp.synchronousAPI)
         if notify {
@@ -147,5 +151,6 @@ extension Kernel {
         if tracing { record(.irpDelivered(irp: irp.id, notified: notify)) }
         if let event = irp.userEvent { dereference(event, by: "I/O request") }
         dereference(file, by: "I/O request")
+        irpLookaside.free(irp)
     }
 }

@@ -1,8 +1,10 @@
 /// An intrusive list of IRPs, oldest first: a thread's IRP list (`ThreadListEntry`) or a file
 /// object's list of thread-agnostic IRPs. An IRP is on at most one list (nt-io-model §8.1,
 /// invariant 6), so one pair of links in the IRP serves both. Appending and removing are O(1).
+/// The list does not own its IRPs (the ``IRPLookasideList`` does), so linking costs no
+/// reference counting.
 struct IRPList {
-    private(set) var head: IRP?
+    private(set) unowned(unsafe) var head: IRP?
     private unowned(unsafe) var tail: IRP?
     private(set) var count = 0
 
