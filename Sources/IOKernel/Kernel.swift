@@ -61,7 +61,8 @@ package final class Kernel {
     /// outermost kernel call returns (as an APC is delivered on the way back to user mode).
     @exclusivity(unchecked) @usableFromInline var depth = 0
 
-    private(set) lazy var driverContext = DriverContext(kernel: self)
+    /// What drivers are handed: the NT primitives, on this kernel.
+    @inline(__always) var driverContext: DriverContext { DriverContext(kernel: self) }
     /// The named-pipe file system (`\Device\NamedPipe`) and the simulated disk volume, made on
     /// first use (NamedPipe.swift, FileSystem.swift).
     private(set) lazy var namedPipeDevice = makeNamedPipeDevice()

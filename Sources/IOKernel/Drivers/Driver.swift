@@ -42,7 +42,11 @@ extension Driver {
 /// The race rules are built in: completing an IRP takes it from the driver exactly once;
 /// `setCancelRoutine` is an atomic exchange, so a driver that gets `nil` back from
 /// `setCancelRoutine(irp, nil)` knows the cancel routine owns the IRP and must not complete it.
-public final class DriverContext {
+///
+/// A struct holding an unowned reference to the kernel: passing it to every dispatch routine
+/// costs nothing (no reference counting). Like the drivers that keep it, it must not outlive
+/// its simulation.
+public struct DriverContext {
     unowned(unsafe) let kernel: Kernel
 
     init(kernel: Kernel) { self.kernel = kernel }

@@ -133,7 +133,7 @@ extension Kernel {
         file.liveIRPCount += 1
         if tracing { record(.irpIssued(irp: irp.id, major: major, file: file.id)) }
 
-        let returned = callDriver(irp) { file.device.driver.dispatch(irp, driverContext) }
+        let returned = callDriver(irp) { dispatch(irp, on: file.device) }
         // Requests of this thread that the call completed (a write satisfying the thread's own
         // pending read) finish now, before this request does: NT queues their completion as a
         // special kernel APC to the running thread at PASSIVE_LEVEL, which is delivered at once
