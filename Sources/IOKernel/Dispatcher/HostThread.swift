@@ -73,7 +73,9 @@ final class HostThread: @unchecked Sendable {
                 let kernel = Unmanaged.passUnretained(thread.kernel)
                 kernel._withUnsafeGuaranteedRef { $0.runThread(thread) }
             }
-            SimThread.setCurrent(nil)
+            // The simulated thread may be gone already (its simulation released once the baton
+            // passed on): the slot is cleared without looking at it.
+            SimThread.clearCurrent()
             let pooled = Self.idle.withLock { hosts in
                 guard hosts.count < Self.idleLimit else { return false }
                 hosts.append(self)

@@ -166,7 +166,9 @@ extension Kernel {
 
     func collectRunnableThreads(after thread: SimThread?) {
         let start = thread.flatMap { t in threads.firstIndex { $0 === t } }.map { $0 + 1 } ?? 0
-        runnableScratch.removeAll(keepingCapacity: true)
+        // Emptied element by element: removeAll(keepingCapacity:) costs more than a few
+        // removeLast, and there are seldom more than one or two.
+        while !runnableScratch.isEmpty { runnableScratch.removeLast() }
         for offset in 0..<threads.count {
             let candidate = threads[(start + offset) % threads.count]
             if candidate !== thread, canRun(candidate) { runnableScratch.append(candidate) }

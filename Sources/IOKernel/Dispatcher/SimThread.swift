@@ -123,6 +123,9 @@ public final class SimThread: KernelObject {
         iosim_current_thread().map { Unmanaged<SimThread>.fromOpaque($0) }
     }
 
+    /// This OS thread runs no simulated thread any more.
+    static func clearCurrent() { iosim_set_current_thread(nil) }
+
     /// Makes `thread` the current simulated thread of this OS thread; returns the previous one.
     @discardableResult
     static func setCurrent(_ thread: SimThread?) -> SimThread? {

@@ -60,7 +60,7 @@ struct TimerQueue {
     /// precede their ancestor, so only the subtrees whose roots are due then are visited: the
     /// cost is the number of ties, not the number of pending events.
     func dueTogether(with first: ScheduledEvent, into due: inout [ScheduledEvent]) {
-        due.removeAll(keepingCapacity: true)
+        while !due.isEmpty { due.removeLast() }
         collect(from: 0, at: first.deadline, into: &due)
         if due.count > 1 { due.sort { $0.sequence < $1.sequence } }
     }
