@@ -114,7 +114,8 @@ package final class Kernel {
         self.perturbationsLeft = strategy.perturbations
         self.perturbing = strategy.perturbations != nil
         self.trace = Trace(enabled: options.tracing)
-        self.memory = MemoryArena(reuseFreedMemory: options.memory.reuseFreedMemory)
+        self.memory = MemoryArena(reuseFreedMemory: options.memory.reuseFreedMemory,
+                                  quarantineBudget: options.memory.quarantineBudget)
         self.memoryTracking = options.memory.tracking
     }
 

@@ -42,6 +42,7 @@ private func transferEx(_ thread: SimThread, read: Bool, _ hFile: HANDLE?, _ buf
                         _ overlapped: LPOVERLAPPED?, _ routine: LPOVERLAPPED_COMPLETION_ROUTINE?) -> Bool
 {
     guard let overlapped, let routine else { return thread.fail(ERROR_INVALID_PARAMETER) }
+    guard thread.kernel.userOverlappedIsAccessible(overlapped) else { return thread.fail(ERROR_NOACCESS) }
     overlapped.pointee.Internal = ULONG_PTR(STATUS_PENDING)
     overlapped.pointee.InternalHigh = 0
     let offset = UInt64(overlapped.pointee.OffsetHigh) << 32 | UInt64(overlapped.pointee.Offset)

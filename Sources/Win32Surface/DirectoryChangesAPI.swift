@@ -33,6 +33,7 @@ public func ReadDirectoryChangesW(_ hDirectory: HANDLE!, _ lpBuffer: LPVOID!, _ 
     let length = Int(nBufferLength)
     let result: Bool
     if let overlapped = lpOverlapped {
+        guard kernel.userOverlappedIsAccessible(overlapped) else { return thread.fail(ERROR_NOACCESS) }
         overlapped.pointee.Internal = ULONG_PTR(STATUS_PENDING)
         let ioStatus = UnsafeMutableRawPointer(overlapped)
         let status: NTStatus

@@ -132,6 +132,7 @@ private func transfer(_ thread: SimThread, read: Bool, _ hFile: HANDLE?, _ buffe
     bytesDone?.pointee = 0
     let kernel = thread.kernel
     if let overlapped {
+        guard thread.kernel.userOverlappedIsAccessible(overlapped) else { return thread.fail(ERROR_NOACCESS) }
         overlapped.pointee.Internal = ULONG_PTR(STATUS_PENDING)
         let event = overlapped.pointee.hEvent.map { UInt(bitPattern: $0) }
         let offset = UInt64(overlapped.pointee.OffsetHigh) << 32 | UInt64(overlapped.pointee.Offset)

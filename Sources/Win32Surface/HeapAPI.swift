@@ -16,8 +16,8 @@ public func GetProcessHeap() -> HANDLE! {
 /// The block is tracked (``TrackedMemory``): the kernel checks it is alive whenever it uses a
 /// pointer into it, and the allocation's file and line (the trailing defaulted parameters)
 /// name it in violations. Blocks are always zeroed, with or without `HEAP_ZERO_MEMORY`. A heap
-/// other than `GetProcessHeap()` gives NULL with `ERROR_INVALID_HANDLE`; more than 1 GiB gives
-/// NULL with `ERROR_NOT_ENOUGH_MEMORY`.
+/// other than `GetProcessHeap()` gives NULL with `ERROR_INVALID_HANDLE`; more than 1 GiB, or a
+/// block the host cannot allocate, gives NULL with `ERROR_NOT_ENOUGH_MEMORY`.
 @discardableResult
 public func HeapAlloc(_ hHeap: HANDLE!, _ dwFlags: DWORD, _ dwBytes: SIZE_T,
                       file: StaticString = #fileID, line: UInt = #line) -> LPVOID!
@@ -34,7 +34,13 @@ public func HeapAlloc(_ hHeap: HANDLE!, _ dwFlags: DWORD, _ dwBytes: SIZE_T,
         return nil
     }
     let memory = thread.kernel.trackedMemory
-    let block = memory.allocateBytes(Int(clamping: dwBytes), file: file, line: line)
+    // The host may refuse even a block under the cap (an address-space limit): the same NULL
+    // with ERROR_NOT_ENOUGH_MEMORY, never a trap (issue 10, finding 6).
+    guard let block = memory.heapBlockIfAvailable(Int(clamping: dwBytes), file: file, line: line) else {
+        _ = thread.fail(ERROR_NOT_ENOUGH_MEMORY)
+        thread.traceResult("HeapAlloc(\(dwBytes))", "NULL, ERROR_NOT_ENOUGH_MEMORY")
+        return nil
+    }
     thread.traceResult("HeapAlloc(\(dwBytes))", "block#\(memory.block(containing: block)?.id ?? 0)")
     return block
 }

@@ -112,6 +112,7 @@ public func ConnectNamedPipe(_ hNamedPipe: HANDLE!, _ lpOverlapped: LPOVERLAPPED
     let kernel = thread.kernel
     let result: Bool
     if let overlapped = lpOverlapped {
+        guard kernel.userOverlappedIsAccessible(overlapped) else { return thread.fail(ERROR_NOACCESS) }
         overlapped.pointee.Internal = ULONG_PTR(STATUS_PENDING)
         let event = overlapped.pointee.hEvent.map { UInt(bitPattern: $0) }
         // As ReadFile: the packet's context is the OVERLAPPED unless hEvent's low bit is set.

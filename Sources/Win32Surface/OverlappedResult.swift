@@ -46,6 +46,7 @@ private func overlappedResult(_ thread: SimThread, _ hFile: HANDLE?, _ overlappe
 {
     // Windows would fault on a null OVERLAPPED; the simulator reports the parameter instead.
     guard let overlapped else { return thread.fail(ERROR_INVALID_PARAMETER) }
+    guard thread.kernel.userOverlappedIsAccessible(overlapped) else { return thread.fail(ERROR_NOACCESS) }
     var status = DWORD(truncatingIfNeeded: overlapped.pointee.Internal)
     if status == STATUS_PENDING {
         guard milliseconds != 0 else { return thread.fail(ERROR_IO_INCOMPLETE) }

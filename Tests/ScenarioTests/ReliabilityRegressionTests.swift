@@ -210,3 +210,130 @@ extension ReliabilityRegressionTests {
         }
     }
 }
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+extension ReliabilityRegressionTests {
+    /// Finding 6: `HeapAlloc` of 1 GiB under an address-space limit aborted the process
+    /// ("failed to allocate"). The host's refusal is now the Win32 failure: NULL with
+    /// `ERROR_NOT_ENOUGH_MEMORY`, and the simulation carries on.
+    func testHeapAllocTheHostRefusesIsNotEnoughMemory() throws {
+        #if os(Linux)
+        // The process's address space now, plus 256 MiB: a 1 GiB block cannot fit.
+        let statm = try String(contentsOfFile: "/proc/self/statm", encoding: .utf8)
+        let pages = try XCTUnwrap(Int(statm.split(separator: " ")[0]))
+        var saved = rlimit()
+        XCTAssertEqual(getrlimit(__rlimit_resource_t(RLIMIT_AS.rawValue), &saved), 0)
+        var limited = saved
+        limited.rlim_cur = rlim_t(pages * Int(getpagesize()) + (256 << 20))
+        let sim = Simulation()
+        sim.run {
+            XCTAssertEqual(setrlimit(__rlimit_resource_t(RLIMIT_AS.rawValue), &limited), 0)
+            let block = HeapAlloc(GetProcessHeap(), 0, 1 << 30)
+            let error = GetLastError()
+            XCTAssertEqual(setrlimit(__rlimit_resource_t(RLIMIT_AS.rawValue), &saved), 0)
+            XCTAssertNil(block)
+            XCTAssertEqual(error, DWORD(ERROR_NOT_ENOUGH_MEMORY))
+            let small = HeapAlloc(GetProcessHeap(), 0, 64)
+            XCTAssertNotNil(small)
+            XCTAssertTrue(HeapFree(GetProcessHeap(), 0, small))
+        }
+        XCTAssertEqual(sim.memoryViolations, [])
+        XCTAssertEqual(sim.memory.liveHeapBlocks, [])
+        #endif
+    }
+
+    /// Finding 6: every freed block stayed in quarantine at its full size, so each 1 GiB
+    /// alloc+free pair added 1 GiB. Now the quarantine has a byte budget: ten pairs hold no
+    /// host memory once freed (a block larger than the budget goes back at once), and a
+    /// request that still holds a released buffer is reported when it completes, writing
+    /// nothing; a call handed the released buffer fails with `ERROR_NOACCESS`.
+    func testTheQuarantineKeepsToItsBudgetAndStillReportsLateWrites() throws {
+        let sim = Simulation(options: SimulationOptions(memory: MemoryOptions(quarantineBudget: 1 << 20)))
+        let device = StockDriver(completion: .manual)
+        sim.installDevice(#"\\.\slow"#, driver: device)
+        let memory = scenarioMemory()
+        try sim.run {
+            for _ in 0..<10 {
+                let block = try XCTUnwrap(HeapAlloc(GetProcessHeap(), 0, 1 << 30))
+                XCTAssertEqual(sim.memory.hostBytes, 1 << 30)
+                XCTAssertTrue(HeapFree(GetProcessHeap(), 0, block))
+                XCTAssertEqual(sim.memory.hostBytes, 0)
+            }
+            XCTAssertEqual(sim.memory.releasedBlockCount, 10)
+
+            // Small blocks stay quarantined until the budget is passed, oldest released first.
+            for _ in 0..<3 {
+                XCTAssertTrue(HeapFree(GetProcessHeap(), 0, HeapAlloc(GetProcessHeap(), 0, 400 << 10)))
+            }
+            XCTAssertEqual(sim.memory.quarantinedBytes, 800 << 10)
+            XCTAssertEqual(sim.memory.releasedBlockCount, 11)
+
+            let h = openDevice(#"\\.\slow"#)
+            let ov = memory.overlapped(event: manualEvent())
+            let buffer = try XCTUnwrap(HeapAlloc(GetProcessHeap(), 0, 2 << 20))
+            XCTAssertFalse(ReadFile(h, buffer, 16, nil, ov))
+            XCTAssertEqual(GetLastError(), DWORD(ERROR_IO_PENDING))
+            XCTAssertTrue(HeapFree(GetProcessHeap(), 0, buffer))
+            // Oldest first: the two 400 KiB blocks go before the 2 MiB one, which goes too.
+            XCTAssertEqual(sim.memory.releasedBlockCount, 14)
+            XCTAssertEqual(sim.memory.quarantinedBytes, 0)
+            XCTAssertFalse(ReadFile(h, buffer, 16, nil, memory.overlapped()))
+            XCTAssertEqual(GetLastError(), DWORD(ERROR_NOACCESS))
+            XCTAssertNotNil(device.completeNext())
+            var n: DWORD = 0
+            XCTAssertTrue(GetOverlappedResult(h, ov, &n, true))
+            XCTAssertEqual(n, 16)
+            XCTAssertTrue(CloseHandle(ov.pointee.hEvent))
+
+            // An OVERLAPPED whose memory went back to the host: kernel32 would write it, so the
+            // call fails before touching it.
+            let stale = try XCTUnwrap(HeapAlloc(GetProcessHeap(), 0, SIZE_T(MemoryLayout<OVERLAPPED>.size)))
+            XCTAssertTrue(HeapFree(GetProcessHeap(), 0, stale))
+            XCTAssertTrue(HeapFree(GetProcessHeap(), 0, HeapAlloc(GetProcessHeap(), 0, 2 << 20)))
+            XCTAssertFalse(ReadFile(h, memory.buffer(16), 16, nil, stale.assumingMemoryBound(to: OVERLAPPED.self)))
+            XCTAssertEqual(GetLastError(), DWORD(ERROR_NOACCESS))
+            XCTAssertTrue(CloseHandle(h))
+        }
+        let violations = sim.takeMemoryViolations()
+        XCTAssertEqual(violations.map(\.kind),
+                       [.freedWhileInFlight, .kernelWroteFreedMemory, .kernelWroteFreedMemory, .kernelWroteFreedMemory])
+        XCTAssertEqual(violations.map(\.irp), [2, nil, 2, nil])
+        XCTAssertEqual(violations[1].detail, "a read was handed HeapAlloc(2097152), freed and released: the call fails with ERROR_NOACCESS")
+    }
+
+    /// Finding 6: a 256 MiB `ReadFile` from a stock device built the whole source (256 MiB in
+    /// the driver, kept), and with a 16-byte buffer reported 256 MiB after writing 16 bytes.
+    /// Now a large read of a repeating source is laid out straight into the caller's buffer,
+    /// the count reported is the count written, the source's phase carries on, and the short
+    /// buffer fails at the call (`ERROR_NOACCESS`).
+    func testALargeStockReadIsProducedAsItIsCopied() throws {
+        let sim = Simulation()
+        sim.installDevice(#"\\.\data"#, driver: StockDriver(completion: .immediate, source: .repeating(Array("abc".utf8))))
+        try sim.run {
+            let h = openDevice(#"\\.\data"#, overlapped: false)
+            let size = 256 << 20
+            let buffer = try XCTUnwrap(HeapAlloc(GetProcessHeap(), 0, SIZE_T(size)))
+            var n: DWORD = 0
+            // 2^28 - 2 bytes: 2 more than a multiple of the pattern's 3.
+            XCTAssertTrue(ReadFile(h, buffer, DWORD(size - 2), &n, nil))
+            XCTAssertEqual(n, DWORD(size - 2))
+            XCTAssertEqual(string(buffer, 6), "abcabc")
+            XCTAssertEqual(string(buffer + (size - 5), 4), "cab\0", "the last two bytes are beyond the read")
+            XCTAssertTrue(ReadFile(h, buffer, 4, &n, nil))
+            XCTAssertEqual(n, 4)
+            XCTAssertEqual(string(buffer, 4), "cabc", "the source goes on where the large read stopped")
+
+            let short = try XCTUnwrap(HeapAlloc(GetProcessHeap(), 0, 16))
+            XCTAssertFalse(ReadFile(h, short, DWORD(size), &n, nil))
+            XCTAssertEqual(GetLastError(), DWORD(ERROR_NOACCESS))
+            XCTAssertEqual(n, 0)
+            XCTAssertTrue(HeapFree(GetProcessHeap(), 0, short))
+            XCTAssertTrue(HeapFree(GetProcessHeap(), 0, buffer))
+            XCTAssertTrue(CloseHandle(h))
+        }
+        XCTAssertEqual(sim.takeMemoryViolations().map(\.kind), [.bufferTooShort])
+    }
+}

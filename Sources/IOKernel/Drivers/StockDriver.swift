@@ -230,12 +230,21 @@ public final class StockDriver: Driver {
         guard !status.isError else { return k.complete(irp, status: status, information: 0) }
         switch irp.major {
         case .read:
+            if data == nil, let period = repeatingPeriod(for: irp.length) {
+                // A large read of a repeating source: one period, laid out by completion
+                // processing straight into the caller's buffer (nothing of the read's size is
+                // built, issue 10, finding 6).
+                irp.systemBuffer = period
+                irp.systemBufferRepeats = true
+                return k.complete(irp, status: status, information: min(max(0, bytes ?? irp.length), irp.length))
+            }
             let chunk = data.map { $0[...] } ?? takeFromSource(irp.length)
             if chunk.isEmpty, irp.length > 0, data == nil, case .bytes = source {
                 return k.complete(irp, status: .endOfFile, information: 0)
             }
             irp.systemBuffer = chunk
-            return k.complete(irp, status: status, information: max(0, bytes ?? min(chunk.count, irp.length)))
+            // Never more than the bytes delivered: the count reported is the count copied.
+            return k.complete(irp, status: status, information: min(max(0, bytes ?? chunk.count), chunk.count, irp.length))
         case .write:
             let count = max(0, min(bytes ?? irp.length, irp.systemBuffer.count))
             written.append(contentsOf: irp.systemBuffer.prefix(count))
@@ -243,6 +252,21 @@ public final class StockDriver: Driver {
         case .create, .cleanup, .fileSystemControl, .flushBuffers, .directoryControl:
             return k.complete(irp, status: status)
         }
+    }
+
+    /// Reads up to this size of a repeating source are slices of a buffer the driver keeps;
+    /// larger ones are produced as they are copied (``repeatingPeriod(for:)``), so the driver
+    /// never holds more than this.
+    static let largestBuiltRead = 64 << 10
+
+    /// For a read larger than ``largestBuiltRead`` of a repeating source: one period of the
+    /// pattern starting where the source stands, and the source moved past the read.
+    private func repeatingPeriod(for count: Int) -> ArraySlice<UInt8>? {
+        guard count > Self.largestBuiltRead, case .repeating(let pattern) = source else { return nil }
+        guard !pattern.isEmpty else { return [0] }
+        let start = sourceOffset
+        sourceOffset = (sourceOffset + count) % pattern.count
+        return ArraySlice(pattern[start...] + pattern[..<start])
     }
 
     /// The next `count` bytes of the source, as a slice of a buffer the driver keeps (no copy

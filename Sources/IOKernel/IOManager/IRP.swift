@@ -84,6 +84,10 @@ public final class IRP {
     /// a read, the bytes the driver puts here are copied to the caller's buffer on completion.
     /// A slice, so that a driver can hand out part of a buffer it keeps without copying it.
     @exclusivity(unchecked) public var systemBuffer: ArraySlice<UInt8> = []
+    /// For a read: ``systemBuffer`` holds one period of data that repeats to fill the request
+    /// (a stock device's repeating source), so that a large read never builds its data:
+    /// completion processing lays the period out directly in the caller's buffer.
+    @exclusivity(unchecked) public var systemBufferRepeats = false
     /// Scratch space for the driver (`Tail.Overlay.DriverContext`). Cleared when the IRP goes
     /// back to the lookaside list.
     @exclusivity(unchecked) public var driverContext: AnyObject?
@@ -180,6 +184,7 @@ public final class IRP {
         self.synchronousAPI = synchronousAPI
         if createParameters != nil { createParameters = nil }
         controlCode = 0
+        systemBufferRepeats = false
         state = .dispatching
         status = .pending
         overlappedBlock = -1

@@ -110,8 +110,9 @@ extension Kernel {
         if notify {
             if let ioStatus = irp.userIOSB { writeIOStatus(ioStatus, status: status, information: irp.information, for: irp) }
             if irp.major.returnsData, !status.isError, let buffer = irp.userBuffer {
-                let count = min(irp.information, irp.length, irp.systemBuffer.count)
-                if count > 0 { writeUserBuffer(buffer, from: irp.systemBuffer, count: count, for: irp) }
+                let available = irp.systemBufferRepeats && !irp.systemBuffer.isEmpty ? Int.max : irp.systemBuffer.count
+                let count = min(irp.information, irp.length, available)
+                if count > 0 { writeUserBuffer(buffer, from: irp.systemBuffer, count: count, repeating: irp.systemBufferRepeats, for: irp) }
             }
             if file.isSynchronous {
                 file.finalStatus = status

@@ -1,10 +1,26 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// The simulated process's user memory: every block the scenario allocates through the
 /// simulator (heap blocks, stack-frame locals), so that the kernel can tell, whenever it uses a
 /// pointer the program gave it, whether that memory is still alive.
 ///
-/// Each block is a separate host allocation that the arena owns until the simulation goes away.
+/// Each block is a separate host allocation (`calloc`: zeroed, and for large blocks committed
+/// only as pages are touched) that the arena owns until the simulation goes away or the
+/// quarantine releases it. A host allocation that fails is reported to the caller (`HeapAlloc`
+/// returns NULL with `ERROR_NOT_ENOUGH_MEMORY`), never a trap.
+///
 /// A freed block is quarantined: filled with `0xFE` and kept, so that a late kernel write lands
-/// in memory nobody else uses and the simulator never corrupts its own process. With
+/// in memory nobody else uses and the simulator never corrupts its own process. The quarantine
+/// has a byte budget (``MemoryOptions/quarantineBudget``): past it, the oldest freed blocks'
+/// memory goes back to the host. Their records stay (``MemoryBlock/isReleased``), and so does
+/// their address range until a new block takes it, so that a request still holding one, or a
+/// call handed a pointer into one, is reported and writes nothing. With
 /// ``MemoryOptions/reuseFreedMemory`` a freed block's memory is handed to the next allocation of
 /// the same size and region instead, as a real heap or stack would, so that the corruption
 /// shows. Nothing here depends on host addresses except lookups by address, whose answers do
@@ -19,59 +35,122 @@ final class MemoryArena {
     /// Only looked up, never iterated.
     @exclusivity(unchecked) private var reusable: [ReuseKey: [Int32]] = [:]
     let reuseFreedMemory: Bool
+    /// The bytes of freed blocks the arena keeps before it gives the oldest back to the host.
+    let quarantineBudget: Int
+    /// Freed blocks still holding their memory, oldest first, and their bytes.
+    @exclusivity(unchecked) private var quarantine = RingQueue<Int32>()
+    @exclusivity(unchecked) private(set) var quarantinedBytes = 0
+    /// Bytes of live blocks (allocated and not freed): what the scenario holds.
+    @exclusivity(unchecked) private(set) var liveBytes = 0
+    /// Freed blocks whose memory went back to the host.
+    @exclusivity(unchecked) private(set) var releasedCount = 0
 
     private struct ReuseKey: Hashable {
         let stack: Bool
         let size: Int
     }
 
-    init(reuseFreedMemory: Bool) { self.reuseFreedMemory = reuseFreedMemory }
+    init(reuseFreedMemory: Bool, quarantineBudget: Int = MemoryOptions.defaultQuarantineBudget) {
+        self.reuseFreedMemory = reuseFreedMemory
+        self.quarantineBudget = max(0, quarantineBudget)
+    }
 
     deinit { releaseHostMemory() }
 
     /// Gives every block's host memory back (the simulation is gone; nothing uses it again).
+    /// Blocks the quarantine released have given theirs already.
     func releaseHostMemory() {
-        for range in ranges { UnsafeMutableRawPointer(bitPattern: range.start)?.deallocate() }
+        for range in ranges where !blocks[Int(range.block)].isReleased {
+            UnsafeMutableRawPointer(bitPattern: range.start).map(releaseToHost)
+        }
         ranges.removeAll()
         blocks.removeAll()
         reusable.removeAll()
+        quarantine = RingQueue()
+        quarantinedBytes = 0
+        liveBytes = 0
         recent = (-1, -1)
     }
 
-    /// A new zeroed block; its index.
-    func allocate(size: Int, label: String?, type: Any.Type?, region: MemoryRegion, at location: SourceLocation) -> Int32 {
+    /// A new zeroed block; its index, or nil if the host could not allocate it.
+    func allocate(size: Int, label: String?, type: Any.Type?, region: MemoryRegion, at location: SourceLocation) -> Int32? {
         let index = Int32(blocks.count)
         // Static storage is never freed, so it never takes freed memory either.
         let key = ReuseKey(stack: region.isStack, size: size)
-        if reuseFreedMemory, region != .static, var pool = reusable[key], let old = pool.popLast() {
+        if reuseFreedMemory, region != .static, var pool = reusable[key] {
+            while let old = pool.popLast() {
+                // A block the quarantine released has no memory to hand on.
+                guard !blocks[Int(old)].isReleased else { continue }
+                reusable[key] = pool
+                let base = blocks[Int(old)].base
+                base.initializeMemory(as: UInt8.self, repeating: 0, count: max(size, 1))
+                blocks[Int(old)].reusedBy = index
+                quarantinedBytes -= blocks[Int(old)].size
+                liveBytes += size
+                blocks.append(MemoryBlock(id: blocks.count + 1, givenLabel: label, type: type, size: size, region: region,
+                                          allocatedAt: location, base: base))
+                if let slot = rangeIndex(of: UInt(bitPattern: base)) { ranges[slot].block = index }
+                return index
+            }
             reusable[key] = pool
-            let base = blocks[Int(old)].base
-            base.initializeMemory(as: UInt8.self, repeating: 0, count: max(size, 1))
-            blocks[Int(old)].reusedBy = index
-            blocks.append(MemoryBlock(id: blocks.count + 1, givenLabel: label, type: type, size: size, region: region,
-                                      allocatedAt: location, base: base))
-            if let slot = rangeIndex(of: UInt(bitPattern: base)) { ranges[slot].block = index }
-            return index
         }
-        let base = UnsafeMutableRawPointer.allocate(byteCount: max(size, 1), alignment: 16)
-        base.initializeMemory(as: UInt8.self, repeating: 0, count: max(size, 1))
+        guard let base = calloc(1, max(size, 1)) else { return nil }
         blocks.append(MemoryBlock(id: blocks.count + 1, givenLabel: label, type: type, size: size, region: region,
                                   allocatedAt: location, base: base))
+        liveBytes += size
         let start = UInt(bitPattern: base)
-        let position = insertionPoint(for: start)
-        ranges.insert((start, start + UInt(max(size, 1)), index), at: position)
+        let end = start + UInt(max(size, 1))
+        var position = insertionPoint(for: start)
+        // The host may hand out again memory the quarantine released: the released blocks'
+        // ranges there give way (their records stay).
+        var displaced = false
+        while position > 0, ranges[position - 1].end > start {
+            ranges.remove(at: position - 1)
+            position -= 1
+            displaced = true
+        }
+        while position < ranges.count, ranges[position].start < end {
+            ranges.remove(at: position)
+            displaced = true
+        }
+        if displaced { recent = (-1, -1) }
+        ranges.insert((start, end, index), at: position)
         return index
     }
 
-    /// Marks a block freed (the caller has checked it was live) and quarantines or pools it.
+    /// Marks a block freed (the caller has checked it was live) and quarantines or pools it;
+    /// past the quarantine's budget, the oldest freed blocks' memory goes back to the host.
     func free(_ index: Int32, at location: SourceLocation) {
         let i = Int(index)
         blocks[i].freedAt = location
-        blocks[i].base.initializeMemory(as: UInt8.self, repeating: 0xFE, count: max(blocks[i].size, 1))
+        liveBytes -= blocks[i].size
+        quarantinedBytes += blocks[i].size
+        quarantine.append(index)
         if reuseFreedMemory {
             reusable[ReuseKey(stack: blocks[i].region.isStack, size: blocks[i].size), default: []].append(index)
         }
+        enforceQuarantineBudget()
+        // Poisoned only if it stays: a block larger than the budget goes at once, untouched.
+        if !blocks[i].isReleased {
+            blocks[i].base.initializeMemory(as: UInt8.self, repeating: 0xFE, count: max(blocks[i].size, 1))
+        }
     }
+
+    /// Gives the oldest quarantined blocks' memory back to the host until the quarantine fits
+    /// its budget. A block whose memory a later allocation took (reuse) has left it already.
+    private func enforceQuarantineBudget() {
+        while quarantinedBytes > quarantineBudget, let oldest = quarantine.popFirst() {
+            let i = Int(oldest)
+            guard blocks[i].reusedBy < 0, !blocks[i].isReleased else { continue }
+            releaseToHost(blocks[i].base)
+            blocks[i].isReleased = true
+            quarantinedBytes -= blocks[i].size
+            releasedCount += 1
+        }
+    }
+
+    /// Host memory the arena holds for the scenario: live blocks and the quarantine.
+    var hostBytes: Int { liveBytes + quarantinedBytes }
 
     /// The block that now occupies `address` (live, or freed and quarantined), if the arena
     /// owns it.
@@ -132,3 +211,6 @@ final class MemoryArena {
                                reusedBy: block.reusedBy >= 0 ? blocks[Int(block.reusedBy)].label : nil)
     }
 }
+
+/// Gives a block's memory back to the host (`calloc`'s counterpart).
+private func releaseToHost(_ base: UnsafeMutableRawPointer) { free(base) }

@@ -73,9 +73,21 @@ public struct MemoryOptions: Sendable {
     /// Treat pointers the simulator cannot check as violations rather than notes.
     public var uncheckedPointersAreViolations: Bool
 
-    public init(tracking: Bool = true, reuseFreedMemory: Bool = false, uncheckedPointersAreViolations: Bool = false) {
+    /// The bytes of freed blocks kept in quarantine (poisoned, never reused, so that a late
+    /// write corrupts nothing); past it the oldest freed blocks' memory goes back to the host,
+    /// while their records stay, so that a request still writing into one is still reported
+    /// (and writes nothing). A block larger than the budget is released as it is freed.
+    /// ``defaultQuarantineBudget`` (64 MiB) unless set.
+    public var quarantineBudget: Int
+
+    public static let defaultQuarantineBudget = 64 << 20
+
+    public init(tracking: Bool = true, reuseFreedMemory: Bool = false, uncheckedPointersAreViolations: Bool = false,
+                quarantineBudget: Int = MemoryOptions.defaultQuarantineBudget)
+    {
         self.tracking = tracking
         self.reuseFreedMemory = reuseFreedMemory
         self.uncheckedPointersAreViolations = uncheckedPointersAreViolations
+        self.quarantineBudget = quarantineBudget
     }
 }

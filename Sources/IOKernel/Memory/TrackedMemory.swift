@@ -56,12 +56,27 @@ public final class TrackedMemory {
         -> UnsafeMutablePointer<T>
     {
         let index = kernel.memory.allocate(size: MemoryLayout<T>.stride, label: label, type: T.self, region: region, at: location)
-        return kernel.memory.blocks[Int(index)].base.bindMemory(to: T.self, capacity: 1)
+        return hostAllocationSucceeded(index).bindMemory(to: T.self, capacity: 1)
     }
 
     /// A new zeroed block of `count` bytes, in `region`.
     func block(bytes count: Int, _ label: String?, _ region: MemoryRegion, _ location: SourceLocation) -> UnsafeMutableRawPointer {
-        let index = kernel.memory.allocate(size: max(0, count), label: label, type: nil, region: region, at: location)
+        hostAllocationSucceeded(kernel.memory.allocate(size: max(0, count), label: label, type: nil, region: region, at: location))
+    }
+
+    /// A new zeroed heap block of `count` bytes, or nil if the host cannot allocate it: what
+    /// `HeapAlloc` uses, so that an allocation the host refuses (a 1 GiB block under an
+    /// address-space limit) is `ERROR_NOT_ENOUGH_MEMORY`, never a trap (issue 10, finding 6).
+    package func heapBlockIfAvailable(_ count: Int, file: StaticString, line: UInt) -> UnsafeMutableRawPointer? {
+        kernel.memory.allocate(size: max(0, count), label: nil, type: nil, region: .heap, at: SourceLocation(file, line))
+            .map { kernel.memory.blocks[Int($0)].base }
+    }
+
+    /// The block's memory. The Swift allocation functions trap when the host has no memory
+    /// left, as `UnsafeMutableRawPointer.allocate` does (they are not reachable from Win32
+    /// input: `HeapAlloc` uses ``heapBlockIfAvailable(_:file:line:)``).
+    func hostAllocationSucceeded(_ index: Int32?) -> UnsafeMutableRawPointer {
+        guard let index else { fatalError("the host could not allocate a tracked block") }
         return kernel.memory.blocks[Int(index)].base
     }
 
@@ -115,6 +130,16 @@ public final class TrackedMemory {
         return kernel.memory.info(index)
     }
 
+    /// Host memory the arena holds for the scenario: the bytes of live blocks and of freed
+    /// blocks still in quarantine (bounded by ``MemoryOptions/quarantineBudget``).
+    public var hostBytes: Int { kernel.memory.hostBytes }
+
+    /// The bytes of freed blocks still in quarantine.
+    public var quarantinedBytes: Int { kernel.memory.quarantinedBytes }
+
+    /// Freed blocks whose memory went back to the host (their records stay).
+    public var releasedBlockCount: Int { kernel.memory.releasedCount }
+
     /// Heap blocks not freed yet, in allocation order.
     public var liveHeapBlocks: [MemoryBlockInfo] {
         kernel.memory.blocks.indices.filter { kernel.memory.blocks[$0].region == .heap && !kernel.memory.blocks[$0].isFreed }
@@ -140,20 +165,22 @@ public final class StackFrame {
     public func local<T>(_ type: T.Type, _ name: String, file: StaticString = #fileID, line: UInt = #line)
         -> UnsafeMutablePointer<T>
     {
-        let index = kernel.memory.allocate(size: MemoryLayout<T>.stride, label: name, type: T.self,
-                                           region: .stack(function: function), at: SourceLocation(file, line))
-        locals.append(index)
-        return kernel.memory.blocks[Int(index)].base.bindMemory(to: T.self, capacity: 1)
+        let allocated = kernel.memory.allocate(size: MemoryLayout<T>.stride, label: name, type: T.self,
+                                               region: .stack(function: function), at: SourceLocation(file, line))
+        let base = kernel.trackedMemory.hostAllocationSucceeded(allocated)
+        if let allocated { locals.append(allocated) }
+        return base.bindMemory(to: T.self, capacity: 1)
     }
 
     /// A zeroed local byte array named `name` (`BYTE buffer[1024];`).
     public func localBytes(_ count: Int, _ name: String, file: StaticString = #fileID, line: UInt = #line)
         -> UnsafeMutableRawPointer
     {
-        let index = kernel.memory.allocate(size: max(0, count), label: name, type: nil,
-                                           region: .stack(function: function), at: SourceLocation(file, line))
-        locals.append(index)
-        return kernel.memory.blocks[Int(index)].base
+        let allocated = kernel.memory.allocate(size: max(0, count), label: name, type: nil,
+                                               region: .stack(function: function), at: SourceLocation(file, line))
+        let base = kernel.trackedMemory.hostAllocationSucceeded(allocated)
+        if let allocated { locals.append(allocated) }
+        return base
     }
 
     /// The return (or the thread's exit): every local is freed, last declared first.

@@ -35,8 +35,11 @@ extension Kernel {
         }
     }
 
-    /// Copies a read's data into the caller's buffer.
-    func writeUserBuffer(_ buffer: UnsafeMutableRawPointer, from data: ArraySlice<UInt8>, count: Int, for irp: IRP) {
+    /// Copies a read's data into the caller's buffer: `count` bytes of `data`, or with
+    /// `repeating`, `data` laid out again and again until `count` bytes are written.
+    func writeUserBuffer(_ buffer: UnsafeMutableRawPointer, from data: ArraySlice<UInt8>, count: Int, repeating: Bool = false,
+                         for irp: IRP)
+    {
         var count = count
         if irp.bufferBlock >= 0 {
             let address = UInt(bitPattern: buffer)
@@ -46,7 +49,16 @@ extension Kernel {
             count = block.isReleased ? 0 : min(count, max(0, Int(block.start + UInt(block.size)) - Int(address)))
         }
         data.withUnsafeBytes { source in
-            if let base = source.baseAddress, count > 0 { buffer.copyMemory(from: base, byteCount: count) }
+            guard let base = source.baseAddress, count > 0 else { return }
+            guard repeating else { return buffer.copyMemory(from: base, byteCount: min(count, source.count)) }
+            // One period, then the bytes already written doubled until the count is reached.
+            var done = min(count, source.count)
+            buffer.copyMemory(from: base, byteCount: done)
+            while done < count {
+                let chunk = min(done, count - done)
+                (buffer + done).copyMemory(from: buffer, byteCount: chunk)
+                done += chunk
+            }
         }
         if tracing { record(.wroteData(address: UInt(bitPattern: buffer), count: count, irp: irp.id)) }
     }
@@ -63,6 +75,22 @@ extension Kernel {
         bytes.withUnsafeBytes { source in
             if let base = source.baseAddress, !bytes.isEmpty { buffer.copyMemory(from: base, byteCount: bytes.count) }
         }
+    }
+
+    /// Whether kernel32 may read and write the `OVERLAPPED` at `pointer` in the calling thread
+    /// (it sets `Internal` to `STATUS_PENDING` before the system call, and reads the result
+    /// after). False, with a violation, for a block whose memory the quarantine gave back to
+    /// the host: on Windows that access faults; here the call fails with `ERROR_NOACCESS` instead
+    /// of touching memory that is no longer the simulator's. Costs a comparison until the
+    /// quarantine first releases a block.
+    @inline(__always)
+    package func userOverlappedIsAccessible<T>(_ pointer: UnsafeMutablePointer<T>) -> Bool {
+        guard memoryTracking, memory.releasedCount > 0 else { return true }
+        let address = UInt(bitPattern: pointer)
+        guard let index = memory.lookup(address), memory.blocks[Int(index)].isReleased else { return true }
+        violation(.kernelWroteFreedMemory, irp: nil, block: index, address: address,
+                  "an OVERLAPPED in \(memory.blocks[Int(index)].label), freed and released, was handed to a call: it fails with ERROR_NOACCESS")
+        return false
     }
 
     /// Probes `count` bytes of the caller's memory at `address` before the kernel uses them, as
