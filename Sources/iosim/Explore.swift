@@ -5,6 +5,7 @@
 //       --window MS                            how far ahead a device event may be pulled (1000)
 //       --preemptions N  --early N             the perturbation budget of a run (1 and 1)
 //       --random SEED | --pct SEED:DEPTH       seeded random or PCT search instead
+//       --iterative                            iterative context bounding: 0 preemptions, then 1, …
 //       --shard I/N                            this shard of a search split N ways
 //
 //     swift run iosim <scenario> --token T     replays one schedule (same budget flags)
@@ -35,6 +36,7 @@ func explorationOptions(_ arguments: [String]) -> ExplorationOptions? {
         guard parts.count == 2, let seed = UInt64(parts[0]), let depth = Int(parts[1]), depth >= 1 else { return nil }
         options.search = .pct(seed: seed, depth: depth)
     }
+    if arguments.contains("--iterative") { options.search = .iterativeBounding }
     if let shard = value("--shard") {
         guard let parsed = ExplorationOptions.Shard(shard) else { return nil }
         options.shard = parsed
@@ -53,7 +55,7 @@ func explore(_ scenario: Scenario, _ arguments: [String]) -> Int32 {
     let report = scenario.explore(options)
     print(report)
     if let shrunk = report.shrunkFailure {
-        let budget = options.perturbations.map { "--preemptions \($0.preemptions) --early \($0.earlyFirings) --window \($0.window.components.seconds * 1000 + $0.window.components.attoseconds / 1_000_000_000_000_000)" } ?? ""
+        let budget = report.shrunkBudget.map { "--preemptions \($0.preemptions) --early \($0.earlyFirings) --window \($0.window.components.seconds * 1000 + $0.window.components.attoseconds / 1_000_000_000_000_000)" } ?? ""
         print("\nreplay: swift run iosim \(scenario.name) --token '\(shrunk)' \(budget)")
     }
     return report.failures.isEmpty ? 0 : 1

@@ -136,6 +136,26 @@ final class PerturbedExplorationTests: XCTestCase {
         for _ in 0..<2 { XCTAssertEqual(twoSteps(ReplayStrategy(shrunk, perturbations: budget)), ["A1", "B", "A2"]) }
     }
 
+    /// Iterative context bounding: every schedule without preemption first, then those with
+    /// exactly one, … so the first failure found is one with the fewest preemptions, and each
+    /// outcome replays with the bound it was found under.
+    func testIterativeContextBoundingFindsTheFailureWithTheFewestPreemptions() throws {
+        let budget = PerturbationBudget(preemptions: 2, earlyFirings: 0)
+        let report = ScheduleExplorer.explore(ExplorationOptions(search: .iterativeBounding, perturbations: budget,
+                                                                 stopAtFirstFailure: true)) { judge(twoSteps($0)) }
+        XCTAssertEqual(report.outcomes.map(\.verdict), [.held("A1 A2 B"), .failed("A1 B A2")])
+        XCTAssertEqual(report.outcomes.map { $0.perturbations?.preemptions }, [0, 1])
+        XCTAssertEqual(report.failureBudgets.first??.preemptions, 1)
+        XCTAssertEqual(report.shrunkPerturbations, 1)
+        for outcome in report.outcomes {
+            XCTAssertEqual(judge(twoSteps(outcome.replay())), outcome.verdict)
+        }
+        let whole = ScheduleExplorer.explore(ExplorationOptions(search: .iterativeBounding, perturbations: budget)) { judge(twoSteps($0)) }
+        XCTAssertTrue(whole.isComplete)
+        let plain = ScheduleExplorer.explore(ExplorationOptions(perturbations: budget)) { judge(twoSteps($0)) }
+        XCTAssertEqual(whole.runs, plain.runs, "each schedule counted once, under the bound of its own preemptions")
+    }
+
     /// Shrinking drops the perturbations a failure does not need: a token that also fires
     /// nothing early and preempts at a later entry shrinks to the one preemption that matters.
     func testShrinkingKeepsOnlyWhatTheFailureNeeds() throws {

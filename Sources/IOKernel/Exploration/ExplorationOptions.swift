@@ -4,6 +4,10 @@ public struct ExplorationOptions: Sendable {
     public enum Search: Sendable, Equatable {
         /// Every sequence of choices, depth first (bounded by `maxRuns`).
         case exhaustive
+        /// Iterative context bounding (Musuvathi and Qadeer, PLDI 2007; CHESS, loom): every
+        /// schedule with no preemption, then every one with exactly one, … up to the budget's
+        /// `preemptions`, so the first failure found needs the fewest preemptions.
+        case iterativeBounding
         /// Runs whose choices are drawn from a seeded generator, one seed per run.
         case random(seed: UInt64)
         /// Probabilistic concurrency testing with bug depth `depth` (``PCTStrategy``), one seed

@@ -12,8 +12,13 @@ public struct RunVerdict: Sendable, Equatable {
 public struct ExploredOutcome: Sendable, CustomStringConvertible {
     public let verdict: RunVerdict
     public internal(set) var runs: Int
-    /// Replays a run with this outcome.
+    /// Replays a run with this outcome, with ``perturbations``.
     public let token: ScheduleToken
+    /// The budget the token was recorded with (under iterative bounding, its bound).
+    public let perturbations: PerturbationBudget?
+
+    /// A strategy that replays the run.
+    public func replay() -> ReplayStrategy { ReplayStrategy(token, perturbations: perturbations) }
 
     public var description: String {
         "\(verdict.isFailure ? "FAILS" : "holds"): \(verdict.description) (\(runs) run\(runs == 1 ? "" : "s"), token \(token.description.isEmpty ? "<default>" : token.description))"
@@ -32,14 +37,20 @@ public struct ExplorationReport: Sendable, CustomStringConvertible {
     public let outcomes: [ExploredOutcome]
     /// The tokens of the failing runs, in the order found.
     public let failures: [ScheduleToken]
+    /// The budget each failing token replays with (``perturbations``, except under iterative
+    /// bounding, where it is the bound its search ran with).
+    public let failureBudgets: [PerturbationBudget?]
     /// The first failing token shrunk: the fewest perturbations and non-default choices that
     /// still fail (nil if nothing failed or shrinking was off).
     public let shrunkFailure: ScheduleToken?
     /// How many perturbations the shrunk token makes.
     public let shrunkPerturbations: Int?
-    /// The budget the tokens were recorded with: replay them with `ReplayStrategy(token,
-    /// perturbations: budget)`.
+    /// The budget the search was given: tokens replay with `ReplayStrategy(token,
+    /// perturbations: budget)` (under iterative bounding, with their own bound: see
+    /// ``failureBudgets`` and ``ExploredOutcome/perturbations``).
     public let perturbations: PerturbationBudget?
+    /// The budget ``shrunkFailure`` replays with.
+    public let shrunkBudget: PerturbationBudget?
 
     public var firstFailure: ScheduleToken? { failures.first }
 

@@ -10,19 +10,23 @@ extension ScheduleExplorer {
             var search = Search(options: options, run: run)
             switch options.search {
             case .exhaustive: search.exhaustive()
+            case .iterativeBounding: search.iterativeBounding()
             case .random(let seed): search.seeded(seed) { SeededRandomStrategy(seed: $0) }
             case .pct(let seed, let depth): search.seeded(seed) { PCTStrategy(seed: $0, depth: depth) }
             }
             return (runs: search.runs, discoveryRuns: search.discoveryRuns, isComplete: search.isComplete,
-                    outcomes: search.outcomes, failures: search.failures)
+                    outcomes: search.outcomes, failures: search.failures, failureBudgets: search.failureBudgets)
         }
         var shrunk: (ScheduleToken, Int)?
+        let firstBudget = search.failureBudgets.first ?? options.perturbations
         if options.shrinks, let first = search.failures.first {
-            shrunk = shrink(first, budget: options.perturbations, run)
+            shrunk = shrink(first, budget: firstBudget, run)
         }
         return ExplorationReport(runs: search.runs, discoveryRuns: search.discoveryRuns, isComplete: search.isComplete,
-                                 outcomes: search.outcomes, failures: search.failures, shrunkFailure: shrunk?.0,
-                                 shrunkPerturbations: shrunk?.1, perturbations: options.perturbations)
+                                 outcomes: search.outcomes, failures: search.failures,
+                                 failureBudgets: search.failureBudgets, shrunkFailure: shrunk?.0,
+                                 shrunkPerturbations: shrunk?.1, perturbations: options.perturbations,
+                                 shrunkBudget: shrunk == nil ? nil : firstBudget)
     }
 
     /// The search's state, as it goes.
@@ -34,6 +38,7 @@ extension ScheduleExplorer {
         var isComplete = false
         var outcomes: [ExploredOutcome] = []
         var failures: [ScheduleToken] = []
+        var failureBudgets: [PerturbationBudget?] = []
 
         init(options: ExplorationOptions, run: @escaping (ReplayStrategy) -> RunVerdict) {
             self.options = options
@@ -42,23 +47,42 @@ extension ScheduleExplorer {
 
         var done: Bool { runs >= options.maxRuns || (options.stopAtFirstFailure && !failures.isEmpty) }
 
-        mutating func record(_ verdict: RunVerdict, _ token: ScheduleToken) {
+        mutating func record(_ verdict: RunVerdict, _ strategy: ReplayStrategy) {
             runs += 1
-            if verdict.isFailure { failures.append(token) }
+            if verdict.isFailure {
+                failures.append(strategy.token)
+                failureBudgets.append(strategy.perturbations)
+            }
             if let known = outcomes.firstIndex(where: { $0.verdict == verdict }) {
                 outcomes[known].runs += 1
             } else {
-                outcomes.append(ExploredOutcome(verdict: verdict, runs: 1, token: token))
+                outcomes.append(ExploredOutcome(verdict: verdict, runs: 1, token: strategy.token, perturbations: strategy.perturbations))
             }
         }
 
         /// Depth first over every sequence of choices. With a shard, a run belongs to the shard
         /// its first `shardDepth` choices hash to; the first run of another shard's part is made
         /// only to learn where that part ends, and the search moves past it.
-        mutating func exhaustive() {
+        /// Exhaustive searches with a preemption bound of 0, 1, …, each counting only the
+        /// schedules that use exactly that many preemptions (the others were counted before).
+        mutating func iterativeBounding() {
+            let budget = options.perturbations ?? PerturbationBudget(preemptions: 0, earlyFirings: 0)
+            var complete = true
+            for bound in 0...budget.preemptions where !done {
+                var step = budget
+                step.preemptions = bound
+                exhaustive(budget: step, counting: { $0.preemptionCount == bound })
+                complete = complete && isComplete
+            }
+            isComplete = complete && !done
+        }
+
+        mutating func exhaustive() { exhaustive(budget: options.perturbations, counting: { _ in true }) }
+
+        mutating func exhaustive(budget: PerturbationBudget?, counting counts: (ReplayStrategy) -> Bool) {
             var next: ScheduleToken? = ScheduleToken(choices: [])
             while let token = next, !done {
-                let strategy = ReplayStrategy(token, perturbations: options.perturbations)
+                let strategy = ReplayStrategy(token, perturbations: budget)
                 let verdict = run(strategy)
                 let made = strategy.made
                 if let shard = options.shard,
@@ -68,7 +92,7 @@ extension ScheduleExplorer {
                     next = ScheduleExplorer.successor(of: Array(made.prefix(options.shardDepth)))
                     continue
                 }
-                record(verdict, strategy.token)
+                if counts(strategy) { record(verdict, strategy) }
                 next = ScheduleExplorer.successor(of: made)
             }
             isComplete = next == nil
@@ -82,7 +106,7 @@ extension ScheduleExplorer {
             while !done {
                 let recorder = ReplayStrategy(perturbations: options.perturbations,
                                               after: strategy(ScheduleExplorer.mix(seed, UInt64(number))))
-                record(run(recorder), recorder.token)
+                record(run(recorder), recorder)
                 number += stride
             }
         }

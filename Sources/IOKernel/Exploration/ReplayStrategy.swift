@@ -18,6 +18,8 @@ public final class ReplayStrategy: SchedulingStrategy {
     /// What each choice in ``made`` was about.
     public private(set) var kinds: [ChoiceKind] = []
     public let perturbations: PerturbationBudget?
+    /// How many of the run's perturbations were preemptions.
+    public private(set) var preemptionCount = 0
 
     /// - Parameters:
     ///   - token: The choices to make first.
@@ -58,6 +60,10 @@ public final class ReplayStrategy: SchedulingStrategy {
     }
 
     public func choosePerturbation(among candidates: [Perturbation], running: SimThread) -> Int {
-        choose(among: candidates.count, .perturbation) { after?.choosePerturbation(among: candidates, running: running) ?? 0 }
+        let chosen = choose(among: candidates.count, .perturbation) {
+            after?.choosePerturbation(among: candidates, running: running) ?? 0
+        }
+        if case .preempt = candidates[chosen] { preemptionCount += 1 }
+        return chosen
     }
 }
