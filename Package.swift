@@ -9,9 +9,13 @@ import PackageDescription
 #if os(Windows)
 let winSDKShim = "WinSDKPlaceholder"
 let winSDKShimDependencies: [Target.Dependency] = []
+let ucrtShim = "ucrtPlaceholder"
+let ucrtShimDependencies: [Target.Dependency] = []
 #else
 let winSDKShim = "WinSDK"
-let winSDKShimDependencies: [Target.Dependency] = ["Win32Surface"]
+let winSDKShimDependencies: [Target.Dependency] = ["Win32Surface", .target(name: "ucrt")]
+let ucrtShim = "ucrt"
+let ucrtShimDependencies: [Target.Dependency] = ["Win32Surface", "IOKernel"]
 #endif
 
 let package = Package(
@@ -20,6 +24,7 @@ let package = Package(
         .library(name: "IOKernel", targets: ["IOKernel"]),
         .library(name: "Win32Surface", targets: ["Win32Surface"]),
         .library(name: "WinSDK", targets: [winSDKShim]),
+        .library(name: "ucrt", targets: [ucrtShim]),
         .library(name: "IOScenarios", targets: ["IOScenarios"]),
         .library(name: "IOSimXCTest", targets: ["IOSimXCTest"]),
         .library(name: "IOSimTesting", targets: ["IOSimTesting"]),
@@ -41,6 +46,9 @@ let package = Package(
         .target(name: "Win32Surface", dependencies: ["IOKernel", "CWin32"]),
         // `import WinSDK` on Linux and macOS: re-exports Win32Surface under WinSDK's name.
         .target(name: winSDKShim, dependencies: winSDKShimDependencies, path: "Sources/WinSDK"),
+        // `import ucrt`: the C runtime's descriptors, errno and threads over the simulation
+        // (WinSDK re-exports it, as `import WinSDK` brings the CRT's names on Windows).
+        .target(name: ucrtShim, dependencies: ucrtShimDependencies, path: "Sources/ucrt"),
         // The stories of the seed documents as runnable scenarios (used by `iosim` and the tests).
         .target(name: "IOScenarios", dependencies: ["IOKernel", "Win32Surface"]),
         // XCTest helpers: a simulation whose memory violations or unclean finish fail the test.

@@ -6,4 +6,5 @@
 // Package.swift): the real WinSDK must never be shadowed there.
 #if !os(Windows)
 @_exported import Win32Surface
+@_exported import ucrt
 #endif
