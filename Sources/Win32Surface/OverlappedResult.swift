@@ -29,7 +29,10 @@ public func GetOverlappedResult(_ hFile: HANDLE!, _ lpOverlapped: LPOVERLAPPED!,
 ///   `WAIT_TIMEOUT` (258); one that ran APCs gives `WAIT_IO_COMPLETION` (192).
 /// - If `Internal` is still `STATUS_PENDING` after the wait (someone else set the event), the
 ///   call returns `TRUE` with `InternalHigh`.
-/// - Any other non-zero status gives `FALSE`, with `*lpNumberOfBytesTransferred` still set.
+/// - A success or informational status (`NT_SUCCESS`: `STATUS_NOTIFY_CLEANUP`, `STATUS_TIMEOUT`…)
+///   gives `TRUE`; a warning or an error gives `FALSE` with its mapped error, with
+///   `*lpNumberOfBytesTransferred` still set (ReactOS's kernel32 and the Windows table recorded
+///   through this call agree).
 @discardableResult
 public func GetOverlappedResultEx(_ hFile: HANDLE!, _ lpOverlapped: LPOVERLAPPED!, _ lpNumberOfBytesTransferred: LPDWORD!,
                                   _ dwMilliseconds: DWORD, _ bAlertable: Bool) -> Bool
@@ -67,7 +70,10 @@ private func overlappedResult(_ thread: SimThread, _ hFile: HANDLE?, _ overlappe
         status = DWORD(truncatingIfNeeded: overlapped.pointee.Internal)
     }
     bytes?.pointee = DWORD(truncatingIfNeeded: overlapped.pointee.InternalHigh)
-    if status == STATUS_PENDING || status == STATUS_SUCCESS { return true }
+    // NT_SUCCESS, as kernel32 tests it: an informational status (STATUS_NOTIFY_CLEANUP,
+    // STATUS_TIMEOUT, STATUS_WAIT_1 …, and STATUS_PENDING left by someone else's SetEvent) is a
+    // success; a warning such as STATUS_BUFFER_OVERFLOW is a failure with its byte count.
+    if NTStatus(rawValue: status).isSuccess { return true }
     return thread.fail(NTStatus(rawValue: status))
 }
 
