@@ -246,7 +246,8 @@ func pipeRoundTrips(count: Int) -> Double {
 
 /// Reads a 1 MiB file of the simulated disk 4 KiB at a time, over and over: with a synchronous
 /// handle (the position advances; a read at the end returns 0 bytes and the loop seeks back),
-/// or with an overlapped one (each read pends and GetOverlappedResult waits for the disk).
+/// or with an overlapped one (with no disk latency each read is done inside ReadFile, which still
+/// reports ERROR_IO_PENDING, and GetOverlappedResult finds it complete).
 func fileReads(count: Int, overlapped: Bool) -> Double {
     let sim = Simulation(options: options(tracking: false))
     sim.fileSystem.setContents([UInt8](repeating: 0x42, count: 1 << 20), of: #"C:\bench\data.bin"#)

@@ -175,6 +175,16 @@ final class DiskReadCompletionTests: XCTestCase {
             XCTAssertEqual(Array(UnsafeRawBufferPointer(start: buffer, count: 3)), [0, 0, 0], "the byte went with the truncation")
             XCTAssertEqual(sim.fileSystem.storedBytes(of: #"C:\sparse.bin"#), 4096)
             XCTAssertTrue(CloseHandle(h))
+
+            // A write and a read across a page boundary, next to a hole.
+            let small = CreateFileA(#"C:\pages.bin"#, GENERIC_READ | DWORD(GENERIC_WRITE), 0, nil, DWORD(CREATE_NEW), 0, nil)
+            XCTAssertTrue(WriteFile(small, Array("ab".utf8), 2, &written, memory.overlapped(offset: 4095)))
+            XCTAssertEqual(sim.fileSystem.storedBytes(of: #"C:\pages.bin"#), 8192)
+            let across = memory.buffer(8)
+            XCTAssertTrue(ReadFile(small, across, 8, &read, memory.overlapped(offset: 4092)))
+            XCTAssertEqual(read, 5)
+            XCTAssertEqual(Array(UnsafeRawBufferPointer(start: across, count: 5)), [0, 0, 0, 0x61, 0x62])
+            XCTAssertTrue(CloseHandle(small))
         }
     }
 }

@@ -22,23 +22,31 @@ struct FileContents {
     /// How many bytes of host memory the file's pages take.
     var storedBytes: Int { pages.count * Self.pageSize }
 
-    /// The bytes of `offset ..< offset + count`, clipped to the end of the file.
-    func read(at offset: UInt64, count: Int) -> [UInt8] {
+    /// A page never written: what a hole reads as, shared by every read of one.
+    private static let zeroPage = [UInt8](repeating: 0, count: pageSize)
+
+    /// The bytes of `offset ..< offset + count`, clipped to the end of the file. A read within
+    /// one page is a slice of that page, with no copy (the common 4 KiB aligned read); a longer
+    /// one is assembled page by page.
+    func read(at offset: UInt64, count: Int) -> ArraySlice<UInt8> {
         guard offset < size, count > 0 else { return [] }
         let end = min(size, offset + UInt64(count))
-        var result = [UInt8](repeating: 0, count: Int(end - offset))
+        let page = offset / UInt64(Self.pageSize)
+        let inPage = Int(offset % UInt64(Self.pageSize))
+        if end - offset <= UInt64(Self.pageSize - inPage) {
+            return (pages[page] ?? Self.zeroPage)[inPage..<inPage + Int(end - offset)]
+        }
+        var result: [UInt8] = []
+        result.reserveCapacity(Int(end - offset))
         var position = offset
         while position < end {
             let page = position / UInt64(Self.pageSize)
             let inPage = Int(position % UInt64(Self.pageSize))
             let chunk = min(Self.pageSize - inPage, Int(end - position))
-            if let stored = pages[page] {
-                let target = Int(position - offset)
-                result.replaceSubrange(target..<target + chunk, with: stored[inPage..<inPage + chunk])
-            }
+            result.append(contentsOf: (pages[page] ?? Self.zeroPage)[inPage..<inPage + chunk])
             position += UInt64(chunk)
         }
-        return result
+        return result[...]
     }
 
     /// Writes `bytes` at `offset`, extending the file (the gap reads as zeros).
@@ -50,9 +58,8 @@ struct FileContents {
             let page = position / UInt64(Self.pageSize)
             let inPage = Int(position % UInt64(Self.pageSize))
             let chunk = min(Self.pageSize - inPage, bytes.endIndex - source)
-            var stored = pages.removeValue(forKey: page) ?? [UInt8](repeating: 0, count: Self.pageSize)
-            stored.replaceSubrange(inPage..<inPage + chunk, with: bytes[source..<source + chunk])
-            pages[page] = stored
+            // Mutated in place (a copy only while a read's slice still shares the page).
+            pages[page, default: Self.zeroPage].replaceSubrange(inPage..<inPage + chunk, with: bytes[source..<source + chunk])
             source += chunk
             position += UInt64(chunk)
         }
@@ -81,5 +88,5 @@ struct FileContents {
     }
 
     /// The whole file, materialised: for tests' inspection of small files.
-    var bytes: [UInt8] { read(at: 0, count: Int(clamping: size)) }
+    var bytes: [UInt8] { Array(read(at: 0, count: Int(clamping: size))) }
 }

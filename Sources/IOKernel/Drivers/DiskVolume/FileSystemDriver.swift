@@ -363,7 +363,7 @@ public final class FileSystemDriver: Driver {
             guard irp.length > 0 else { return k.complete(irp, status: .success, information: 0) }
             guard offset < size else { return k.complete(irp, status: .endOfFile, information: 0) }
             let data = file.contents.read(at: offset, count: irp.length)
-            irp.systemBuffer = data[...]
+            irp.systemBuffer = data
             return k.complete(irp, status: .success, information: data.count)
         }
         // FILE_WRITE_TO_END_OF_FILE: the offset -1 appends (F-RW-16).
