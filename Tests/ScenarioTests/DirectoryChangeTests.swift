@@ -50,7 +50,9 @@ final class DirectoryChangeTests: XCTestCase {
     /// non-recursive, size-only call still reports `hoo`'s removal and `hoo\ga`'s creation); a
     /// buffer too small gives `STATUS_NOTIFY_ENUM_DIR` and 0 bytes; a change made between calls
     /// is delivered by the next call, the byte count ending at the last name. Closing the handle
-    /// completes a waiting watch with `STATUS_NOTIFY_CLEANUP` and 0 bytes, setting the event.
+    /// completes a waiting watch with `STATUS_NOTIFY_CLEANUP` and 0 bytes, setting the event; it
+    /// is informational, so `GetOverlappedResult` returns `TRUE` (as it does for
+    /// `STATUS_NOTIFY_ENUM_DIR`, with 0 bytes).
     func testWatchWithAnEventAsWinesChangeTestRunsIt() {
         let sim = Simulation()
         let memory = scenarioMemory()
@@ -102,6 +104,11 @@ final class DirectoryChangeTests: XCTestCase {
             XCTAssertEqual(WaitForSingleObject(ov.pointee.hEvent, 1000), WAIT_OBJECT_0)
             XCTAssertEqual(internalStatus(ov), STATUS_NOTIFY_ENUM_DIR)
             XCTAssertEqual(ov.pointee.InternalHigh, 0)
+            // An informational status: GetOverlappedResult tests NT_SUCCESS, so TRUE with 0 bytes
+            // (Microsoft's ReadDirectoryChangesW page: on overflow "lpBytesReturned ... zero").
+            count = 0xFFFF
+            XCTAssertTrue(GetOverlappedResult(h, ov, &count, false))
+            XCTAssertEqual(count, 0)
 
             // The subtree is watched, as the first call asked.
             XCTAssertTrue(ReadDirectoryChangesW(h, buffer, 0x1000, false, DWORD(FILE_NOTIFY_CHANGE_SIZE), nil, ov, nil))
@@ -128,6 +135,9 @@ final class DirectoryChangeTests: XCTestCase {
             XCTAssertEqual(internalStatus(ov), STATUS_NOTIFY_CLEANUP)
             XCTAssertEqual(ov.pointee.InternalHigh, 0)
             XCTAssertEqual(WaitForSingleObject(ov.pointee.hEvent, 0), WAIT_OBJECT_0)
+            count = 0xFFFF
+            XCTAssertTrue(GetOverlappedResult(h, ov, &count, false), "STATUS_NOTIFY_CLEANUP is a success")
+            XCTAssertEqual(count, 0)
             XCTAssertTrue(RemoveDirectoryW(wide(hoo)))
             XCTAssertTrue(RemoveDirectoryW(wide(boo)))
             XCTAssertTrue(CloseHandle(ov.pointee.hEvent))
