@@ -14,8 +14,20 @@ package final class Kernel {
     /// Checked before any trace event is built, so that the hot path formats nothing.
     @inline(__always) package var tracing: Bool { trace.isEnabled }
 
-    @exclusivity(unchecked) var handles = HandleTable()
+    /// Every simulated thread of every process, in creation order: the scheduler's list.
     @exclusivity(unchecked) var threads: [SimThread] = []
+    /// The processes, in creation order: the one the simulation starts with, then every child
+    /// `CreateProcess` made (Processes/SimProcess.swift).
+    @exclusivity(unchecked) package internal(set) var processes: [SimProcess] = []
+    /// The process the simulation starts with: `Simulation.run` and `runProcess` run its
+    /// main thread.
+    package let initialProcess: SimProcess
+    /// Executables `CreateProcess` can start, by lower-cased path (Processes/Programs.swift).
+    /// Only looked up, never iterated.
+    @exclusivity(unchecked) var programs: [String: Program] = [:]
+    /// The installed programs' paths, in installation order (for a search by file name).
+    @exclusivity(unchecked) var programOrder: [String] = []
+    @exclusivity(unchecked) var nextProcessID: UInt32 = 0x404
     /// The device namespace, keyed by lower-cased path. Only looked up, never iterated.
     @exclusivity(unchecked) var devices: [String: Device] = [:]
     /// Named events, keyed by their case-sensitive name. Only looked up, never iterated.
@@ -31,7 +43,13 @@ package final class Kernel {
     /// Where IRPs come from and go back to (IRPLookasideList.swift).
     @exclusivity(unchecked) var irpLookaside = IRPLookasideList()
     @exclusivity(unchecked) var nextThreadID: UInt32 = 0x1000
-    package let processID: UInt32 = 0x400
+
+    /// The process of the running thread (the initial process when no thread runs).
+    @inline(__always) var currentProcess: SimProcess { current?.process ?? initialProcess }
+    /// The running process's handle table: handle values name entries here.
+    @inline(__always) var handles: HandleTable { currentProcess.handles }
+    /// The running process's id.
+    package var processID: UInt32 { currentProcess.processID }
 
     /// The process's user memory, and whether the kernel checks the pointers it keeps against
     /// it (``MemoryOptions/tracking``).
@@ -97,16 +115,11 @@ package final class Kernel {
     @exclusivity(unchecked) var dueScratch: [ScheduledEvent] = []
     /// The `runner` of a `run` whose main thread exited.
     let settleBaton = Baton()
-    /// The process's exit code, once it is exiting (`GetExitCodeProcess`).
-    @exclusivity(unchecked) package internal(set) var processExitCode: UInt32?
+    /// The initial process's exit code, once it is exiting (`GetExitCodeProcess`).
+    package var processExitCode: UInt32? { initialProcess.exitCode }
 
-    /// The simulated process: signalled when it exits (only a process started by
-    /// `Simulation.runProcess` can). `GetCurrentProcess()` names it.
-    private(set) lazy var process: KernelObject = {
-        let process = KernelObject(id: takeObjectID(), kind: .process)
-        process.pointerCount = 1
-        return process
-    }()
+    /// The running thread's process: `GetCurrentProcess()` names it.
+    var process: SimProcess { currentProcess }
 
     init(options: SimulationOptions, strategy: SchedulingStrategy) {
         self.options = options
@@ -117,6 +130,12 @@ package final class Kernel {
         self.memory = MemoryArena(reuseFreedMemory: options.memory.reuseFreedMemory,
                                   quarantineBudget: options.memory.quarantineBudget)
         self.memoryTracking = options.memory.tracking
+        // Object id 0, so that the ids of the objects a scenario creates start at 1.
+        initialProcess = SimProcess(id: 0, processID: 0x400, imagePath: "main", commandLine: "main",
+                                    environment: [], canExit: false, isProcessGroupRoot: false)
+        // The kernel's own reference while the process exists.
+        initialProcess.pointerCount = 1
+        processes = [initialProcess]
     }
 
     func takeObjectID() -> Int {

@@ -140,6 +140,8 @@ public final class Simulation {
         // The main thread comes first, as the one ``run(_:)`` makes does.
         kernel.threads.removeAll { $0 === thread }
         kernel.threads.insert(thread, at: 0)
+        kernel.initialProcess.threads.removeAll { $0 === thread }
+        kernel.initialProcess.threads.insert(thread, at: 0)
         mainThread = thread
         kernel.startProcess(main: thread, runner: Baton())
         return kernel.processExitCode ?? thread.exitCode
@@ -150,10 +152,12 @@ public final class Simulation {
     public var processExitCode: UInt32? { kernel.processExitCode }
 
     private func makeMainThread() -> SimThread {
-        let thread = SimThread(id: kernel.takeObjectID(), threadID: kernel.nextThreadID, name: "main", kernel: kernel)
+        let thread = SimThread(id: kernel.takeObjectID(), threadID: kernel.nextThreadID, name: "main", kernel: kernel,
+                               process: kernel.initialProcess)
         thread.runsOnCallersThread = true
         kernel.nextThreadID += 4
         kernel.threads.insert(thread, at: 0)
+        kernel.initialProcess.threads.insert(thread, at: 0)
         // The thread object is referenced by the kernel for as long as the thread exists.
         thread.pointerCount = 1
         return thread
@@ -208,8 +212,9 @@ public final class Simulation {
         object(handle) as? FileObject
     }
 
-    /// The number of open handles in the process.
-    public var openHandleCount: Int { kernel.handles.count }
+    /// The number of open handles in the initial process (each process's own count:
+    /// ``SimProcess/openHandleCount``).
+    public var openHandleCount: Int { kernel.initialProcess.handles.count }
 
     /// The IRPs in flight on a file object (issued and not yet through completion processing),
     /// oldest first.

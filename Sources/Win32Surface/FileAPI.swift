@@ -25,7 +25,9 @@ public func CreateFileW(_ lpFileName: LPCWSTR!, _ dwDesiredAccess: DWORD, _ dwSh
         while pointer[length] != 0 { length += 1 }
         return String(decoding: UnsafeBufferPointer(start: pointer, count: length), as: UTF16.self)
     }
-    return createFile(path, "CreateFileW", dwDesiredAccess, dwShareMode, dwCreationDisposition, dwFlagsAndAttributes)
+    let handle = createFile(path, "CreateFileW", dwDesiredAccess, dwShareMode, dwCreationDisposition, dwFlagsAndAttributes)
+    applyInheritance(handle, lpSecurityAttributes)
+    return handle
 }
 
 /// Opens a simulated device by path. The corresponding Win32 function is `CreateFileA`; see
@@ -35,8 +37,10 @@ public func CreateFileA(_ lpFileName: LPCSTR!, _ dwDesiredAccess: DWORD, _ dwSha
                         _ lpSecurityAttributes: LPSECURITY_ATTRIBUTES!, _ dwCreationDisposition: DWORD,
                         _ dwFlagsAndAttributes: DWORD, _ hTemplateFile: HANDLE!) -> HANDLE!
 {
-    createFile(lpFileName.map { String(cString: $0) }, "CreateFileA", dwDesiredAccess, dwShareMode, dwCreationDisposition,
-               dwFlagsAndAttributes)
+    let handle = createFile(lpFileName.map { String(cString: $0) }, "CreateFileA", dwDesiredAccess, dwShareMode,
+                            dwCreationDisposition, dwFlagsAndAttributes)
+    applyInheritance(handle, lpSecurityAttributes)
+    return handle
 }
 
 private func createFile(_ path: String?, _ name: String, _ access: DWORD, _ share: DWORD, _ disposition: DWORD,

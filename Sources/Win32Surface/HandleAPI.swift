@@ -27,16 +27,21 @@ public func GetCurrentProcess() -> HANDLE! { HANDLE(bitPattern: -1) }
 @discardableResult
 public func GetCurrentThread() -> HANDLE! { HANDLE(bitPattern: -2) }
 
-/// Duplicates a handle within the simulated process.
+/// Duplicates a handle, within a process or from one process to another.
 ///
-/// The corresponding Win32 function is `DuplicateHandle`. Both process handles must name the
-/// current process (the simulation has one process). The duplicate refers to the same object:
-/// handle count and pointer count both rise by one, and cleanup is sent only when the last of
-/// all the handles closes. `DUPLICATE_CLOSE_SOURCE` closes the source handle even if the
-/// duplication fails (F-DUP-1). `DUPLICATE_SAME_ACCESS` keeps the source's access; otherwise
-/// the duplicate also gets the source's access (access checks are not simulated).
-/// `GetCurrentThread()` and `GetCurrentProcess()` duplicate to real handles to the calling
-/// thread and to the process.
+/// The corresponding Win32 function is `DuplicateHandle`. `hSourceProcessHandle` and
+/// `hTargetProcessHandle` are `GetCurrentProcess()` or handles to processes (from
+/// `CreateProcess`, `OpenProcess`). The duplicate, a new entry in the target process's table,
+/// refers to the same object: handle count and pointer count both rise by one, and cleanup is
+/// sent only when the last of all the handles, in every process, closes. `bInheritHandle` makes
+/// the duplicate inheritable (Wine's `test_DuplicateHandle`). `DUPLICATE_CLOSE_SOURCE` closes the
+/// source handle, in the source process, even if the duplication fails (F-DUP-1); with it the
+/// target may be NULL, which only closes the source. The duplicate is made before the source
+/// is closed, so it never takes the source's value (Wine's `test_DuplicateHandle` sees Windows
+/// reuse it: a divergence). Access rights are kept (access checks are not
+/// simulated). `GetCurrentThread()` and `GetCurrentProcess()` as the source duplicate to real
+/// handles to the calling thread and process. A process handle that names no process gives
+/// `ERROR_INVALID_HANDLE`; a target process that has exited, `ERROR_ACCESS_DENIED`.
 @discardableResult
 public func DuplicateHandle(_ hSourceProcessHandle: HANDLE!, _ hSourceHandle: HANDLE!, _ hTargetProcessHandle: HANDLE!,
                             _ lpTargetHandle: LPHANDLE!, _ dwDesiredAccess: DWORD, _ bInheritHandle: Bool,
@@ -44,31 +49,70 @@ public func DuplicateHandle(_ hSourceProcessHandle: HANDLE!, _ hSourceHandle: HA
 {
     guard let thread = currentThread() else { return false }
     let kernel = thread.kernel
-    let currentProcess = value(GetCurrentProcess())
     let closeSource = dwOptions & DWORD(DUPLICATE_CLOSE_SOURCE) != 0
-    let result: Bool
-    if value(hSourceProcessHandle) != currentProcess {
-        result = thread.fail(ERROR_INVALID_HANDLE)
-    } else if value(hTargetProcessHandle) != currentProcess {
-        if closeSource { _ = kernel.withKernelEntry { kernel.ntClose(value(hSourceHandle)) } }
-        result = thread.fail(ERROR_INVALID_HANDLE)
-    } else if value(hSourceHandle) == currentProcess {
-        let duplicate = kernel.withKernelEntry { kernel.ntDuplicateCurrentProcess() }
-        lpTargetHandle?.pointee = HANDLE(bitPattern: duplicate)
-        result = true
-    } else if value(hSourceHandle) == value(GetCurrentThread()) {
-        let duplicate = kernel.withKernelEntry { kernel.ntDuplicateCurrentThread() }
-        lpTargetHandle?.pointee = HANDLE(bitPattern: duplicate)
-        result = true
-    } else {
-        let (status, duplicate) = kernel.withKernelEntry { kernel.ntDuplicateObject(value(hSourceHandle), closeSource: closeSource) }
-        if status.isSuccess {
-            lpTargetHandle?.pointee = HANDLE(bitPattern: duplicate)
-            result = true
-        } else {
-            result = thread.fail(status)
+    let result: Bool = kernel.withKernelEntry {
+        guard let sourceProcess = kernel.process(forHandle: value(hSourceProcessHandle)) else {
+            return thread.fail(ERROR_INVALID_HANDLE)
         }
+        let target: SimProcess?
+        if hTargetProcessHandle == nil && closeSource {
+            target = nil
+        } else if let named = kernel.process(forHandle: value(hTargetProcessHandle)) {
+            target = named
+        } else {
+            if closeSource { _ = kernel.ntClose(value(hSourceHandle), in: sourceProcess) }
+            return thread.fail(ERROR_INVALID_HANDLE)
+        }
+        let ownProcess = sourceProcess === thread.process
+        if ownProcess, value(hSourceHandle) == value(GetCurrentProcess()) || value(hSourceHandle) == value(GetCurrentThread()) {
+            guard let target else { return true }
+            let duplicate = value(hSourceHandle) == value(GetCurrentProcess())
+                ? kernel.ntDuplicateCurrentProcess(to: target, inherit: bInheritHandle)
+                : kernel.ntDuplicateCurrentThread(to: target, inherit: bInheritHandle)
+            lpTargetHandle?.pointee = HANDLE(bitPattern: duplicate)
+            return true
+        }
+        let (status, duplicate) = kernel.ntDuplicateObject(value(hSourceHandle), from: sourceProcess, to: target,
+                                                           inherit: bInheritHandle, closeSource: closeSource)
+        guard status.isSuccess else { return thread.fail(status) }
+        if target != nil { lpTargetHandle?.pointee = HANDLE(bitPattern: duplicate) }
+        return true
     }
     thread.traceBool("DuplicateHandle(\(hex(handle: hSourceHandle)), options: \(dwOptions)) → \(hex(handle: lpTargetHandle?.pointee))", result)
+    return result
+}
+
+/// The handle's attributes: `HANDLE_FLAG_INHERIT`, `HANDLE_FLAG_PROTECT_FROM_CLOSE`. The
+/// corresponding Win32 function is `GetHandleInformation`; an invalid handle gives
+/// `ERROR_INVALID_HANDLE`.
+public func GetHandleInformation(_ hObject: HANDLE!, _ lpdwFlags: LPDWORD!) -> Bool {
+    guard let thread = currentThread() else { return false }
+    let kernel = thread.kernel
+    guard let attributes = kernel.withKernelEntry({ kernel.handleAttributes(value(hObject)) }) else {
+        return thread.fail(ERROR_INVALID_HANDLE)
+    }
+    guard let lpdwFlags else { return thread.fail(ERROR_NOACCESS) }
+    lpdwFlags.pointee = attributes.rawValue
+    return true
+}
+
+/// Sets the attributes in `dwMask` to their values in `dwFlags`. The corresponding Win32
+/// function is `SetHandleInformation`.
+///
+/// `HANDLE_FLAG_INHERIT` decides whether a child created with `bInheritHandles` gets a copy of
+/// the handle (what swift-subprocess sets on the child's ends and clears on the parent's);
+/// `HANDLE_FLAG_PROTECT_FROM_CLOSE` makes `CloseHandle` fail with `ERROR_INVALID_HANDLE`. An
+/// invalid handle gives `ERROR_INVALID_HANDLE`.
+@discardableResult
+public func SetHandleInformation(_ hObject: HANDLE!, _ dwMask: DWORD, _ dwFlags: DWORD) -> Bool {
+    guard let thread = currentThread() else { return false }
+    let kernel = thread.kernel
+    let known = DWORD(HANDLE_FLAG_INHERIT | HANDLE_FLAG_PROTECT_FROM_CLOSE)
+    let status = kernel.withKernelEntry {
+        kernel.setHandleAttributes(value(hObject), mask: HandleAttributes(rawValue: dwMask & known),
+                                   flags: HandleAttributes(rawValue: dwFlags & known))
+    }
+    let result = status.isSuccess ? true : thread.fail(status)
+    thread.traceBool("SetHandleInformation(\(hex(handle: hObject)), \(dwMask), \(dwFlags))", result)
     return result
 }

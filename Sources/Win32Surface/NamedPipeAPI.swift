@@ -21,14 +21,17 @@ func wideString(_ pointer: LPCWSTR?) -> String? {
 /// `ERROR_INVALID_PARAMETER`; a name outside `\\.\pipe\` gives `ERROR_INVALID_NAME`; more
 /// instances than the first one allowed give `ERROR_PIPE_BUSY`; `FILE_FLAG_FIRST_PIPE_INSTANCE`
 /// on an existing pipe gives `ERROR_ACCESS_DENIED`. `PIPE_NOWAIT` is not simulated
-/// (`ERROR_NOT_SUPPORTED`). The timeout and security attributes are ignored.
+/// (`ERROR_NOT_SUPPORTED`). The timeout is ignored; of the security attributes only
+/// `bInheritHandle` counts (an inheritable handle).
 @discardableResult
 public func CreateNamedPipeW(_ lpName: LPCWSTR!, _ dwOpenMode: DWORD, _ dwPipeMode: DWORD, _ nMaxInstances: DWORD,
                              _ nOutBufferSize: DWORD, _ nInBufferSize: DWORD, _ nDefaultTimeOut: DWORD,
                              _ lpSecurityAttributes: LPSECURITY_ATTRIBUTES!) -> HANDLE!
 {
-    createNamedPipe("CreateNamedPipeW", wideString(lpName), dwOpenMode, dwPipeMode, nMaxInstances, nOutBufferSize,
-                    nInBufferSize)
+    let handle = createNamedPipe("CreateNamedPipeW", wideString(lpName), dwOpenMode, dwPipeMode, nMaxInstances,
+                                 nOutBufferSize, nInBufferSize)
+    applyInheritance(handle, lpSecurityAttributes)
+    return handle
 }
 
 /// Creates an instance of a named pipe. The corresponding Win32 function is `CreateNamedPipeA`;
@@ -38,8 +41,10 @@ public func CreateNamedPipeA(_ lpName: LPCSTR!, _ dwOpenMode: DWORD, _ dwPipeMod
                              _ nOutBufferSize: DWORD, _ nInBufferSize: DWORD, _ nDefaultTimeOut: DWORD,
                              _ lpSecurityAttributes: LPSECURITY_ATTRIBUTES!) -> HANDLE!
 {
-    createNamedPipe("CreateNamedPipeA", lpName.map { String(cString: $0) }, dwOpenMode, dwPipeMode, nMaxInstances,
-                    nOutBufferSize, nInBufferSize)
+    let handle = createNamedPipe("CreateNamedPipeA", lpName.map { String(cString: $0) }, dwOpenMode, dwPipeMode,
+                                 nMaxInstances, nOutBufferSize, nInBufferSize)
+    applyInheritance(handle, lpSecurityAttributes)
+    return handle
 }
 
 private func createNamedPipe(_ function: String, _ name: String?, _ openMode: DWORD, _ pipeMode: DWORD,
@@ -255,6 +260,9 @@ public func CreatePipe(_ hReadPipe: PHANDLE!, _ hWritePipe: PHANDLE!, _ lpPipeAt
             if clientStatus.isSuccess {
                 hReadPipe.pointee = HANDLE(bitPattern: readEnd)
                 hWritePipe.pointee = HANDLE(bitPattern: writeEnd)
+                // lpPipeAttributes.bInheritHandle makes both ends inheritable.
+                applyInheritance(hReadPipe.pointee, lpPipeAttributes)
+                applyInheritance(hWritePipe.pointee, lpPipeAttributes)
                 result = true
             } else {
                 _ = kernel.withKernelEntry { kernel.ntClose(readEnd) }

@@ -52,14 +52,19 @@ public func ExitProcess(_ uExitCode: UINT) -> Never {
     Kernel.exitCallingThread(code: uExitCode, processExit: true, call: "ExitProcess(\(uExitCode))")
 }
 
-/// The exit code of the process: `STILL_ACTIVE` (259) while it runs. The corresponding Win32
-/// function is `GetExitCodeProcess`; `hProcess` is `GetCurrentProcess()` or a handle to it.
+/// The exit code of a process: `STILL_ACTIVE` (259) while it runs. The corresponding Win32
+/// function is `GetExitCodeProcess`; `hProcess` is `GetCurrentProcess()` or a handle to a
+/// process. The code is reported once the process is exiting (after `ExitProcess`,
+/// `TerminateProcess`, or its last thread's exit); wait on the process handle to know it has
+/// exited.
 @discardableResult
 public func GetExitCodeProcess(_ hProcess: HANDLE!, _ lpExitCode: LPDWORD!) -> Bool {
     guard let thread = currentThread() else { return false }
     let kernel = thread.kernel
-    guard kernel.isProcessHandle(value(hProcess)) else { return thread.fail(ERROR_INVALID_HANDLE) }
+    guard let process = kernel.withKernelEntry({ kernel.process(forHandle: value(hProcess)) }) else {
+        return thread.fail(ERROR_INVALID_HANDLE)
+    }
     guard let lpExitCode else { return thread.fail(ERROR_NOACCESS) }
-    lpExitCode.pointee = kernel.processExitCode ?? 259
+    lpExitCode.pointee = process.exitCode ?? STILL_ACTIVE
     return true
 }

@@ -14,7 +14,9 @@ public func CreateEventW(_ lpEventAttributes: LPSECURITY_ATTRIBUTES!, _ bManualR
         while pointer[length] != 0 { length += 1 }
         return String(decoding: UnsafeBufferPointer(start: pointer, count: length), as: UTF16.self)
     }
-    return createEvent("CreateEventW", bManualReset, bInitialState, name)
+    let handle = createEvent("CreateEventW", bManualReset, bInitialState, name)
+    applyInheritance(handle, lpEventAttributes)
+    return handle
 }
 
 /// Creates an event. The corresponding Win32 function is `CreateEventA`; see
@@ -23,7 +25,9 @@ public func CreateEventW(_ lpEventAttributes: LPSECURITY_ATTRIBUTES!, _ bManualR
 public func CreateEventA(_ lpEventAttributes: LPSECURITY_ATTRIBUTES!, _ bManualReset: Bool, _ bInitialState: Bool,
                          _ lpName: LPCSTR!) -> HANDLE!
 {
-    createEvent("CreateEventA", bManualReset, bInitialState, lpName.map { String(cString: $0) })
+    let handle = createEvent("CreateEventA", bManualReset, bInitialState, lpName.map { String(cString: $0) })
+    applyInheritance(handle, lpEventAttributes)
+    return handle
 }
 
 private func createEvent(_ function: String, _ manualReset: Bool, _ initialState: Bool, _ name: String?) -> HANDLE? {

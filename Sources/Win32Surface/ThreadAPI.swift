@@ -25,6 +25,7 @@ public func CreateThread(_ lpThreadAttributes: LPSECURITY_ATTRIBUTES!, _ dwStack
     let (handle, created) = kernel.withKernelEntry { kernel.ntCreateThread { routine(parameter) } }
     lpThreadId?.pointee = created.threadID
     let result = HANDLE(bitPattern: handle)
+    applyInheritance(result, lpThreadAttributes)
     thread.traceResult("CreateThread(\(thread.name(parameter: UInt(bitPattern: lpParameter))))", "\(hex(handle: result)) (\(created.name))")
     return result
 }

@@ -181,7 +181,7 @@ extension Kernel {
         if let stopped = stoppedInDebugger, stopped !== thread { return false }
         switch thread.life {
         case .exited: return false
-        case .notStarted: return true
+        case .notStarted: return thread.suspendCount == 0 || thread.terminationCode != nil
         case .alive:
             guard thread !== current else { return false }
             guard let reason = thread.waitingFor else { return false }
@@ -243,15 +243,21 @@ extension Kernel {
 
     // MARK: - Thread life
 
-    /// Creates a thread that will run `body` when the scheduler first picks it.
-    package func createThread(name: String?, _ body: @escaping () -> UInt32) -> SimThread {
+    /// Creates a thread that will run `body` when the scheduler first picks it, in `process`
+    /// (by default the running thread's). A child process's threads are named after its
+    /// image (`child.exe:main`), so that timelines show which process acts.
+    package func createThread(name: String?, in process: SimProcess? = nil, _ body: @escaping () -> UInt32) -> SimThread {
+        let process = process ?? currentProcess
         let threadID = nextThreadID
         nextThreadID += 4
-        let thread = SimThread(id: takeObjectID(), threadID: threadID, name: name ?? "thread-\(threadID)", kernel: self)
+        var threadName = name ?? "thread-\(threadID)"
+        if process !== initialProcess { threadName = process.imageName + ":" + threadName }
+        let thread = SimThread(id: takeObjectID(), threadID: threadID, name: threadName, kernel: self, process: process)
         thread.life = .notStarted
         thread.startRoutine = body
         thread.pointerCount = 1  // the kernel's own reference while the thread exists
         threads.append(thread)
+        process.threads.append(thread)
         return thread
     }
 

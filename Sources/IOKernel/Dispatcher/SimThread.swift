@@ -12,6 +12,9 @@ public final class SimThread: KernelObject {
     public let threadID: UInt32
     public let name: String
     package unowned(unsafe) let kernel: Kernel
+    /// The process the thread belongs to (the kernel keeps every process for the simulation's
+    /// life, so this reference never outlives its object).
+    public unowned(unsafe) let process: SimProcess
 
     /// `GetLastError()` for this thread.
     @exclusivity(unchecked) public internal(set) var lastError: UInt32 = 0
@@ -64,6 +67,8 @@ public final class SimThread: KernelObject {
     @exclusivity(unchecked) var isExiting = false
     @exclusivity(unchecked) var isProcessMain = false
     @exclusivity(unchecked) var runsOnCallersThread = false
+    /// `CREATE_SUSPENDED`: the thread does not start until `ResumeThread` brings this to 0.
+    @exclusivity(unchecked) public internal(set) var suspendCount: UInt32 = 0
 
     /// The completion port the thread is associated with (F-IOCP-21). The kernel keeps every
     /// port it created, so this reference never outlives its object.
@@ -74,10 +79,11 @@ public final class SimThread: KernelObject {
     /// What the thread is blocked on, while it waits (for hang reports).
     @exclusivity(unchecked) var waitingFor: WaitReason?
 
-    init(id: Int, threadID: UInt32, name: String, kernel: Kernel) {
+    init(id: Int, threadID: UInt32, name: String, kernel: Kernel, process: SimProcess) {
         self.threadID = threadID
         self.name = name
         self.kernel = kernel
+        self.process = process
         super.init(id: id, kind: .thread)
     }
 

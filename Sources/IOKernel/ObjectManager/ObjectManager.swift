@@ -20,10 +20,13 @@ extension Kernel {
         object.isDeleted = true
     }
 
-    /// Creates a handle: handle count +1, pointer count +1 (the handle's reference).
-    func insertHandle(_ object: KernelObject, access: UInt32) -> UInt {
+    /// Creates a handle in `process` (by default the running one): handle count +1, pointer
+    /// count +1 (the handle's reference).
+    func insertHandle(_ object: KernelObject, access: UInt32, attributes: HandleAttributes = [],
+                      in process: SimProcess? = nil) -> UInt
+    {
         object.handleCount += 1
-        let value = handles.insert(object, access: access)
+        let value = (process ?? currentProcess).handles.insert(object, access: access, attributes: attributes)
         if tracing { record(.handleOpened(handle: value, object: object.label)) }
         reference(object, by: "handle")
         return value
@@ -45,43 +48,82 @@ extension Kernel {
     /// The object a handle names, without taking a reference.
     package func object(forHandle value: UInt) -> KernelObject? { handles.lookup(value) }
 
-    /// `NtClose`: removes the handle; the last handle of a file object sends `IRP_MJ_CLEANUP`
-    /// (and waits while the driver pends it, and on a synchronous file object first for its
-    /// lock); then the handle's reference is released. Closing never completes I/O by itself.
+    /// `NtClose` in `process` (by default the running one): removes the handle; the last
+    /// handle of a file object sends `IRP_MJ_CLEANUP` (and waits while the driver pends it, and on
+    /// a synchronous file object first for its lock); then the handle's reference is released.
     /// A close whose wait can never end returns `STATUS_POSSIBLE_DEADLOCK`, the handle gone.
-    package func ntClose(_ value: UInt) -> NTStatus {
+    /// Closing never completes I/O by itself; but the last handle of a file object *in one
+    /// process*, while another process still holds one, cancels that process's thread-agnostic
+    /// requests on it (nt-io-model §1.3 step 2, F-CLOSE-9). A handle protected from close is not closed (`STATUS_HANDLE_NOT_CLOSABLE`,
+    /// which Win32 reports as `ERROR_INVALID_HANDLE`) except by the process's rundown.
+    package func ntClose(_ value: UInt, in process: SimProcess? = nil, rundown: Bool = false) -> NTStatus {
         if Self.isPseudoHandle(value) { return .success }
-        guard let object = handles.remove(value) else { return .invalidHandle }
+        let process = process ?? currentProcess
+        let table = process.handles
+        if !rundown, let attributes = table.attributes(value), attributes.contains(.protectFromClose) {
+            return .invalidHandle
+        }
+        guard let object = table.remove(value) else { return .invalidHandle }
         object.handleCount -= 1
         if tracing { record(.handleClosed(handle: value, object: object.label, handleCount: object.handleCount)) }
         var status = NTStatus.success
         if object.handleCount == 0, let file = object as? FileObject { status = closeLastHandle(file) }
+        if object.handleCount > 0, processes.count > 1, let file = object as? FileObject, !table.contains(file) {
+            lastHandleClosed(in: process, on: file)
+        }
         if object.handleCount == 0, let port = object as? CompletionPort { closePort(port) }
         dereference(object, by: "handle")
         return status
     }
 
-    /// `NtDuplicateObject` within the process: a new handle to the same object.
-    /// With `closeSource`, the source handle is closed even when duplication fails (F-DUP-1).
-    package func ntDuplicateObject(_ source: UInt, closeSource: Bool) -> (NTStatus, UInt) {
-        guard let object = handles.lookup(source) else { return (.invalidHandle, 0) }
-        let access = handles.access(source) ?? 0
-        let duplicate = insertHandle(object, access: access)
-        if closeSource { _ = ntClose(source) }
+    /// `NtDuplicateObject`: a new handle in `target` to the object `source` names in
+    /// `sourceProcess` (by default the running one), inheritable if asked; a nil target only
+    /// closes the source (`DuplicateHandle` with a NULL target process). With `closeSource`,
+    /// the source handle is closed, in its own process, even when duplication fails (F-DUP-1).
+    package func ntDuplicateObject(_ source: UInt, from sourceProcess: SimProcess? = nil, to target: SimProcess?,
+                                   inherit: Bool = false, closeSource: Bool) -> (NTStatus, UInt)
+    {
+        let sourceProcess = sourceProcess ?? currentProcess
+        guard let object = sourceProcess.handles.lookup(source) else {
+            return (.invalidHandle, 0)
+        }
+        let access = sourceProcess.handles.access(source) ?? 0
+        guard let target, !target.hasExited else {
+            if closeSource { _ = ntClose(source, in: sourceProcess) }
+            return (target == nil ? .success : .accessDenied, 0)
+        }
+        let attributes: HandleAttributes = inherit ? .inherit : []
+        let duplicate = insertHandle(object, access: access, attributes: attributes, in: target)
+        if closeSource { _ = ntClose(source, in: sourceProcess) }
         return (.success, duplicate)
     }
 
-    /// A real handle to the process (what `DuplicateHandle` makes of `GetCurrentProcess()`).
-    package func ntDuplicateCurrentProcess() -> UInt {
-        insertHandle(process, access: 0x1F_FFFF)
+    /// A real handle, in `target` (by default the running process), to the running process
+    /// (what `DuplicateHandle` makes of `GetCurrentProcess()`).
+    package func ntDuplicateCurrentProcess(to target: SimProcess? = nil, inherit: Bool = false) -> UInt {
+        insertHandle(process, access: 0x1F_FFFF, attributes: inherit ? .inherit : [], in: target)
     }
 
-    /// A real handle to the running thread (what `DuplicateHandle` makes of `GetCurrentThread()`).
-    package func ntDuplicateCurrentThread() -> UInt {
+    /// A real handle, in `target` (by default the running process), to the running thread
+    /// (what `DuplicateHandle` makes of `GetCurrentThread()`).
+    package func ntDuplicateCurrentThread(to target: SimProcess? = nil, inherit: Bool = false) -> UInt {
         guard let thread = current else { return 0 }
-        return insertHandle(thread, access: 0x1F_FFFF)
+        return insertHandle(thread, access: 0x1F_FFFF, attributes: inherit ? .inherit : [], in: target)
     }
 
-    /// The open handles, in handle-value order.
-    package var openHandles: [(value: UInt, object: KernelObject)] { handles.entries }
+    /// A handle's attributes in the running process (`GetHandleInformation`), or nil for an
+    /// invalid handle.
+    package func handleAttributes(_ value: UInt) -> HandleAttributes? { handles.attributes(value) }
+
+    /// `SetHandleInformation`: changes the attributes in `mask` to those in `flags`.
+    package func setHandleAttributes(_ value: UInt, mask: HandleAttributes, flags: HandleAttributes) -> NTStatus {
+        guard let current = handles.attributes(value) else { return .invalidHandle }
+        let updated = current.subtracting(mask).union(flags.intersection(mask))
+        _ = handles.setAttributes(value, updated)
+        if tracing { record(.note("handle 0x\(String(value, radix: 16)) attributes now \(updated.rawValue)")) }
+        return .success
+    }
+
+    /// The open handles of the initial process, in handle-value order.
+    package var openHandles: [(value: UInt, object: KernelObject)] { initialProcess.handles.entries }
 }

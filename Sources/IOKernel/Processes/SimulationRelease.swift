@@ -22,7 +22,11 @@ extension Kernel {
         }
         for file in fileObjects { file.agnosticList = IRPList() }
         threads.removeAll()
-        handles = HandleTable()
+        for process in processes {
+            process.handles.removeAll()
+            process.threads.removeAll()
+        }
+        programs.removeAll()
         devices.removeAll()
         namedEvents.removeAll()
         ports.removeAll()

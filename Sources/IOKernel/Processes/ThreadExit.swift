@@ -57,7 +57,7 @@ extension Kernel {
             thread.associatedPort = nil
             releaseWaiters(of: port)
         }
-        if processStarted || processExitCode != nil, !threads.contains(where: { $0 !== thread && $0.life != .exited }) {
+        if isLastThreadOfExitingProcess(thread) {
             runDownProcess(in: thread, lastThreadCode: code)
         }
         thread.exitCode = code
@@ -156,50 +156,13 @@ extension Kernel {
         }
     }
 
-    // MARK: - Process exit
-
-    /// Whether the process can exit: always (under `Simulation.run`, its main thread's exit
-    /// unwinds to `run`).
-    package var canExitProcess: Bool { true }
-
-    /// Whether a handle names the process (`GetCurrentProcess()` or a real handle to it).
-    package func isProcessHandle(_ value: UInt) -> Bool {
-        value == UInt.max || handles.lookup(value)?.kind == .process
-    }
-
-    /// `NtTerminateProcess` on the process, from `thread`: every other thread is terminated
-    /// with `code`; the calling thread then exits on its own. The last thread to exit runs the
-    /// process down. A second call while the process is exiting changes nothing.
-    package func beginProcessExit(code: UInt32, from thread: SimThread) {
-        guard processExitCode == nil else { return }
-        processExitCode = code
-        if tracing { record(.note("the process is exiting with code \(code)")) }
-        for other in threads where other !== thread && other.life != .exited && !other.isExiting {
-            other.terminationCode = code
-        }
-    }
-
-    /// Process rundown, in its last thread (ObKillProcess): requests that belong to the process
-    /// rather than a thread (thread-agnostic I/O) are cancelled (F-EXIT-5), then every handle
-    /// in the table is closed in handle order, so that each file object whose last handle this
-    /// was gets `IRP_MJ_CLEANUP` (and its driver may complete what it still holds). The process
-    /// object is signalled.
-    private func runDownProcess(in thread: SimThread, lastThreadCode: UInt32) {
-        let code = processExitCode ?? lastThreadCode
-        processExitCode = code
-        for file in fileObjects {
-            for irp in file.agnosticList.all where irp.isInDriver { cancelIRP(irp) }
-        }
-        for entry in handles.entries.sorted(by: { $0.value < $1.value }) { _ = ntClose(entry.value) }
-        if thread.hasCompletionWork { runCompletionWork(of: thread) }
-        signal(process)
-        if tracing { record(.note("the process exited with code \(code)")) }
-    }
+    // MARK: - Process exit (the rest is in ProcessRundown.swift)
 
     /// Starts a process whose main thread runs on an OS thread of its own: the caller's OS
     /// thread parks on `runner` until the process has exited.
     func startProcess(main thread: SimThread, runner: Baton) {
         processStarted = true
+        initialProcess.canExit = true
         self.runner = runner
         thread.isProcessMain = true
         current = thread

@@ -1,0 +1,106 @@
+import IOKernel
+
+/// The attribute list's layout in the caller's buffer. Windows keeps it opaque; this one has
+/// the size Windows asks for on 64-bit (a 24-byte header and 24 bytes per attribute, 48 for
+/// one, what `InitializeProcThreadAttributeList` reports): a header (flags, capacity, count,
+/// a mark that says the list was initialised) and entries (attribute, size, value pointer).
+/// `UpdateProcThreadAttribute` keeps the value *pointer*, not a copy, as documented ("the
+/// lpValue pointer must persist until the attribute list is destroyed").
+enum AttributeListLayout {
+    static let headerSize = 24
+    static let entrySize = 24
+    static let capacityOffset = 4
+    static let countOffset = 8
+    static let markOffset = 12
+    static let mark: UInt32 = 0x4C41_5450  // "PTAL"
+
+    static func size(for count: Int) -> Int { headerSize + entrySize * count }
+
+    /// Whether `InitializeProcThreadAttributeList` made the list (and no delete undid it).
+    static func isInitialized(_ list: UnsafeMutableRawPointer) -> Bool {
+        list.load(fromByteOffset: markOffset, as: UInt32.self) == mark
+    }
+
+    /// The handle values the list's `PROC_THREAD_ATTRIBUTE_HANDLE_LIST` names, or nil if it has
+    /// none (or was never initialised).
+    static func handleList(in list: UnsafeMutableRawPointer) -> [UInt]? {
+        guard isInitialized(list) else { return nil }
+        let count = Int(list.load(fromByteOffset: countOffset, as: UInt32.self))
+        for index in 0..<count {
+            let entry = list + headerSize + entrySize * index
+            guard entry.load(as: UInt.self) == UInt(PROC_THREAD_ATTRIBUTE_HANDLE_LIST) else { continue }
+            let size = entry.load(fromByteOffset: 8, as: UInt.self)
+            guard let values = entry.load(fromByteOffset: 16, as: UnsafeRawPointer?.self) else { return [] }
+            let handleCount = Int(size) / MemoryLayout<HANDLE>.stride
+            return (0..<handleCount).map { values.load(fromByteOffset: $0 * MemoryLayout<HANDLE>.stride, as: UInt.self) }
+        }
+        return nil
+    }
+}
+
+/// Initialises an attribute list for `CreateProcess` (through `STARTUPINFOEXW.lpAttributeList`
+/// and `EXTENDED_STARTUPINFO_PRESENT`). The corresponding Win32 function is
+/// `InitializeProcThreadAttributeList`.
+///
+/// Called first with a NULL list, it fails with `ERROR_INSUFFICIENT_BUFFER` and stores the size
+/// needed in `*lpSize` (48 bytes for one attribute); so does a buffer too small. `dwFlags` must be
+/// 0 (`ERROR_INVALID_PARAMETER`).
+public func InitializeProcThreadAttributeList(_ lpAttributeList: LPPROC_THREAD_ATTRIBUTE_LIST!, _ dwAttributeCount: DWORD,
+                                              _ dwFlags: DWORD, _ lpSize: PSIZE_T!) -> Bool
+{
+    guard let thread = currentThread() else { return false }
+    guard dwFlags == 0, let lpSize else { return thread.fail(ERROR_INVALID_PARAMETER) }
+    let needed = AttributeListLayout.size(for: Int(dwAttributeCount))
+    guard let lpAttributeList, Int(lpSize.pointee) >= needed else {
+        lpSize.pointee = SIZE_T(needed)
+        return thread.fail(ERROR_INSUFFICIENT_BUFFER)
+    }
+    let list = UnsafeMutableRawPointer(lpAttributeList)
+    list.initializeMemory(as: UInt8.self, repeating: 0, count: AttributeListLayout.headerSize)
+    list.storeBytes(of: dwAttributeCount, toByteOffset: AttributeListLayout.capacityOffset, as: UInt32.self)
+    list.storeBytes(of: AttributeListLayout.mark, toByteOffset: AttributeListLayout.markOffset, as: UInt32.self)
+    lpSize.pointee = SIZE_T(needed)
+    thread.traceBool("InitializeProcThreadAttributeList(\(dwAttributeCount))", true)
+    return true
+}
+
+/// Sets one attribute of a list. The corresponding Win32 function is `UpdateProcThreadAttribute`.
+///
+/// Only `PROC_THREAD_ATTRIBUTE_HANDLE_LIST` is simulated: `lpValue` points to `cbSize` bytes of
+/// handles, the only handles the child inherits (each must be inheritable, and
+/// `bInheritHandles` must be `TRUE`). The pointer is kept, not the handles: the array must
+/// live until `DeleteProcThreadAttributeList`. As Wine's kernelbase and its
+/// `test_ProcThreadAttributeList` have it: a size that is not a multiple of a handle's gives
+/// `ERROR_BAD_LENGTH`, an attribute set twice `ERROR_INVALID_PARAMETER`, a full list
+/// `ERROR_GEN_FAILURE`; nonzero `dwFlags` or a list never initialised, `ERROR_INVALID_PARAMETER`.
+/// Other attributes (a parent process, mitigation policies…) give `ERROR_NOT_SUPPORTED`.
+public func UpdateProcThreadAttribute(_ lpAttributeList: LPPROC_THREAD_ATTRIBUTE_LIST!, _ dwFlags: DWORD,
+                                      _ Attribute: DWORD_PTR, _ lpValue: PVOID!, _ cbSize: SIZE_T,
+                                      _ lpPreviousValue: PVOID!, _ lpReturnSize: PSIZE_T!) -> Bool
+{
+    guard let thread = currentThread() else { return false }
+    guard dwFlags == 0, let lpAttributeList else { return thread.fail(ERROR_INVALID_PARAMETER) }
+    let list = UnsafeMutableRawPointer(lpAttributeList)
+    guard AttributeListLayout.isInitialized(list) else { return thread.fail(ERROR_INVALID_PARAMETER) }
+    guard Attribute == DWORD_PTR(PROC_THREAD_ATTRIBUTE_HANDLE_LIST) else { return thread.fail(ERROR_NOT_SUPPORTED) }
+    let stride = SIZE_T(MemoryLayout<HANDLE>.stride)
+    guard cbSize != 0, cbSize % stride == 0 else { return thread.fail(ERROR_BAD_LENGTH) }
+    let capacity = list.load(fromByteOffset: AttributeListLayout.capacityOffset, as: UInt32.self)
+    let count = list.load(fromByteOffset: AttributeListLayout.countOffset, as: UInt32.self)
+    guard AttributeListLayout.handleList(in: list) == nil else { return thread.fail(ERROR_INVALID_PARAMETER) }
+    guard count < capacity else { return thread.fail(ERROR_GEN_FAILURE) }
+    let entry = list + AttributeListLayout.headerSize + AttributeListLayout.entrySize * Int(count)
+    entry.storeBytes(of: UInt(Attribute), as: UInt.self)
+    entry.storeBytes(of: UInt(cbSize), toByteOffset: 8, as: UInt.self)
+    entry.storeBytes(of: UnsafeRawPointer(lpValue), toByteOffset: 16, as: UnsafeRawPointer?.self)
+    list.storeBytes(of: count + 1, toByteOffset: AttributeListLayout.countOffset, as: UInt32.self)
+    thread.traceBool("UpdateProcThreadAttribute(PROC_THREAD_ATTRIBUTE_HANDLE_LIST, \(cbSize / stride) handles)", true)
+    return true
+}
+
+/// Releases an attribute list. The corresponding Win32 function is
+/// `DeleteProcThreadAttributeList`; the list must be initialised again before another use.
+public func DeleteProcThreadAttributeList(_ lpAttributeList: LPPROC_THREAD_ATTRIBUTE_LIST!) {
+    guard let lpAttributeList else { return }
+    UnsafeMutableRawPointer(lpAttributeList).storeBytes(of: 0, toByteOffset: AttributeListLayout.markOffset, as: UInt32.self)
+}
