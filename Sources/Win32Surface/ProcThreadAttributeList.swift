@@ -16,22 +16,44 @@ enum AttributeListLayout {
 
     static func size(for count: Int) -> Int { headerSize + entrySize * count }
 
+    /// Writes `values` (each 8 bytes) at `offset` in the caller's list, through the kernel's
+    /// checked path; false if the list's memory is too short or freed (a recorded violation).
+    static func write(_ values: [UInt64], at offset: Int, in list: UnsafeMutableRawPointer, kernel: Kernel,
+                      call: StaticString) -> Bool
+    {
+        let bytes = values.flatMap { value in withUnsafeBytes(of: value.littleEndian) { Array($0) } }
+        let target = list + offset
+        guard kernel.probeUserBuffer(target, count: bytes.count, writing: true, call: call, reportingFreed: true) else {
+            return false
+        }
+        kernel.copyToUser(target, bytes)
+        return true
+    }
+
+    /// The header's flags and capacity, count and mark, packed as two 8-byte words.
+    static func header(capacity: UInt32, count: UInt32, mark: UInt32) -> [UInt64] {
+        [UInt64(capacity) << 32, UInt64(count) | UInt64(mark) << 32, 0]
+    }
+
     /// Whether `InitializeProcThreadAttributeList` made the list (and no delete undid it).
     static func isInitialized(_ list: UnsafeMutableRawPointer) -> Bool {
         list.load(fromByteOffset: markOffset, as: UInt32.self) == mark
     }
 
     /// The handle values the list's `PROC_THREAD_ATTRIBUTE_HANDLE_LIST` names, or nil if it has
-    /// none (or was never initialised).
-    static func handleList(in list: UnsafeMutableRawPointer) -> [UInt]? {
+    /// none (or was never initialised). An array shorter than the size given, or freed, names
+    /// no handle (a recorded violation).
+    static func handleList(in list: UnsafeMutableRawPointer, kernel: Kernel) -> [UInt]? {
         guard isInitialized(list) else { return nil }
         let count = Int(list.load(fromByteOffset: countOffset, as: UInt32.self))
         for index in 0..<count {
             let entry = list + headerSize + entrySize * index
             guard entry.load(as: UInt.self) == UInt(PROC_THREAD_ATTRIBUTE_HANDLE_LIST) else { continue }
-            let size = entry.load(fromByteOffset: 8, as: UInt.self)
-            guard let values = entry.load(fromByteOffset: 16, as: UnsafeRawPointer?.self) else { return [] }
-            let handleCount = Int(size) / MemoryLayout<HANDLE>.stride
+            let size = Int(clamping: entry.load(fromByteOffset: 8, as: UInt.self))
+            guard let values = entry.load(fromByteOffset: 16, as: UnsafeRawPointer?.self),
+                  kernel.probeUserBuffer(values, count: size, writing: false, call: "CreateProcess", reportingFreed: true)
+            else { return [] }
+            let handleCount = size / MemoryLayout<HANDLE>.stride
             return (0..<handleCount).map { values.load(fromByteOffset: $0 * MemoryLayout<HANDLE>.stride, as: UInt.self) }
         }
         return nil
@@ -56,9 +78,9 @@ public func InitializeProcThreadAttributeList(_ lpAttributeList: LPPROC_THREAD_A
         return thread.fail(ERROR_INSUFFICIENT_BUFFER)
     }
     let list = UnsafeMutableRawPointer(lpAttributeList)
-    list.initializeMemory(as: UInt8.self, repeating: 0, count: AttributeListLayout.headerSize)
-    list.storeBytes(of: dwAttributeCount, toByteOffset: AttributeListLayout.capacityOffset, as: UInt32.self)
-    list.storeBytes(of: AttributeListLayout.mark, toByteOffset: AttributeListLayout.markOffset, as: UInt32.self)
+    guard AttributeListLayout.write(AttributeListLayout.header(capacity: dwAttributeCount, count: 0, mark: AttributeListLayout.mark),
+                                    at: 0, in: list, kernel: thread.kernel, call: "InitializeProcThreadAttributeList")
+    else { return thread.fail(ERROR_NOACCESS) }
     lpSize.pointee = SIZE_T(needed)
     thread.traceBool("InitializeProcThreadAttributeList(\(dwAttributeCount))", true)
     return true
@@ -84,16 +106,19 @@ public func UpdateProcThreadAttribute(_ lpAttributeList: LPPROC_THREAD_ATTRIBUTE
     guard AttributeListLayout.isInitialized(list) else { return thread.fail(ERROR_INVALID_PARAMETER) }
     guard Attribute == DWORD_PTR(PROC_THREAD_ATTRIBUTE_HANDLE_LIST) else { return thread.fail(ERROR_NOT_SUPPORTED) }
     let stride = SIZE_T(MemoryLayout<HANDLE>.stride)
-    guard cbSize != 0, cbSize % stride == 0 else { return thread.fail(ERROR_BAD_LENGTH) }
+    // At most 2^16 handles: more than any process can hold here.
+    guard cbSize != 0, cbSize % stride == 0, cbSize <= stride << 16 else { return thread.fail(ERROR_BAD_LENGTH) }
     let capacity = list.load(fromByteOffset: AttributeListLayout.capacityOffset, as: UInt32.self)
     let count = list.load(fromByteOffset: AttributeListLayout.countOffset, as: UInt32.self)
-    guard AttributeListLayout.handleList(in: list) == nil else { return thread.fail(ERROR_INVALID_PARAMETER) }
+    guard AttributeListLayout.handleList(in: list, kernel: thread.kernel) == nil else { return thread.fail(ERROR_INVALID_PARAMETER) }
     guard count < capacity else { return thread.fail(ERROR_GEN_FAILURE) }
-    let entry = list + AttributeListLayout.headerSize + AttributeListLayout.entrySize * Int(count)
-    entry.storeBytes(of: UInt(Attribute), as: UInt.self)
-    entry.storeBytes(of: UInt(cbSize), toByteOffset: 8, as: UInt.self)
-    entry.storeBytes(of: UnsafeRawPointer(lpValue), toByteOffset: 16, as: UnsafeRawPointer?.self)
-    list.storeBytes(of: count + 1, toByteOffset: AttributeListLayout.countOffset, as: UInt32.self)
+    let entry = AttributeListLayout.headerSize + AttributeListLayout.entrySize * Int(count)
+    let kernel = thread.kernel
+    guard AttributeListLayout.write([UInt64(Attribute), UInt64(cbSize), UInt64(UInt(bitPattern: lpValue))], at: entry, in: list,
+                                    kernel: kernel, call: "UpdateProcThreadAttribute"),
+          AttributeListLayout.write(AttributeListLayout.header(capacity: capacity, count: count + 1, mark: AttributeListLayout.mark),
+                                    at: 0, in: list, kernel: kernel, call: "UpdateProcThreadAttribute")
+    else { return thread.fail(ERROR_NOACCESS) }
     thread.traceBool("UpdateProcThreadAttribute(PROC_THREAD_ATTRIBUTE_HANDLE_LIST, \(cbSize / stride) handles)", true)
     return true
 }
@@ -101,6 +126,10 @@ public func UpdateProcThreadAttribute(_ lpAttributeList: LPPROC_THREAD_ATTRIBUTE
 /// Releases an attribute list. The corresponding Win32 function is
 /// `DeleteProcThreadAttributeList`; the list must be initialised again before another use.
 public func DeleteProcThreadAttributeList(_ lpAttributeList: LPPROC_THREAD_ATTRIBUTE_LIST!) {
-    guard let lpAttributeList else { return }
-    UnsafeMutableRawPointer(lpAttributeList).storeBytes(of: 0, toByteOffset: AttributeListLayout.markOffset, as: UInt32.self)
+    guard let lpAttributeList, let thread = currentThread() else { return }
+    let list = UnsafeMutableRawPointer(lpAttributeList)
+    guard AttributeListLayout.isInitialized(list) else { return }
+    let capacity = list.load(fromByteOffset: AttributeListLayout.capacityOffset, as: UInt32.self)
+    _ = AttributeListLayout.write(AttributeListLayout.header(capacity: capacity, count: 0, mark: 0), at: 0, in: list,
+                                  kernel: thread.kernel, call: "DeleteProcThreadAttributeList")
 }

@@ -99,7 +99,7 @@ private func createProcess(_ thread: SimThread, _ function: String, _ applicatio
         imagePath: imagePath, commandLine: line,
         environment: environment.map { environmentBlock($0, unicode: flags & DWORD(CREATE_UNICODE_ENVIRONMENT) != 0) },
         inheritHandles: inheritHandles,
-        handleList: attributeList.flatMap { AttributeListLayout.handleList(in: UnsafeMutableRawPointer($0)) },
+        handleList: attributeList.flatMap { AttributeListLayout.handleList(in: UnsafeMutableRawPointer($0), kernel: kernel) },
         standardHandles: standard.map { (input: $0.0, output: $0.1, error: $0.2) },
         suspended: flags & DWORD(CREATE_SUSPENDED) != 0, newProcessGroup: flags & DWORD(CREATE_NEW_PROCESS_GROUP) != 0,
         inheritableProcessHandle: asksForInheritance(processAttributes),
