@@ -85,6 +85,7 @@ public func DuplicateHandle(_ hSourceProcessHandle: HANDLE!, _ hSourceHandle: HA
 /// The handle's attributes: `HANDLE_FLAG_INHERIT`, `HANDLE_FLAG_PROTECT_FROM_CLOSE`. The
 /// corresponding Win32 function is `GetHandleInformation`; an invalid handle gives
 /// `ERROR_INVALID_HANDLE`.
+@discardableResult
 public func GetHandleInformation(_ hObject: HANDLE!, _ lpdwFlags: LPDWORD!) -> Bool {
     guard let thread = currentThread() else { return false }
     let kernel = thread.kernel

@@ -67,6 +67,7 @@ enum AttributeListLayout {
 /// Called first with a NULL list, it fails with `ERROR_INSUFFICIENT_BUFFER` and stores the size
 /// needed in `*lpSize` (48 bytes for one attribute); so does a buffer too small. `dwFlags` must be
 /// 0 (`ERROR_INVALID_PARAMETER`).
+@discardableResult
 public func InitializeProcThreadAttributeList(_ lpAttributeList: LPPROC_THREAD_ATTRIBUTE_LIST!, _ dwAttributeCount: DWORD,
                                               _ dwFlags: DWORD, _ lpSize: PSIZE_T!) -> Bool
 {
@@ -96,6 +97,7 @@ public func InitializeProcThreadAttributeList(_ lpAttributeList: LPPROC_THREAD_A
 /// `ERROR_BAD_LENGTH`, an attribute set twice `ERROR_INVALID_PARAMETER`, a full list
 /// `ERROR_GEN_FAILURE`; nonzero `dwFlags` or a list never initialised, `ERROR_INVALID_PARAMETER`.
 /// Other attributes (a parent process, mitigation policies…) give `ERROR_NOT_SUPPORTED`.
+@discardableResult
 public func UpdateProcThreadAttribute(_ lpAttributeList: LPPROC_THREAD_ATTRIBUTE_LIST!, _ dwFlags: DWORD,
                                       _ Attribute: DWORD_PTR, _ lpValue: PVOID!, _ cbSize: SIZE_T,
                                       _ lpPreviousValue: PVOID!, _ lpReturnSize: PSIZE_T!) -> Bool

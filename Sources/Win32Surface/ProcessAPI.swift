@@ -30,6 +30,7 @@ import IOKernel
 /// (``SimProcess/isProcessGroupRoot``); consoles and console control events are not simulated,
 /// so the console flags change nothing else. `lpCurrentDirectory` is ignored. Debugging
 /// (`DEBUG_PROCESS`, `DEBUG_ONLY_THIS_PROCESS`) gives `ERROR_NOT_SUPPORTED`.
+@discardableResult
 public func CreateProcessW(_ lpApplicationName: LPCWSTR!, _ lpCommandLine: LPWSTR!,
                            _ lpProcessAttributes: LPSECURITY_ATTRIBUTES!, _ lpThreadAttributes: LPSECURITY_ATTRIBUTES!,
                            _ bInheritHandles: Bool, _ dwCreationFlags: DWORD, _ lpEnvironment: LPVOID!,
@@ -53,6 +54,7 @@ public func CreateProcessW(_ lpApplicationName: LPCWSTR!, _ lpCommandLine: LPWST
 /// Starts a simulated program as a new process. The corresponding Win32 function is
 /// `CreateProcessA`; see ``CreateProcessW(_:_:_:_:_:_:_:_:_:_:)``. Without
 /// `CREATE_UNICODE_ENVIRONMENT`, `lpEnvironment` is read as ANSI.
+@discardableResult
 public func CreateProcessA(_ lpApplicationName: LPCSTR!, _ lpCommandLine: LPSTR!,
                            _ lpProcessAttributes: LPSECURITY_ATTRIBUTES!, _ lpThreadAttributes: LPSECURITY_ATTRIBUTES!,
                            _ bInheritHandles: Bool, _ dwCreationFlags: DWORD, _ lpEnvironment: LPVOID!,
@@ -155,6 +157,7 @@ private func environmentBlock(_ block: UnsafeMutableRawPointer, unicode: Bool) -
 /// The id of the process a handle names (`GetCurrentProcess()` names the caller's). The
 /// corresponding Win32 function is `GetProcessId`; an invalid handle gives 0 with
 /// `ERROR_INVALID_HANDLE`.
+@discardableResult
 public func GetProcessId(_ Process: HANDLE!) -> DWORD {
     guard let thread = currentThread() else { return 0 }
     let kernel = thread.kernel
@@ -168,6 +171,7 @@ public func GetProcessId(_ Process: HANDLE!) -> DWORD {
 /// A new handle to the process with id `dwProcessId`. The corresponding Win32 function is
 /// `OpenProcess`; an id that names no running process gives NULL with
 /// `ERROR_INVALID_PARAMETER` (as documented). Access rights are recorded, not checked.
+@discardableResult
 public func OpenProcess(_ dwDesiredAccess: DWORD, _ bInheritHandle: Bool, _ dwProcessId: DWORD) -> HANDLE! {
     guard let thread = currentThread() else { return nil }
     let kernel = thread.kernel
@@ -193,6 +197,7 @@ public func OpenProcess(_ dwDesiredAccess: DWORD, _ bInheritHandle: Bool, _ dwPr
 /// know it has exited. A process that has exited or is exiting gives `ERROR_ACCESS_DENIED`
 /// (`STATUS_PROCESS_IS_TERMINATING`). Terminating the calling process is `ExitProcess`; the
 /// process `Simulation.run` runs cannot be ended (`ERROR_NOT_SUPPORTED`).
+@discardableResult
 public func TerminateProcess(_ hProcess: HANDLE!, _ uExitCode: UINT) -> Bool {
     guard let thread = currentThread() else { return false }
     let kernel = thread.kernel
@@ -215,6 +220,7 @@ public func TerminateProcess(_ hProcess: HANDLE!, _ uExitCode: UINT) -> Bool {
 /// function is `ResumeThread`; it returns the previous count (1 for the main thread of a
 /// process created with `CREATE_SUSPENDED`, 0 for a thread that was not suspended), or
 /// `(DWORD)-1` with `ERROR_INVALID_HANDLE`.
+@discardableResult
 public func ResumeThread(_ hThread: HANDLE!) -> DWORD {
     guard let thread = currentThread() else { return DWORD.max }
     let kernel = thread.kernel

@@ -3,6 +3,7 @@ import IOKernel
 /// The calling process's command line, as `CreateProcess` gave it (the simulation's first
 /// process: `main`). The corresponding Win32 function is `GetCommandLineW`. The string lives as
 /// long as the process; the program must not free it.
+@discardableResult
 public func GetCommandLineW() -> LPWSTR! {
     guard let thread = currentThread() else { return nil }
     let process = thread.process
@@ -16,6 +17,7 @@ public func GetCommandLineW() -> LPWSTR! {
 
 /// The calling process's command line in the ANSI code page (here UTF-8). The corresponding
 /// Win32 function is `GetCommandLineA`.
+@discardableResult
 public func GetCommandLineA() -> LPSTR! {
     guard let thread = currentThread() else { return nil }
     let process = thread.process
@@ -34,6 +36,7 @@ public func GetCommandLineA() -> LPSTR! {
 /// copied and the length without the NUL is returned; otherwise the size needed, NUL included,
 /// is returned and nothing is copied. A variable that is not set gives 0 with
 /// `ERROR_ENVVAR_NOT_FOUND`.
+@discardableResult
 public func GetEnvironmentVariableW(_ lpName: LPCWSTR!, _ lpBuffer: LPWSTR!, _ nSize: DWORD) -> DWORD {
     guard let thread = currentThread() else { return 0 }
     guard let name = wideString(lpName), let found = thread.process.environmentValue(name) else {
@@ -50,6 +53,7 @@ public func GetEnvironmentVariableW(_ lpName: LPCWSTR!, _ lpBuffer: LPWSTR!, _ n
 
 /// Reads an environment variable. The corresponding Win32 function is
 /// `GetEnvironmentVariableA`; see ``GetEnvironmentVariableW(_:_:_:)`` (sizes in bytes).
+@discardableResult
 public func GetEnvironmentVariableA(_ lpName: LPCSTR!, _ lpBuffer: LPSTR!, _ nSize: DWORD) -> DWORD {
     guard let thread = currentThread() else { return 0 }
     guard let lpName, let found = thread.process.environmentValue(String(cString: lpName)) else {

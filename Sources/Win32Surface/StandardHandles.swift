@@ -9,6 +9,7 @@ import IOKernel
 /// as documented. Any other value gives `INVALID_HANDLE_VALUE` with `ERROR_INVALID_HANDLE`.
 /// The value is returned as stored: it may name nothing in this process (a handle the parent
 /// did not let the child inherit), as on Windows.
+@discardableResult
 public func GetStdHandle(_ nStdHandle: DWORD) -> HANDLE! {
     guard let thread = currentThread() else { return INVALID_HANDLE_VALUE }
     let process = thread.process
