@@ -72,6 +72,12 @@ package final class Kernel {
     @exclusivity(unchecked) var bugCheckLog = BoundedLog<BugCheck>(limit: Kernel.bugCheckLimit)
     package var bugChecks: [BugCheck] { bugCheckLog.entries }
     @exclusivity(unchecked) var hangs = BoundedLog<HangReport>(limit: Kernel.hangReportLimit)
+    /// Notifications Windows discards silently (DiscardedNotifications.swift): user APCs of
+    /// threads that exited, completion packets of ports that closed.
+    static let discardedNotificationLimit = 256
+    @exclusivity(unchecked) var discardedAPCs = BoundedLog<String>(limit: Kernel.discardedNotificationLimit)
+    @exclusivity(unchecked) var discardedPackets = BoundedLog<TeardownReport.UndequeuedPacket>(
+        limit: Kernel.discardedNotificationLimit)
 
     /// The simulated thread that is running.
     @exclusivity(unchecked) @usableFromInline package internal(set) var current: SimThread?

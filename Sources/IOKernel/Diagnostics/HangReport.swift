@@ -24,11 +24,20 @@ public struct HangReport: Equatable, Sendable, CustomStringConvertible {
     public let droppedThreads: Int
     /// Pending IRPs beyond ``lineLimit``: counted, not described.
     public let droppedIRPs: Int
+    /// What explains the hang besides the waits, up to ``lineLimit`` lines
+    /// (HangEvidence.swift): packets queued on a port that no thread can dequeue, and awaited
+    /// events and file objects that nothing left could signal. (User APCs queued to a thread
+    /// that waits non-alertably are named in that thread's line.)
+    public var evidence: [String] = []
+    /// Evidence beyond ``lineLimit``: counted, not described.
+    public var droppedEvidence = 0
 
     public var description: String {
         var text = "hang at \(time): every thread is blocked and nothing is due\n"
         for line in threads { text += "  \(line)\n" }
         if droppedThreads > 0 { text += "  … and \(droppedThreads) more blocked thread(s)\n" }
+        for line in evidence { text += "  evidence: \(line)\n" }
+        if droppedEvidence > 0 { text += "  … and \(droppedEvidence) more evidence\n" }
         if pendingIRPs.isEmpty {
             text += "  no IRP is pending in any driver"
         } else {
@@ -79,8 +88,9 @@ extension Kernel {
                     + "issued by \(thread.name)" + (irp.isCancelRequested ? ", cancel requested" : ""))
             }
         }
-        let report = HangReport(time: now, threads: blocked, pendingIRPs: pending, droppedThreads: droppedThreads,
+        var report = HangReport(time: now, threads: blocked, pendingIRPs: pending, droppedThreads: droppedThreads,
                                 droppedIRPs: droppedIRPs)
+        (report.evidence, report.droppedEvidence) = hangEvidence().capped(at: HangReport.lineLimit)
         hangs.append(report)
         if tracing { record(.hang(report.description)) }
     }

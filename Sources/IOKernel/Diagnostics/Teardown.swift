@@ -57,12 +57,15 @@ public struct TeardownReport: Equatable, Sendable, CustomStringConvertible {
         public var total: Int { named.reduce(0) { $0 + $1.1 } }
     }
 
-    /// A completion packet still queued to a port.
+    /// A completion packet still queued to a port, or discarded because the port's last handle
+    /// closed (the program never learned that its request ended).
     public struct UndequeuedPacket: Equatable, Sendable {
         public let port: String
         public let key: UInt
         public let overlapped: UInt
         public let status: NTStatus
+        /// The port closed with the packet queued (or it arrived after): Windows freed it.
+        public var discardedWhenPortClosed = false
     }
 
     /// The same report without its memory violations: what was left behind.
@@ -94,7 +97,8 @@ public struct TeardownReport: Equatable, Sendable, CustomStringConvertible {
         lines += openHandles.map { "  handle never closed: \($0)" }
         lines += undeliveredAPCs.map { "  APC never delivered: \($0)" }
         lines += undequeuedPackets.map {
-            "  packet never dequeued from \($0.port): key \($0.key), OVERLAPPED \(name($0.overlapped)), \($0.status)"
+            ($0.discardedWhenPortClosed ? "  packet discarded when \($0.port) closed" : "  packet never dequeued from \($0.port)")
+                + ": key \($0.key), OVERLAPPED \(name($0.overlapped)), \($0.status)"
         }
         lines += blockedThreads.map { "  thread still blocked: \($0)" }
         lines += pendingDeviceEvents.map { "  device event never fired: \($0)" }
@@ -140,6 +144,10 @@ extension Kernel {
                 if apcs.count < limit { apcs.append("\(thread.name): \(apc.label)") } else { dropped.undeliveredAPCs += 1 }
             }
         }
+        for discarded in discardedAPCs.entries {
+            if apcs.count < limit { apcs.append(discarded) } else { dropped.undeliveredAPCs += 1 }
+        }
+        dropped.undeliveredAPCs += discardedAPCs.dropped
         var packets: [TeardownReport.UndequeuedPacket] = []
         for port in ports {
             for packet in port.packets.elements {
@@ -151,6 +159,10 @@ extension Kernel {
                                                                overlapped: UInt(bitPattern: packet.overlapped), status: packet.status))
             }
         }
+        for discarded in discardedPackets.entries {
+            if packets.count < limit { packets.append(discarded) } else { dropped.undequeuedPackets += 1 }
+        }
+        dropped.undequeuedPackets += discardedPackets.dropped
         let blocked = threads.filter { $0.life == .alive && $0 !== current && $0.waitingFor != nil }.capped(at: limit)
         dropped.blockedThreads = blocked.dropped
         let handles = openHandles.capped(at: limit)

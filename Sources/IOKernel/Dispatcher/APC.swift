@@ -13,6 +13,10 @@ struct UserAPC {
     let kind: Kind
     /// The request whose completion routine this is: it holds its `OVERLAPPED` until then.
     var irp: IRP? = nil
+    /// Where it was queued, for a report if it is never delivered: the queuing thread and the
+    /// virtual time.
+    var queuedBy: String? = nil
+    var queuedAt = VirtualInstant.zero
 
     /// What the APC is for, in the trace and in hang reports.
     enum Kind {
@@ -21,6 +25,9 @@ struct UserAPC {
         /// A routine queued with `QueueUserAPC`.
         case queued
     }
+
+    /// Where it came from, as a report says it: `queued by main at 10 ms`.
+    var origin: String { "queued by \(queuedBy ?? "the kernel") at \(queuedAt)" }
 
     var label: String {
         switch kind {
@@ -33,6 +40,9 @@ struct UserAPC {
 extension Kernel {
     /// Queues a user APC to `thread`, FIFO (F-APC-6).
     func queueUserAPC(_ apc: UserAPC, to thread: SimThread) {
+        var apc = apc
+        apc.queuedBy = current?.name
+        apc.queuedAt = now
         thread.userAPCs.append(apc)
         if tracing { record(.apcQueued(thread: thread.name, apc: apc.label)) }
     }

@@ -86,6 +86,7 @@ extension Kernel {
     func queuePacket(_ packet: CompletionPacket, to port: CompletionPort) {
         // No one can dequeue from a closed port: the request behind the packet is retired.
         guard !port.isClosed else {
+            recordDiscardedPacket(packet, of: port)
             if let irp = packet.irp {
                 retireSilently(irp)
             } else if memoryTracking, let origin = packet.origin {
@@ -197,6 +198,7 @@ extension Kernel {
         for waiter in port.waiters { waiter.waitStatus = .abandonedWait0 }
         port.waiters.removeAll()
         while let packet = port.dequeue() {
+            recordDiscardedPacket(packet, of: port)
             if let irp = packet.irp { retireSilently(irp) } else if memoryTracking, let origin = packet.origin { releaseOverlapped(of: origin) }
         }
     }

@@ -51,6 +51,7 @@ extension Kernel {
         while let frame = thread.openFrames.popLast() { frame.pop(because: "the exit of \(thread.name)") }
         thread.userAPCsDue = false
         if memoryTracking { for apc in thread.userAPCs { if let irp = apc.irp { releaseOverlapped(of: irp) } } }
+        recordDiscardedAPCs(of: thread)
         thread.userAPCs.removeAll()
         if let port = thread.associatedPort {
             port.associated.removeAll { $0 === thread }
