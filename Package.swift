@@ -15,7 +15,7 @@ let ucrtShimDependencies: [Target.Dependency] = []
 let winSDKShim = "WinSDK"
 let winSDKShimDependencies: [Target.Dependency] = ["Win32Surface", .target(name: "ucrt")]
 let ucrtShim = "ucrt"
-let ucrtShimDependencies: [Target.Dependency] = ["Win32Surface", "IOKernel"]
+let ucrtShimDependencies: [Target.Dependency] = ["Win32Surface", "IOKernel", "CRuntime"]
 #endif
 
 let package = Package(
@@ -49,6 +49,8 @@ let package = Package(
         // `import ucrt`: the C runtime's descriptors, errno and threads over the simulation
         // (WinSDK re-exports it, as `import WinSDK` brings the CRT's names on Windows).
         .target(name: ucrtShim, dependencies: ucrtShimDependencies, path: "Sources/ucrt"),
+        // The CRT functions ucrt declares in C (see CRuntime.h).
+        .target(name: "CRuntime"),
         // The stories of the seed documents as runnable scenarios (used by `iosim` and the tests).
         .target(name: "IOScenarios", dependencies: ["IOKernel", "Win32Surface"]),
         // XCTest helpers: a simulation whose memory violations or unclean finish fail the test.

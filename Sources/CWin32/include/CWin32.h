@@ -84,6 +84,7 @@ typedef struct _SECURITY_ATTRIBUTES {
 #include "DirectoriesAndChanges.h"
 #include "Security.h"
 #include "MessagesAndStrings.h"
+#include "SystemInformation.h"
 
 // MARK: - Callbacks
 
