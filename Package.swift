@@ -40,8 +40,11 @@ let package = Package(
         .target(name: "CHostThreads"),
         // The bare C model of an overlapped round trip that iosim-bench compares the simulator with.
         .target(name: "CBareModel"),
+        // The Swift runtime's global-executor hooks, installed from C (their functions use the
+        // Swift calling convention, which C spells `swiftcall`): how task jobs reach a simulation.
+        .target(name: "CConcurrencyHooks"),
         // The simulated NT kernel: object manager, I/O manager, IRPs, drivers, virtual time.
-        .target(name: "IOKernel", dependencies: ["CHostThreads"]),
+        .target(name: "IOKernel", dependencies: ["CHostThreads", "CConcurrencyHooks"]),
         // The Win32 API as free functions, shaped like the Swift import of WinSDK.
         .target(name: "Win32Surface", dependencies: ["IOKernel", "CWin32"]),
         // `import WinSDK` on Linux and macOS: re-exports Win32Surface under WinSDK's name.

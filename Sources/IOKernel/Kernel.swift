@@ -123,6 +123,9 @@ package final class Kernel {
     let settleBaton = Baton()
     /// The initial process's exit code, once it is exiting (`GetExitCodeProcess`).
     package var processExitCode: UInt32? { initialProcess.exitCode }
+    /// Swift concurrency in the simulation: its task executor, tracked continuations and
+    /// foreign-thread diagnostics (Concurrency/).
+    package let concurrency = ConcurrencyState()
 
     /// The running thread's process: `GetCurrentProcess()` names it.
     var process: SimProcess { currentProcess }

@@ -6,13 +6,14 @@ import IOKernel
 /// outside a simulation it is `ERROR_NOT_SUPPORTED`, because no thread exists to hold one.
 @discardableResult
 public func GetLastError() -> DWORD {
-    currentThread()?.lastError ?? DWORD(ERROR_NOT_SUPPORTED)
+    // Not recorded as a foreign call: it reads what the failed call (recorded) left.
+    SimThread.current?.lastError ?? DWORD(ERROR_NOT_SUPPORTED)
 }
 
 /// Sets the calling simulated thread's last error. The corresponding Win32 function is
 /// `SetLastError`.
 public func SetLastError(_ dwErrCode: DWORD) {
-    currentThread()?.setLastError(dwErrCode)
+    SimThread.current?.setLastError(dwErrCode)
 }
 
 /// The Win32 error code for an NT status, as `ntdll!RtlNtStatusToDosError` maps it

@@ -5,8 +5,20 @@ import IOKernel
 /// Swift code on Windows spells it `HANDLE(bitPattern: -1)!`; this is that value.
 public var INVALID_HANDLE_VALUE: HANDLE { HANDLE(bitPattern: -1)! }
 
-/// The running simulated thread, or nil when the caller is not inside `Simulation.run`.
-@inline(__always) func currentThread() -> SimThread? { SimThread.current }
+/// The running simulated thread; nil when the calling OS thread is no simulated thread, and
+/// then the call, which fails, is recorded as a ``ForeignThreadCall`` naming `function`.
+@inline(__always) func currentThread(_ function: StaticString = #function) -> SimThread? {
+    if let thread = SimThread.current { return thread }
+    recordForeignCall(function)
+    return nil
+}
+
+/// Records a Win32 call from an OS thread outside every simulation (the slow path, kept out of
+/// line). `#function` names it with its argument labels, `ReadFile(_:_:_:_:_:)`: the labels go.
+@inline(never) func recordForeignCall(_ function: StaticString) {
+    let name = function.description
+    ForeignThreadCall.record(function: String(name.prefix { $0 != "(" }))
+}
 
 /// A handle's value as the kernel sees it (nil is 0).
 @inline(__always) func value(_ handle: HANDLE?) -> UInt { UInt(bitPattern: handle) }

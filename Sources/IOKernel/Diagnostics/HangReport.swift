@@ -78,6 +78,10 @@ extension Kernel {
             }
             blocked.append(line)
         }
+        // Tasks suspended on tracked continuations (Concurrency/TrackedContinuation.swift).
+        for line in concurrency.suspendedTaskLines() {
+            if blocked.count < HangReport.lineLimit { blocked.append(line) } else { droppedThreads += 1 }
+        }
         for thread in threads {
             for irp in thread.irps where irp.isInDriver {
                 guard pending.count < HangReport.lineLimit else {

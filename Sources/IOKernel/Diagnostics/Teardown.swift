@@ -167,7 +167,8 @@ extension Kernel {
         dropped.blockedThreads = blocked.dropped
         let handles = openHandles.capped(at: limit)
         dropped.openHandles = handles.dropped
-        let events = timers.pending.capped(at: limit)
+        // A sleeping task's wake-up is no device event (a cancelled sleep leaves its timer behind).
+        let events = timers.pending.filter { !concurrency.isTaskTimer($0) }.capped(at: limit)
         dropped.pendingDeviceEvents = events.dropped
         let checks = bugChecks.capped(at: limit)
         dropped.bugChecks = checks.dropped + bugCheckLog.dropped
@@ -182,7 +183,8 @@ extension Kernel {
             irpsInFlight: irps,
             openHandles: handles.kept.map { "0x" + String($0.value, radix: 16) + " " + $0.object.label },
             undeliveredAPCs: apcs, undequeuedPackets: packets,
-            blockedThreads: blocked.kept.compactMap { thread in thread.waitingFor.map { "\(thread.name), waiting for \($0.description)" } },
+            blockedThreads: blocked.kept.compactMap { thread in thread.waitingFor.map { "\(thread.name), waiting for \($0.description)" } }
+                + concurrency.suspendedTaskLines().prefix(limit),
             pendingDeviceEvents: events.kept.map { "\($0.label) at \($0.deadline)" },
             bugChecks: checks.kept, hangs: hangs.entries, memoryViolations: violations.kept, memoryNeverFreed: neverFreed,
             dropped: dropped)
@@ -204,6 +206,8 @@ extension Simulation {
                 lines += around.map { "      \($0.time) \($0.thread ?? "-") \(trace.text(of: $0.event))" }
             }
         }
+        // Win32 calls that failed because they ran outside every simulated thread.
+        lines += foreignThreadCalls.prefix(TeardownReport.entryLimit).map { "call from outside the simulation: \($0)" }
         if checkingFinish {
             let leftovers = finish().leftovers
             if !leftovers.isClean { lines.append(leftovers.description) }

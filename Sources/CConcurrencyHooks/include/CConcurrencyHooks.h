@@ -1,0 +1,30 @@
+#ifndef C_CONCURRENCY_HOOKS_H
+#define C_CONCURRENCY_HOOKS_H
+
+#include <stdbool.h>
+
+/// How a job reached the global executor: at once, after a delay, or at a deadline.
+typedef enum {
+    IOSimJobNow = 0,
+    IOSimJobAfterDelay = 1,
+    IOSimJobAtDeadline = 2,
+} IOSimJobTiming;
+
+/// Offered every job the Swift runtime enqueues on its global executor. Returns true if it
+/// took the job (the simulation will run it), false to let the runtime's own executor have it.
+/// For `IOSimJobAfterDelay`, `nanoseconds` is the delay; for `IOSimJobAtDeadline`, `seconds`
+/// and `nanoseconds` are the deadline on `clock` (0: continuous, 1: suspending).
+typedef bool (*IOSimJobRouter)(void *_Nonnull job, IOSimJobTiming timing, long long seconds,
+                               long long nanoseconds, int clock);
+
+/// Installs the simulator's hooks on the Swift runtime's global executor (the
+/// `swift_task_enqueueGlobal*_hook` variables of libswift_Concurrency), once per process.
+/// Returns false if the runtime does not export them.
+bool iosim_install_concurrency_hooks(IOSimJobRouter _Nonnull router);
+
+/// The calling OS thread's id (`gettid`) and name (`pthread_getname_np`), for diagnostics
+/// about Win32 calls made on threads outside the simulation. The name is NUL-terminated.
+long iosim_os_thread_id(void);
+void iosim_os_thread_name(char *_Nonnull buffer, unsigned long size);
+
+#endif

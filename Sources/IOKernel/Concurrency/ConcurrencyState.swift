@@ -1,0 +1,40 @@
+import Synchronization
+
+/// What a simulation keeps for Swift concurrency: its task executor (made by the first async
+/// ``Simulation/run(_:)-(()async->R)``), the continuations its tasks are suspended on, the
+/// timers `Task.sleep` set, and the Win32 calls made from OS threads outside it.
+///
+/// The executor and the continuation records are touched only by the simulated thread that
+/// holds the baton; the foreign-call log is written by any OS thread, so it has a lock.
+package final class ConcurrencyState: @unchecked Sendable {
+    /// The executor that runs the simulation's task jobs, once an async `run` has made it.
+    @exclusivity(unchecked) var executor: SimulationExecutor?
+    /// Tasks suspended in ``withTrackedContinuation(_:function:fileID:line:_:)``, oldest first.
+    @exclusivity(unchecked) var suspensions: [TaskSuspension] = []
+    @exclusivity(unchecked) var nextSuspensionID = 1
+    /// The virtual-clock events that wake sleeping tasks (`Task.sleep`, ``SimulationClock``):
+    /// not device events, so teardown does not list them as such (a cancelled sleep leaves its
+    /// timer behind, harmlessly).
+    @exclusivity(unchecked) var taskTimers: Set<ObjectIdentifier> = []
+    /// Win32 calls made on OS threads that belong to no simulated thread, attributed to this
+    /// simulation.
+    let foreignCalls = Mutex<[ForeignThreadCall]>([])
+
+    init() {
+        ForeignThreadCall.simulationCreated(self)
+    }
+
+    /// Whether `event` wakes a sleeping task rather than being a device's.
+    func isTaskTimer(_ event: ScheduledEvent) -> Bool { taskTimers.contains(ObjectIdentifier(event)) }
+
+    /// Lines for the hang and teardown reports: tasks suspended on tracked continuations, and
+    /// task jobs that are ready but were never run.
+    func suspendedTaskLines() -> [String] {
+        var lines = suspensions.map(\.description)
+        if let executor, !executor.ready.isEmpty {
+            lines.append("\(executor.ready.count) task job(s) ready but never run: "
+                + executor.ready.map(\.label).joined(separator: ", "))
+        }
+        return lines
+    }
+}

@@ -1,0 +1,160 @@
+#if compiler(>=6.3)
+@_spi(ExperimentalScheduling) import _Concurrency
+#endif
+import Synchronization
+
+/// The executor that runs a simulation's task jobs: every job of every task started inside an
+/// async ``Simulation/run(_:)-(()async->R)`` (child tasks, groups, `async let`, `Task {}`,
+/// detached tasks) comes here, through the Swift runtime's global-executor hooks
+/// (``ConcurrencyHooks``) or as this task executor's own jobs, and runs on the simulation's
+/// main thread, one at a time.
+///
+/// Jobs wait in a ready queue owned by the kernel. The main thread runs them until the queue is
+/// empty, then blocks in the simulation like any waiting thread: other simulated threads run,
+/// device events fire, the virtual clock moves, and a continuation one of them resumes makes its
+/// task's job ready again. So job execution is simulated-thread work: the scheduler, its
+/// strategies, replay tokens and hang detection cover it. When several jobs are ready, a
+/// strategy other than ``RunUntilBlocked`` chooses which runs next (through
+/// ``SchedulingStrategy/chooseEvent(among:)``, each job presented as a ``ScheduledEvent``
+/// labelled `job#N`); the default runs them in the order they became ready.
+///
+/// Timed jobs (`Task.sleep`, ``SimulationClock``) become ready when the virtual clock reaches
+/// their deadline.
+final class SimulationExecutor: TaskExecutor, @unchecked Sendable {
+    unowned(unsafe) let kernel: Kernel
+    /// Jobs ready to run, in the order they became ready. Touched only by the simulated thread
+    /// that holds the baton.
+    @exclusivity(unchecked) var ready: [ScheduledEvent] = []
+    /// Signalled while a job is ready: what the main thread waits on when it has none to run.
+    let readiness: TaskJobQueue
+    /// Jobs enqueued from OS threads outside the simulation, moved to `ready` when the main
+    /// thread next looks for work (their arrival is not deterministic).
+    private let inbox = Mutex<[(UnownedJob, Duration?)]>([])
+    private let inboxCount = Atomic<Int>(0)
+    @exclusivity(unchecked) private var nextJobNumber = 1
+    /// How many jobs ran.
+    @exclusivity(unchecked) private(set) var jobsRun: UInt64 = 0
+
+    init(kernel: Kernel) {
+        self.kernel = kernel
+        readiness = TaskJobQueue(id: kernel.takeObjectID())
+    }
+
+    // MARK: - Enqueueing
+
+    func enqueue(_ job: consuming ExecutorJob) {
+        accept(UnownedJob(job), after: nil)
+    }
+
+    /// Takes a job, from whichever OS thread: a simulated thread of this simulation queues it
+    /// (or sets its timer) at once; any other thread leaves it in the inbox.
+    func accept(_ job: UnownedJob, after delay: Duration?) {
+        if let thread = SimThread.current, thread.kernel === kernel {
+            if let delay { schedule(job, after: delay) } else { makeReady(job) }
+            return
+        }
+        inbox.withLock { $0.append((job, delay)) }
+        inboxCount.add(1, ordering: .releasing)
+        ForeignThreadCall.record(function: "a task job enqueued", into: kernel.concurrency)
+    }
+
+    /// Queues a job to run: the main thread runs it when it next looks for work.
+    func makeReady(_ job: UnownedJob) {
+        let number = nextJobNumber
+        nextJobNumber += 1
+        let event = ScheduledEvent(deadline: kernel.now, sequence: kernel.timers.takeSequence(), label: "job#\(number)") {
+            [unowned(unsafe) self] in
+            job.runSynchronously(on: self.asUnownedTaskExecutor())
+        }
+        ready.append(event)
+        readiness.signaled = true
+    }
+
+    /// Sets a timer on the virtual clock that makes the job ready `delay` from now.
+    func schedule(_ job: UnownedJob, after delay: Duration) {
+        let deadline = kernel.now.advanced(by: delay)
+        let event = kernel.timers.schedule(at: deadline, label: "a sleeping task's wake-up") { [unowned(unsafe) self] in
+            self.makeReady(job)
+        }
+        kernel.concurrency.taskTimers.insert(ObjectIdentifier(event))
+    }
+
+    /// Moves jobs that OS threads outside the simulation enqueued into the simulation.
+    func drainInbox() {
+        guard inboxCount.load(ordering: .acquiring) > 0 else { return }
+        let jobs = inbox.withLock { jobs in
+            defer { jobs.removeAll() }
+            return jobs
+        }
+        inboxCount.subtract(jobs.count, ordering: .releasing)
+        for (job, delay) in jobs {
+            if let delay { schedule(job, after: delay) } else { makeReady(job) }
+        }
+    }
+
+    // MARK: - Running
+
+    /// Runs one ready job (the strategy's choice when there are several); false if none is ready.
+    func runNextJob() -> Bool {
+        drainInbox()
+        guard !ready.isEmpty else { return false }
+        var index = 0
+        if ready.count > 1, !(kernel.strategy is RunUntilBlocked) {
+            index = min(max(kernel.strategy.chooseEvent(among: ready), 0), ready.count - 1)
+        }
+        let event = ready.remove(at: index)
+        if ready.isEmpty { readiness.signaled = false }
+        jobsRun &+= 1
+        if kernel.tracing { kernel.record(.note("runs task \(event.label)")) }
+        if let action = event.action {
+            event.action = nil
+            action()
+        }
+        return true
+    }
+}
+
+#if compiler(>=6.3)
+/// `Task.sleep` and clock sleeps ask the current task executor for a timed enqueue (SE-0505's
+/// `SchedulingExecutor`, in the 6.3 runtime): the job becomes ready when the *virtual* clock
+/// reaches the deadline.
+///
+/// A ``SimulationClock`` deadline is exact. `ContinuousClock` and `SuspendingClock` deadlines
+/// are host instants (`Task.sleep(for:)` adds the duration to the host's `now`): the time left
+/// until them is taken as a virtual delay, rounded up to a whole millisecond, so that the few
+/// microseconds the host spent between reading its clock and enqueueing do not show.
+extension SimulationExecutor: SchedulingExecutor {
+    func enqueue<C: Clock>(_ job: consuming ExecutorJob, after delay: C.Duration, tolerance: C.Duration?, clock: C) {
+        accept(UnownedJob(job), after: (delay as? Duration) ?? .zero)
+    }
+
+    func enqueue<C: Clock>(_ job: consuming ExecutorJob, at instant: C.Instant, tolerance: C.Duration?, clock: C) {
+        let delay: Duration
+        if let virtual = instant as? SimulationClock.Instant {
+            delay = kernel.now.duration(to: virtual.instant)
+        } else if let left = clock.now.duration(to: instant) as? Duration {
+            delay = left.roundedUpToMilliseconds
+        } else {
+            delay = .zero
+        }
+        accept(UnownedJob(job), after: delay)
+    }
+}
+#endif
+
+extension Duration {
+    /// The duration rounded up to a whole millisecond (negative durations are zero).
+    var roundedUpToMilliseconds: Duration {
+        let nanoseconds = virtualNanoseconds
+        let milliseconds = nanoseconds / 1_000_000 + (nanoseconds % 1_000_000 == 0 ? 0 : 1)
+        return .milliseconds(Int64(clamping: milliseconds))
+    }
+}
+
+/// The kernel object a simulation's executor thread waits on when no task job is ready:
+/// signalled while one is. Hang reports name it.
+final class TaskJobQueue: KernelObject {
+    init(id: Int) { super.init(id: id, kind: .event) }
+
+    override public var label: String { "the task job queue" }
+}
