@@ -46,7 +46,7 @@ public func CreateFileA(_ lpFileName: LPCSTR!, _ dwDesiredAccess: DWORD, _ dwSha
 private func createFile(_ path: String?, _ name: String, _ access: DWORD, _ share: DWORD, _ disposition: DWORD,
                         _ flags: DWORD) -> HANDLE
 {
-    guard let thread = currentThread() else { return INVALID_HANDLE_VALUE }
+    guard let thread = currentThread(named: name) else { return INVALID_HANDLE_VALUE }
     let kernel = thread.kernel
     var handle = INVALID_HANDLE_VALUE
     if let path, let ntDisposition = CreateDisposition(win32: disposition) {

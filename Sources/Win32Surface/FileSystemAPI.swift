@@ -171,7 +171,7 @@ public func DeleteFileA(_ lpFileName: LPCSTR!) -> Bool {
 }
 
 private func deleteFile(_ function: String, _ path: String?) -> Bool {
-    guard let thread = currentThread() else { return false }
+    guard let thread = currentThread(named: function) else { return false }
     let kernel = thread.kernel
     let result: Bool
     if let path {

@@ -50,7 +50,7 @@ public func CreateNamedPipeA(_ lpName: LPCSTR!, _ dwOpenMode: DWORD, _ dwPipeMod
 private func createNamedPipe(_ function: String, _ name: String?, _ openMode: DWORD, _ pipeMode: DWORD,
                              _ maxInstances: DWORD, _ outBufferSize: DWORD, _ inBufferSize: DWORD) -> HANDLE
 {
-    guard let thread = currentThread() else { return INVALID_HANDLE_VALUE }
+    guard let thread = currentThread(named: function) else { return INVALID_HANDLE_VALUE }
     let handle = createPipeInstance(thread, name, openMode, pipeMode, maxInstances, outBufferSize, inBufferSize)
     thread.traceResult("\(function)(\"\(name ?? "NULL")\", open: \(openModeText(openMode)), pipe: 0x\(String(pipeMode, radix: 16)), instances: \(maxInstances))",
                        handle == INVALID_HANDLE_VALUE ? "INVALID_HANDLE_VALUE, \(win32ErrorName(thread.lastError))" : hex(handle: handle))

@@ -31,7 +31,7 @@ public func CreateEventA(_ lpEventAttributes: LPSECURITY_ATTRIBUTES!, _ bManualR
 }
 
 private func createEvent(_ function: String, _ manualReset: Bool, _ initialState: Bool, _ name: String?) -> HANDLE? {
-    guard let thread = currentThread() else { return nil }
+    guard let thread = currentThread(named: function) else { return nil }
     let kernel = thread.kernel
     let (_, handle, existed) = kernel.withKernelEntry { kernel.ntCreateEvent(manualReset: manualReset, initialState: initialState, name: name) }
     thread.setLastError(existed ? DWORD(ERROR_ALREADY_EXISTS) : DWORD(ERROR_SUCCESS))
@@ -61,7 +61,7 @@ public func PulseEvent(_ hEvent: HANDLE!) -> Bool {
 }
 
 private func eventCall(_ function: String, _ handle: HANDLE?, _ operation: (Kernel, UInt) -> NTStatus) -> Bool {
-    guard let thread = currentThread() else { return false }
+    guard let thread = currentThread(named: function) else { return false }
     let kernel = thread.kernel
     let status = kernel.withKernelEntry { operation(kernel, value(handle)) }
     let result = status.isSuccess ? true : thread.fail(status)

@@ -13,6 +13,14 @@ public var INVALID_HANDLE_VALUE: HANDLE { HANDLE(bitPattern: -1)! }
     return nil
 }
 
+/// ``currentThread(_:)`` for helpers shared by several Win32 functions, which know the name of
+/// the one called.
+@inline(__always) func currentThread(named function: String) -> SimThread? {
+    if let thread = SimThread.current { return thread }
+    ForeignThreadCall.record(function: function)
+    return nil
+}
+
 /// Records a Win32 call from an OS thread outside every simulation (the slow path, kept out of
 /// line). `#function` names it with its argument labels, `ReadFile(_:_:_:_:_:)`: the labels go.
 @inline(never) func recordForeignCall(_ function: StaticString) {

@@ -56,3 +56,27 @@ final class AsyncRunTests: XCTestCase {
         XCTAssertEqual(order, ["a@10.000ms", "b@20.000ms", "c@30.000ms"])
     }
 }
+
+/// The README's async example, with what its comments claim.
+final class AsyncReadmeExampleTests: XCTestCase {
+    func testTheReadmeExample() async throws {
+        let sim = checkedSimulation()
+        sim.installDevice(#"\\.\slow"#, driver: StockDriver(completion: .after(.seconds(2))))
+        let clock = sim.clock
+        let (result, now) = try await sim.run { () async throws -> (Result<[UInt8], any Error>, String) in
+            let io = AsyncIOPort()!                            // a port, its monitor thread, continuations
+            let h = SharedHandle(CreateFileA(#"\\.\slow"#, GENERIC_READ, 0, nil, DWORD(OPEN_EXISTING),
+                                             DWORD(FILE_FLAG_OVERLAPPED), nil))!
+            _ = io.register(h.value)
+            let reader = Task { try await io.read(h.value, upTo: 4) }  // ReadFile, then await the packet
+            try await clock.sleep(for: .seconds(1))            // the timeout: 1 s of virtual time
+            reader.cancel()                                    // CancelIoEx for the read's OVERLAPPED
+            let result = await reader.result                   // the read completes (cancelled) first
+            _ = CloseHandle(h.value)
+            io.shutdown()
+            return (result, "\(clock.now)")                    // 1000.000ms, on every run
+        }
+        XCTAssertThrowsError(try result.get()) { XCTAssertTrue($0 is CancellationError) }
+        XCTAssertEqual(now, "1000.000ms")
+    }
+}

@@ -37,6 +37,18 @@ extension Simulation {
     }
 }
 
+extension Simulation {
+    /// Suspends the calling task (of an async ``run(_:)-(()async->R)``) until the simulation has
+    /// nothing else to do at this virtual instant: no other task job is ready and every other
+    /// simulated thread is blocked. Virtual time does not move. What a test awaits to let
+    /// other tasks issue their requests before it acts (`Task.yield()` lets only the jobs
+    /// already ready run once).
+    public func settle() async {
+        guard let executor = kernel.concurrency.executor, SimThread.current?.kernel === kernel else { return }
+        await withUnsafeContinuation { executor.settling.append($0) }
+    }
+}
+
 /// Why an async ``Simulation/run(_:)-(()async->R)`` could not finish its body.
 public enum AsyncRunError: Error, CustomStringConvertible {
     /// Every thread was blocked, no task job was ready and nothing was due: the body can never
@@ -76,12 +88,14 @@ extension Kernel {
         defer { ConcurrencyHooks.ended(executor) }
         let outcome = AsyncRunOutcome(body)
         if tracing { record(.note("the async body starts as a task")) }
-        // Started from this simulated thread, the task's first job comes to the executor.
-        Task.detached {
+        // The body's task prefers the executor (SE-0417), and so do its child tasks: their
+        // jobs come straight to it and need no hop between jobs. Unstructured tasks started
+        // inside come through the hooks, from this simulated thread.
+        Task.detached(executorPreference: executor) {
             do { outcome.result = .success(try await outcome.body()) } catch { outcome.result = .failure(error) }
         }
         while outcome.result == nil {
-            if executor.runNextJob() { continue }
+            if executor.runNextJob() || executor.settleIfIdle(on: thread) { continue }
             let status = call {
                 waitUntil(thread, reason: .objects([executor.readiness], all: false, alertable: false), deadline: nil)
             }

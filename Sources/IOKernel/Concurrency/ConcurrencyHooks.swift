@@ -11,7 +11,7 @@ import Darwin
 /// Routes the Swift runtime's global-executor jobs to the simulation they belong to.
 ///
 /// The hooks (`swift_task_enqueueGlobal_hook` and its delayed and deadline variants, installed
-/// from the `CConcurrencyHooks` C target the first time an async `run` starts, and left
+/// from the `CConcurrencyHooks` C target when the first simulation is created, and left
 /// installed) offer every job the runtime would give its global executor. The job goes:
 /// - to the simulation of the calling OS thread, if that is a simulated thread of a simulation
 ///   that has run an async body: a task started, or a continuation resumed, by simulated code
@@ -65,8 +65,7 @@ enum ConcurrencyHooks {
             guard let executor = thread.kernel.concurrency.executor else {
                 // A task started inside the synchronous `run`: nothing would ever run its jobs
                 // in the simulation, so it runs outside, where its Win32 calls fail and say so.
-                ForeignThreadCall.record(function: "a task started inside the synchronous Simulation.run",
-                                         into: thread.kernel.concurrency)
+                ForeignThreadCall.record(function: "Task", kind: .taskInSynchronousRun, into: thread.kernel.concurrency)
                 return false
             }
             executor.accept(job, after: delay)

@@ -21,6 +21,9 @@ package final class ConcurrencyState: @unchecked Sendable {
     let foreignCalls = Mutex<[ForeignThreadCall]>([])
 
     init() {
+        // Installed before any code of the simulation can start a task, so that a task started
+        // inside the synchronous `run` is noticed too.
+        _ = ConcurrencyHooks.installed
         ForeignThreadCall.simulationCreated(self)
     }
 

@@ -26,17 +26,39 @@ import Darwin
 /// ``Simulation/processForeignThreadCalls``, which keeps the last 1,000. The first such call on
 /// each OS thread also prints one line to standard error.
 public struct ForeignThreadCall: Equatable, Sendable, CustomStringConvertible {
-    /// The Win32 function called (or what reached the simulation from outside).
+    /// What reached the simulation from outside.
+    public enum Kind: Equatable, Sendable {
+        /// A Win32 function, which failed.
+        case win32Call
+        /// A task job enqueued to the simulation's executor from an OS thread outside it (a
+        /// continuation resumed there): it waits for the main thread, at a moment the host chose.
+        case taskJob
+        /// A task started inside the synchronous `run`: it runs outside the simulation.
+        case taskInSynchronousRun
+    }
+
+    public let kind: Kind
+    /// The Win32 function called, or what reached the simulation.
     public let function: String
     /// The OS thread's id (`gettid`) and name, as a debugger shows them.
     public let osThreadID: Int
     public let osThreadName: String
 
     public var description: String {
-        "\(function) was called on OS thread \(osThreadID) \"\(osThreadName)\", which is no simulated thread: "
-            + "the call failed with ERROR_NOT_SUPPORTED. Make the call from a simulated thread: inside "
-            + "Simulation.run, a thread made by CreateThread or _beginthreadex, or a task started inside "
-            + "`try await sim.run { … }` (Foundation.Thread and Dispatch threads are not simulated)."
+        let thread = "OS thread \(osThreadID) \"\(osThreadName)\", which is no simulated thread"
+        switch kind {
+        case .win32Call:
+            return "\(function) was called on \(thread): the call failed with ERROR_NOT_SUPPORTED. Make the call from "
+                + "a simulated thread: inside Simulation.run, a thread made by CreateThread or _beginthreadex, or a task "
+                + "started inside `try await sim.run { … }` (Foundation.Thread and Dispatch threads are not simulated)."
+        case .taskJob:
+            return "a task job was enqueued to the simulation from \(thread) (a continuation resumed there): it runs "
+                + "when the simulation's main thread next looks for work, at a moment the host chose. Resume "
+                + "continuations from simulated threads to keep runs deterministic."
+        case .taskInSynchronousRun:
+            return "a task was started inside the synchronous Simulation.run, on \(thread) afterwards: its jobs run "
+                + "outside the simulation. Start it inside `try await sim.run { … }`."
+        }
     }
 
     private static let processLog = Mutex<[ForeignThreadCall]>([])
@@ -58,8 +80,9 @@ public struct ForeignThreadCall: Equatable, Sendable, CustomStringConvertible {
 
     /// Records a call made outside every simulated thread: in `state` if given, else in the
     /// simulation whose async `run` is in progress or the one created last.
-    package static func record(function: String, into state: ConcurrencyState? = nil) {
-        let call = ForeignThreadCall(function: function, osThreadID: currentOSThreadID(), osThreadName: currentOSThreadName())
+    package static func record(function: String, kind: Kind = .win32Call, into state: ConcurrencyState? = nil) {
+        let call = ForeignThreadCall(kind: kind, function: function, osThreadID: currentOSThreadID(),
+                                     osThreadName: currentOSThreadName())
         processLog.withLock { log in
             if log.count == processLogLimit { log.removeFirst() }
             log.append(call)

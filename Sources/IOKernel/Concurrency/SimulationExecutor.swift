@@ -32,6 +32,8 @@ final class SimulationExecutor: TaskExecutor, @unchecked Sendable {
     private let inbox = Mutex<[(UnownedJob, Duration?)]>([])
     private let inboxCount = Atomic<Int>(0)
     @exclusivity(unchecked) private var nextJobNumber = 1
+    /// Tasks waiting in ``Simulation/settle()`` for the simulation to have nothing else to do.
+    @exclusivity(unchecked) var settling: [UnsafeContinuation<Void, Never>] = []
     /// How many jobs ran.
     @exclusivity(unchecked) private(set) var jobsRun: UInt64 = 0
 
@@ -55,7 +57,7 @@ final class SimulationExecutor: TaskExecutor, @unchecked Sendable {
         }
         inbox.withLock { $0.append((job, delay)) }
         inboxCount.add(1, ordering: .releasing)
-        ForeignThreadCall.record(function: "a task job enqueued", into: kernel.concurrency)
+        ForeignThreadCall.record(function: "a task job", kind: .taskJob, into: kernel.concurrency)
     }
 
     /// Queues a job to run: the main thread runs it when it next looks for work.
@@ -93,6 +95,31 @@ final class SimulationExecutor: TaskExecutor, @unchecked Sendable {
     }
 
     // MARK: - Running
+
+    /// The main thread has no job to run: it resumes a task waiting in ``Simulation/settle()``
+    /// once every other simulated thread is blocked too, letting them run first. False if no
+    /// task is settling.
+    func settleIfIdle(on thread: SimThread) -> Bool {
+        guard !settling.isEmpty else { return false }
+        if !kernel.runnableThreads(after: thread).isEmpty {
+            yieldToRunnableThreads(from: thread)
+        } else {
+            settling.removeFirst().resume()
+        }
+        return true
+    }
+
+    /// Lets the other threads that can run go first (the strategy chooses which); the main
+    /// thread is runnable meanwhile, so it gets the baton back as soon as one of them blocks.
+    private func yieldToRunnableThreads(from thread: SimThread) {
+        kernel.enter()
+        thread.waitingFor = .objects([readiness], all: false, alertable: false)
+        readiness.signaled = true
+        _ = kernel.nextStep(blocked: thread)
+        thread.waitingFor = nil
+        readiness.signaled = !ready.isEmpty
+        kernel.leave()
+    }
 
     /// Runs one ready job (the strategy's choice when there are several); false if none is ready.
     func runNextJob() -> Bool {

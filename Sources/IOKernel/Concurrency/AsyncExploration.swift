@@ -1,0 +1,23 @@
+extension ScheduleExplorer {
+    /// ``explore(maxRuns:stopAtFirstFailure:_:)`` for scenarios that use an async
+    /// ``Simulation/run(_:)-(()async->R)``: the same depth-first enumeration of the scheduler's
+    /// choices, which now include the order of ready task jobs.
+    public static func explore(maxRuns: Int = 10_000, stopAtFirstFailure: Bool = false,
+                               _ run: (ReplayStrategy) async -> Bool) async -> Result
+    {
+        var next: ScheduleToken? = ScheduleToken(choices: [])
+        var runs = 0
+        var failures: [ScheduleToken] = []
+        while let token = next, runs < maxRuns {
+            let strategy = ReplayStrategy(token)
+            let held = await run(strategy)
+            runs += 1
+            if !held {
+                failures.append(strategy.token)
+                if stopAtFirstFailure { return Result(runs: runs, isComplete: false, failures: failures) }
+            }
+            next = successor(of: strategy.made)
+        }
+        return Result(runs: runs, isComplete: next == nil, failures: failures)
+    }
+}
