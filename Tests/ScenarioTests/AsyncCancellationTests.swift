@@ -6,8 +6,8 @@ import XCTest
 /// Task cancellation against I/O completion, over every schedule; hangs with suspended tasks;
 /// Win32 calls from threads the simulation does not own.
 final class AsyncCancellationTests: XCTestCase {
-    /// A reader task reads a device that completes at 1 s; another task cancels the reader at
-    /// 1 s, by `Task.sleep`. The device's completion and the sleeper's wake-up fall due at the
+    /// A reader task reads a device that completes at 1 s; a sibling task cancels the reader at
+    /// 1 s, after a `Task.sleep`. The device's completion and the sleeper's wake-up fall due at the
     /// same instant: the schedule decides which comes first.
     private func cancellationRace(_ strategy: SchedulingStrategy, waitsForCancelledRequests: Bool) async
         -> (outcome: String, violations: [MemoryViolation.Kind])
@@ -19,18 +19,27 @@ final class AsyncCancellationTests: XCTestCase {
             let io = try XCTUnwrap(AsyncIOPort(waitsForCancelledRequests: waitsForCancelledRequests))
             let device = try XCTUnwrap(SharedHandle(openDevice(#"\\.\device"#)))
             XCTAssertTrue(io.register(device.value))
-            let reader = Task { try await io.read(device.value, upTo: 4) }
-            let canceller = Task {
-                try await Task.sleep(for: .seconds(1))
-                reader.cancel()
+            // The reader and a canceller, as child tasks of a group: whichever finishes first
+            // cancels the other (the group's cancelAll).
+            var outcome = await withTaskGroup(of: String?.self) { group in
+                group.addTask {
+                    do {
+                        return "read \(String(decoding: try await io.read(device.value, upTo: 4), as: UTF8.self))"
+                    } catch {
+                        return "read threw \(error)"
+                    }
+                }
+                group.addTask {
+                    try? await Task.sleep(for: .seconds(1))
+                    return nil
+                }
+                var read = "no read"
+                for await result in group {
+                    group.cancelAll()
+                    if let result { read = result }
+                }
+                return read
             }
-            var outcome: String
-            do {
-                outcome = "read \(String(decoding: try await reader.value, as: UTF8.self))"
-            } catch {
-                outcome = "read threw \(error)"
-            }
-            try await canceller.value
             outcome += " at \(clock.now)"
             await sim.settle()  // the monitor dequeues what is left
             XCTAssertTrue(CloseHandle(device.value))

@@ -56,7 +56,12 @@ final class AsyncIOPort: @unchecked Sendable {
         guard let port = CreateIoCompletionPort(INVALID_HANDLE_VALUE, nil, 0, 0) else { return nil }
         self.port = port
         self.waitsForCancelledRequests = waitsForCancelledRequests
-        monitor = spawn { [unowned self] in monitorLoop() }
+        // The monitor's parameter is this object, alive as long as the port is (as
+        // swift-subprocess passes its context), so the timeline names one address throughout.
+        monitor = CreateThread(nil, 0, { parameter in
+            guard let parameter else { return 0 }
+            return Unmanaged<AsyncIOPort>.fromOpaque(parameter).takeUnretainedValue().monitorLoop()
+        }, Unmanaged.passUnretained(self).toOpaque(), 0, nil)
     }
 
     /// Binds a handle to the port (once, for good, as Windows does).
@@ -144,7 +149,7 @@ final class AsyncIOPort: @unchecked Sendable {
         }
     }
 
-    private func monitorLoop() -> DWORD {
+    fileprivate func monitorLoop() -> DWORD {
         while true {
             var bytes: DWORD = 0
             var key: ULONG_PTR = 0

@@ -101,7 +101,7 @@ final class SimulationExecutor: TaskExecutor, @unchecked Sendable {
     /// task is settling.
     func settleIfIdle(on thread: SimThread) -> Bool {
         guard !settling.isEmpty else { return false }
-        if !kernel.runnableThreads(after: thread).isEmpty {
+        if kernel.hasRunnableThread(besides: thread) {
             yieldToRunnableThreads(from: thread)
         } else {
             settling.removeFirst().resume()

@@ -164,6 +164,13 @@ extension Kernel {
         return runnableScratch[chosen(strategy.chooseThread(among: runnableScratch), of: runnableScratch.count)]
     }
 
+    /// Whether a thread other than `thread` can run now (the async `run`'s executor thread asks
+    /// before it lets others go first, Concurrency/SimulationExecutor.swift).
+    func hasRunnableThread(besides thread: SimThread) -> Bool {
+        collectRunnableThreads(after: thread)
+        return !runnableScratch.isEmpty
+    }
+
     func collectRunnableThreads(after thread: SimThread?) {
         let start = thread.flatMap { t in threads.firstIndex { $0 === t } }.map { $0 + 1 } ?? 0
         // Emptied element by element: removeAll(keepingCapacity:) costs more than a few
