@@ -82,15 +82,16 @@ extension Kernel {
         for line in concurrency.suspendedTaskLines() {
             if blocked.count < HangReport.lineLimit { blocked.append(line) } else { droppedThreads += 1 }
         }
-        for thread in threads {
-            for irp in thread.irps where irp.isInDriver {
-                guard pending.count < HangReport.lineLimit else {
-                    droppedIRPs += 1
-                    continue
-                }
-                pending.append("\(irp.label) (\(irp.major.rawValue) on \(irp.fileObject.label), \(irp.fileObject.device.path)) "
-                    + "issued by \(thread.name)" + (irp.isCancelRequested ? ", cancel requested" : ""))
+        // Thread-bound requests by thread, then thread-agnostic ones (port-bound) by file object.
+        let stuck = threads.flatMap { $0.irps.filter(\.isInDriver) } + fileObjects.flatMap { $0.agnosticIRPs.filter(\.isInDriver) }
+        for irp in stuck {
+            guard pending.count < HangReport.lineLimit else {
+                droppedIRPs += 1
+                continue
             }
+            pending.append("\(irp.label) (\(irp.major.rawValue) on \(irp.fileObject.label), \(irp.fileObject.device.path)) "
+                + "issued by \(irp.thread?.name ?? "no thread")" + (irp.isCancelRequested ? ", cancel requested" : "")
+                + otherEndHolders(of: irp))
         }
         var report = HangReport(time: now, threads: blocked, pendingIRPs: pending, droppedThreads: droppedThreads,
                                 droppedIRPs: droppedIRPs)
