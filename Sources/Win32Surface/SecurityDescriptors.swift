@@ -75,12 +75,8 @@ public func SetSecurityDescriptorDacl(_ pSecurityDescriptor: PSECURITY_DESCRIPTO
 public func SetSecurityDescriptorOwner(_ pSecurityDescriptor: PSECURITY_DESCRIPTOR!, _ pOwner: PSID!,
                                        _ bOwnerDefaulted: Bool) -> Bool
 {
-    withAbsoluteDescriptor(pSecurityDescriptor, call: "SetSecurityDescriptorOwner") { descriptor in
-        let defaulted = SECURITY_DESCRIPTOR_CONTROL(SE_OWNER_DEFAULTED)
-        descriptor.Owner = pOwner
-        descriptor.Control = (descriptor.Control & ~defaulted) | (bOwnerDefaulted ? defaulted : 0)
-        return nil
-    }
+    setIdentifier(\.Owner, of: pSecurityDescriptor, to: pOwner, defaulted: bOwnerDefaulted, bit: SE_OWNER_DEFAULTED,
+                  call: "SetSecurityDescriptorOwner")
 }
 
 /// Sets the descriptor's primary group. The corresponding Win32 function is
@@ -89,10 +85,18 @@ public func SetSecurityDescriptorOwner(_ pSecurityDescriptor: PSECURITY_DESCRIPT
 public func SetSecurityDescriptorGroup(_ pSecurityDescriptor: PSECURITY_DESCRIPTOR!, _ pGroup: PSID!,
                                        _ bGroupDefaulted: Bool) -> Bool
 {
-    withAbsoluteDescriptor(pSecurityDescriptor, call: "SetSecurityDescriptorGroup") { descriptor in
-        let defaulted = SECURITY_DESCRIPTOR_CONTROL(SE_GROUP_DEFAULTED)
-        descriptor.Group = pGroup
-        descriptor.Control = (descriptor.Control & ~defaulted) | (bGroupDefaulted ? defaulted : 0)
+    setIdentifier(\.Group, of: pSecurityDescriptor, to: pGroup, defaulted: bGroupDefaulted, bit: SE_GROUP_DEFAULTED,
+                  call: "SetSecurityDescriptorGroup")
+}
+
+/// The owner or group with its `_DEFAULTED` control bit.
+private func setIdentifier(_ field: WritableKeyPath<SECURITY_DESCRIPTOR, PSID?>, of descriptor: PSECURITY_DESCRIPTOR?,
+                           to sid: PSID?, defaulted: Bool, bit: Int32, call: StaticString) -> Bool
+{
+    withAbsoluteDescriptor(descriptor, call: call) { descriptor in
+        let defaultedBit = SECURITY_DESCRIPTOR_CONTROL(bit)
+        descriptor[keyPath: field] = sid
+        descriptor.Control = (descriptor.Control & ~defaultedBit) | (defaulted ? defaultedBit : 0)
         return nil
     }
 }
