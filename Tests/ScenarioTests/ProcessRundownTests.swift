@@ -118,6 +118,10 @@ final class ProcessRundownTests: XCTestCase {
             XCTAssertTrue(end.cleanupSent)
             XCTAssertFalse(GetOverlappedResult(nil, withEvent, &bytes, true))
             XCTAssertEqual(GetLastError(), DWORD(ERROR_BROKEN_PIPE))
+            // Its handle is bound to the port, so its completion is queued there too.
+            XCTAssertFalse(GetQueuedCompletionStatus(port, &bytes, &key, &completed, 0))
+            XCTAssertEqual(GetLastError(), DWORD(ERROR_BROKEN_PIPE))
+            XCTAssertEqual(completed, withEvent)
 
             // The suspended child never ran; terminating it ends it with the code given.
             XCTAssertEqual(ResumeThread(info.hThread), 1)
