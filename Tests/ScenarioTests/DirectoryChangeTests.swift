@@ -357,4 +357,47 @@ final class DirectoryChangeTests: XCTestCase {
         ])
         XCTAssertTrue(sim.finish().isClean, sim.finish().description)
     }
+
+    /// Bad input to a watch: a tracked buffer shorter than `nBufferLength` fails at once with
+    /// `ERROR_NOACCESS` and a `bufferTooShort` violation, as the probe of the output buffer does
+    /// (nothing pends, nothing is written); a null buffer with a length is `ERROR_NOACCESS`; a
+    /// handle to a file, a pipe or nothing is refused; the watch still works afterwards.
+    func testBadInputToAWatch() throws {
+        let sim = Simulation()
+        sim.fileSystem.setContents(bytes("f"), of: #"C:\d\f.txt"#)
+        let memory = scenarioMemory()
+        try sim.run {
+            let h = openDirectory(#"C:\d"#)
+            let ov = memory.overlapped(event: manualEvent())
+            let names = DWORD(FILE_NOTIFY_CHANGE_FILE_NAME)
+            let small = try XCTUnwrap(HeapAlloc(GetProcessHeap(), 0, 16))
+            XCTAssertFalse(ReadDirectoryChangesW(h, small, 4096, false, names, nil, ov, nil))
+            XCTAssertEqual(GetLastError(), DWORD(ERROR_NOACCESS))
+            XCTAssertFalse(ReadDirectoryChangesW(h, nil, 64, false, names, nil, ov, nil))
+            XCTAssertEqual(GetLastError(), DWORD(ERROR_NOACCESS))
+            XCTAssertEqual(sim.fileSystem.waitingWatches.count, 0)
+
+            let file = CreateFileW(wide(#"C:\d\f.txt"#), GENERIC_READ, 7, nil, DWORD(OPEN_EXISTING), DWORD(FILE_FLAG_OVERLAPPED), nil)
+            XCTAssertFalse(ReadDirectoryChangesW(file, small, 16, false, names, nil, ov, nil))
+            XCTAssertEqual(GetLastError(), DWORD(ERROR_INVALID_PARAMETER))
+            let server = createPipeServer("not-a-directory")
+            XCTAssertFalse(ReadDirectoryChangesW(server, small, 16, false, names, nil, ov, nil))
+            XCTAssertEqual(GetLastError(), DWORD(ERROR_INVALID_FUNCTION))
+            XCTAssertFalse(ReadDirectoryChangesW(HANDLE(bitPattern: 0xDEAC), small, 16, false, names, nil, ov, nil))
+            XCTAssertEqual(GetLastError(), DWORD(ERROR_INVALID_HANDLE))
+
+            let buffer = memory.buffer(64)
+            XCTAssertTrue(ReadDirectoryChangesW(h, buffer, 64, false, names, nil, ov, nil))
+            XCTAssertTrue(CloseHandle(file))
+            XCTAssertTrue(DeleteFileW(wide(#"C:\d\f.txt"#)))
+            XCTAssertEqual(notifyRecords(buffer).records, ["REMOVED f.txt"])
+            XCTAssertTrue(HeapFree(GetProcessHeap(), 0, small))
+            for handle in [h, server, ov.pointee.hEvent] { XCTAssertTrue(CloseHandle(handle)) }
+        }
+        let violations = sim.takeMemoryViolations()
+        XCTAssertEqual(violations.map(\.kind), [.bufferTooShort])
+        XCTAssertEqual(violations.first?.detail,
+                       "a directory change notification was told the buffer holds 4096 bytes, but HeapAlloc(16) has 16 from there: "
+                           + "the call fails with ERROR_NOACCESS and writes nothing")
+    }
 }

@@ -113,9 +113,9 @@ extension Kernel {
         }
         file.signaled = false
         if buffer == nil && length > 0 {
-            return failIssue(file, event, major == .read ? .accessViolation : .invalidUserBuffer)
+            return failIssue(file, event, major.returnsData ? .accessViolation : .invalidUserBuffer)
         }
-        if let buffer, !probeUserBuffer(buffer, count: length, writing: major == .read, call: major.callName) {
+        if let buffer, !probeUserBuffer(buffer, count: length, writing: major.returnsData, call: major.callName) {
             return failIssue(file, event, .accessViolation)
         }
 

@@ -75,6 +75,24 @@ public final class FileSystemDriver: Driver {
 
     public func installed(on device: Device, _ k: DriverContext) { context = k }
 
+    /// The simulation is gone: break the cycles between entries and the opens that share them
+    /// (an entry lists its opens, an open names its entry) and drop the watches, so that a
+    /// simulation released with handles still open releases its volume too.
+    public func simulationEnded() {
+        func release(_ entry: DiskFile) {
+            for open in entry.opens {
+                open.file = nil
+                open.watch = nil
+            }
+            entry.opens = []
+            for child in entry.entries.values { release(child) }
+            entry.entries = [:]
+        }
+        for root in roots.values { release(root) }
+        roots = [:]
+        watches = []
+    }
+
     // MARK: - Inspection and seeding
 
     /// Every file's path (directories not included), as created, sorted.
