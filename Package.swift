@@ -60,14 +60,17 @@ let package = Package(
         .target(name: "IOSimXCTest", dependencies: ["IOKernel"]),
         // The same for Swift Testing: an unclean simulation records an issue.
         .target(name: "IOSimTesting", dependencies: ["IOKernel"]),
-        .executableTarget(name: "iosim", dependencies: ["IOScenarios", "IOKernel", "Win32Surface"]),
-        .executableTarget(name: "iosim-bench", dependencies: ["IOKernel", "Win32Surface", "CBareModel"]),
+        // The VOPR: a seeded random workload over the whole surface, invariants checked after
+        // every call (`iosim vopr`, the benchmark, CI).
+        .target(name: "IOVOPR", dependencies: ["IOKernel", "Win32Surface"]),
+        .executableTarget(name: "iosim", dependencies: ["IOScenarios", "IOKernel", "Win32Surface", "IOVOPR"]),
+        .executableTarget(name: "iosim-bench", dependencies: ["IOKernel", "Win32Surface", "CBareModel", "IOVOPR"]),
         .testTarget(name: "IOKernelTests", dependencies: ["IOKernel"]),
         // Code shaped like real Windows packages' sources, compiled against `import WinSDK`
         // with warnings as errors: every name the shim adds, used the way such code uses it.
         .testTarget(name: "WinSDKCompileTests", dependencies: [.target(name: winSDKShim), "IOKernel", "IOSimXCTest"],
                     swiftSettings: [.unsafeFlags(["-warnings-as-errors"])]),
-        .testTarget(name: "ScenarioTests", dependencies: ["IOKernel", "Win32Surface", "IOScenarios", "IOSimXCTest", "IOSimTesting"]),
+        .testTarget(name: "ScenarioTests", dependencies: ["IOKernel", "Win32Surface", "IOScenarios", "IOSimXCTest", "IOSimTesting", "IOVOPR"]),
     ],
     swiftLanguageModes: [.v6]
 )

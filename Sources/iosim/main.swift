@@ -7,6 +7,9 @@
 //       --trace-json FILE             also writes it in the Trace Event Format (Perfetto)
 //       --token T                     replays the schedule `iosim explore` reported
 //     swift run iosim explore <scenario> [options]   explores its schedules (Explore.swift)
+//     swift run iosim vopr [--seed S] [--calls N]     the VOPR: a seeded random workload with
+//                                                     the kernel's invariants checked after
+//                                                     every call (VOPRCommand.swift)
 import IOKernel
 import IOScenarios
 #if canImport(Glibc)
@@ -29,6 +32,8 @@ guard let name = arguments.first, name != "--help", name != "-h", name != "list"
     list()
     exit(0)
 }
+
+if name == "vopr" { exit(vopr(Array(arguments.dropFirst()))) }
 
 if name == "explore" {
     guard arguments.count > 1, let scenario = Scenario.named(arguments[1]) else {

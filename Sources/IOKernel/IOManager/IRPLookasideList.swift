@@ -20,6 +20,9 @@ struct IRPLookasideList {
     /// How many IRPs the slab holds (in flight and free): its high-water mark.
     var capacity: Int { slab.count }
 
+    /// The IRPs in use (allocated and not yet freed), by slot: what the invariant checks walk.
+    var inUse: [IRP] { slab.filter { !$0.isFree } }
+
     /// `IoAllocateIrp`: a free IRP made ready for a new request, or a new one.
     mutating func allocate(id: Int, major: MajorFunction, fileObject: FileObject, thread: SimThread?, length: Int,
                            byteOffset: UInt64?, userIOSB: UnsafeMutableRawPointer?, userBuffer: UnsafeMutableRawPointer?,
