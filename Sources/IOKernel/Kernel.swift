@@ -180,7 +180,10 @@ package final class Kernel {
     /// Marks the return to user mode: the running thread's queued completion work runs now.
     @inlinable package func leave() {
         depth -= 1
-        if depth == 0, let thread = current, thread.hasUserModeWork { returnToUserMode(thread) }
+        // The thread borrowed, not retained (the kernel's thread list keeps it).
+        if depth == 0, let thread = current.map(Unmanaged.passUnretained) {
+            thread._withUnsafeGuaranteedRef { if $0.hasUserModeWork { returnToUserMode($0) } }
+        }
     }
 
     /// Runs `body` as a kernel call of the running thread. Inlinable, so that the Win32

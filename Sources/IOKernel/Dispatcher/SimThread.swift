@@ -28,7 +28,8 @@ public final class SimThread: KernelObject {
     public var irpCount: Int { irpList.count }
 
     // Stage-2 completion work queued to this thread, FIFO.
-    @exclusivity(unchecked) @usableFromInline var completionQueue = RingQueue<IRP>()
+    // Unmanaged: every IRP queued here is in flight, owned by the kernel's lookaside list.
+    @exclusivity(unchecked) @usableFromInline var completionQueue = RingQueue<Unmanaged<IRP>>()
 
     /// User APCs queued to the thread, oldest first; they run only in its alertable waits.
     @exclusivity(unchecked) var userAPCs: [UserAPC] = []
@@ -108,9 +109,9 @@ public final class SimThread: KernelObject {
     /// The tracked stack frames the thread has open, outermost first: freed if it exits inside them.
     @exclusivity(unchecked) var openFrames: [StackFrame] = []
 
-    func queueCompletion(_ irp: IRP) { completionQueue.append(irp) }
+    func queueCompletion(_ irp: IRP) { completionQueue.append(Unmanaged.passUnretained(irp)) }
 
-    func takeCompletion() -> IRP? { completionQueue.popFirst() }
+    func takeCompletion() -> Unmanaged<IRP>? { completionQueue.popFirst() }
 
     // MARK: - The current simulated thread of this OS thread
 

@@ -77,28 +77,51 @@ extension Kernel {
                   byteOffset: UInt64?, controlCode: UInt32 = 0, watchesSubtree: Bool = false) -> NTStatus
     {
         guard let thread = current else { return .invalidHandle }
-        let (object, status) = referenceObject(byHandle: handle, kind: .file, by: "I/O request")
-        guard let object else { return status }
-        let file = unsafeDowncast(object, to: FileObject.self)
+        // ObReferenceObjectByHandle for the file object and the event, with the objects borrowed
+        // from the handle table rather than retained: the table keeps them alive meanwhile.
+        guard let fileEntry = handles.unretainedObject(handle) else { return .invalidHandle }
+        return fileEntry._withUnsafeGuaranteedRef { object -> NTStatus in
+            guard object.kind == .file else { return .objectTypeMismatch }
+            let file = unsafeDowncast(object, to: FileObject.self)
+            reference(file, by: "I/O request")
 
-        // An APC routine on a port-bound file object is rejected (F-RFX-8).
-        if apcRoutine != nil && file.completionPort != nil {
-            dereference(file, by: "I/O request")
-            return .invalidParameter
-        }
-
-        var event: EventObject?
-        if let eventHandle {
-            let (eventObject, eventStatus) = referenceObject(byHandle: eventHandle, kind: .event, by: "I/O request")
-            guard let eventObject else {
+            // An APC routine on a port-bound file object is rejected (F-RFX-8).
+            if apcRoutine != nil && file.completionPort != nil {
                 dereference(file, by: "I/O request")
-                return eventStatus
+                return .invalidParameter
             }
-            let e = unsafeDowncast(eventObject, to: EventObject.self)
-            e.signaled = false
-            event = e
-        }
 
+            guard let eventHandle else {
+                return issue(major, thread, file, nil, apcRoutine: apcRoutine, apcContext: apcContext, ioStatus: ioStatus,
+                             buffer: buffer, length: length, byteOffset: byteOffset, controlCode: controlCode,
+                             watchesSubtree: watchesSubtree)
+            }
+            guard let eventEntry = handles.unretainedObject(eventHandle) else {
+                dereference(file, by: "I/O request")
+                return .invalidHandle
+            }
+            return eventEntry._withUnsafeGuaranteedRef { eventObject -> NTStatus in
+                guard eventObject.kind == .event else {
+                    dereference(file, by: "I/O request")
+                    return .objectTypeMismatch
+                }
+                let event = unsafeDowncast(eventObject, to: EventObject.self)
+                reference(event, by: "I/O request")
+                event.signaled = false
+                return issue(major, thread, file, event, apcRoutine: apcRoutine, apcContext: apcContext, ioStatus: ioStatus,
+                             buffer: buffer, length: length, byteOffset: byteOffset, controlCode: controlCode,
+                             watchesSubtree: watchesSubtree)
+            }
+        }
+    }
+
+    /// The rest of ``transfer``, once the file object and the event are referenced: the offset
+    /// rules, the file object's event, the buffer probe, the IRP on its list, the driver.
+    private func issue(_ major: MajorFunction, _ thread: SimThread, _ file: FileObject, _ event: EventObject?,
+                       apcRoutine: APCRoutine?, apcContext: UnsafeMutableRawPointer?, ioStatus: UnsafeMutableRawPointer?,
+                       buffer: UnsafeMutableRawPointer?, length: Int, byteOffset: UInt64?, controlCode: UInt32,
+                       watchesSubtree: Bool) -> NTStatus
+    {
         var offset = byteOffset
         if file.isSynchronous {
             // Serialise with other threads' calls on this file object, before any IRP exists.
@@ -163,8 +186,11 @@ extension Kernel {
     /// pending returned ⇔ marked pending; a non-pending return means the IRP was completed.
     /// Breaking them is a bug check; the kernel then repairs the IRP's state so that it still
     /// completes exactly once.
-    func callDriver(_ irp: IRP, _ dispatch: () -> NTStatus) -> NTStatus {
-        let returned = dispatch()
+    @inline(__always) func callDriver(_ irp: IRP, _ dispatch: () -> NTStatus) -> NTStatus {
+        checkDispatch(irp, returned: dispatch())
+    }
+
+    private func checkDispatch(_ irp: IRP, returned: NTStatus) -> NTStatus {
         if returned == .pending {
             if !irp.isMarkedPending {
                 bugCheck(BugCheck.ioManagerViolation, "DRIVER_VERIFIER_IOMANAGER_VIOLATION", irp: irp,

@@ -85,7 +85,7 @@ extension Kernel {
         while !thread.cancelRequests.isEmpty {
             cancelRequest(thread.cancelRequests.removeFirst(), in: thread)
         }
-        while let irp = thread.takeCompletion() { finishCompletion(irp) }
+        while let irp = thread.takeCompletion() { irp._withUnsafeGuaranteedRef { finishCompletion($0) } }
     }
 
     /// Stage 2. The caller is notified if the request succeeded (or warned), or failed after
@@ -95,7 +95,11 @@ extension Kernel {
     /// (or the file object), and last the release of the file object reference.
     func finishCompletion(_ irp: IRP) {
         guard irp.state == .completed else { return }
-        let file = irp.fileObject
+        // The file object borrowed, not retained: the IRP's reference keeps it alive until the end.
+        Unmanaged.passUnretained(irp.fileObject)._withUnsafeGuaranteedRef { finishCompletion(irp, file: $0) }
+    }
+
+    private func finishCompletion(_ irp: IRP, file: FileObject) {
         unlink(irp)
         irp.state = .delivered
         file.liveIRPCount -= 1

@@ -68,6 +68,14 @@ final class HandleTable {
         return slots[slot].object
     }
 
+    /// The object a handle value names, unretained: the table keeps it alive while the entry
+    /// exists, so the I/O path reads it without reference counting.
+    @inline(__always)
+    func unretainedObject(_ value: UInt) -> Unmanaged<KernelObject>? {
+        guard let slot = index(of: value) else { return nil }
+        return slots[slot].object.map { Unmanaged.passUnretained($0) }
+    }
+
     /// The access mask the entry was created with.
     func access(_ value: UInt) -> UInt32? {
         guard let slot = index(of: value), slots[slot].object != nil else { return nil }
