@@ -37,6 +37,7 @@ public struct Scenario: Sendable {
         .cancelThenWaitReadFileExRace,
         .cancelThenWaitReadFileExRaceFixed,
         .overlappedMustOutliveTheIODebugger,
+        .parentReadsChildOutput,
         .cancelingSynchronousIO,
         .cancelIoExThreadByThread,
         .watchADirectory,

@@ -351,6 +351,18 @@ if wanted("file_reads_overlapped") {
     report("file_reads_overlapped", fileReads(count: min(roundTrips, 500_000), overlapped: true), "reads/s")
 }
 if wanted("schedules_explored") { report("schedules_explored", schedulesExplored(count: 2_000), "schedules/s") }
+if wanted("process_spawn_round_trips") {
+    let spawns = processSpawnRoundTrips(count: min(roundTrips, 20_000))
+    report("process_spawn_round_trips", spawns.rate, "spawns/s")
+    report("context_switches_per_spawn", spawns.switchesPerSpawn, "switches")
+}
+if wanted("vopr_calls") {
+    let vopr = voprFigures(calls: min(roundTrips, 200_000))
+    if vopr.failed { print("warning: the VOPR found a failure; run iosim vopr --seed 1 to see it") }
+    report("vopr_calls", vopr.callsPerSecond, "calls/s")
+    report("vopr_peak_arena", Double(vopr.peakArenaBytes), "bytes")
+    report("vopr_peak_resident", Double(vopr.peakResidentKiB), "KiB")
+}
 if wanted("perturbed_schedules_explored") {
     report("perturbed_schedules_explored", perturbedSchedulesExplored(count: 2_000), "schedules/s")
 }

@@ -13,7 +13,7 @@ final class SeedScenarioTimelineTests: XCTestCase {
 
     /// Same scenario, same timeline: no host address, clock or hash order leaks into it.
     func testEveryScenarioTimelineIsTheSameOnEveryRun() throws {
-        XCTAssertEqual(Scenario.all.count, 13)
+        XCTAssertEqual(Scenario.all.count, 14)
         for scenario in Scenario.all {
             let first = scenario.run()
             let second = scenario.run()
