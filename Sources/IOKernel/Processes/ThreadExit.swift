@@ -96,11 +96,14 @@ extension Kernel {
                 + "runProcess or a thread they created)\n"
             iosim_park_forever(message)
         }
-        // Each statement below completes, so the strong references it makes are released
-        // before the last one abandons the frames: nothing here keeps the kernel alive.
+        // Nothing here holds the kernel: the first statement's reference is released when it
+        // completes, and the exit runs on a +0 (guaranteed) reference. Both matter: the frames
+        // are abandoned, and the exit hands the baton on, after which another thread may release
+        // the simulation while this one is still on its way out.
         let kernel = Unmanaged.passUnretained(thread.takeUnretainedValue().kernel)
-        let unwinds = kernel.takeUnretainedValue().exit(thread.takeUnretainedValue(), code: code,
-                                                         processExit: processExit, call: call())
+        let unwinds = kernel._withUnsafeGuaranteedRef {
+            $0.exit(thread.takeUnretainedValue(), code: code, processExit: processExit, call: call())
+        }
         leaveFrames(unwinding: unwinds)
     }
 
