@@ -36,10 +36,11 @@ public func GetCurrentThread() -> HANDLE! { HANDLE(bitPattern: -2) }
 /// sent only when the last of all the handles, in every process, closes. `bInheritHandle` makes
 /// the duplicate inheritable (Wine's `test_DuplicateHandle`). `DUPLICATE_CLOSE_SOURCE` closes the
 /// source handle, in the source process, even if the duplication fails (F-DUP-1); with it the
-/// target may be NULL, which only closes the source. The duplicate is made before the source
-/// is closed, so it never takes the source's value (Wine's `test_DuplicateHandle` sees Windows
-/// reuse it: a divergence). Access rights are kept (access checks are not
-/// simulated). `GetCurrentThread()` and `GetCurrentProcess()` as the source duplicate to real
+/// target may be NULL, which only closes the source. Within one process the source is closed
+/// first and the duplicate takes its value, as Wine's `test_DuplicateHandle` sees Windows do
+/// (no cleanup is sent: the object keeps a handle throughout); a source protected from close
+/// stays open and the duplicate gets a new value. Access rights are kept (access checks are
+/// not simulated). `GetCurrentThread()` and `GetCurrentProcess()` as the source duplicate to real
 /// handles to the calling thread and process. A process handle that names no process gives
 /// `ERROR_INVALID_HANDLE`; a target process that has exited, `ERROR_ACCESS_DENIED`.
 @discardableResult

@@ -1,17 +1,24 @@
 import IOKernel
 
-/// The value `GetProcessHeap` returns: a heap handle is an address, not a kernel handle.
-private var processHeap: HANDLE? { HANDLE(bitPattern: 0x00A7_0000) }
-
-/// The process heap of the calling thread's simulation. The corresponding Win32 function is
-/// `GetProcessHeap`.
-@discardableResult
-public func GetProcessHeap() -> HANDLE! {
-    currentThread() == nil ? nil : processHeap
+/// The heap of the calling thread's process: a heap handle is an address, not a kernel handle.
+private func processHeap(of thread: SimThread) -> HANDLE? {
+    HANDLE(bitPattern: thread.kernel.processHeapHandle(of: thread.process))
 }
 
-/// Allocates `dwBytes` of tracked memory from the process heap. The corresponding Win32
-/// function is `HeapAlloc`.
+/// The default heap of the calling process. The corresponding Win32 function is
+/// `GetProcessHeap`.
+///
+/// Each process has its own (ProcessHeap.swift): its blocks are tracked per process, freed
+/// when a child process exits, and reported at teardown against that process. The simulation's
+/// first process's heap is `0x00A70000`; another process's heap handle is refused by this
+/// process's `HeapAlloc` and `HeapFree` (`ERROR_INVALID_HANDLE`).
+@discardableResult
+public func GetProcessHeap() -> HANDLE! {
+    currentThread().flatMap(processHeap(of:))
+}
+
+/// Allocates `dwBytes` of tracked memory from the calling process's heap. The corresponding
+/// Win32 function is `HeapAlloc`.
 ///
 /// The block is tracked (``TrackedMemory``): the kernel checks it is alive whenever it uses a
 /// pointer into it, and the allocation's file and line (the trailing defaulted parameters)
@@ -23,7 +30,7 @@ public func HeapAlloc(_ hHeap: HANDLE!, _ dwFlags: DWORD, _ dwBytes: SIZE_T,
                       file: StaticString = #fileID, line: UInt = #line) -> LPVOID!
 {
     guard let thread = currentThread() else { return nil }
-    guard hHeap == processHeap else {
+    guard hHeap == processHeap(of: thread) else {
         _ = thread.fail(ERROR_INVALID_HANDLE)
         return nil
     }
@@ -50,14 +57,14 @@ public func HeapAlloc(_ hHeap: HANDLE!, _ dwFlags: DWORD, _ dwBytes: SIZE_T,
 ///
 /// Freeing memory that an I/O request still uses is a ``MemoryViolation`` reported here, at
 /// this line; the block is freed all the same, as on Windows. A pointer that is not a live heap
-/// block (a double free) gives `FALSE` with `ERROR_INVALID_PARAMETER` and a violation. NULL is
-/// `TRUE`.
+/// block of the calling process's heap (a double free, a block of another process) gives `FALSE`
+/// with `ERROR_INVALID_PARAMETER` and a violation. NULL is `TRUE`.
 @discardableResult
 public func HeapFree(_ hHeap: HANDLE!, _ dwFlags: DWORD, _ lpMem: LPVOID!,
                      file: StaticString = #fileID, line: UInt = #line) -> Bool
 {
     guard let thread = currentThread() else { return false }
-    guard hHeap == processHeap else { return thread.fail(ERROR_INVALID_HANDLE) }
+    guard hHeap == processHeap(of: thread) else { return thread.fail(ERROR_INVALID_HANDLE) }
     let freed = thread.kernel.trackedMemory.free(lpMem, file: file, line: line)
     let result = freed ? true : thread.fail(ERROR_INVALID_PARAMETER)
     thread.traceBool("HeapFree(\(thread.name(buffer: lpMem)))", result)

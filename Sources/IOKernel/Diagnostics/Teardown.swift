@@ -11,7 +11,8 @@ public struct TeardownReport: Equatable, Sendable, CustomStringConvertible {
     /// IRPs still in flight: in a driver, or completed but not yet through completion
     /// processing (`!irp` views).
     public let irpsInFlight: [IRPDump]
-    /// Handles never closed: value and object (`0x4 File#2`).
+    /// Handles never closed, in every process: value and object (`0x4 File#2`); with more
+    /// than one process, each names its process (`0x8 File#3 in child.exe (pid 0x404)`).
     public let openHandles: [String]
     /// User APCs queued to threads that never waited alertably again: thread and APC.
     public let undeliveredAPCs: [String]
@@ -27,8 +28,13 @@ public struct TeardownReport: Equatable, Sendable, CustomStringConvertible {
     /// Lifetime bugs caught during the run and not taken by the test
     /// (``Simulation/takeMemoryViolations()``).
     public let memoryViolations: [MemoryViolation]
-    /// Heap memory never freed.
+    /// Heap memory never freed, of every process; a child that exited with blocks in use
+    /// left them here (its exit freed them: ``MemoryBlockInfo/freedAt`` names the exit, and
+    /// ``MemoryBlockInfo/process`` the process).
     public let memoryNeverFreed: [MemoryBlockInfo]
+    /// What each process left behind (its handles, requests in flight and heap blocks), in
+    /// creation order, for the processes that left something.
+    public let processes: [ProcessLeftovers]
     /// How many entries of each list were left out (beyond ``entryLimit``, or beyond what the
     /// kernel keeps of its hangs, bug checks and violations).
     public let dropped: Dropped
@@ -73,7 +79,7 @@ public struct TeardownReport: Equatable, Sendable, CustomStringConvertible {
         TeardownReport(irpsInFlight: irpsInFlight, openHandles: openHandles, undeliveredAPCs: undeliveredAPCs,
                        undequeuedPackets: undequeuedPackets, blockedThreads: blockedThreads,
                        pendingDeviceEvents: pendingDeviceEvents, bugChecks: bugChecks, hangs: hangs,
-                       memoryViolations: [], memoryNeverFreed: memoryNeverFreed,
+                       memoryViolations: [], memoryNeverFreed: memoryNeverFreed, processes: processes,
                        dropped: { var d = dropped; d.memoryViolations = 0; return d }())
     }
 
@@ -165,8 +171,17 @@ extension Kernel {
         dropped.undequeuedPackets += discardedPackets.dropped
         let blocked = threads.filter { $0.life == .alive && $0 !== current && $0.waitingFor != nil }.capped(at: limit)
         dropped.blockedThreads = blocked.dropped
-        let handles = openHandles.capped(at: limit)
-        dropped.openHandles = handles.dropped
+        var handles: [String] = []
+        for process in processes {
+            let owner = processes.count > 1 ? " in \(process.imageName) (pid 0x\(String(process.processID, radix: 16)))" : ""
+            for entry in process.handles.entries {
+                guard handles.count < limit else {
+                    dropped.openHandles += 1
+                    continue
+                }
+                handles.append("0x" + String(entry.value, radix: 16) + " " + entry.object.label + owner)
+            }
+        }
         // A sleeping task's wake-up is no device event (a cancelled sleep leaves its timer behind).
         let events = timers.pending.filter { !concurrency.isTaskTimer($0) }.capped(at: limit)
         dropped.pendingDeviceEvents = events.dropped
@@ -176,18 +191,19 @@ extension Kernel {
         let violations = memoryViolations.capped(at: limit)
         dropped.memoryViolations = violations.dropped + memoryViolationLog.dropped
         var neverFreed: [MemoryBlockInfo] = []
-        for index in memory.blocks.indices where memory.blocks[index].region == .heap && !memory.blocks[index].isFreed {
-            if neverFreed.count < limit { neverFreed.append(memory.info(Int32(index))) } else { dropped.memoryNeverFreed += 1 }
+        for index in memory.blocks.indices
+        where memory.blocks[index].region == .heap && (!memory.blocks[index].isFreed || memory.blocks[index].leftAtExit) {
+            if neverFreed.count < limit { neverFreed.append(blockInfo(Int32(index))) } else { dropped.memoryNeverFreed += 1 }
         }
         return TeardownReport(
             irpsInFlight: irps,
-            openHandles: handles.kept.map { "0x" + String($0.value, radix: 16) + " " + $0.object.label },
+            openHandles: handles,
             undeliveredAPCs: apcs, undequeuedPackets: packets,
             blockedThreads: blocked.kept.compactMap { thread in thread.waitingFor.map { "\(thread.name), waiting for \($0.description)" } }
                 + concurrency.suspendedTaskLines().prefix(limit),
             pendingDeviceEvents: events.kept.map { "\($0.label) at \($0.deadline)" },
             bugChecks: checks.kept, hangs: hangs.entries, memoryViolations: violations.kept, memoryNeverFreed: neverFreed,
-            dropped: dropped)
+            processes: processLeftovers(), dropped: dropped)
     }
 }
 

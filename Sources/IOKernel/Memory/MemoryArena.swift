@@ -73,7 +73,9 @@ final class MemoryArena {
     }
 
     /// A new zeroed block; its index, or nil if the host could not allocate it.
-    func allocate(size: Int, label: String?, type: Any.Type?, region: MemoryRegion, at location: SourceLocation) -> Int32? {
+    func allocate(size: Int, label: String?, type: Any.Type?, region: MemoryRegion, at location: SourceLocation,
+                  owner: UInt32 = 0) -> Int32?
+    {
         let index = Int32(blocks.count)
         // Static storage is never freed, so it never takes freed memory either.
         let key = ReuseKey(stack: region.isStack, size: size)
@@ -88,7 +90,7 @@ final class MemoryArena {
                 quarantinedBytes -= blocks[Int(old)].size
                 liveBytes += size
                 blocks.append(MemoryBlock(id: blocks.count + 1, givenLabel: label, type: type, size: size, region: region,
-                                          allocatedAt: location, base: base))
+                                          allocatedAt: location, base: base, owner: owner))
                 if let slot = rangeIndex(of: UInt(bitPattern: base)) { ranges[slot].block = index }
                 return index
             }
@@ -96,7 +98,7 @@ final class MemoryArena {
         }
         guard let base = calloc(1, max(size, 1)) else { return nil }
         blocks.append(MemoryBlock(id: blocks.count + 1, givenLabel: label, type: type, size: size, region: region,
-                                  allocatedAt: location, base: base))
+                                  allocatedAt: location, base: base, owner: owner))
         liveBytes += size
         let start = UInt(bitPattern: base)
         let end = start + UInt(max(size, 1))
@@ -120,9 +122,11 @@ final class MemoryArena {
 
     /// Marks a block freed (the caller has checked it was live) and quarantines or pools it;
     /// past the quarantine's budget, the oldest freed blocks' memory goes back to the host.
-    func free(_ index: Int32, at location: SourceLocation) {
+    /// `byProcessExit`: the block was still in use when its process exited.
+    func free(_ index: Int32, at location: SourceLocation, byProcessExit: Bool = false) {
         let i = Int(index)
         blocks[i].freedAt = location
+        blocks[i].leftAtExit = byProcessExit
         liveBytes -= blocks[i].size
         quarantinedBytes += blocks[i].size
         quarantine.append(index)

@@ -29,7 +29,9 @@ public struct SourceLocation: Equatable, Sendable, CustomStringConvertible {
 
     public static func == (a: SourceLocation, b: SourceLocation) -> Bool { a.line == b.line && a.file == b.file }
 
-    public var description: String { "\(file):\(line)" }
+    /// `File.swift:12`; a location without a line (line 0) is an event, not a line of source
+    /// (`the exit of child.exe (pid 0x404)`), and shows as its text alone.
+    public var description: String { line > 0 ? "\(file):\(line)" : file }
 }
 
 /// Where a tracked block lives.
@@ -65,13 +67,16 @@ public struct MemoryBlockInfo: Equatable, Sendable, CustomStringConvertible {
     /// For a block whose memory was handed to a later allocation (``MemoryOptions/reuseFreedMemory``):
     /// that block's label.
     public let reusedBy: String?
+    /// The process whose heap or stack holds the block, as reports name it
+    /// (`child.exe (pid 0x404)`); nil for the simulation's first process.
+    public var process: String? = nil
 
     public var isFreed: Bool { freedAt != nil }
 
     public var description: String {
         var text = "\(label) (\(typeName.map { "\($0), " } ?? "")\(size) bytes"
         switch region {
-        case .heap: text += " on the heap"
+        case .heap: text += process.map { " in the heap of \($0)" } ?? " on the heap"
         case .stack(let function): text += " in the stack frame of \(function)"
         case .static: text += " in static storage"
         }
@@ -94,7 +99,13 @@ struct MemoryBlock {
     let region: MemoryRegion
     let allocatedAt: SourceLocation
     let base: UnsafeMutableRawPointer
+    /// The id of the process whose memory it is: the process running when it was allocated
+    /// (the simulation's first process outside any thread). A process's exit frees its heap.
+    let owner: UInt32
     var freedAt: SourceLocation?
+    /// A heap block still in use when its process exited, freed by the exit: reported as that
+    /// process's memory never freed.
+    var leftAtExit = false
     var reusedBy: Int32 = -1
     /// The IRPs that still use this block: as their `OVERLAPPED` (until the caller has been
     /// handed its last notification) or as their buffer (until completion processing).

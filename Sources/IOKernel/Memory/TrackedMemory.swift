@@ -55,21 +55,29 @@ public final class TrackedMemory {
     func block<T>(of type: T.Type, _ label: String?, _ region: MemoryRegion, _ location: SourceLocation)
         -> UnsafeMutablePointer<T>
     {
-        let index = kernel.memory.allocate(size: MemoryLayout<T>.stride, label: label, type: T.self, region: region, at: location)
+        let index = kernel.memory.allocate(size: MemoryLayout<T>.stride, label: label, type: T.self, region: region, at: location,
+                                           owner: kernel.allocatingProcessID)
+        if index != nil, region == .heap { kernel.currentProcess.liveHeapBlockCount += 1 }
         return hostAllocationSucceeded(index).bindMemory(to: T.self, capacity: 1)
     }
 
     /// A new zeroed block of `count` bytes, in `region`.
     func block(bytes count: Int, _ label: String?, _ region: MemoryRegion, _ location: SourceLocation) -> UnsafeMutableRawPointer {
-        hostAllocationSucceeded(kernel.memory.allocate(size: max(0, count), label: label, type: nil, region: region, at: location))
+        let index = kernel.memory.allocate(size: max(0, count), label: label, type: nil, region: region, at: location,
+                                           owner: kernel.allocatingProcessID)
+        if index != nil, region == .heap { kernel.currentProcess.liveHeapBlockCount += 1 }
+        return hostAllocationSucceeded(index)
     }
 
     /// A new zeroed heap block of `count` bytes, or nil if the host cannot allocate it: what
     /// `HeapAlloc` uses, so that an allocation the host refuses (a 1 GiB block under an
     /// address-space limit) is `ERROR_NOT_ENOUGH_MEMORY`, never a trap (issue 10, finding 6).
     package func heapBlockIfAvailable(_ count: Int, file: StaticString, line: UInt) -> UnsafeMutableRawPointer? {
-        kernel.memory.allocate(size: max(0, count), label: nil, type: nil, region: .heap, at: SourceLocation(file, line))
-            .map { kernel.memory.blocks[Int($0)].base }
+        guard let index = kernel.memory.allocate(size: max(0, count), label: nil, type: nil, region: .heap,
+                                                 at: SourceLocation(file, line), owner: kernel.allocatingProcessID)
+        else { return nil }
+        kernel.currentProcess.liveHeapBlockCount += 1
+        return kernel.memory.blocks[Int(index)].base
     }
 
     /// The block's memory. The Swift allocation functions trap when the host has no memory
@@ -80,23 +88,20 @@ public final class TrackedMemory {
         return kernel.memory.blocks[Int(index)].base
     }
 
-    /// Frees a heap block (`HeapFree`). Returns false, recording an ``MemoryViolation/Kind/invalidFree``
-    /// violation, for a pointer that is not the start of a live heap block (a double free, a
-    /// stack local, foreign memory).
+    /// Frees a heap block of the running process (`HeapFree`). Returns false, recording an
+    /// ``MemoryViolation/Kind/invalidFree`` violation, for a pointer that is not the start of a
+    /// live block of that process's heap (a double free, a stack local, foreign memory, a block
+    /// of another process's heap).
     @discardableResult
     public func free(_ pointer: UnsafeMutableRawPointer?, file: StaticString = #fileID, line: UInt = #line) -> Bool {
         guard let pointer else { return true }
         let location = SourceLocation(file, line)
         let address = UInt(bitPattern: pointer)
-        guard let index = kernel.memory.lookup(address), kernel.memory.blocks[Int(index)].start == address,
-              kernel.memory.blocks[Int(index)].region == .heap, !kernel.memory.blocks[Int(index)].isFreed
-        else {
-            let index = kernel.memory.lookup(address)
-            let what = index.map { kernel.memory.blocks[Int($0)].isFreed ? "a block already freed" : "not the start of a heap block" }
-                ?? "memory the simulator did not allocate"
-            kernel.violation(.invalidFree, irp: nil, block: index, address: address, "free at \(location) of \(what)")
+        if let problem = kernel.heapBlockProblem(address, in: kernel.currentProcess) {
+            kernel.violation(.invalidFree, irp: nil, block: problem.index, address: address, "free at \(location) of \(problem.reason)")
             return false
         }
+        guard let index = kernel.memory.lookup(address) else { return false }
         kernel.freeBlock(index, at: location, by: "HeapFree")
         return true
     }
@@ -127,7 +132,7 @@ public final class TrackedMemory {
     /// did not allocate.
     public func block(containing address: UnsafeRawPointer?) -> MemoryBlockInfo? {
         guard let address, let index = kernel.memory.lookup(UInt(bitPattern: address)) else { return nil }
-        return kernel.memory.info(index)
+        return kernel.blockInfo(index)
     }
 
     /// Host memory the arena holds for the scenario: the bytes of live blocks and of freed
@@ -140,10 +145,10 @@ public final class TrackedMemory {
     /// Freed blocks whose memory went back to the host (their records stay).
     public var releasedBlockCount: Int { kernel.memory.releasedCount }
 
-    /// Heap blocks not freed yet, in allocation order.
+    /// Heap blocks not freed yet, of every process, in allocation order.
     public var liveHeapBlocks: [MemoryBlockInfo] {
         kernel.memory.blocks.indices.filter { kernel.memory.blocks[$0].region == .heap && !kernel.memory.blocks[$0].isFreed }
-            .map { kernel.memory.info(Int32($0)) }
+            .map { kernel.blockInfo(Int32($0)) }
     }
 }
 
@@ -166,7 +171,8 @@ public final class StackFrame {
         -> UnsafeMutablePointer<T>
     {
         let allocated = kernel.memory.allocate(size: MemoryLayout<T>.stride, label: name, type: T.self,
-                                               region: .stack(function: function), at: SourceLocation(file, line))
+                                               region: .stack(function: function), at: SourceLocation(file, line),
+                                               owner: kernel.allocatingProcessID)
         let base = kernel.trackedMemory.hostAllocationSucceeded(allocated)
         if let allocated { locals.append(allocated) }
         return base.bindMemory(to: T.self, capacity: 1)
@@ -177,7 +183,8 @@ public final class StackFrame {
         -> UnsafeMutableRawPointer
     {
         let allocated = kernel.memory.allocate(size: max(0, count), label: name, type: nil,
-                                               region: .stack(function: function), at: SourceLocation(file, line))
+                                               region: .stack(function: function), at: SourceLocation(file, line),
+                                               owner: kernel.allocatingProcessID)
         let base = kernel.trackedMemory.hostAllocationSucceeded(allocated)
         if let allocated { locals.append(allocated) }
         return base

@@ -221,6 +221,7 @@ extension Kernel {
                       freedAt: location)
         }
         memory.free(index, at: location)
+        if block.region == .heap, let owner = process(withID: block.owner) { owner.liveHeapBlockCount -= 1 }
         if tracing { record(.note("\(what) freed \(block.label) (block#\(block.id))")) }
     }
 
@@ -236,7 +237,7 @@ extension Kernel {
     func violation(_ kind: MemoryViolation.Kind, irp: Int?, block: Int32?, address: UInt, _ detail: String,
                    freedAt: SourceLocation? = nil)
     {
-        var info = block.map { memory.info($0) }
+        var info = block.map { blockInfo($0) }
         if let freedAt, let current = info {
             info = MemoryBlockInfo(id: current.id, label: current.label, typeName: current.typeName, size: current.size,
                                    region: current.region, allocatedAt: current.allocatedAt, freedAt: freedAt,

@@ -80,6 +80,14 @@ extension Kernel {
     /// `sourceProcess` (by default the running one), inheritable if asked; a nil target only
     /// closes the source (`DuplicateHandle` with a NULL target process). With `closeSource`,
     /// the source handle is closed, in its own process, even when duplication fails (F-DUP-1).
+    ///
+    /// Within one process, `closeSource` closes the source first and the duplicate takes the
+    /// value just freed (the table's free list is last in, first out): the handle moves to the
+    /// same value with its new attributes, and since the object never loses its handle in that
+    /// process, no cleanup is sent and no count changes. Wine's `test_DuplicateHandle`
+    /// (dlls/kernel32/tests/process.c) sees Windows return the source's value (`f == out`) even
+    /// when a lower value is free, and, for a source protected from close
+    /// (`HANDLE_FLAG_PROTECT_FROM_CLOSE`), succeed with a new value and leave the source open.
     package func ntDuplicateObject(_ source: UInt, from sourceProcess: SimProcess? = nil, to target: SimProcess?,
                                    inherit: Bool = false, closeSource: Bool) -> (NTStatus, UInt)
     {
@@ -93,9 +101,25 @@ extension Kernel {
             return (target == nil ? .success : .accessDenied, 0)
         }
         let attributes: HandleAttributes = inherit ? .inherit : []
+        if closeSource, target === sourceProcess {
+            let protected = sourceProcess.handles.attributes(source)?.contains(.protectFromClose) ?? false
+            guard protected else { return (.success, moveHandle(source, in: target, attributes: attributes)) }
+            return (.success, insertHandle(object, access: access, attributes: attributes, in: target))
+        }
         let duplicate = insertHandle(object, access: access, attributes: attributes, in: target)
         if closeSource { _ = ntClose(source, in: sourceProcess) }
         return (.success, duplicate)
+    }
+
+    /// `DUPLICATE_CLOSE_SOURCE` within one process: the entry at `value` is removed and made
+    /// again, with `attributes`, at the value the table hands out next, which is `value` (last
+    /// in, first out). Handle and pointer counts are unchanged.
+    private func moveHandle(_ value: UInt, in process: SimProcess, attributes: HandleAttributes) -> UInt {
+        let access = process.handles.access(value) ?? 0
+        guard let object = process.handles.remove(value) else { return 0 }
+        let moved = process.handles.insert(object, access: access, attributes: attributes)
+        if tracing { record(.note("handle 0x\(String(value, radix: 16)) closed and duplicated as 0x\(String(moved, radix: 16)) (\(object.label))")) }
+        return moved
     }
 
     /// A real handle, in `target` (by default the running process), to the running process

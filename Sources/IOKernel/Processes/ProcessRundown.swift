@@ -6,8 +6,8 @@
 /// simply returns. That last thread runs the process down: the process's thread-agnostic
 /// requests are cancelled, then every handle in *its* table is closed, so a file object whose
 /// last handle in the whole system this was gets `IRP_MJ_CLEANUP` (a pipe end breaks for the
-/// other side), while an object another process still holds stays open. The process object is
-/// then signalled.
+/// other side), while an object another process still holds stays open. A child's heap is
+/// freed (ProcessHeap.swift). The process object is then signalled.
 extension Kernel {
     /// Whether `thread` is the last thread of a process that exits with it, so that its exit
     /// runs the process down: a child, a process started by `Simulation.runProcess`, or one
@@ -75,6 +75,9 @@ extension Kernel {
         }
         for entry in process.handles.entries { _ = ntClose(entry.value, in: process, rundown: true) }
         if thread.hasCompletionWork { runCompletionWork(of: thread) }
+        // A child's heap goes with it; the first process's memory stays for the test to
+        // inspect after `run` returns (teardown reports what it never freed).
+        if process !== initialProcess { freeHeap(of: process) }
         process.hasExited = true
         signal(process)
         if tracing { record(.note("\(describe(process)) exited with code \(code)")) }

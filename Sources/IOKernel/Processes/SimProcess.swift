@@ -37,9 +37,9 @@ public final class SimProcess: KernelObject {
     @exclusivity(unchecked) public internal(set) var exitCode: UInt32?
     /// True once the process has run down: every handle closed, the object signalled.
     @exclusivity(unchecked) public internal(set) var hasExited = false
-    /// The heap blocks allocated by `HeapAlloc` in this process and not yet freed (arena
-    /// indices): what the process's exit frees.
-    @exclusivity(unchecked) var heapBlocks: [Int32] = []
+    /// How many blocks of the process's heap are in use: the exit looks for them (and frees
+    /// them) only if there are some (ProcessHeap.swift).
+    @exclusivity(unchecked) public internal(set) var liveHeapBlockCount = 0
     /// The `GetCommandLineW` buffer, made on first request and kept for the process's life.
     @exclusivity(unchecked) package var commandLineBuffer: UnsafeMutablePointer<UInt16>?
     @exclusivity(unchecked) package var commandLineBufferA: UnsafeMutablePointer<CChar>?
