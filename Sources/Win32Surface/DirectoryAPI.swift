@@ -17,7 +17,7 @@ public func CreateDirectoryW(_ lpPathName: LPCWSTR!, _ lpSecurityAttributes: LPS
 /// ``CreateDirectoryW(_:_:)``.
 @discardableResult
 public func CreateDirectoryA(_ lpPathName: LPCSTR!, _ lpSecurityAttributes: LPSECURITY_ATTRIBUTES!) -> Bool {
-    createDirectory("CreateDirectoryA", lpPathName.map { String(cString: $0) })
+    createDirectory("CreateDirectoryA", lpPathName.map(callerNarrowString))
 }
 
 private func createDirectory(_ function: String, _ path: String?) -> Bool {
@@ -57,7 +57,7 @@ public func RemoveDirectoryW(_ lpPathName: LPCWSTR!) -> Bool {
 /// ``RemoveDirectoryW(_:)``.
 @discardableResult
 public func RemoveDirectoryA(_ lpPathName: LPCSTR!) -> Bool {
-    removeDirectory("RemoveDirectoryA", lpPathName.map { String(cString: $0) })
+    removeDirectory("RemoveDirectoryA", lpPathName.map(callerNarrowString))
 }
 
 private func removeDirectory(_ function: String, _ path: String?) -> Bool {
@@ -162,9 +162,9 @@ public func GetFullPathNameW(_ lpFileName: LPCWSTR!, _ nBufferLength: DWORD, _ l
     if let lpFilePart {
         let separator = units.lastIndex(of: UInt16(UInt8(ascii: "\\")))
         if result < nBufferLength, let lpBuffer, let separator, separator < units.count - 1 {
-            lpFilePart.pointee = lpBuffer + separator + 1
+            thread.store(lpBuffer + separator + 1, into: lpFilePart, call: "GetFullPathNameW")
         } else {
-            lpFilePart.pointee = nil
+            thread.store(nil, into: lpFilePart, call: "GetFullPathNameW")
         }
     }
     thread.traceResult("GetFullPathNameW(\"\(name)\", \(nBufferLength))", "\(result)")

@@ -60,7 +60,7 @@ public func ReadDirectoryChangesW(_ hDirectory: HANDLE!, _ lpBuffer: LPVOID!, _ 
             kernel.ntNotifyChangeDirectoryFile(handle: handle, event: nil, apcRoutine: nil, apcContext: nil, ioStatus: ioStatus,
                                                buffer: lpBuffer, length: length, filter: dwNotifyFilter, watchSubtree: bWatchSubtree)
         }
-        lpBytesReturned?.pointee = DWORD(truncatingIfNeeded: information)
+        thread.store(DWORD(truncatingIfNeeded: information), into: lpBytesReturned, call: "ReadDirectoryChangesW")
         result = status == .success ? true : thread.fail(status)
     }
     thread.traceBool("ReadDirectoryChangesW(\(hex(handle: hDirectory)), \(thread.name(buffer: lpBuffer)), \(nBufferLength), "

@@ -20,11 +20,7 @@ public func CreateFileW(_ lpFileName: LPCWSTR!, _ dwDesiredAccess: DWORD, _ dwSh
                         _ lpSecurityAttributes: LPSECURITY_ATTRIBUTES!, _ dwCreationDisposition: DWORD,
                         _ dwFlagsAndAttributes: DWORD, _ hTemplateFile: HANDLE!) -> HANDLE!
 {
-    let path = lpFileName.map { pointer -> String in
-        var length = 0
-        while pointer[length] != 0 { length += 1 }
-        return String(decoding: UnsafeBufferPointer(start: pointer, count: length), as: UTF16.self)
-    }
+    let path = lpFileName.map(callerWideString)
     let handle = createFile(path, "CreateFileW", dwDesiredAccess, dwShareMode, dwCreationDisposition, dwFlagsAndAttributes)
     applyInheritance(handle, lpSecurityAttributes)
     return handle
@@ -37,7 +33,7 @@ public func CreateFileA(_ lpFileName: LPCSTR!, _ dwDesiredAccess: DWORD, _ dwSha
                         _ lpSecurityAttributes: LPSECURITY_ATTRIBUTES!, _ dwCreationDisposition: DWORD,
                         _ dwFlagsAndAttributes: DWORD, _ hTemplateFile: HANDLE!) -> HANDLE!
 {
-    let handle = createFile(lpFileName.map { String(cString: $0) }, "CreateFileA", dwDesiredAccess, dwShareMode,
+    let handle = createFile(lpFileName.map(callerNarrowString), "CreateFileA", dwDesiredAccess, dwShareMode,
                             dwCreationDisposition, dwFlagsAndAttributes)
     applyInheritance(handle, lpSecurityAttributes)
     return handle
@@ -133,7 +129,7 @@ private func issue(_ kernel: Kernel, read: Bool, _ handle: UInt, _ event: UInt?,
 private func transfer(_ thread: SimThread, read: Bool, _ hFile: HANDLE?, _ buffer: UnsafeMutableRawPointer?,
                       _ length: DWORD, _ bytesDone: LPDWORD?, _ overlapped: LPOVERLAPPED?) -> Bool
 {
-    bytesDone?.pointee = 0
+    thread.store(0, into: bytesDone, call: read ? "ReadFile" : "WriteFile")
     let kernel = thread.kernel
     if let overlapped {
         guard thread.kernel.userOverlappedIsAccessible(overlapped) else { return thread.fail(ERROR_NOACCESS) }
@@ -149,7 +145,7 @@ private func transfer(_ thread: SimThread, read: Bool, _ hFile: HANDLE?, _ buffe
         // A warning (a message longer than the buffer) is a failure here, and the byte count
         // stays 0; the bytes copied are in InternalHigh (F-RW-6).
         guard status.isSuccess else { return thread.fail(status) }
-        bytesDone?.pointee = DWORD(truncatingIfNeeded: overlapped.pointee.InternalHigh)
+        thread.store(DWORD(truncatingIfNeeded: overlapped.pointee.InternalHigh), into: bytesDone, call: read ? "ReadFile" : "WriteFile")
         return true
     }
 
@@ -159,7 +155,7 @@ private func transfer(_ thread: SimThread, read: Bool, _ hFile: HANDLE?, _ buffe
     }
     if status == .pending { return thread.fail(ERROR_IO_PENDING) }
     if read && status == .endOfFile { return true }
-    bytesDone?.pointee = DWORD(truncatingIfNeeded: information)
+    thread.store(DWORD(truncatingIfNeeded: information), into: bytesDone, call: read ? "ReadFile" : "WriteFile")
     guard status.isSuccess else { return thread.fail(status) }
     return true
 }

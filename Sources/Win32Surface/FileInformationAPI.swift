@@ -16,7 +16,7 @@ public func GetFileAttributesW(_ lpFileName: LPCWSTR!) -> DWORD {
 /// ``GetFileAttributesW(_:)``.
 @discardableResult
 public func GetFileAttributesA(_ lpFileName: LPCSTR!) -> DWORD {
-    fileAttributes("GetFileAttributesA", lpFileName.map { String(cString: $0) })
+    fileAttributes("GetFileAttributesA", lpFileName.map(callerNarrowString))
 }
 
 private func fileAttributes(_ function: String, _ path: String?) -> DWORD {
@@ -100,7 +100,7 @@ public func GetFileInformationByHandle(_ hFile: HANDLE!, _ lpFileInformation: LP
         data.nNumberOfLinks = information.numberOfLinks
         data.nFileIndexHigh = DWORD(truncatingIfNeeded: information.fileIndex >> 32)
         data.nFileIndexLow = DWORD(truncatingIfNeeded: information.fileIndex)
-        lpFileInformation.pointee = data
+        thread.store(data, into: lpFileInformation, call: "GetFileInformationByHandle")
         result = true
     } else {
         result = thread.fail(information == nil ? status : .accessViolation)

@@ -16,7 +16,7 @@ public func SetFilePointerEx(_ hFile: HANDLE!, _ liDistanceToMove: LARGE_INTEGER
     let (status, position) = movePointer(thread, hFile, Int64(liDistanceToMove.QuadPart), dwMoveMethod)
     let result: Bool
     if let position {
-        lpNewFilePointer?.pointee.QuadPart = LONGLONG(bitPattern: position)
+        thread.store(largeInteger(Int64(bitPattern: position)), into: lpNewFilePointer, call: "SetFilePointerEx")
         result = true
     } else {
         result = thread.fail(status)
@@ -40,14 +40,18 @@ public func SetFilePointer(_ hFile: HANDLE!, _ lDistanceToMove: LONG, _ lpDistan
     guard let thread = currentThread() else { return INVALID_SET_FILE_POINTER }
     let distance: Int64
     if let high = lpDistanceToMoveHigh {
-        distance = Int64(high.pointee) << 32 | Int64(UInt32(bitPattern: lDistanceToMove))
+        guard let highPart = thread.load(high, call: "SetFilePointer") else {
+            _ = thread.fail(ERROR_NOACCESS)
+            return INVALID_SET_FILE_POINTER
+        }
+        distance = Int64(highPart) << 32 | Int64(UInt32(bitPattern: lDistanceToMove))
     } else {
         distance = Int64(lDistanceToMove)
     }
     let (status, position) = movePointer(thread, hFile, distance, dwMoveMethod)
     var result = INVALID_SET_FILE_POINTER
     if let position {
-        lpDistanceToMoveHigh?.pointee = LONG(truncatingIfNeeded: position >> 32)
+        thread.store(LONG(truncatingIfNeeded: position >> 32), into: lpDistanceToMoveHigh, call: "SetFilePointer")
         result = DWORD(truncatingIfNeeded: position)
         if result == INVALID_SET_FILE_POINTER { thread.setLastError(0) }
     } else {
@@ -95,7 +99,7 @@ public func GetFileSizeEx(_ hFile: HANDLE!, _ lpFileSize: PLARGE_INTEGER!) -> Bo
     let (status, size) = kernel.withKernelEntry { kernel.ntQueryEndOfFile(handle: value(hFile)) }
     let result: Bool
     if status.isSuccess {
-        lpFileSize?.pointee.QuadPart = LONGLONG(bitPattern: size)
+        thread.store(largeInteger(Int64(bitPattern: size)), into: lpFileSize, call: "GetFileSizeEx")
         result = true
     } else {
         result = thread.fail(status)
@@ -111,8 +115,8 @@ public func GetFileSizeEx(_ hFile: HANDLE!, _ lpFileSize: PLARGE_INTEGER!) -> Bo
 @discardableResult
 public func GetFileSize(_ hFile: HANDLE!, _ lpFileSizeHigh: LPDWORD!) -> DWORD {
     var size = LARGE_INTEGER()
-    guard GetFileSizeEx(hFile, &size) else { return INVALID_FILE_SIZE }
-    lpFileSizeHigh?.pointee = DWORD(bitPattern: size.HighPart)
+    guard GetFileSizeEx(hFile, &size), let thread = currentThread() else { return INVALID_FILE_SIZE }
+    thread.store(DWORD(bitPattern: size.HighPart), into: lpFileSizeHigh, call: "GetFileSize")
     if size.LowPart == INVALID_FILE_SIZE { SetLastError(DWORD(NO_ERROR)) }
     return size.LowPart
 }
@@ -167,7 +171,7 @@ public func DeleteFileW(_ lpFileName: LPCWSTR!) -> Bool {
 /// Deletes a file. The corresponding Win32 function is `DeleteFileA`; see ``DeleteFileW(_:)``.
 @discardableResult
 public func DeleteFileA(_ lpFileName: LPCSTR!) -> Bool {
-    deleteFile("DeleteFileA", lpFileName.map { String(cString: $0) })
+    deleteFile("DeleteFileA", lpFileName.map(callerNarrowString))
 }
 
 private func deleteFile(_ function: String, _ path: String?) -> Bool {

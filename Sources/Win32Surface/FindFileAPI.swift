@@ -35,7 +35,7 @@ public func FindFirstFileW(_ lpFileName: LPCWSTR!, _ lpFindFileData: LPWIN32_FIN
                 return (queried, opened, entry)
             }
             if let entry, let lpFindFileData, let found = HANDLE(bitPattern: opened) {
-                fill(lpFindFileData, with: entry)
+                fill(lpFindFileData, with: entry, thread, call: "FindFirstFileW")
                 handle = found
             } else if status == .objectNameNotFound || status == .notADirectory {
                 // The directory part names nothing (or a file): kernelbase reports the path.
@@ -64,7 +64,7 @@ public func FindNextFileW(_ hFindFile: HANDLE!, _ lpFindFileData: LPWIN32_FIND_D
     if let lpFindFileData {
         let (status, entry) = kernel.withKernelEntry { kernel.ntQueryDirectoryFile(handle: value(hFindFile), pattern: nil) }
         if let entry {
-            fill(lpFindFileData, with: entry)
+            fill(lpFindFileData, with: entry, thread, call: "FindNextFileW")
             result = true
         } else {
             result = thread.fail(status)
@@ -90,7 +90,7 @@ public func FindClose(_ hFindFile: HANDLE!) -> Bool {
 
 /// Fills a `WIN32_FIND_DATAW` from an entry: the name (at most `MAX_PATH - 1` characters,
 /// terminated), no 8.3 name (the simulated volume has none), the attributes, times and size.
-private func fill(_ data: LPWIN32_FIND_DATAW, with entry: DirectoryEntry) {
+private func fill(_ data: LPWIN32_FIND_DATAW, with entry: DirectoryEntry, _ thread: SimThread, call: StaticString) {
     var found = WIN32_FIND_DATAW()
     found.dwFileAttributes = entry.attributes
     found.ftCreationTime = fileTime(entry.creationTime)
@@ -102,5 +102,5 @@ private func fill(_ data: LPWIN32_FIND_DATAW, with entry: DirectoryEntry) {
         let characters = raw.bindMemory(to: WCHAR.self)
         for (index, unit) in entry.name.utf16.prefix(characters.count - 1).enumerated() { characters[index] = unit }
     }
-    data.pointee = found
+    thread.store(found, into: data, call: call)
 }

@@ -51,6 +51,7 @@ public func DuplicateHandle(_ hSourceProcessHandle: HANDLE!, _ hSourceHandle: HA
     guard let thread = currentThread() else { return false }
     let kernel = thread.kernel
     let closeSource = dwOptions & DWORD(DUPLICATE_CLOSE_SOURCE) != 0
+    var made: HANDLE?
     let result: Bool = kernel.withKernelEntry {
         guard let sourceProcess = kernel.process(forHandle: value(hSourceProcessHandle)) else {
             return thread.fail(ERROR_INVALID_HANDLE)
@@ -70,16 +71,20 @@ public func DuplicateHandle(_ hSourceProcessHandle: HANDLE!, _ hSourceHandle: HA
             let duplicate = value(hSourceHandle) == value(GetCurrentProcess())
                 ? kernel.ntDuplicateCurrentProcess(to: target, inherit: bInheritHandle)
                 : kernel.ntDuplicateCurrentThread(to: target, inherit: bInheritHandle)
-            lpTargetHandle?.pointee = HANDLE(bitPattern: duplicate)
+            made = HANDLE(bitPattern: duplicate)
+            thread.store(made, into: lpTargetHandle, call: "DuplicateHandle")
             return true
         }
         let (status, duplicate) = kernel.ntDuplicateObject(value(hSourceHandle), from: sourceProcess, to: target,
                                                            inherit: bInheritHandle, closeSource: closeSource)
         guard status.isSuccess else { return thread.fail(status) }
-        if target != nil { lpTargetHandle?.pointee = HANDLE(bitPattern: duplicate) }
+        if target != nil {
+            made = HANDLE(bitPattern: duplicate)
+            thread.store(made, into: lpTargetHandle, call: "DuplicateHandle")
+        }
         return true
     }
-    thread.traceBool("DuplicateHandle(\(hex(handle: hSourceHandle)), options: \(dwOptions)) → \(hex(handle: lpTargetHandle?.pointee))", result)
+    thread.traceBool("DuplicateHandle(\(hex(handle: hSourceHandle)), options: \(dwOptions)) → \(hex(handle: made))", result)
     return result
 }
 
@@ -94,7 +99,7 @@ public func GetHandleInformation(_ hObject: HANDLE!, _ lpdwFlags: LPDWORD!) -> B
         return thread.fail(ERROR_INVALID_HANDLE)
     }
     guard let lpdwFlags else { return thread.fail(ERROR_NOACCESS) }
-    lpdwFlags.pointee = attributes.rawValue
+    thread.store(attributes.rawValue, into: lpdwFlags, call: "GetHandleInformation")
     return true
 }
 

@@ -3,8 +3,10 @@ import IOKernel
 /// Whether a `SECURITY_ATTRIBUTES` asks for an inheritable handle (`bInheritHandle` nonzero).
 /// The field is read as the 32-bit `BOOL` it is in memory, whatever type Swift gives it.
 func asksForInheritance(_ attributes: LPSECURITY_ATTRIBUTES?) -> Bool {
-    guard let attributes, let offset = MemoryLayout<SECURITY_ATTRIBUTES>.offset(of: \.bInheritHandle) else { return false }
-    return UnsafeRawPointer(attributes).load(fromByteOffset: offset, as: Int32.self) != 0
+    guard let attributes, let thread = currentThread(),
+          let read = thread.load(UnsafePointer(attributes), call: "a create function's SECURITY_ATTRIBUTES")
+    else { return false }
+    return read.bInheritHandle.boolValue
 }
 
 /// Marks a handle a create function returned as inheritable when its `SECURITY_ATTRIBUTES`

@@ -64,26 +64,28 @@ public func GetQueuedCompletionStatus(_ CompletionPort: HANDLE!, _ lpNumberOfByt
     let kernel = thread.kernel
     var dequeued = false
     var packetStatus = NTStatus.success
+    var dequeuedOverlapped: LPOVERLAPPED?
     kernel.enter()
     let status = kernel.ntRemoveIoCompletion(port: value(CompletionPort), maximum: 1, timeout: .win32Timeout(dwMilliseconds),
                                              alertable: false)
     { key, overlapped, status, information in
         dequeued = true
         packetStatus = status
-        lpNumberOfBytesTransferred?.pointee = DWORD(truncatingIfNeeded: information)
-        lpCompletionKey?.pointee = ULONG_PTR(key)
-        lpOverlapped?.pointee = overlapped?.assumingMemoryBound(to: OVERLAPPED.self)
+        dequeuedOverlapped = overlapped?.assumingMemoryBound(to: OVERLAPPED.self)
+        thread.store(DWORD(truncatingIfNeeded: information), into: lpNumberOfBytesTransferred, call: "GetQueuedCompletionStatus")
+        thread.store(ULONG_PTR(key), into: lpCompletionKey, call: "GetQueuedCompletionStatus")
+        thread.store(dequeuedOverlapped, into: lpOverlapped, call: "GetQueuedCompletionStatus")
     }
     kernel.leave()
     let result: Bool
     if dequeued {
         result = packetStatus.isSuccess ? true : thread.fail(packetStatus)
     } else {
-        lpOverlapped?.pointee = nil
+        thread.store(nil, into: lpOverlapped, call: "GetQueuedCompletionStatus")
         result = thread.fail(queueWaitError(status))
     }
     thread.traceBool("GetQueuedCompletionStatus(\(hex(handle: CompletionPort)), \(dwMilliseconds)) → ov: "
-        + thread.name(overlapped: lpOverlapped?.pointee), result)
+        + thread.name(overlapped: dequeuedOverlapped), result)
     return result
 }
 
@@ -105,6 +107,12 @@ public func GetQueuedCompletionStatusEx(_ CompletionPort: HANDLE!, _ lpCompletio
 {
     guard let thread = currentThread() else { return false }
     guard let entries = lpCompletionPortEntries, ulCount > 0 else { return thread.fail(ERROR_INVALID_PARAMETER) }
+    // NtRemoveIoCompletionEx probes the whole array for ulCount entries before it waits, as
+    // system services probe user pointers first (nt-io-model §2.1, step 1): a shorter one is
+    // STATUS_ACCESS_VIOLATION, ERROR_NOACCESS, and nothing is dequeued.
+    guard thread.kernel.probeUserBuffer(entries, count: Int(ulCount) * MemoryLayout<OVERLAPPED_ENTRY>.stride, writing: true,
+                                        call: "GetQueuedCompletionStatusEx", reportingFreed: true)
+    else { return thread.fail(ERROR_NOACCESS) }
     let kernel = thread.kernel
     var count = 0
     let status = kernel.withKernelEntry {
@@ -118,7 +126,7 @@ public func GetQueuedCompletionStatusEx(_ CompletionPort: HANDLE!, _ lpCompletio
             count += 1
         }
     }
-    ulNumEntriesRemoved?.pointee = ULONG(count)
+    thread.store(ULONG(count), into: ulNumEntriesRemoved, call: "GetQueuedCompletionStatusEx")
     let result: Bool
     if count > 0 {
         result = true

@@ -123,6 +123,11 @@ struct MessageRequest {
         let slots: UnsafeRawPointer? =
             has(FORMAT_MESSAGE_ARGUMENT_ARRAY) ? UnsafeRawPointer(arguments) : UnsafeRawPointer(arguments.pointee)
         guard let slots else { return .failure(Win32Failure(ERROR_INVALID_PARAMETER)) }
+        // The array has no length: Windows reads whatever the insert's number points at. A
+        // tracked array too short for it is a violation and the call fails, never an over-read.
+        guard SimThread.current?.kernel.probeUserBuffer(slots + (number - 1) * 8, count: 8, writing: false, call: "FormatMessage",
+                                                        reportingFreed: true) ?? false
+        else { return .failure(Win32Failure(ERROR_NOACCESS)) }
         let slot = slots.loadUnaligned(fromByteOffset: (number - 1) * 8, as: UInt64.self)
         guard let spec = PrintfSpec(format) else { return .failure(Win32Failure(ERROR_INVALID_PARAMETER)) }
         return .success(spec.render(slot, wideByDefault: wide))

@@ -2,11 +2,7 @@ import IOKernel
 
 /// A NUL-terminated UTF-16 string.
 func wideString(_ pointer: LPCWSTR?) -> String? {
-    pointer.map { pointer in
-        var length = 0
-        while pointer[length] != 0 { length += 1 }
-        return String(decoding: UnsafeBufferPointer(start: pointer, count: length), as: UTF16.self)
-    }
+    pointer.map(callerWideString)
 }
 
 /// Creates an instance of a named pipe, listening for a client.
@@ -41,7 +37,7 @@ public func CreateNamedPipeA(_ lpName: LPCSTR!, _ dwOpenMode: DWORD, _ dwPipeMod
                              _ nOutBufferSize: DWORD, _ nInBufferSize: DWORD, _ nDefaultTimeOut: DWORD,
                              _ lpSecurityAttributes: LPSECURITY_ATTRIBUTES!) -> HANDLE!
 {
-    let handle = createNamedPipe("CreateNamedPipeA", lpName.map { String(cString: $0) }, dwOpenMode, dwPipeMode,
+    let handle = createNamedPipe("CreateNamedPipeA", lpName.map(callerNarrowString), dwOpenMode, dwPipeMode,
                                  nMaxInstances, nOutBufferSize, nInBufferSize)
     applyInheritance(handle, lpSecurityAttributes)
     return handle
@@ -179,9 +175,9 @@ public func PeekNamedPipe(_ hNamedPipe: HANDLE!, _ lpBuffer: LPVOID!, _ nBufferS
     let result: Bool
     if status.isSuccess {
         let read = DWORD(truncatingIfNeeded: peek.data.count)
-        lpBytesRead?.pointee = read
-        lpTotalBytesAvail?.pointee = DWORD(truncatingIfNeeded: peek.available)
-        lpBytesLeftThisMessage?.pointee = DWORD(truncatingIfNeeded: peek.messageLength) &- read
+        thread.store(read, into: lpBytesRead, call: "PeekNamedPipe")
+        thread.store(DWORD(truncatingIfNeeded: peek.available), into: lpTotalBytesAvail, call: "PeekNamedPipe")
+        thread.store(DWORD(truncatingIfNeeded: peek.messageLength) &- read, into: lpBytesLeftThisMessage, call: "PeekNamedPipe")
         result = true
     } else {
         result = thread.fail(status)
@@ -204,7 +200,10 @@ public func SetNamedPipeHandleState(_ hNamedPipe: HANDLE!, _ lpMode: LPDWORD!, _
     guard let thread = currentThread() else { return false }
     let kernel = thread.kernel
     let result: Bool
-    if let mode = lpMode?.pointee {
+    let mode = lpMode.map { thread.load($0, call: "SetNamedPipeHandleState") }
+    if mode == .some(nil) {
+        result = thread.fail(ERROR_NOACCESS)
+    } else if let mode = mode.flatMap({ $0 }) {
         if mode & ~DWORD(PIPE_READMODE_MESSAGE | PIPE_NOWAIT) != 0 {
             result = thread.fail(ERROR_INVALID_PARAMETER)
         } else if mode & DWORD(PIPE_NOWAIT) != 0 {
@@ -220,7 +219,7 @@ public func SetNamedPipeHandleState(_ hNamedPipe: HANDLE!, _ lpMode: LPDWORD!, _
         result = status == .invalidHandle || status == .objectTypeMismatch || status == .invalidDeviceRequest
             ? thread.fail(status) : true
     }
-    thread.traceBool("SetNamedPipeHandleState(\(hex(handle: hNamedPipe)), mode: \(lpMode.map { String($0.pointee) } ?? "NULL"))", result)
+    thread.traceBool("SetNamedPipeHandleState(\(hex(handle: hNamedPipe)), mode: \(mode.map { $0.map(String.init) ?? "?" } ?? "NULL"))", result)
     return result
 }
 
@@ -240,6 +239,7 @@ public func CreatePipe(_ hReadPipe: PHANDLE!, _ hWritePipe: PHANDLE!, _ lpPipeAt
     guard let thread = currentThread() else { return false }
     let kernel = thread.kernel
     let result: Bool
+    var ends: (read: UInt, write: UInt) = (0, 0)
     if hReadPipe == nil || hWritePipe == nil {
         result = thread.fail(ERROR_INVALID_PARAMETER)
     } else {
@@ -258,11 +258,12 @@ public func CreatePipe(_ hReadPipe: PHANDLE!, _ hWritePipe: PHANDLE!, _ lpPipeAt
                                           disposition: .open)
             let (clientStatus, writeEnd, _) = kernel.withKernelEntry { kernel.ntCreateFile(client, synchronous: true) }
             if clientStatus.isSuccess {
-                hReadPipe.pointee = HANDLE(bitPattern: readEnd)
-                hWritePipe.pointee = HANDLE(bitPattern: writeEnd)
+                thread.store(HANDLE(bitPattern: readEnd), into: hReadPipe, call: "CreatePipe")
+                thread.store(HANDLE(bitPattern: writeEnd), into: hWritePipe, call: "CreatePipe")
                 // lpPipeAttributes.bInheritHandle makes both ends inheritable.
-                applyInheritance(hReadPipe.pointee, lpPipeAttributes)
-                applyInheritance(hWritePipe.pointee, lpPipeAttributes)
+                ends = (readEnd, writeEnd)
+                applyInheritance(HANDLE(bitPattern: readEnd), lpPipeAttributes)
+                applyInheritance(HANDLE(bitPattern: writeEnd), lpPipeAttributes)
                 result = true
             } else {
                 _ = kernel.withKernelEntry { kernel.ntClose(readEnd) }
@@ -270,7 +271,7 @@ public func CreatePipe(_ hReadPipe: PHANDLE!, _ hWritePipe: PHANDLE!, _ lpPipeAt
             }
         }
     }
-    thread.traceBool("CreatePipe(\(nSize)) → read \(hex(handle: hReadPipe?.pointee)), write \(hex(handle: hWritePipe?.pointee))", result)
+    thread.traceBool("CreatePipe(\(nSize)) → read \(hex(handle: HANDLE(bitPattern: ends.read))), write \(hex(handle: HANDLE(bitPattern: ends.write)))", result)
     return result
 }
 

@@ -69,7 +69,7 @@ private func overlappedResult(_ thread: SimThread, _ hFile: HANDLE?, _ overlappe
         }
         status = DWORD(truncatingIfNeeded: overlapped.pointee.Internal)
     }
-    bytes?.pointee = DWORD(truncatingIfNeeded: overlapped.pointee.InternalHigh)
+    thread.store(DWORD(truncatingIfNeeded: overlapped.pointee.InternalHigh), into: bytes, call: "GetOverlappedResultEx")
     // NT_SUCCESS, as kernel32 tests it: an informational status (STATUS_NOTIFY_CLEANUP,
     // STATUS_TIMEOUT, STATUS_WAIT_1 …, and STATUS_PENDING left by someone else's SetEvent) is a
     // success; a warning such as STATUS_BUFFER_OVERFLOW is a failure with its byte count.

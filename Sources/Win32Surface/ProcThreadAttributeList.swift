@@ -35,9 +35,16 @@ enum AttributeListLayout {
         [UInt64(capacity) << 32, UInt64(count) | UInt64(mark) << 32, 0]
     }
 
-    /// Whether `InitializeProcThreadAttributeList` made the list (and no delete undid it).
+    /// Whether `InitializeProcThreadAttributeList` made the list (and no delete undid it). The
+    /// header is probed first: memory too short for it, or given back to the host, is no list
+    /// (a recorded violation), and everything past the header that the list says it holds was
+    /// written, probed, by ``write(_:at:in:kernel:call:)``.
     static func isInitialized(_ list: UnsafeMutableRawPointer) -> Bool {
-        list.load(fromByteOffset: markOffset, as: UInt32.self) == mark
+        guard let kernel = SimThread.current?.kernel,
+              kernel.probeUserBuffer(list, count: headerSize, writing: false, call: "a proc-thread attribute list's user",
+                                     reportingFreed: true)
+        else { return false }
+        return list.load(fromByteOffset: markOffset, as: UInt32.self) == mark
     }
 
     /// The handle values the list's `PROC_THREAD_ATTRIBUTE_HANDLE_LIST` names, or nil if it has
@@ -74,15 +81,16 @@ public func InitializeProcThreadAttributeList(_ lpAttributeList: LPPROC_THREAD_A
     guard let thread = currentThread() else { return false }
     guard dwFlags == 0, let lpSize else { return thread.fail(ERROR_INVALID_PARAMETER) }
     let needed = AttributeListLayout.size(for: Int(dwAttributeCount))
-    guard let lpAttributeList, Int(lpSize.pointee) >= needed else {
-        lpSize.pointee = SIZE_T(needed)
+    guard let given = thread.load(lpSize, call: "InitializeProcThreadAttributeList") else { return thread.fail(ERROR_NOACCESS) }
+    guard let lpAttributeList, Int(given) >= needed else {
+        thread.store(SIZE_T(needed), into: lpSize, call: "InitializeProcThreadAttributeList")
         return thread.fail(ERROR_INSUFFICIENT_BUFFER)
     }
     let list = UnsafeMutableRawPointer(lpAttributeList)
     guard AttributeListLayout.write(AttributeListLayout.header(capacity: dwAttributeCount, count: 0, mark: AttributeListLayout.mark),
                                     at: 0, in: list, kernel: thread.kernel, call: "InitializeProcThreadAttributeList")
     else { return thread.fail(ERROR_NOACCESS) }
-    lpSize.pointee = SIZE_T(needed)
+    thread.store(SIZE_T(needed), into: lpSize, call: "InitializeProcThreadAttributeList")
     thread.traceBool("InitializeProcThreadAttributeList(\(dwAttributeCount))", true)
     return true
 }

@@ -39,10 +39,12 @@ public func CreateProcessW(_ lpApplicationName: LPCWSTR!, _ lpCommandLine: LPWST
 {
     guard let thread = currentThread() else { return false }
     guard let lpStartupInfo else { return thread.fail(ERROR_INVALID_PARAMETER) }
-    let startup = lpStartupInfo.pointee
+    guard let startup = thread.load(lpStartupInfo, call: "CreateProcessW") else { return thread.fail(ERROR_NOACCESS) }
     var attributeList: LPPROC_THREAD_ATTRIBUTE_LIST?
     if dwCreationFlags & DWORD(EXTENDED_STARTUPINFO_PRESENT) != 0 {
-        attributeList = UnsafeMutableRawPointer(lpStartupInfo).assumingMemoryBound(to: STARTUPINFOEXW.self).pointee.lpAttributeList
+        let extended = UnsafeRawPointer(lpStartupInfo).assumingMemoryBound(to: STARTUPINFOEXW.self)
+        guard let read = thread.load(extended, call: "CreateProcessW") else { return thread.fail(ERROR_NOACCESS) }
+        attributeList = read.lpAttributeList
     }
     let standard = startup.dwFlags & DWORD(STARTF_USESTDHANDLES) != 0
         ? (value(startup.hStdInput), value(startup.hStdOutput), value(startup.hStdError)) : nil
@@ -63,15 +65,17 @@ public func CreateProcessA(_ lpApplicationName: LPCSTR!, _ lpCommandLine: LPSTR!
 {
     guard let thread = currentThread() else { return false }
     guard let lpStartupInfo else { return thread.fail(ERROR_INVALID_PARAMETER) }
-    let startup = lpStartupInfo.pointee
+    guard let startup = thread.load(lpStartupInfo, call: "CreateProcessA") else { return thread.fail(ERROR_NOACCESS) }
     var attributeList: LPPROC_THREAD_ATTRIBUTE_LIST?
     if dwCreationFlags & DWORD(EXTENDED_STARTUPINFO_PRESENT) != 0 {
-        attributeList = UnsafeMutableRawPointer(lpStartupInfo).assumingMemoryBound(to: STARTUPINFOEXA.self).pointee.lpAttributeList
+        let extended = UnsafeRawPointer(lpStartupInfo).assumingMemoryBound(to: STARTUPINFOEXA.self)
+        guard let read = thread.load(extended, call: "CreateProcessA") else { return thread.fail(ERROR_NOACCESS) }
+        attributeList = read.lpAttributeList
     }
     let standard = startup.dwFlags & DWORD(STARTF_USESTDHANDLES) != 0
         ? (value(startup.hStdInput), value(startup.hStdOutput), value(startup.hStdError)) : nil
-    return createProcess(thread, "CreateProcessA", lpApplicationName.map { String(cString: $0) },
-                         lpCommandLine.map { String(cString: $0) }, lpProcessAttributes, lpThreadAttributes, bInheritHandles,
+    return createProcess(thread, "CreateProcessA", lpApplicationName.map(callerNarrowString),
+                         lpCommandLine.map { callerNarrowString($0) }, lpProcessAttributes, lpThreadAttributes, bInheritHandles,
                          dwCreationFlags, lpEnvironment, standard, attributeList, lpProcessInformation)
 }
 
@@ -112,11 +116,11 @@ private func createProcess(_ thread: SimThread, _ function: String, _ applicatio
         thread.traceBool(call, result)
         return result
     }
-    information.pointee = PROCESS_INFORMATION(
+    thread.store(PROCESS_INFORMATION(
         hProcess: HANDLE(bitPattern: created.processHandle), hThread: HANDLE(bitPattern: created.threadHandle),
-        dwProcessId: created.process.processID, dwThreadId: created.thread.threadID)
-    thread.traceResult(call, "TRUE: process \(hex(handle: information.pointee.hProcess)) (pid 0x"
-        + String(created.process.processID, radix: 16) + "), thread \(hex(handle: information.pointee.hThread))")
+        dwProcessId: created.process.processID, dwThreadId: created.thread.threadID), into: information, call: "CreateProcessW")
+    thread.traceResult(call, "TRUE: process \(hex(handle: HANDLE(bitPattern: created.processHandle))) (pid 0x"
+        + String(created.process.processID, radix: 16) + "), thread \(hex(handle: HANDLE(bitPattern: created.threadHandle)))")
     return true
 }
 
@@ -134,11 +138,19 @@ private func firstToken(of commandLine: String) -> String {
 private func environmentBlock(_ block: UnsafeMutableRawPointer, unicode: Bool) -> [(name: String, value: String)] {
     var strings: [String] = []
     var offset = 0
-    // A block is bounded by its terminating empty string; 1 MiB of characters stops a
-    // malformed one.
-    while offset < 1 << 20 {
+    // A block is bounded by its terminating empty string, and never read past the end of its
+    // tracked block (an unterminated one is a violation); 1 MiB of characters stops a malformed
+    // one in memory the simulator cannot check.
+    let unitSize = unicode ? 2 : 1
+    let kernel = SimThread.current?.kernel
+    let units = min(1 << 20, (kernel?.readableUserBytes(from: block, call: "CreateProcess") ?? Int.max) / unitSize)
+    scan: while offset < units {
         var characters: [UInt16] = []
         while true {
+            guard offset < units else {
+                if units < 1 << 20 { kernel?.reportUnterminatedString(at: block, call: "CreateProcess") }
+                break scan
+            }
             let unit = unicode ? block.load(fromByteOffset: offset * 2, as: UInt16.self)
                 : UInt16(block.load(fromByteOffset: offset, as: UInt8.self))
             offset += 1

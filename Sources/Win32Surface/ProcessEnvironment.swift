@@ -56,7 +56,7 @@ public func GetEnvironmentVariableW(_ lpName: LPCWSTR!, _ lpBuffer: LPWSTR!, _ n
 @discardableResult
 public func GetEnvironmentVariableA(_ lpName: LPCSTR!, _ lpBuffer: LPSTR!, _ nSize: DWORD) -> DWORD {
     guard let thread = currentThread() else { return 0 }
-    guard let lpName, let found = thread.process.environmentValue(String(cString: lpName)) else {
+    guard let lpName, let found = thread.process.environmentValue(callerNarrowString(lpName)) else {
         _ = thread.fail(ERROR_ENVVAR_NOT_FOUND)
         return 0
     }
@@ -83,7 +83,7 @@ public func SetEnvironmentVariableW(_ lpName: LPCWSTR!, _ lpValue: LPCWSTR!) -> 
 @discardableResult
 public func SetEnvironmentVariableA(_ lpName: LPCSTR!, _ lpValue: LPCSTR!) -> Bool {
     guard let thread = currentThread() else { return false }
-    return setVariable(thread, lpName.map { String(cString: $0) }, lpValue.map { String(cString: $0) })
+    return setVariable(thread, lpName.map(callerNarrowString), lpValue.map(callerNarrowString))
 }
 
 private func setVariable(_ thread: SimThread, _ name: String?, _ value: String?) -> Bool {

@@ -19,8 +19,9 @@ public func GetCurrentProcessId() -> DWORD { currentThread()?.kernel.processID ?
 /// finding 7).
 @discardableResult
 public func QueryPerformanceFrequency(_ lpFrequency: UnsafeMutablePointer<LARGE_INTEGER>!) -> Bool {
-    guard let lpFrequency else { return currentThread()?.fail(ERROR_NOACCESS) ?? false }
-    lpFrequency.pointee.QuadPart = 10_000_000
+    guard let thread = currentThread() else { return false }
+    guard let lpFrequency else { return thread.fail(ERROR_NOACCESS) }
+    thread.store(largeInteger(10_000_000), into: lpFrequency, call: "QueryPerformanceFrequency")
     return true
 }
 
@@ -31,7 +32,8 @@ public func QueryPerformanceFrequency(_ lpFrequency: UnsafeMutablePointer<LARGE_
 public func QueryPerformanceCounter(_ lpPerformanceCount: UnsafeMutablePointer<LARGE_INTEGER>!) -> Bool {
     guard let thread = currentThread() else { return false }
     guard let lpPerformanceCount else { return thread.fail(ERROR_NOACCESS) }
-    lpPerformanceCount.pointee.QuadPart = LONGLONG(thread.kernel.now.nanoseconds / 100)
+    thread.store(largeInteger(Int64(thread.kernel.now.nanoseconds / 100)), into: lpPerformanceCount,
+                 call: "QueryPerformanceCounter")
     return true
 }
 
@@ -65,6 +67,6 @@ public func GetExitCodeProcess(_ hProcess: HANDLE!, _ lpExitCode: LPDWORD!) -> B
         return thread.fail(ERROR_INVALID_HANDLE)
     }
     guard let lpExitCode else { return thread.fail(ERROR_NOACCESS) }
-    lpExitCode.pointee = process.exitCode ?? STILL_ACTIVE
+    thread.store(process.exitCode ?? STILL_ACTIVE, into: lpExitCode, call: "GetExitCodeProcess")
     return true
 }

@@ -171,7 +171,7 @@ public func MakeSelfRelativeSD(_ pAbsoluteSecurityDescriptor: PSECURITY_DESCRIPT
           thread.userBufferIsAccessible(lpdwBufferLength, count: 4, writing: true, call: call)
     else { return thread.fail(ERROR_NOACCESS) }
     guard Int(lpdwBufferLength.pointee) >= next, let target = pSelfRelativeSecurityDescriptor else {
-        lpdwBufferLength.pointee = DWORD(next)
+        thread.store(DWORD(next), into: lpdwBufferLength, call: "MakeSelfRelativeSD")
         return thread.fail(ERROR_INSUFFICIENT_BUFFER)
     }
     var header = SECURITY_DESCRIPTOR_RELATIVE()

@@ -101,7 +101,7 @@ public func WideCharToMultiByte(_ CodePage: UINT, _ dwFlags: DWORD, _ lpWideChar
     if hadError, dwFlags & DWORD(WC_ERR_INVALID_CHARS) != 0 {
         return failConversion(thread, ERROR_NO_UNICODE_TRANSLATION)
     }
-    lpUsedDefaultChar?.pointee = WindowsBool(hadError)
+    thread.store(WindowsBool(hadError), into: lpUsedDefaultChar, call: "WideCharToMultiByte")
     let signed = bytes.map { CChar(bitPattern: $0) }
     return store(signed, into: lpMultiByteStr, capacity: cbMultiByte, thread, call: "WideCharToMultiByte")
 }
@@ -125,36 +125,12 @@ private func store<T: FixedWidthInteger>(_ units: [T], into buffer: UnsafeMutabl
     return Int32(units.count)
 }
 
-/// The length of a NUL-terminated narrow string.
+/// The length of a NUL-terminated narrow string in caller memory (see ``terminatedLength(_:call:)``).
 func cStringLength(_ string: UnsafePointer<CChar>) -> Int {
-    var length = 0
-    while string[length] != 0 { length += 1 }
-    return length
+    terminatedLength(string)
 }
 
-/// The length of a NUL-terminated wide string.
+/// The length of a NUL-terminated wide string in caller memory (see ``terminatedLength(_:call:)``).
 func wideStringLength(_ string: UnsafePointer<WCHAR>) -> Int {
-    var length = 0
-    while string[length] != 0 { length += 1 }
-    return length
-}
-
-extension SimThread {
-    /// Checks caller memory that a user-mode function reads or writes at once: the tracked
-    /// block must hold `count` bytes from `address` (otherwise a recorded violation, and the
-    /// caller fails with `ERROR_NOACCESS` where Windows would fault).
-    func userBufferIsAccessible(_ address: UnsafeRawPointer, count: Int, writing: Bool, call: StaticString) -> Bool {
-        kernel.withKernelEntry {
-            kernel.probeUserBuffer(address, count: count, writing: writing, call: call, reportingFreed: true)
-        }
-    }
-
-    /// Writes `values` into caller memory through the kernel's checked path (probed first);
-    /// false, having written nothing, when the memory cannot take them.
-    func writeToCaller<T: FixedWidthInteger>(_ values: [T], at address: UnsafeMutableRawPointer, call: StaticString) -> Bool {
-        let bytes = values.withUnsafeBytes { Array($0) }
-        guard userBufferIsAccessible(address, count: bytes.count, writing: true, call: call) else { return false }
-        kernel.withKernelEntry { kernel.copyToUser(address, bytes) }
-        return true
-    }
+    terminatedLength(string)
 }

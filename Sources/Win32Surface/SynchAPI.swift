@@ -9,11 +9,7 @@ import IOKernel
 public func CreateEventW(_ lpEventAttributes: LPSECURITY_ATTRIBUTES!, _ bManualReset: Bool, _ bInitialState: Bool,
                          _ lpName: LPCWSTR!) -> HANDLE!
 {
-    let name = lpName.map { pointer -> String in
-        var length = 0
-        while pointer[length] != 0 { length += 1 }
-        return String(decoding: UnsafeBufferPointer(start: pointer, count: length), as: UTF16.self)
-    }
+    let name = lpName.map(callerWideString)
     let handle = createEvent("CreateEventW", bManualReset, bInitialState, name)
     applyInheritance(handle, lpEventAttributes)
     return handle
@@ -25,7 +21,7 @@ public func CreateEventW(_ lpEventAttributes: LPSECURITY_ATTRIBUTES!, _ bManualR
 public func CreateEventA(_ lpEventAttributes: LPSECURITY_ATTRIBUTES!, _ bManualReset: Bool, _ bInitialState: Bool,
                          _ lpName: LPCSTR!) -> HANDLE!
 {
-    let handle = createEvent("CreateEventA", bManualReset, bInitialState, lpName.map { String(cString: $0) })
+    let handle = createEvent("CreateEventA", bManualReset, bInitialState, lpName.map(callerNarrowString))
     applyInheritance(handle, lpEventAttributes)
     return handle
 }
@@ -134,6 +130,15 @@ private func waitMultiple(_ thread: SimThread, _ nCount: DWORD, _ lpHandles: Uns
 {
     guard nCount > 0, nCount <= DWORD(MAXIMUM_WAIT_OBJECTS), let lpHandles else {
         _ = thread.fail(ERROR_INVALID_PARAMETER)
+        return WAIT_FAILED
+    }
+    // NtWaitForMultipleObjects probes the handle array before it reads it, as system services
+    // probe user pointers first (nt-io-model §2.1, step 1): an array shorter than nCount
+    // handles is STATUS_ACCESS_VIOLATION, ERROR_NOACCESS.
+    guard thread.kernel.probeUserBuffer(lpHandles, count: Int(nCount) * MemoryLayout<HANDLE?>.stride, writing: false,
+                                        call: "WaitForMultipleObjects", reportingFreed: true)
+    else {
+        _ = thread.fail(ERROR_NOACCESS)
         return WAIT_FAILED
     }
     let values = (0..<Int(nCount)).map { value(lpHandles[$0]) }

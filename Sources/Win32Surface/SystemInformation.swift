@@ -22,5 +22,5 @@ public func GetSystemInfo(_ lpSystemInfo: LPSYSTEM_INFO!) {
     info.dwProcessorType = DWORD(PROCESSOR_AMD_X8664)
     info.dwAllocationGranularity = 65536
     info.wProcessorLevel = 6
-    lpSystemInfo.pointee = info
+    thread.store(info, into: lpSystemInfo, call: "GetSystemInfo")
 }

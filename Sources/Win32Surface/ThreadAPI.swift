@@ -23,7 +23,7 @@ public func CreateThread(_ lpThreadAttributes: LPSECURITY_ATTRIBUTES!, _ dwStack
     let kernel = thread.kernel
     let parameter = lpParameter
     let (handle, created) = kernel.withKernelEntry { kernel.ntCreateThread { routine(parameter) } }
-    lpThreadId?.pointee = created.threadID
+    thread.store(created.threadID, into: lpThreadId, call: "CreateThread")
     let result = HANDLE(bitPattern: handle)
     applyInheritance(result, lpThreadAttributes)
     thread.traceResult("CreateThread(\(thread.name(parameter: UInt(bitPattern: lpParameter))))", "\(hex(handle: result)) (\(created.name))")
@@ -36,7 +36,7 @@ public func CreateThread(_ lpThreadAttributes: LPSECURITY_ATTRIBUTES!, _ dwStack
 public func GetExitCodeThread(_ hThread: HANDLE!, _ lpExitCode: LPDWORD!) -> Bool {
     guard let thread = currentThread() else { return false }
     guard let target = thread.kernel.thread(forHandle: value(hThread)) else { return thread.fail(ERROR_INVALID_HANDLE) }
-    lpExitCode?.pointee = target.exitCode
+    thread.store(target.exitCode, into: lpExitCode, call: "GetExitCodeThread")
     return true
 }
 

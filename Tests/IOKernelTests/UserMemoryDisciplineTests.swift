@@ -44,4 +44,53 @@ final class UserMemoryDisciplineTests: XCTestCase {
         XCTAssertGreaterThan(scanned, 20, "the sources were found")
         XCTAssertEqual(offending, [], "raw access to memory outside Memory/UserMemory.swift")
     }
+
+    /// kernel32's own stores and loads through a caller's pointer: an out-parameter stored with
+    /// `.pointee =`, a structure read with `.load(`. Each goes through `CallerMemory.swift`
+    /// (`store(_:into:call:)`, `load(_:call:)`, the bounded string readers), except the few
+    /// listed here, each with the check that comes before it.
+    private let callerPointerAccesses = [".pointee = ", ".pointee.Internal = ", ".pointee.InternalHigh = ", ".pointee.QuadPart = ",
+                                         ".load(fromByteOffset:", ".load(as:", ".loadUnaligned("]
+
+    private let allowedCallerAccesses: [String: (receivers: [String], reason: String)] = [
+        "FileAPI.swift": (["overlapped.pointee.Internal", "ioStatus.load"],
+                          "the OVERLAPPED after userOverlappedIsAccessible; kernel32's own status block"),
+        "AlertableIO.swift": (["overlapped.pointee.Internal", "ioStatus?.load"],
+                              "the OVERLAPPED after userOverlappedIsAccessible; a completion routine's OVERLAPPED, pinned in the arena"),
+        "DirectoryChangesAPI.swift": (["overlapped.pointee.Internal"], "after userOverlappedIsAccessible"),
+        "NamedPipeAPI.swift": (["overlapped.pointee.Internal"], "after userOverlappedIsAccessible"),
+        "SecurityDescriptors.swift": ([], "each descriptor probed with userBufferIsAccessible first"),
+        "SecurityIdentifiers.swift": (["pointer.load", "pointer.loadUnaligned"], "the SID probed for its header, then its sub-authorities"),
+        "AccessControlLists.swift": (["pointer.load", "pointer.loadUnaligned"], "the ACL probed for its header, then its size"),
+        "ProcThreadAttributeList.swift": (["list.load", "entry.load", "values.load"],
+                                          "the header probed by isInitialized; entries written by the checked write; values probed"),
+        "ProcessAPI.swift": (["block.load"], "the environment block, bounded by readableUserBytes"),
+        "MessageFormatting.swift": (["slots.loadUnaligned"], "each argument slot probed first"),
+    ]
+
+    func testKernel32ReadsAndWritesCallerPointersThroughTheCheckedPath() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let base = root.appendingPathComponent("Sources/Win32Surface")
+        let files = try XCTUnwrap(FileManager.default.enumerator(at: base, includingPropertiesForKeys: nil))
+        var offending: [String] = []
+        for case let url as URL in files where url.pathExtension == "swift" {
+            let name = url.lastPathComponent
+            let text = try String(contentsOf: url, encoding: .utf8)
+            for (number, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+                let code = line.trimmingCharacters(in: .whitespaces)
+                guard !code.hasPrefix("//"), callerPointerAccesses.contains(where: code.contains) else { continue }
+                if let allowance = allowedCallerAccesses[name],
+                   allowance.receivers.isEmpty || allowance.receivers.contains(where: { code.contains($0) })
+                {
+                    continue
+                }
+                offending.append("Sources/Win32Surface/\(name):\(number + 1): \(code)")
+            }
+        }
+        XCTAssertEqual(offending, [], """
+            kernel32 code stores or loads through a caller's pointer without the checked path: use \
+            thread.store(_:into:call:) for out-parameters, thread.load(_:call:) for structures passed in, \
+            callerWideString/callerNarrowString/terminatedLength for strings (Win32Surface/CallerMemory.swift)
+            """)
+    }
 }

@@ -57,11 +57,17 @@ extension Kernel {
         while !thread.userAPCs.isEmpty {
             let apc = thread.userAPCs.removeFirst()
             if tracing { record(.apcDelivered(thread: thread.name, apc: apc.label)) }
+            // kernel32 reads the request's status out of the OVERLAPPED to call the routine, so
+            // the block stays the arena's until the routine returns, even if it was freed.
+            var pinned: Int32 = -1
             if memoryTracking, let irp = apc.irp {
                 checkHandedOut(apc.argument1, irp: irp, to: "the completion routine of IRP#\(irp.id)")
+                pinned = irp.overlappedBlock
+                if pinned >= 0 { memory.pin(pinned) }
                 releaseOverlapped(of: irp)
             }
             apc.routine(apc.context, apc.argument1, apc.argument2)
+            if pinned >= 0 { memory.unpin(pinned) }
         }
     }
 

@@ -42,6 +42,13 @@ final class MemoryArena {
     @exclusivity(unchecked) private(set) var quarantinedBytes = 0
     /// Bytes of live blocks (allocated and not freed): what the scenario holds.
     @exclusivity(unchecked) private(set) var liveBytes = 0
+    /// Bytes of freed blocks that an I/O request still holds, kept past the budget until it lets
+    /// go (bounded by what the scenario has in flight).
+    @exclusivity(unchecked) private(set) var heldFreedBytes = 0
+    /// Blocks kernel32 is still reading after the kernel let go of them (a completion routine's
+    /// `OVERLAPPED`, whose status kernel32 reads to call the routine): never given back to the
+    /// host meanwhile. A stack, since a routine may wait alertably and run another.
+    @exclusivity(unchecked) private var pinned: [Int32] = []
     /// Freed blocks whose memory went back to the host.
     @exclusivity(unchecked) private(set) var releasedCount = 0
 
@@ -68,6 +75,8 @@ final class MemoryArena {
         reusable.removeAll()
         quarantine = RingQueue()
         quarantinedBytes = 0
+        heldFreedBytes = 0
+        pinned.removeAll()
         liveBytes = 0
         recent = (-1, -1)
     }
@@ -142,10 +151,21 @@ final class MemoryArena {
 
     /// Gives the oldest quarantined blocks' memory back to the host until the quarantine fits
     /// its budget. A block whose memory a later allocation took (reuse) has left it already.
+    ///
+    /// A block an I/O request still holds (its `OVERLAPPED` or buffer, freed too early) is never
+    /// given back: the kernel still writes its status there at completion and kernel32 reads it
+    /// to call a completion routine, so its memory must stay the arena's. It leaves the
+    /// quarantine and waits for its last holder (``removeHolder(_:irp:asOverlapped:)``).
     private func enforceQuarantineBudget() {
         while quarantinedBytes > quarantineBudget, let oldest = quarantine.popFirst() {
             let i = Int(oldest)
             guard blocks[i].reusedBy < 0, !blocks[i].isReleased else { continue }
+            if !blocks[i].holders.isEmpty || pinned.contains(oldest) {
+                blocks[i].awaitsRelease = true
+                quarantinedBytes -= blocks[i].size
+                heldFreedBytes += blocks[i].size
+                continue
+            }
             releaseToHost(blocks[i].base)
             blocks[i].isReleased = true
             quarantinedBytes -= blocks[i].size
@@ -154,7 +174,7 @@ final class MemoryArena {
     }
 
     /// Host memory the arena holds for the scenario: live blocks and the quarantine.
-    var hostBytes: Int { liveBytes + quarantinedBytes }
+    var hostBytes: Int { liveBytes + quarantinedBytes + heldFreedBytes }
 
     /// The block that now occupies `address` (live, or freed and quarantined), if the arena
     /// owns it.
@@ -200,6 +220,29 @@ final class MemoryArena {
         guard let position = blocks[i].holders.firstIndex(where: { $0.irp == irp && $0.asOverlapped == asOverlapped }) else { return }
         blocks[i].holders.swapAt(position, blocks[i].holders.count - 1)
         blocks[i].holders.removeLast()
+        requeueIfLetGo(index)
+    }
+
+    /// Keeps a block's memory the arena's while kernel32 reads it (see ``pinned``).
+    func pin(_ index: Int32) { pinned.append(index) }
+
+    /// kernel32 has read the block: it may go back to the host again.
+    func unpin(_ index: Int32) {
+        guard let position = pinned.lastIndex(of: index) else { return }
+        pinned.remove(at: position)
+        requeueIfLetGo(index)
+    }
+
+    /// A freed block that waited for its users to let go, and now has none: back into the
+    /// quarantine, as its youngest block, and the budget applies again.
+    private func requeueIfLetGo(_ index: Int32) {
+        let i = Int(index)
+        guard blocks[i].awaitsRelease, blocks[i].holders.isEmpty, !pinned.contains(index) else { return }
+        blocks[i].awaitsRelease = false
+        heldFreedBytes -= blocks[i].size
+        quarantinedBytes += blocks[i].size
+        quarantine.append(index)
+        enforceQuarantineBudget()
     }
 
     /// The request whose I/O on the `OVERLAPPED` at `address` is still in flight.

@@ -115,6 +115,9 @@ struct MemoryBlock {
     /// record stays, so that a late kernel write into it is still reported, but nothing may be
     /// written there any more.
     var isReleased = false
+    /// A freed block the quarantine's budget would have released while an I/O request still
+    /// held it: it waits, out of the quarantine, for its last holder to let go.
+    var awaitsRelease = false
 
     var isFreed: Bool { freedAt != nil }
     var start: UInt { UInt(bitPattern: base) }

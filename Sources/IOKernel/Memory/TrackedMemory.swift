@@ -135,12 +135,18 @@ public final class TrackedMemory {
         return kernel.blockInfo(index)
     }
 
-    /// Host memory the arena holds for the scenario: the bytes of live blocks and of freed
-    /// blocks still in quarantine (bounded by ``MemoryOptions/quarantineBudget``).
+    /// Host memory the arena holds for the scenario: the bytes of live blocks, of freed blocks
+    /// still in quarantine (bounded by ``MemoryOptions/quarantineBudget``), and of freed blocks
+    /// an I/O request still holds (``heldFreedBytes``).
     public var hostBytes: Int { kernel.memory.hostBytes }
 
     /// The bytes of freed blocks still in quarantine.
     public var quarantinedBytes: Int { kernel.memory.quarantinedBytes }
+
+    /// The bytes of freed blocks that an I/O request still holds (an `OVERLAPPED` or a buffer
+    /// freed while its request was in flight). They are kept past the quarantine's budget, since
+    /// the kernel and kernel32 still use them, and go back when the request lets go.
+    public var heldFreedBytes: Int { kernel.memory.heldFreedBytes }
 
     /// Freed blocks whose memory went back to the host (their records stay).
     public var releasedBlockCount: Int { kernel.memory.releasedCount }

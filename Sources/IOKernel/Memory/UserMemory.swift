@@ -77,19 +77,104 @@ extension Kernel {
         }
     }
 
+    /// Stores a call's result through one of the caller's out-parameters (`*lpNumberOfBytesRead`,
+    /// a dequeued packet's `*lpOverlapped`, a `PROCESS_INFORMATION`…), as kernel32 does after
+    /// the system call returns.
+    ///
+    /// On Windows such a store into freed heap memory silently corrupts whatever the heap has put
+    /// there since, and one into a block too short for the value corrupts the block after it; a
+    /// program rarely notices where. Here each is a violation at the call that made it. The
+    /// store is made into a freed block the quarantine still holds (the memory is the arena's,
+    /// and Windows would make it), and *not* made into a block too short for the value or into
+    /// memory the quarantine gave back to the host, so that the simulator never writes memory it
+    /// does not own. The call's result is unchanged: the violation is the diagnostic where
+    /// Windows would fault or corrupt. Memory the simulator did not allocate (the stack, a Swift
+    /// value) is trusted, and with ``MemoryOptions/tracking`` off nothing is checked.
+    @inline(__always)
+    package func storeToUser<T>(_ value: T, at pointer: UnsafeMutablePointer<T>, call: StaticString) {
+        guard memoryTracking else { return pointer.pointee = value }
+        if outParameterIsWritable(UInt(bitPattern: pointer), count: MemoryLayout<T>.size, call: call) { pointer.pointee = value }
+    }
+
+    /// Whether `count` bytes at `address` may be stored into by a call's result, recording the
+    /// violation when they may not (or when they are freed).
+    private func outParameterIsWritable(_ address: UInt, count: Int, call: StaticString) -> Bool {
+        guard let index = memory.lookup(address) else { return true }
+        let block = memory.blocks[Int(index)]
+        if block.isReleased {
+            violation(.kernelWroteFreedMemory, irp: nil, block: index, address: address,
+                      "\(call) was to store its result into \(block.label), freed and released to the host: nothing is stored")
+            return false
+        }
+        let available = block.size - Int(address - block.start)
+        if count > available {
+            violation(.bufferTooShort, irp: nil, block: index, address: address,
+                      "\(call) was to store \(count) bytes of its result into \(block.label), which has \(available) from there: "
+                          + "nothing is stored")
+            return false
+        }
+        if block.isFreed {
+            violation(.kernelWroteFreedMemory, irp: nil, block: index, address: address,
+                      "\(call) stored its result into \(block.label), which was freed")
+        }
+        return true
+    }
+
+    /// How many bytes of caller memory from `address` its tracked block holds, so that a
+    /// NUL-terminated string argument is scanned no further (`CreateFileW`'s path, an event's
+    /// name, `WideCharToMultiByte`'s input with length -1). Nil for memory the simulator did not
+    /// allocate, or with tracking off: unbounded, and trusted. Zero, with a violation, for a
+    /// block whose memory the quarantine gave back to the host.
+    package func readableUserBytes(from address: UnsafeRawPointer, call: StaticString) -> Int? {
+        guard memoryTracking else { return nil }
+        let start = UInt(bitPattern: address)
+        guard let index = memory.lookup(start) else { return nil }
+        let block = memory.blocks[Int(index)]
+        if block.isReleased {
+            violation(.kernelReadFreedMemory, irp: nil, block: index, address: start,
+                      "\(call) was handed a string in \(block.label), freed and released: it reads as empty")
+            return 0
+        }
+        if block.isFreed {
+            violation(.kernelReadFreedMemory, irp: nil, block: index, address: start,
+                      "\(call) read a string from \(block.label), which was freed")
+        }
+        return block.size - Int(start - block.start)
+    }
+
+    /// A NUL-terminated string argument ran to the end of its tracked block: Windows reads on
+    /// into whatever memory follows; the simulator stops at the block's end and reports it.
+    package func reportUnterminatedString(at address: UnsafeRawPointer, call: StaticString) {
+        let start = UInt(bitPattern: address)
+        guard let index = memory.lookup(start) else { return }
+        violation(.bufferTooShort, irp: nil, block: index, address: start,
+                  "\(call) was handed a string that \(memory.blocks[Int(index)].label) ends before its terminating NUL: "
+                      + "it is read as far as the block goes")
+    }
+
     /// Whether kernel32 may read and write the `OVERLAPPED` at `pointer` in the calling thread
-    /// (it sets `Internal` to `STATUS_PENDING` before the system call, and reads the result
-    /// after). False, with a violation, for a block whose memory the quarantine gave back to
-    /// the host: on Windows that access faults; here the call fails with `ERROR_NOACCESS` instead
-    /// of touching memory that is no longer the simulator's. Costs a comparison until the
-    /// quarantine first releases a block.
+    /// (it sets `Internal` to `STATUS_PENDING` before the system call, and reads the offset and
+    /// the result). False, with a violation, for a tracked block too short for an `OVERLAPPED`
+    /// (kernel32 would read its neighbour's bytes as the offset, and the kernel's probe of the
+    /// status block fails) or one whose memory the quarantine gave back to the host (on Windows
+    /// that access faults): the call fails with `ERROR_NOACCESS` instead of touching memory that
+    /// is not the simulator's. Memory the simulator did not allocate is trusted.
     @inline(__always)
     package func userOverlappedIsAccessible<T>(_ pointer: UnsafeMutablePointer<T>) -> Bool {
-        guard memoryTracking, memory.releasedCount > 0 else { return true }
+        guard memoryTracking else { return true }
         let address = UInt(bitPattern: pointer)
-        guard let index = memory.lookup(address), memory.blocks[Int(index)].isReleased else { return true }
-        violation(.kernelWroteFreedMemory, irp: nil, block: index, address: address,
-                  "an OVERLAPPED in \(memory.blocks[Int(index)].label), freed and released, was handed to a call: it fails with ERROR_NOACCESS")
+        guard let index = memory.lookup(address) else { return true }
+        let block = memory.blocks[Int(index)]
+        if block.isReleased {
+            violation(.kernelWroteFreedMemory, irp: nil, block: index, address: address,
+                      "an OVERLAPPED in \(block.label), freed and released, was handed to a call: it fails with ERROR_NOACCESS")
+            return false
+        }
+        let available = block.size - Int(address - block.start)
+        guard available < MemoryLayout<T>.size else { return true }
+        violation(.bufferTooShort, irp: nil, block: index, address: address,
+                  "an OVERLAPPED needs \(MemoryLayout<T>.size) bytes, but \(block.label) has \(available) from there: "
+                      + "the call fails with ERROR_NOACCESS")
         return false
     }
 
