@@ -85,7 +85,7 @@ final class World {
         guard failure == nil else { return }
         failure = VOPRFailure(episode: episode, episodeSeed: episodeSeed, call: calls, operation: operation, problems: problems)
         // With tracing on (a replay), the timeline's last entries show how it came to this.
-        failure?.timeline = sim.trace.entries.suffix(40).map(\.description)
+        failure?.timeline = sim.trace.entries.suffix(40).map { "\($0.time) \($0.thread ?? "-") \(sim.trace.text(of: $0.event))" }
     }
 
     // MARK: - Picking arguments

@@ -188,6 +188,50 @@ extension ReliabilityRegressionTests {
         XCTAssertEqual(one, timeline(second))
     }
 
+    /// Finding 5, the events behind the calls: the kernel's write of a status block and of a
+    /// read's data, and a port's packets, carry the caller's addresses. A trace entry printed on
+    /// its own once showed them in hex; it now says whose they are, and the simulation's
+    /// timeline names them (`ov#1`, `buf#1`), so that no line of either depends on where the
+    /// host put the memory.
+    func testKernelWritesAndPacketsNeverShowAHostAddress() throws {
+        let sim = Simulation(options: SimulationOptions(tracing: true))
+        sim.installDevice(#"\\.\quick"#, driver: StockDriver(completion: .immediate))
+        let memory = scenarioMemory()
+        var addresses: [String] = []
+        sim.run {
+            let h = openDevice(#"\\.\quick"#)
+            let port = CreateIoCompletionPort(h, nil, 3, 0)
+            let ov = memory.overlapped()
+            let buffer = memory.buffer(4)
+            addresses = [UInt(bitPattern: ov), UInt(bitPattern: buffer)].map { String($0, radix: 16) }
+            XCTAssertTrue(ReadFile(h, buffer, 4, nil, ov))
+            var bytes: DWORD = 0
+            var key: ULONG_PTR = 0
+            var dequeued: LPOVERLAPPED?
+            XCTAssertTrue(GetQueuedCompletionStatus(port, &bytes, &key, &dequeued, 0))
+        }
+        let kernelEvents = sim.trace.entries.filter {
+            switch $0.event {
+            case .wroteStatus, .wroteData, .packetQueued, .packetDequeued: true
+            default: false
+            }
+        }
+        XCTAssertEqual(kernelEvents.map(\.event.text), [
+            "kernel wrote STATUS_SUCCESS, 4 bytes into the OVERLAPPED of IRP#2",
+            "kernel copied 4 bytes into the buffer of IRP#2",
+            "packet queued to IoCompletion#3: key 3, an OVERLAPPED, STATUS_SUCCESS, 4 bytes",
+            "packet dequeued from IoCompletion#3: key 3, an OVERLAPPED",
+        ])
+        XCTAssertEqual(kernelEvents.map { sim.trace.text(of: $0.event) }, [
+            "kernel wrote STATUS_SUCCESS, 4 bytes into ov#1 (IRP#2)",
+            "kernel copied 4 bytes into buf#1 (IRP#2)",
+            "packet queued to IoCompletion#3: key 3, ov#1, STATUS_SUCCESS, 4 bytes",
+            "packet dequeued from IoCompletion#3: key 3, ov#1",
+        ])
+        let everything = sim.trace.entries.map(\.description).joined(separator: "\n") + sim.trace.timeline()
+        for address in addresses { XCTAssertFalse(everything.contains(address), "host address \(address) in the trace") }
+    }
+
     /// Finding 7: `QueryPerformanceCounter(NULL)` and `QueryPerformanceFrequency(NULL)` returned
     /// `FALSE` with the last error unchanged. Windows takes an access violation writing through
     /// the pointer; the simulator fails softly with `ERROR_NOACCESS`, the error the kernel's

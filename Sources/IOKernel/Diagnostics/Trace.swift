@@ -49,7 +49,9 @@ public struct TraceEntry: Equatable, Sendable, CustomStringConvertible {
 }
 
 extension TraceEvent {
-    /// The event as one line of the timeline.
+    /// The event as one line of the timeline, on its own. Caller memory is not named here (its
+    /// stable names, `ov#1`, `buf#2`, belong to the simulation's ``Trace``: use
+    /// ``Trace/text(of:)``), and never shown by host address, which differs from run to run.
     public var text: String {
         switch self {
         case .call(let call, let result): "\(call) → \(result)"
@@ -72,12 +74,11 @@ extension TraceEvent {
         case .apcQueued(let thread, let apc): "user APC queued to \(thread): \(apc)"
         case .apcDelivered(let thread, let apc): "\(thread) runs user APC: \(apc)"
         case .packetQueued(let port, let key, let ov, let status, let info):
-            "packet queued to \(port): key \(key), OVERLAPPED 0x\(String(ov, radix: 16)), \(status), \(info) bytes"
-        case .packetDequeued(let port, let key, let ov): "packet dequeued from \(port): key \(key), OVERLAPPED 0x\(String(ov, radix: 16))"
-        case .wroteStatus(let address, let status, let info, let irp):
-            "kernel wrote \(status), \(info) bytes into OVERLAPPED at 0x\(String(address, radix: 16)) (IRP#\(irp))"
-        case .wroteData(let address, let count, let irp):
-            "kernel copied \(count) bytes into the buffer at 0x\(String(address, radix: 16)) (IRP#\(irp))"
+            "packet queued to \(port): key \(key), \(ov == 0 ? "no OVERLAPPED" : "an OVERLAPPED"), \(status), \(info) bytes"
+        case .packetDequeued(let port, let key, let ov):
+            "packet dequeued from \(port): key \(key), \(ov == 0 ? "no OVERLAPPED" : "an OVERLAPPED")"
+        case .wroteStatus(_, let status, let info, let irp): "kernel wrote \(status), \(info) bytes into the OVERLAPPED of IRP#\(irp)"
+        case .wroteData(_, let count, let irp): "kernel copied \(count) bytes into the buffer of IRP#\(irp)"
         case .deviceEvent(let label): "device: \(label)"
         case .bugCheck(let check): "BUG CHECK \(check)"
         case .memoryViolation(let text): "MEMORY VIOLATION \(text)"
