@@ -1,5 +1,6 @@
 #define _GNU_SOURCE
 #include "HostThreads.h"
+#include "Fibers.h"
 
 #include <pthread.h>
 #include <setjmp.h>
@@ -13,7 +14,32 @@
 #include <sys/syscall.h>
 #endif
 
-_Thread_local void *iosim_current_thread_slot = 0;
+static _Thread_local void *currentThread = 0;
+
+void *iosim_current_thread(void) { return currentThread; }
+void iosim_set_current_thread(void *thread) { currentThread = thread; }
+
+// Fibers.c: the baton when simulated threads are fibers.
+void iosim_fiber_baton_signal(iosim_baton *baton);
+void iosim_fiber_baton_wait(iosim_baton *baton);
+
+#if defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define IOSIM_TSAN 1
+#endif
+#endif
+#if defined(__SANITIZE_THREAD__)
+#define IOSIM_TSAN 1
+#endif
+#if IOSIM_TSAN
+void __tsan_acquire(void *address);
+void __tsan_release(void *address);
+void iosim_tsan_acquire(void *address) { __tsan_acquire(address); }
+void iosim_tsan_release(void *address) { __tsan_release(address); }
+#else
+void iosim_tsan_acquire(void *address) { (void)address; }
+void iosim_tsan_release(void *address) { (void)address; }
+#endif
 
 enum { IDLE = 0, SIGNALLED = 1, SPINNING = 2, SLEEPING = 3 };
 
@@ -75,6 +101,10 @@ static inline void cpu_relax(void) {
 }
 
 void iosim_baton_signal(iosim_baton *baton) {
+    if (iosim_fibers_enabled()) {
+        iosim_fiber_baton_signal(baton);
+        return;
+    }
     uint32_t previous = atomic_exchange_explicit(&baton->state, SIGNALLED, memory_order_acq_rel);
     // A spinning waiter stops counting as a spinner now: it is the running thread from here on,
     // and the signaller (about to wait) may take its place.
@@ -83,6 +113,10 @@ void iosim_baton_signal(iosim_baton *baton) {
 }
 
 void iosim_baton_wait(iosim_baton *baton) {
+    if (iosim_fibers_enabled()) {
+        iosim_fiber_baton_wait(baton);
+        return;
+    }
     uint32_t expected = SIGNALLED;
     if (atomic_compare_exchange_strong_explicit(&baton->state, &expected, IDLE, memory_order_acq_rel, memory_order_acquire))
         return;
@@ -157,6 +191,11 @@ int iosim_start_os_thread(void (*body)(void *), void (*ended)(void *), void *con
 }
 
 _Noreturn void iosim_end_os_thread(void) {
+    pthread_exit(0);
+}
+
+_Noreturn void iosim_end_simulated_thread(void) {
+    if (iosim_fibers_enabled()) iosim_fiber_end();
     pthread_exit(0);
 }
 

@@ -1,8 +1,9 @@
 // The host side of simulated threads: the per-OS-thread "current simulated thread" slot and
 // the baton an OS thread parks on while another simulated thread runs.
 //
-// In C because Swift has neither `_Thread_local` nor a futex: the current thread is one TLS load
-// (no pthread_getspecific, no lazy key), and the baton is a 32-bit word that is both the
+// In C because Swift has neither `_Thread_local`, a futex nor a stack switch: the current thread
+// is one TLS load (no pthread_getspecific, no lazy key); the baton is, with fibers (Fibers.h, the
+// default), the context parked on it, and with OS threads a 32-bit word that is both the
 // hand-over's state and the futex the parked thread sleeps on.
 #ifndef IOSIM_HOST_THREADS_H
 #define IOSIM_HOST_THREADS_H
@@ -13,16 +14,19 @@
 extern "C" {
 #endif
 
-/// The simulated thread (an unretained `SimThread`) running on this OS thread, or NULL.
-extern _Thread_local void *iosim_current_thread_slot;
+/// The simulated thread (an unretained `SimThread`) running on this OS thread, or NULL. A
+/// function, not an inline load: a fiber may resume on another OS thread than the one it
+/// stopped on, and a thread-local address must not be kept across that in a caller's frame.
+void *iosim_current_thread(void);
+void iosim_set_current_thread(void *thread);
 
-static inline void *iosim_current_thread(void) { return iosim_current_thread_slot; }
-static inline void iosim_set_current_thread(void *thread) { iosim_current_thread_slot = thread; }
-
-/// A hand-over token. States: 0 idle (nobody waits, no signal pending), 1 signalled, 2 a waiter
-/// spins on it, 3 a waiter sleeps on it (futex).
+/// A hand-over token. With OS threads, `state`: 0 idle (nobody waits, no signal pending), 1
+/// signalled, 2 a waiter spins on it, 3 a waiter sleeps on it (futex). With fibers, `waiter`
+/// (the context parked on it) and `posted` (a signal that came before the wait).
 typedef struct iosim_baton {
     _Atomic uint32_t state;
+    uint32_t posted;
+    void *waiter;
 } iosim_baton;
 
 /// Gives the baton to the thread waiting on it (or about to): never blocks.
@@ -46,6 +50,17 @@ int iosim_start_os_thread(void (*body)(void *), void (*ended)(void *), void *con
 /// task-local fallback storage among it) goes with it, so nothing its abandoned frames left
 /// there can reach another thread.
 _Noreturn void iosim_end_os_thread(void);
+
+/// Ends the calling simulated thread, which exits and never returns through its frames: its
+/// fiber (iosim_fiber_end), or with OS threads its OS thread (iosim_end_os_thread).
+_Noreturn void iosim_end_simulated_thread(void);
+
+/// Under ThreadSanitizer, tells it that what the calling thread did before `iosim_tsan_release`
+/// on `address` happens before what a thread does after `iosim_tsan_acquire` on it: for
+/// synchronisation it cannot see (Synchronization.Mutex hands a contended lock over inside the
+/// kernel, FUTEX_LOCK_PI). Nothing otherwise.
+void iosim_tsan_acquire(void *address);
+void iosim_tsan_release(void *address);
 
 /// Writes `diagnostic` to standard error and parks the calling OS thread for good.
 _Noreturn void iosim_park_forever(const char *diagnostic);

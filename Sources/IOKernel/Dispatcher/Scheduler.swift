@@ -291,6 +291,11 @@ extension Kernel {
     /// Starts `thread` on a host OS thread (an idle pooled one if there is one).
     func launch(_ thread: SimThread) -> Bool {
         thread.osThreadStarted = true
+        if Fiber.enabled {
+            thread.fiber = Fiber.start(thread)
+            if thread.fiber == nil { thread.osThreadStarted = false }
+            return thread.fiber != nil
+        }
         guard HostThread.start(thread) else {
             thread.osThreadStarted = false
             return false
@@ -351,6 +356,14 @@ extension Kernel {
     /// kernel is gone. They stop where they are, as `TerminateThread` would stop them; what
     /// their frames hold is abandoned with them.
     func endParkedThreads() {
+        if Fiber.enabled {
+            // A parked fiber is never switched to again: its stack goes back to the pool as it is.
+            for thread in threads where thread.life == .alive && thread !== current {
+                iosim_fiber_discard(thread.fiber)
+                thread.fiber = nil
+            }
+            return
+        }
         let ended = DispatchSemaphore(value: 0)
         var count = 0
         for thread in threads where thread.osThreadStarted && thread.life == .alive && thread !== current {

@@ -49,6 +49,8 @@ public final class SimThread: KernelObject {
     // depth it was at, its wait's deadline and the status a waker handed it.
     let baton = Baton()
     @exclusivity(unchecked) unowned(unsafe) var host: HostThread?
+    /// The fiber that runs the thread (Fiber.swift), from its start until it exits.
+    @exclusivity(unchecked) var fiber: OpaquePointer?
     @exclusivity(unchecked) var savedDepth = 0
     @exclusivity(unchecked) var waitDeadline: VirtualInstant?
     @exclusivity(unchecked) var waitSequence: UInt64 = 0

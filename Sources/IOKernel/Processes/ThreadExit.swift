@@ -63,6 +63,8 @@ extension Kernel {
         }
         thread.exitCode = code
         thread.life = .exited
+        // Its fiber ends once it hands the baton on (its stack is recycled then).
+        thread.fiber = nil
         depth = 0
         signal(thread)
         if tracing { record(.note("\(thread.name) exited with code \(code)")) }
@@ -129,7 +131,7 @@ extension Kernel {
     /// Leaves the exited thread's frames: back to `run`'s unwind point, or the OS thread ends.
     private static func leaveFrames(unwinding: Bool) -> Never {
         if unwinding { iosim_unwind() }
-        iosim_end_os_thread()
+        iosim_end_simulated_thread()
     }
 
     /// Whether `thread` is the main thread of ``Simulation/run(_:)``: the test's own flow, which
