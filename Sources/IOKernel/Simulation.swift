@@ -122,7 +122,7 @@ public final class Simulation {
     /// Runs `main` as the main thread of a process that can exit, and returns the process's
     /// exit code once it has.
     ///
-    /// The main thread runs on a host OS thread of its own (the caller's OS thread waits), and
+    /// The main thread runs on a fiber of its own (the caller waits), and
     /// `TerminateThread` may stop it like any other thread. As with a C program's `main`, returning from `main` is `ExitProcess` with the
     /// value returned; if the main thread calls `ExitThread` instead, the process lives on until
     /// its last thread exits, and ends with that thread's code. The process runs down as

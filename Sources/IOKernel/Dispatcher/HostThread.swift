@@ -2,18 +2,16 @@ import CHostThreads
 import Dispatch
 import Synchronization
 
-/// An OS thread that hosts simulated threads, one at a time and one after another.
+/// An OS thread that hosts simulated threads, one at a time and one after another: how
+/// simulated threads run with `IOSIM_THREADS=os` (by default they are fibers, Fiber.swift, which
+/// says why, with the measurements).
 ///
-/// **Why OS threads and not fibers.** A simulated thread needs a stack of its own, because it
-/// blocks inside deep call chains (a Win32 call, a wait, the scheduler) while another runs.
-/// Stackful fibers (a context switch in C over pooled stacks) would switch a little faster, but
-/// the Swift runtime keeps per-OS-thread state that a fiber switch would leave behind or mix up:
-/// the dynamic exclusivity access set (a linked list of records in the frames of the accesses
-/// in progress), task-local values outside a task (a thread-local list), the current task and
-/// executor (issue 15 runs task jobs on simulated threads). Each would need saving and restoring
-/// through runtime internals at every switch, and the sanitizers would need fiber annotations.
-/// With OS threads all of it is simply right, and the adaptive ``Baton`` makes a hand-over cost
-/// about a microsecond without spinning on a core another thread needs.
+/// With OS threads everything the Swift runtime keeps per thread (the exclusivity access set,
+/// task-local values outside a task, the current task) is each simulated thread's own; the price
+/// is a trip through the host's scheduler at every switch. The adaptive ``Baton`` spins briefly
+/// only while the running thread and the spinners fit on the cores, and sleeps on a futex
+/// otherwise, so it never starves the thread that should run, but a sleeping thread waits for a
+/// core: on a loaded host a switch takes tens of microseconds or more.
 ///
 /// **Pooling.** Starting an OS thread costs tens of microseconds; a schedule explorer starts one
 /// per simulated thread per schedule. A host whose simulated thread returned goes back to an

@@ -70,10 +70,11 @@ enum SchedulingStep {
     case hung
 }
 
-/// The scheduler: exactly one simulated thread runs at a time. Each thread runs on a host OS
-/// thread (``HostThread``, pooled; the main thread of `Simulation.run` on the caller's own) and
-/// parks on its baton while another runs; a thread that blocks hands the baton on. A simulation
-/// with a single thread never switches OS threads.
+/// The scheduler: exactly one simulated thread runs at a time. Each thread runs on a fiber of
+/// its own (``Fiber``; the main thread of `Simulation.run` on the caller's own stack), or with
+/// `IOSIM_THREADS=os` on a pooled host OS thread (``HostThread``), and parks on its baton while
+/// another runs; a thread that blocks hands the baton on. A simulation with a single thread
+/// never switches.
 extension Kernel {
     /// The thread `blocked` cannot go on: run another thread that can, or the next due device
     /// event, or let its deadline pass; or report a hang.
@@ -288,7 +289,8 @@ extension Kernel {
         return handles.lookup(value) as? SimThread
     }
 
-    /// Starts `thread` on a host OS thread (an idle pooled one if there is one).
+    /// Starts `thread` on a fiber (it runs when the running thread parks), or with OS threads on
+    /// a host OS thread (an idle pooled one if there is one).
     func launch(_ thread: SimThread) -> Bool {
         thread.osThreadStarted = true
         if Fiber.enabled {
@@ -351,9 +353,9 @@ extension Kernel {
         }
     }
 
-    /// Ends the OS threads of simulated threads that are parked for good (the simulation is
-    /// going away), and waits until each has ended, so that nothing runs on them once the
-    /// kernel is gone. They stop where they are, as `TerminateThread` would stop them; what
+    /// Ends simulated threads that are parked for good (the simulation is going away): their
+    /// fibers' stacks go back to the pool, or their OS threads end (waited for, so that nothing
+    /// runs on them once the kernel is gone). They stop where they are, as `TerminateThread` would stop them; what
     /// their frames hold is abandoned with them.
     func endParkedThreads() {
         if Fiber.enabled {

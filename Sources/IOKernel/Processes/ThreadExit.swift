@@ -11,7 +11,8 @@ import CHostThreads
 ///
 /// **How a thread that exits leaves its frames.** Swift frames cannot be unwound, so an exiting
 /// thread abandons them, as `ExitThread` abandons C++ frames without running destructors. A
-/// thread on a host OS thread ends that OS thread (`pthread_exit`, ``HostThread``); the main
+/// thread on a fiber ends the fiber (its stack goes back to the pool; with `IOSIM_THREADS=os`,
+/// its host OS thread ends, `pthread_exit`); the main
 /// thread of ``Simulation/run(_:)`` runs on the caller's own OS thread and jumps back to `run`
 /// instead (an unwind point, `longjmp`), once the other threads have run as far as they can;
 /// `run` then returns. The exit path itself holds the thread and the kernel unretained
@@ -112,7 +113,7 @@ extension Kernel {
     /// The exit's work in the kernel, in `thread` (the running one): the trace, the process's
     /// exit if asked, the thread's exit, and for the main thread of `run` the wait until the
     /// others have run as far as they can. True if the thread then unwinds to `run`; false if
-    /// its host OS thread ends.
+    /// its fiber (or host OS thread) ends.
     private func exit(_ thread: SimThread, code: UInt32, processExit: Bool, call: String?) -> Bool {
         if tracing, let call { recordCall(call, result: "never returns") }
         if processExit { beginProcessExit(code: code, from: thread) }
@@ -128,7 +129,8 @@ extension Kernel {
         return true
     }
 
-    /// Leaves the exited thread's frames: back to `run`'s unwind point, or the OS thread ends.
+    /// Leaves the exited thread's frames: back to `run`'s unwind point, or its fiber (or OS
+    /// thread) ends.
     private static func leaveFrames(unwinding: Bool) -> Never {
         if unwinding { iosim_unwind() }
         iosim_end_simulated_thread()
@@ -164,7 +166,7 @@ extension Kernel {
 
     // MARK: - Process exit (the rest is in ProcessRundown.swift)
 
-    /// Starts a process whose main thread runs on an OS thread of its own: the caller's OS
+    /// Starts a process whose main thread runs on a fiber (or OS thread) of its own: the caller
     /// thread parks on `runner` until the process has exited.
     func startProcess(main thread: SimThread, runner: Baton) {
         processStarted = true
