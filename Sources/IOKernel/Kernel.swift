@@ -32,6 +32,9 @@ package final class Kernel {
     @exclusivity(unchecked) var devices: [String: Device] = [:]
     /// Named events, keyed by their case-sensitive name. Only looked up, never iterated.
     @exclusivity(unchecked) var namedEvents: [String: EventObject] = [:]
+    /// What ntdll keeps in user mode: critical sections, SRW locks, condition variables and
+    /// thread-pool waits (Runtime/UserModeLocks.swift, Runtime/ThreadPoolWaits.swift).
+    package let userMode = UserModeRuntime()
 
     /// Every completion port created, kept so that threads may refer to the port they are
     /// associated with without owning it.

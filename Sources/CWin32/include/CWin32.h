@@ -85,6 +85,9 @@ typedef struct _SECURITY_ATTRIBUTES {
 #include "Security.h"
 #include "MessagesAndStrings.h"
 #include "SystemInformation.h"
+#include "Synchronization.h"
+#include "ConsoleAndWindows.h"
+#include "ModulesAndPaths.h"
 
 // MARK: - Callbacks
 

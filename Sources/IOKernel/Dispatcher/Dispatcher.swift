@@ -76,7 +76,8 @@ extension Kernel {
             return irp.state == .completed || irp.state == .delivered ? irp.status : nil
         case .irps(let irps):
             return irps.allSatisfy { $0.state == .delivered || $0.thread == nil } ? .success : nil
-        case .sleep:
+        case .sleep, .alertByThreadID:
+            // Ended only by its deadline or by a waker setting the thread's waitStatus.
             return nil
         case .preempted:
             return .success

@@ -157,6 +157,10 @@ enum WaitReason {
     /// A completion packet from a port.
     case port(CompletionPort, alertable: Bool)
     case sleep(alertable: Bool)
+    /// Another thread to release a user-mode lock (a critical section, an SRW lock) or to wake
+    /// a condition variable: `NtWaitForAlertByThreadId`, ended by `NtAlertThreadByThreadId`
+    /// (Runtime/UserModeLocks.swift).
+    case alertByThreadID(UserLock)
     /// Nothing: the thread was preempted at a kernel entry by an exploring strategy
     /// (Perturbation.swift) and may run again whenever the scheduler picks it.
     case preempted
@@ -164,7 +168,7 @@ enum WaitReason {
     var isAlertable: Bool {
         switch self {
         case .objects(_, _, let alertable): alertable
-        case .irp, .irps, .fileLock, .cancelRequest: false
+        case .irp, .irps, .fileLock, .cancelRequest, .alertByThreadID: false
         case .port(_, let alertable): alertable
         case .sleep(let alertable): alertable
         case .preempted: false
@@ -187,6 +191,8 @@ enum WaitReason {
             return "another thread to cancel its I/O on \(request.file.label)"
         case .fileLock(let file):
             return "the lock of synchronous \(file.label), held by \(file.lockOwner?.name ?? "no one")"
+        case .alertByThreadID(let lock):
+            return lock.waitDescription
         case .preempted:
             return "its turn (preempted at a kernel entry)"
         case .sleep(let alertable):

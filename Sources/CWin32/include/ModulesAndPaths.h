@@ -1,0 +1,34 @@
+// Modules and path canonicalization: FARPROC, the LoadLibraryEx flags code passes, and
+// pathcch.h's options for PathAllocCanonicalize.
+//
+// Names and values of WinSDK's minwindef.h, libloaderapi.h and pathcch.h, from Microsoft's
+// documentation of GetProcAddress, LoadLibraryExW and PathAllocCanonicalize.
+#ifndef CWIN32_MODULES_AND_PATHS_H
+#define CWIN32_MODULES_AND_PATHS_H
+
+/// What `GetProcAddress` returns: a function of unknown signature, cast by the caller.
+typedef INT_PTR (*FARPROC)(void);
+
+#define LOAD_LIBRARY_SEARCH_APPLICATION_DIR 0x00000200
+#define LOAD_LIBRARY_SEARCH_DEFAULT_DIRS 0x00001000
+#define LOAD_LIBRARY_SEARCH_SYSTEM32 0x00000800
+#define LOAD_LIBRARY_SEARCH_USER_DIRS 0x00000400
+#define LOAD_LIBRARY_AS_DATAFILE 0x00000002
+#define GET_MODULE_HANDLE_EX_FLAG_PIN 0x00000001
+#define GET_MODULE_HANDLE_EX_FLAG_UNCHANGED_REFCOUNT 0x00000002
+#define GET_MODULE_HANDLE_EX_FLAG_FROM_ADDRESS 0x00000004
+
+typedef enum PATHCCH_OPTIONS : int {
+    PATHCCH_NONE = 0x00000000,
+    PATHCCH_ALLOW_LONG_PATHS = 0x00000001,
+    PATHCCH_FORCE_ENABLE_LONG_NAME_PROCESS = 0x00000002,
+    PATHCCH_FORCE_DISABLE_LONG_NAME_PROCESS = 0x00000004,
+    PATHCCH_DO_NOT_NORMALIZE_SEGMENTS = 0x00000008,
+    PATHCCH_ENSURE_IS_EXTENDED_LENGTH_PATH = 0x00000010,
+    PATHCCH_ENSURE_TRAILING_SLASH = 0x00000020,
+    PATHCCH_CANONICALIZE_SLASHES = 0x00000040,
+} PATHCCH_OPTIONS;
+
+#define PATHCCH_MAX_CCH 0x8000
+
+#endif

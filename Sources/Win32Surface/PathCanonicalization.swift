@@ -1,0 +1,163 @@
+import IOKernel
+
+/// `E_INVALIDARG` and `HRESULT_FROM_WIN32(ERROR_FILENAME_EXCED_RANGE)`, `E_OUTOFMEMORY`.
+private let invalidArgument = HRESULT(bitPattern: 0x8007_0057)
+private let filenameExceedsRange = HRESULT(bitPattern: 0x8007_00CE)
+private let outOfMemory = HRESULT(bitPattern: 0x8007_000E)
+
+/// Converts a path into its canonical form in a `LocalAlloc` buffer the caller frees with
+/// `LocalFree`. The corresponding Win32 function is `PathAllocCanonicalize` (pathcch.h).
+///
+/// As Microsoft's documentation and Wine's kernelbase path.c tests
+/// (test_PathAllocCanonicalize) describe it: `.` segments are removed and `..` removes the
+/// segment before it (never the root: `C:\`, `\`, `\\`, `\\?\`, `\\?\UNC\`); trailing dots of
+/// a segment are removed unless `PATHCCH_DO_NOT_NORMALIZE_SEGMENTS` (or
+/// `PATHCCH_ENSURE_IS_EXTENDED_LENGTH_PATH`) is given; an empty result is `\`; forward slashes
+/// are kept unless `PATHCCH_CANONICALIZE_SLASHES`. A result of `MAX_PATH` characters or more
+/// needs `PATHCCH_ALLOW_LONG_PATHS` (else `HRESULT_FROM_WIN32(ERROR_FILENAME_EXCED_RANGE)`) and
+/// then gets the `\\?\` prefix (`\\?\UNC\` for a UNC path) unless
+/// `PATHCCH_FORCE_ENABLE_LONG_NAME_PROCESS`; `PATHCCH_ENSURE_IS_EXTENDED_LENGTH_PATH` prefixes
+/// a drive path of any length; `PATHCCH_ENSURE_TRAILING_SLASH` ends it with `\`. A NULL out
+/// pointer, unknown flags, the FORCE flags without `PATHCCH_ALLOW_LONG_PATHS` or together, and
+/// `PATHCCH_ENSURE_IS_EXTENDED_LENGTH_PATH` with `PATHCCH_ALLOW_LONG_PATHS` give `E_INVALIDARG`
+/// (so does a NULL path, which Windows does not check). On failure `*ppszPathOut` is NULL.
+@discardableResult
+public func PathAllocCanonicalize(_ pszPathIn: PCWSTR!, _ dwFlags: ULONG, _ ppszPathOut: UnsafeMutablePointer<PWSTR?>!)
+    -> HRESULT
+{
+    guard let thread = currentThread() else { return invalidArgument }
+    guard let ppszPathOut,
+          thread.userBufferIsAccessible(ppszPathOut, count: MemoryLayout<PWSTR?>.size, writing: true, call: "PathAllocCanonicalize")
+    else { return invalidArgument }
+    ppszPathOut.pointee = nil
+    let path = pszPathIn.map { wideString(UnsafeRawPointer($0)) }
+    let result = path.map { canonicalize($0, options: dwFlags) } ?? .failure(invalidArgument)
+    let call = "PathAllocCanonicalize(\"\(path ?? "NULL")\", 0x\(String(dwFlags, radix: 16)))"
+    switch result {
+    case .failure(let hresult):
+        thread.traceResult(call, "0x" + String(UInt32(bitPattern: hresult), radix: 16))
+        return hresult
+    case .success(let canonical):
+        let units = Array(canonical.utf16) + [0]
+        guard let block = LocalAlloc(UINT(LMEM_FIXED), SIZE_T(units.count * 2)) else { return outOfMemory }
+        guard thread.writeToCaller(units, at: block, call: "PathAllocCanonicalize") else {
+            LocalFree(block)
+            return outOfMemory
+        }
+        ppszPathOut.pointee = block.assumingMemoryBound(to: WCHAR.self)
+        thread.traceResult(call, "S_OK, \"\(canonical)\"")
+        return S_OK
+    }
+}
+
+private enum Canonical {
+    case success(String)
+    case failure(HRESULT)
+}
+
+private func canonicalize(_ input: String, options flags: ULONG) -> Canonical {
+    func has(_ option: PATHCCH_OPTIONS) -> Bool { flags & ULONG(option.rawValue) != 0 }
+    let known: ULONG = 0x7F
+    let forceEnable = has(PATHCCH_FORCE_ENABLE_LONG_NAME_PROCESS), forceDisable = has(PATHCCH_FORCE_DISABLE_LONG_NAME_PROCESS)
+    let allowLong = has(PATHCCH_ALLOW_LONG_PATHS), extended = has(PATHCCH_ENSURE_IS_EXTENDED_LENGTH_PATH)
+    if flags & ~known != 0 || ((forceEnable || forceDisable) && !allowLong) || (forceEnable && forceDisable)
+        || (extended && allowLong)
+    {
+        return .failure(invalidArgument)
+    }
+    guard input.utf16.count < Int(PATHCCH_MAX_CCH) else { return .failure(filenameExceedsRange) }
+    var path = input
+    if has(PATHCCH_CANONICALIZE_SLASHES) {
+        path = path.replacingSlashes()
+    }
+    let normalizeSegments = !has(PATHCCH_DO_NOT_NORMALIZE_SEGMENTS) && !extended
+
+    // The root, which `..` never removes, and whether its first segment follows a separator.
+    var root = ""
+    var rest = Substring(path)
+    func take(_ prefix: String) -> Bool {
+        guard rest.hasPrefix(prefix) else { return false }
+        root += prefix
+        rest = rest.dropFirst(prefix.count)
+        return true
+    }
+    func takeDrive() -> Bool {
+        let characters = Array(rest.prefix(2))
+        guard characters.count == 2, characters[0].isASCII, characters[0].isLetter, characters[1] == ":" else { return false }
+        root += String(characters)
+        rest = rest.dropFirst(2)
+        return true
+    }
+    var isUNC = false
+    var isDrive = false
+    if take(#"\\?\UNC\"#) {
+        isUNC = true
+    } else if take(#"\\?\"#) {
+        if takeDrive() { isDrive = true; _ = take(#"\"#) }
+    } else if take(#"\\"#) {
+        isUNC = true
+    } else if takeDrive() {
+        isDrive = true
+        _ = take(#"\"#)
+    } else {
+        _ = take(#"\"#)
+    }
+    let navigable = root.isEmpty || root.hasSuffix(#"\"#)
+
+    var segments: [Substring] = []
+    let parts = rest.split(separator: "\\", omittingEmptySubsequences: false)
+    var trailingSeparator = rest.hasSuffix(#"\"#)
+    for (index, part) in parts.enumerated() {
+        let isLast = index == parts.count - 1
+        if index == parts.count - 1, part.isEmpty { break }
+        if navigable || index > 0 {
+            if part == "." {
+                if isLast { trailingSeparator = false }
+                continue
+            }
+            if part == ".." {
+                if !segments.isEmpty { segments.removeLast() }
+                if isLast { trailingSeparator = false }
+                continue
+            }
+        }
+        var segment = part
+        if normalizeSegments {
+            while segment.hasSuffix(".") { segment = segment.dropLast() }
+            if segment.isEmpty { continue }
+        }
+        segments.append(segment)
+    }
+    var result = root + segments.joined(separator: #"\"#)
+    if trailingSeparator, !segments.isEmpty { result += #"\"# }
+    if result.isEmpty { result = #"\"# }
+    if has(PATHCCH_ENSURE_TRAILING_SLASH), !result.hasSuffix(#"\"#) { result += #"\"# }
+
+    let prefixed = result.hasPrefix(#"\\?\"#)
+    if extended, isDrive, !prefixed { result = #"\\?\"# + result }
+    if result.utf16.count >= Int(MAX_PATH) {
+        guard allowLong else { return .failure(filenameExceedsRange) }
+        if !forceEnable, !result.hasPrefix(#"\\?\"#) {
+            if isDrive {
+                result = #"\\?\"# + result
+            } else if isUNC {
+                result = #"\\?\UNC\"# + result.dropFirst(2)
+            }
+        }
+    }
+    guard result.utf16.count < Int(PATHCCH_MAX_CCH) else { return .failure(filenameExceedsRange) }
+    return .success(result)
+}
+
+private extension String {
+    /// `/` as `\`, and runs of separators after the first character as one.
+    func replacingSlashes() -> String {
+        var out = ""
+        for character in self {
+            let c: Character = character == "/" ? "\\" : character
+            if c == "\\", out.count > 1, out.last == "\\" { continue }
+            out.append(c)
+        }
+        return out
+    }
+}
