@@ -11,7 +11,7 @@ public func InitializeConditionVariable(_ ConditionVariable: PCONDITION_VARIABLE
     guard let thread = currentThread(), let ConditionVariable,
           accessible(thread, ConditionVariable, "InitializeConditionVariable")
     else { return }
-    ConditionVariable.pointee.Ptr = nil
+    thread.store(CONDITION_VARIABLE(), into: ConditionVariable, call: "InitializeConditionVariable")
     let kernel = thread.kernel
     let variable = kernel.withKernelEntry {
         kernel.initializeUserLock(at: UInt(bitPattern: ConditionVariable), .conditionVariable)

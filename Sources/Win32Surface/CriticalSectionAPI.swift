@@ -85,9 +85,7 @@ public func DeleteCriticalSection(_ lpCriticalSection: LPCRITICAL_SECTION!) {
         kernel.deleteUserLock(at: address)
         return label
     }
-    lpCriticalSection.pointee.LockCount = -1
-    lpCriticalSection.pointee.RecursionCount = 0
-    lpCriticalSection.pointee.OwningThread = nil
+    thread.store(unheldSection(), into: lpCriticalSection, call: "DeleteCriticalSection")
     thread.traceResult("DeleteCriticalSection(\(label))", "deleted")
 }
 
@@ -106,8 +104,7 @@ public func SetCriticalSectionSpinCount(_ lpCriticalSection: LPCRITICAL_SECTION!
 private func initialize(_ thread: SimThread, _ pointer: LPCRITICAL_SECTION?, spinCount: DWORD, _ call: StaticString) -> Bool {
     guard let pointer = usable(thread, pointer, call) else { return false }
     let kernel = thread.kernel
-    pointer.pointee.DebugInfo = nil
-    pointer.pointee.LockSemaphore = nil
+    thread.store(unheldSection(), into: pointer, call: call)
     let lock = kernel.withKernelEntry { () -> UserLock in
         let lock = kernel.initializeUserLock(at: UInt(bitPattern: pointer), .criticalSection)
         lock.publish = publisher(kernel, pointer)
@@ -149,12 +146,19 @@ private func usable(_ thread: SimThread, _ pointer: LPCRITICAL_SECTION?, _ call:
 /// state (probed each time: another thread may have freed the memory meanwhile).
 private func publisher(_ kernel: Kernel, _ pointer: LPCRITICAL_SECTION) -> (UserLock) -> Void {
     { [unowned(unsafe) kernel] lock in
-        guard kernel.probeUserBuffer(pointer, count: MemoryLayout<CRITICAL_SECTION>.size, writing: true,
-                                     call: "a critical section's fields", reportingFreed: true)
-        else { return }
-        pointer.pointee.LockCount = lock.lockCount
-        pointer.pointee.RecursionCount = LONG(truncatingIfNeeded: lock.recursionCount)
-        pointer.pointee.OwningThread = HANDLE(bitPattern: UInt(lock.owner?.threadID ?? 0))
-        pointer.pointee.SpinCount = ULONG_PTR(lock.spinCount)
+        var fields = unheldSection()
+        fields.LockCount = lock.lockCount
+        fields.RecursionCount = LONG(truncatingIfNeeded: lock.recursionCount)
+        fields.OwningThread = HANDLE(bitPattern: UInt(lock.owner?.threadID ?? 0))
+        fields.SpinCount = ULONG_PTR(lock.spinCount)
+        kernel.storeToUser(fields, at: pointer, call: "a critical section's fields")
     }
+}
+
+/// A critical section's fields when no one holds it: `LockCount` -1, no owner, no debug
+/// information, no semaphore.
+private func unheldSection() -> CRITICAL_SECTION {
+    var fields = CRITICAL_SECTION()
+    fields.LockCount = -1
+    return fields
 }

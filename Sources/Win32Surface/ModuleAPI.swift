@@ -46,7 +46,7 @@ private func modulePath(_ thread: SimThread, _ base: UInt) -> String? {
 @discardableResult
 public func GetModuleHandleW(_ lpModuleName: LPCWSTR!) -> HMODULE! {
     guard let thread = currentThread() else { return nil }
-    return moduleHandle(thread, lpModuleName.map { wideString(UnsafeRawPointer($0)) }, "GetModuleHandleW")
+    return moduleHandle(thread, lpModuleName.map { callerWideString($0) }, "GetModuleHandleW")
 }
 
 /// A loaded module's handle. The corresponding Win32 function is `GetModuleHandleA`; see
@@ -54,7 +54,7 @@ public func GetModuleHandleW(_ lpModuleName: LPCWSTR!) -> HMODULE! {
 @discardableResult
 public func GetModuleHandleA(_ lpModuleName: LPCSTR!) -> HMODULE! {
     guard let thread = currentThread() else { return nil }
-    return moduleHandle(thread, lpModuleName.map { String(cString: $0) }, "GetModuleHandleA")
+    return moduleHandle(thread, lpModuleName.map { callerNarrowString($0) }, "GetModuleHandleA")
 }
 
 /// Loads a module: the modules every process has are found (as loaded already); any other
@@ -67,7 +67,7 @@ public func LoadLibraryW(_ lpLibFileName: LPCWSTR!) -> HMODULE! {
         _ = thread.fail(ERROR_INVALID_PARAMETER)
         return nil
     }
-    return moduleHandle(thread, wideString(UnsafeRawPointer(lpLibFileName)), "LoadLibraryW")
+    return moduleHandle(thread, callerWideString(lpLibFileName), "LoadLibraryW")
 }
 
 /// See ``LoadLibraryW(_:)``. The corresponding Win32 function is `LoadLibraryA`.
@@ -78,7 +78,7 @@ public func LoadLibraryA(_ lpLibFileName: LPCSTR!) -> HMODULE! {
         _ = thread.fail(ERROR_INVALID_PARAMETER)
         return nil
     }
-    return moduleHandle(thread, String(cString: lpLibFileName), "LoadLibraryA")
+    return moduleHandle(thread, callerNarrowString(lpLibFileName), "LoadLibraryA")
 }
 
 /// See ``LoadLibraryW(_:)``; the flags (`LOAD_LIBRARY_SEARCH_*`) choose where Windows searches
@@ -91,7 +91,7 @@ public func LoadLibraryExW(_ lpLibFileName: LPCWSTR!, _ hFile: HANDLE!, _ dwFlag
         _ = thread.fail(ERROR_INVALID_PARAMETER)
         return nil
     }
-    return moduleHandle(thread, wideString(UnsafeRawPointer(lpLibFileName)), "LoadLibraryExW")
+    return moduleHandle(thread, callerWideString(lpLibFileName), "LoadLibraryExW")
 }
 
 /// Releases a module handle from ``LoadLibraryW(_:)``. The corresponding Win32 function is
@@ -112,7 +112,7 @@ public func FreeLibrary(_ hLibModule: HMODULE!) -> Bool {
 @discardableResult
 public func GetProcAddress(_ hModule: HMODULE!, _ lpProcName: LPCSTR!) -> FARPROC! {
     guard let thread = currentThread() else { return nil }
-    let name = lpProcName.map { UInt(bitPattern: $0) < 0x1_0000 ? "#\(UInt(bitPattern: $0))" : String(cString: $0) } ?? "NULL"
+    let name = lpProcName.map { UInt(bitPattern: $0) < 0x1_0000 ? "#\(UInt(bitPattern: $0))" : callerNarrowString($0) } ?? "NULL"
     let known = modulePath(thread, value(hModule)) != nil
     _ = thread.fail(known ? ERROR_PROC_NOT_FOUND : ERROR_MOD_NOT_FOUND)
     thread.traceResult("GetProcAddress(\(hex(handle: hModule)), \(name))", "NULL, \(win32ErrorName(thread.lastError))")

@@ -26,11 +26,9 @@ public func PathAllocCanonicalize(_ pszPathIn: PCWSTR!, _ dwFlags: ULONG, _ ppsz
     -> HRESULT
 {
     guard let thread = currentThread() else { return invalidArgument }
-    guard let ppszPathOut,
-          thread.userBufferIsAccessible(ppszPathOut, count: MemoryLayout<PWSTR?>.size, writing: true, call: "PathAllocCanonicalize")
-    else { return invalidArgument }
-    ppszPathOut.pointee = nil
-    let path = pszPathIn.map { wideString(UnsafeRawPointer($0)) }
+    guard let ppszPathOut else { return invalidArgument }
+    thread.store(nil, into: ppszPathOut, call: "PathAllocCanonicalize")
+    let path = pszPathIn.map { callerWideString($0) }
     let result = path.map { canonicalize($0, options: dwFlags) } ?? .failure(invalidArgument)
     let call = "PathAllocCanonicalize(\"\(path ?? "NULL")\", 0x\(String(dwFlags, radix: 16)))"
     switch result {
@@ -44,7 +42,7 @@ public func PathAllocCanonicalize(_ pszPathIn: PCWSTR!, _ dwFlags: ULONG, _ ppsz
             LocalFree(block)
             return outOfMemory
         }
-        ppszPathOut.pointee = block.assumingMemoryBound(to: WCHAR.self)
+        thread.store(block.assumingMemoryBound(to: WCHAR.self), into: ppszPathOut, call: "PathAllocCanonicalize")
         thread.traceResult(call, "S_OK, \"\(canonical)\"")
         return S_OK
     }

@@ -25,9 +25,6 @@ public func RegisterWaitForSingleObject(_ phNewWaitObject: PHANDLE!, _ hObject: 
         thread.traceBool(call, result)
         return result
     }
-    guard thread.userBufferIsAccessible(phNewWaitObject, count: MemoryLayout<HANDLE?>.size, writing: true,
-                                        call: "RegisterWaitForSingleObject")
-    else { return thread.fail(ERROR_NOACCESS) }
     let kernel = thread.kernel
     let context = Context
     let (status, wait) = kernel.withKernelEntry {
@@ -41,7 +38,7 @@ public func RegisterWaitForSingleObject(_ phNewWaitObject: PHANDLE!, _ hObject: 
         thread.traceBool(call, result)
         return result
     }
-    phNewWaitObject.pointee = HANDLE(bitPattern: wait.handleValue)
+    thread.store(HANDLE(bitPattern: wait.handleValue), into: phNewWaitObject, call: "RegisterWaitForSingleObject")
     thread.traceResult(call, "TRUE (\(wait.label))")
     return true
 }

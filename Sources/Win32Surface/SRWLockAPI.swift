@@ -10,7 +10,7 @@ import IOKernel
 public func InitializeSRWLock(_ SRWLock: PSRWLOCK!) {
     guard let thread = currentThread(), let SRWLock, accessible(thread, SRWLock, "InitializeSRWLock") else { return }
     let kernel = thread.kernel
-    SRWLock.pointee.Ptr = nil
+    thread.store(SRWLOCK(), into: SRWLock, call: "InitializeSRWLock")
     let lock = kernel.withKernelEntry { kernel.initializeUserLock(at: UInt(bitPattern: SRWLock), .srwLock) }
     thread.traceResult("InitializeSRWLock(\(lock.label))", "initialized")
 }
