@@ -103,11 +103,13 @@ extension World {
         case .heapAlloc:
             if random.chance(50) {
                 guard let block = HeapAlloc(GetProcessHeap(), 0, SIZE_T(MemoryLayout<OVERLAPPED>.size)) else { return }
+                allocated(block, MemoryLayout<OVERLAPPED>.size)
                 overlappeds.append(block.bindMemory(to: OVERLAPPED.self, capacity: 1))
                 if overlappeds.count > 24 { overlappeds.removeFirst() }
             } else {
                 let size = random.pick([1, 8, 16, 64, 512, 4096, 70_000])
                 guard let block = HeapAlloc(GetProcessHeap(), 0, SIZE_T(size)) else { return }
+                allocated(block, size)
                 buffers.append((block, size))
                 if buffers.count > 24 { buffers.removeFirst() }
             }

@@ -105,6 +105,15 @@ final class World {
         return (buffer.pointer, DWORD(length))
     }
 
+    /// A new block may take memory the quarantine gave back to the host (with a small budget):
+    /// a stale pointer into it now points into the new, live block, as on a real heap, so the
+    /// workload stops counting it as freed.
+    func allocated(_ block: UnsafeMutableRawPointer, _ size: Int) {
+        let start = UInt(bitPattern: block)
+        let end = start + UInt(max(size, 1))
+        freed = freed.filter { $0 < start || $0 >= end }
+    }
+
     /// Whether the file object the handle names now is bound to a port (through this handle
     /// or a duplicate of it).
     func isPortBound(_ handle: HANDLE?) -> Bool { sim.fileObject(handle)?.completionPort != nil }

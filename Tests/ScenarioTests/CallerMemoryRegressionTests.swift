@@ -161,4 +161,41 @@ final class CallerMemoryRegressionTests: XCTestCase {
         }
         XCTAssertEqual(sim.takeMemoryViolations().map(\.kind), [.freedWhileInFlight, .kernelWroteFreedMemory, .freedOverlappedHandedOut])
     }
+
+    /// A block the quarantine gave back to the host may be handed out again, in part, to a new
+    /// block. The new block once took the old block's whole address range off the books, so a
+    /// stale pointer into the rest of it looked like memory the simulator does not track, and
+    /// the kernel wrote there (the host heap's own memory by then: a VOPR run with a 4 KiB
+    /// quarantine died in glibc's "corrupted size vs. prev_size"). Now only the part the new
+    /// block takes changes hands: every address of the old range is either a new block's or
+    /// still the released block's, and a read into the released part fails with
+    /// `ERROR_NOACCESS`. (Whether the host reuses the memory is up to its allocator; glibc's
+    /// does, at once.)
+    func testMemoryTheHostHandsOutAgainStaysTrackedAroundTheNewBlock() throws {
+        let sim = Simulation(options: SimulationOptions(memory: MemoryOptions(quarantineBudget: 0)))
+        sim.installDevice(#"\\.\quick"#, driver: StockDriver(completion: .immediate))
+        try sim.run {
+            let old = try XCTUnwrap(HeapAlloc(GetProcessHeap(), 0, 4096))
+            XCTAssertTrue(HeapFree(GetProcessHeap(), 0, old))
+            XCTAssertEqual(sim.memory.releasedBlockCount, 1)
+            let newBlocks = (0..<64).compactMap { _ in HeapAlloc(GetProcessHeap(), 0, 48) }
+            var released: [Int] = []
+            for offset in stride(from: 0, to: 4096, by: 8) {
+                let info = try XCTUnwrap(sim.memory.block(containing: old + offset), "offset \(offset) is tracked")
+                if info.label == "HeapAlloc(4096)" {
+                    XCTAssertNotNil(info.freedAt)
+                    released.append(offset)
+                } else {
+                    XCTAssertEqual(info.label, "HeapAlloc(48)")
+                }
+            }
+            let h = openDevice(#"\\.\quick"#, overlapped: false)
+            for offset in released.prefix(3) {
+                var read: DWORD = 0
+                XCTAssertFalse(ReadFile(h, old + offset, 4, &read, nil))
+                XCTAssertEqual(GetLastError(), DWORD(ERROR_NOACCESS))
+            }
+            for block in newBlocks { XCTAssertTrue(HeapFree(GetProcessHeap(), 0, block)) }
+        }
+    }
 }

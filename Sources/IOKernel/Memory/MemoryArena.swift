@@ -112,20 +112,29 @@ final class MemoryArena {
         let start = UInt(bitPattern: base)
         let end = start + UInt(max(size, 1))
         var position = insertionPoint(for: start)
-        // The host may hand out again memory the quarantine released: the released blocks'
-        // ranges there give way (their records stay).
+        // The host may hand out again memory the quarantine released. Only the part the new
+        // block takes changes hands: the rest of a released block's range stays the released
+        // block's, so that a stale pointer there is still refused, never taken for memory the
+        // simulator does not track (the host may have given it to anyone since).
         var displaced = false
+        var pieces: [(start: UInt, end: UInt, block: Int32)] = [(start, end, index)]
         while position > 0, ranges[position - 1].end > start {
-            ranges.remove(at: position - 1)
+            let old = ranges.remove(at: position - 1)
             position -= 1
+            if old.start < start { pieces.append((old.start, start, old.block)) }
+            if old.end > end { pieces.append((end, old.end, old.block)) }
             displaced = true
         }
         while position < ranges.count, ranges[position].start < end {
-            ranges.remove(at: position)
+            let old = ranges.remove(at: position)
+            if old.end > end { pieces.append((end, old.end, old.block)) }
             displaced = true
         }
-        if displaced { recent = (-1, -1) }
-        ranges.insert((start, end, index), at: position)
+        if displaced {
+            recent = (-1, -1)
+            pieces.sort { $0.start < $1.start }
+        }
+        ranges.insert(contentsOf: pieces, at: position)
         return index
     }
 
@@ -187,7 +196,9 @@ final class MemoryArena {
         }
         guard let slot = rangeIndex(of: address) else { return nil }
         let found = ranges[slot].block
-        recent = (found, a)
+        // A released block may own only part of its old range now (``allocate``): the cache,
+        // which tests the whole block, keeps live and quarantined blocks only.
+        if !blocks[Int(found)].isReleased { recent = (found, a) }
         return found
     }
 
