@@ -60,6 +60,11 @@ bool iosim_install_concurrency_hooks(IOSimJobRouter router_) {
     return true;
 }
 
+// swift/include/swift/Runtime/Concurrency.h: `AsyncTask *swift_task_getCurrent(void)`, swiftcall.
+extern IOSIM_SWIFTCC void *swift_task_getCurrent(void);
+
+void *iosim_current_task(void) { return swift_task_getCurrent(); }
+
 long iosim_os_thread_id(void) {
 #if defined(__linux__)
     return (long)gettid();

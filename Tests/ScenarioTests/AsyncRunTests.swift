@@ -39,6 +39,41 @@ final class AsyncRunTests: XCTestCase {
         XCTAssertEqual(sim.now, VirtualInstant(nanoseconds: 6_000_000_000))
     }
 
+    /// `Task.sleep(for:)` reaches the simulation as a host `ContinuousClock` deadline, read
+    /// before the call; the simulation sleeps for the host time left, rounded up to a whole
+    /// millisecond. In an unstructured task, the deadline is read and the wake-up enqueued a few
+    /// hops apart, and the hops run at once (as on the runtime's own global executor), so tasks
+    /// that keep the host busy meanwhile do not shorten the sleep. (Each busy task spins on the
+    /// host clock for a millisecond after each of its own hops, standing for slow jobs; nothing
+    /// is asserted about host time.)
+    func testTaskSleepInAnUnstructuredTaskIsExactWhileOtherTasksTakeHostTime() async throws {
+        let sim = checkedSimulation()
+        let clock = sim.clock
+        let woke = try await sim.run { () async throws -> [String] in
+            let busy = (0..<3).map { _ in
+                Task {
+                    for _ in 0..<4 {
+                        await nonisolatedAsyncStep()
+                        let start = ContinuousClock.now
+                        while ContinuousClock.now - start < .milliseconds(1) {}
+                    }
+                }
+            }
+            let sleeper = Task { () async throws -> String in
+                print("DBG sleeper \(String(describing: withUnsafeCurrentTask { $0 }))")
+                try await Task.sleep(for: .seconds(1))
+                return "unstructured woke at \(clock.now)"
+            }
+            let detached = Task.detached { () async throws -> String in
+                try await Task.sleep(for: .milliseconds(1500))
+                return "detached woke at \(clock.now)"
+            }
+            for task in busy { await task.value }
+            return [try await sleeper.value, try await detached.value]
+        }
+        XCTAssertEqual(woke, ["unstructured woke at 1000.000ms", "detached woke at 1500.000ms"])
+    }
+
     func testSleepingTasksWakeInDeadlineOrder() async throws {
         let sim = checkedSimulation()
         let clock = sim.clock
@@ -80,3 +115,6 @@ final class AsyncReadmeExampleTests: XCTestCase {
         XCTAssertEqual(now, "1000.000ms")
     }
 }
+
+/// A nonisolated async function: calling it from an unstructured task changes executor.
+private func nonisolatedAsyncStep() async {}

@@ -22,6 +22,10 @@ typedef bool (*IOSimJobRouter)(void *_Nonnull job, IOSimJobTiming timing, long l
 /// Returns false if the runtime does not export them.
 bool iosim_install_concurrency_hooks(IOSimJobRouter _Nonnull router);
 
+/// The task running on the calling OS thread (`swift_task_getCurrent`), or NULL. A job that is
+/// the running task itself, offered to the global executor, is that task hopping executors.
+void *_Nullable iosim_current_task(void);
+
 /// The calling OS thread's id (`gettid`) and name (`pthread_getname_np`), for diagnostics
 /// about Win32 calls made on threads outside the simulation. The name is NUL-terminated.
 long iosim_os_thread_id(void);

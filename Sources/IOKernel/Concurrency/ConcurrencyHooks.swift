@@ -20,6 +20,11 @@ import Darwin
 ///   are), recorded as a foreign enqueue: such a job's arrival depends on the host's timing;
 /// - else to the runtime's own executor, untouched: code outside simulations runs as usual.
 ///
+/// A job that is the running task itself is that task hopping to the global executor on its way
+/// into a nonisolated async function (an unstructured task's job runs on the simulation's task
+/// executor, which it does not prefer): it runs next, before any other job
+/// (``SimulationExecutor/acceptHop(_:)``).
+///
 /// Two simulations running async bodies at once (parallel Swift Testing tests in one process)
 /// stay apart for everything their own simulated threads enqueue, which is everything unless
 /// an OS thread outside both resumes a continuation; such a job goes to the most recent one.
@@ -68,6 +73,7 @@ enum ConcurrencyHooks {
                 ForeignThreadCall.record(function: "Task", kind: .taskInSynchronousRun, into: thread.kernel.concurrency)
                 return false
             }
+            if delay == nil, executor.acceptHop(job) { return true }
             executor.accept(job, after: delay)
             return true
         }

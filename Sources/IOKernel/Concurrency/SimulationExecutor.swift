@@ -32,6 +32,10 @@ final class SimulationExecutor: TaskExecutor, @unchecked Sendable {
     private let inbox = Mutex<[(UnownedJob, Duration?)]>([])
     private let inboxCount = Atomic<Int>(0)
     @exclusivity(unchecked) private var nextJobNumber = 1
+    /// The running task's job after it hopped (``acceptHop(_:)``): runs before `ready`.
+    @exclusivity(unchecked) private var hop: ScheduledEvent?
+    /// The job the main thread is running now.
+    @exclusivity(unchecked) private var runningJob: UnownedJob?
     /// Tasks waiting in ``Simulation/settle()`` for the simulation to have nothing else to do.
     @exclusivity(unchecked) var settling: [UnsafeContinuation<Void, Never>] = []
     /// How many jobs ran.
@@ -60,16 +64,42 @@ final class SimulationExecutor: TaskExecutor, @unchecked Sendable {
         ForeignThreadCall.record(function: "a task job", kind: .taskJob, into: kernel.concurrency)
     }
 
+    /// Takes the job of the task that is running now, which has just hopped to the global
+    /// executor: it runs next, before any other ready job and without a scheduling choice.
+    ///
+    /// Jobs of a task that prefers no executor (an unstructured or detached task) run on this
+    /// task executor, so the runtime sees every call of a nonisolated async function as a switch
+    /// of task executor, and gives the task to the global executor. On the runtime's own global
+    /// executor that switch would not happen (the task goes on on its thread), so running the
+    /// hop at once is what the task would do outside the simulation. It also keeps
+    /// `Task.sleep(for:)` exact in such tasks: the host deadline it computes and the wake-up it
+    /// enqueues are a few hops apart, with no other task's job (and its host time) between.
+    /// A task's jobs are the task itself, so the hop is the job that is running. False (the job
+    /// is queued as usual) if it is not.
+    func acceptHop(_ job: UnownedJob) -> Bool {
+        guard let running = runningJob, unsafeBitCast(running, to: UInt.self) == unsafeBitCast(job, to: UInt.self),
+              hop == nil else { return false }
+        hop = jobEvent(job)
+        readiness.signaled = true
+        return true
+    }
+
     /// Queues a job to run: the main thread runs it when it next looks for work.
     func makeReady(_ job: UnownedJob) {
+        ready.append(jobEvent(job))
+        readiness.signaled = true
+    }
+
+    /// The ready-queue entry that runs `job`, numbered in the order jobs became ready.
+    private func jobEvent(_ job: UnownedJob) -> ScheduledEvent {
         let number = nextJobNumber
         nextJobNumber += 1
-        let event = ScheduledEvent(deadline: kernel.now, sequence: kernel.timers.takeSequence(), label: "job#\(number)") {
+        return ScheduledEvent(deadline: kernel.now, sequence: kernel.timers.takeSequence(), label: "job#\(number)") {
             [unowned(unsafe) self] in
+            self.runningJob = job
+            defer { self.runningJob = nil }
             job.runSynchronously(on: self.asUnownedTaskExecutor())
         }
-        ready.append(event)
-        readiness.signaled = true
     }
 
     /// Sets a timer on the virtual clock that makes the job ready `delay` from now.
@@ -117,20 +147,26 @@ final class SimulationExecutor: TaskExecutor, @unchecked Sendable {
         readiness.signaled = true
         _ = kernel.nextStep(blocked: thread)
         thread.waitingFor = nil
-        readiness.signaled = !ready.isEmpty
+        readiness.signaled = !ready.isEmpty || hop != nil
         kernel.leave()
     }
 
     /// Runs one ready job (the strategy's choice when there are several); false if none is ready.
     func runNextJob() -> Bool {
         drainInbox()
-        guard !ready.isEmpty else { return false }
-        var index = 0
-        if ready.count > 1, !(kernel.strategy is RunUntilBlocked) {
-            index = min(max(kernel.strategy.chooseEvent(among: ready), 0), ready.count - 1)
+        let event: ScheduledEvent
+        if let hopped = hop {
+            hop = nil
+            event = hopped
+        } else {
+            guard !ready.isEmpty else { return false }
+            var index = 0
+            if ready.count > 1, !(kernel.strategy is RunUntilBlocked) {
+                index = min(max(kernel.strategy.chooseEvent(among: ready), 0), ready.count - 1)
+            }
+            event = ready.remove(at: index)
         }
-        let event = ready.remove(at: index)
-        if ready.isEmpty { readiness.signaled = false }
+        readiness.signaled = !ready.isEmpty  // (a hop is made only while a job runs)
         jobsRun &+= 1
         if kernel.tracing { kernel.record(.note("runs task \(event.label)")) }
         if let action = event.action {
