@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include <stddef.h>
+#include <stdint.h>
 #include <stdatomic.h>
 
 #define IOSIM_SWIFTCC __attribute__((swiftcall))
@@ -64,6 +65,27 @@ bool iosim_install_concurrency_hooks(IOSimJobRouter router_) {
 extern IOSIM_SWIFTCC void *swift_task_getCurrent(void);
 
 void *iosim_current_task(void) { return swift_task_getCurrent(); }
+
+// swift/include/swift/Runtime/Concurrency.h: `void swift_job_run(Job *job, SerialExecutorRef
+// executor)`, swiftcall; a SerialExecutorRef is an identity and an implementation word, both 0
+// for the generic executor.
+typedef struct {
+    void *identity;
+    uintptr_t implementation;
+} IOSimSerialExecutorRef;
+
+extern IOSIM_SWIFTCC void swift_job_run(void *job, IOSimSerialExecutorRef executor);
+
+void iosim_run_job_on_generic_executor(void *job) {
+    IOSimSerialExecutorRef generic = {NULL, 0};
+    swift_job_run(job, generic);
+}
+
+static _Thread_local void *jobSink;
+
+void *iosim_job_sink(void) { return jobSink; }
+
+void iosim_set_job_sink(void *sink) { jobSink = sink; }
 
 long iosim_os_thread_id(void) {
 #if defined(__linux__)

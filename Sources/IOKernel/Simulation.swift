@@ -31,6 +31,7 @@ public final class Simulation {
     }
 
     deinit {
+        kernel.concurrency.executor?.releaseWakeUps()
         kernel.endParkedThreads()
         kernel.releaseDriverState()
         kernel.releaseEverything()

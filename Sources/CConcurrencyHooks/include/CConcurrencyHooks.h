@@ -26,6 +26,16 @@ bool iosim_install_concurrency_hooks(IOSimJobRouter _Nonnull router);
 /// the running task itself, offered to the global executor, is that task hopping executors.
 void *_Nullable iosim_current_task(void);
 
+/// Runs `job` on the generic executor, with no task executor, as the runtime's global executor
+/// runs the jobs it is given (`swift_job_run` with the generic `SerialExecutorRef`).
+void iosim_run_job_on_generic_executor(void *_Nonnull job);
+
+/// The executor that takes every job enqueued on the calling OS thread while it releases a
+/// simulation's leftover wake-ups (NULL otherwise): a job those wake-ups make ready is kept
+/// from running anywhere.
+void *_Nullable iosim_job_sink(void);
+void iosim_set_job_sink(void *_Nullable sink);
+
 /// The calling OS thread's id (`gettid`) and name (`pthread_getname_np`), for diagnostics
 /// about Win32 calls made on threads outside the simulation. The name is NUL-terminated.
 long iosim_os_thread_id(void);

@@ -34,11 +34,12 @@ enum ConcurrencyHooks {
         ConcurrencyHooks.route(job, timing, seconds, nanoseconds, clock)
     }
 
-    /// The executors whose async `run` is in progress, most recent last.
+    /// The executors whose async `run` is in progress, most recent last. Held strongly, and
+    /// only while the run is in progress (a weak reference's side table would outlive it).
     private static let running = Mutex<[RunningExecutor]>([])
 
     private struct RunningExecutor: @unchecked Sendable {
-        weak var executor: SimulationExecutor?
+        let executor: SimulationExecutor
     }
 
     static func started(_ executor: SimulationExecutor) {
@@ -53,7 +54,7 @@ enum ConcurrencyHooks {
 
     /// The state of the simulation whose async `run` is in progress (the most recent one).
     static func runningState() -> ConcurrencyState? {
-        running.withLock { $0.last?.executor?.kernel.concurrency }
+        running.withLock { $0.last?.executor.kernel.concurrency }
     }
 
     private static func route(_ raw: UnsafeMutableRawPointer, _ timing: IOSimJobTiming, _ seconds: Int64,
@@ -66,6 +67,10 @@ enum ConcurrencyHooks {
             case IOSimJobAtDeadline: hostDelay(until: seconds, nanoseconds, clock: clock)
             default: nil
             }
+        if let sink = iosim_job_sink() {
+            Unmanaged<SimulationExecutor>.fromOpaque(sink).takeUnretainedValue().keepFromRunning(job)
+            return true
+        }
         if let thread = SimThread.current {
             guard let executor = thread.kernel.concurrency.executor else {
                 // A task started inside the synchronous `run`: nothing would ever run its jobs

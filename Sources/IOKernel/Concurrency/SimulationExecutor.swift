@@ -1,6 +1,7 @@
 #if compiler(>=6.3)
 @_spi(ExperimentalScheduling) import _Concurrency
 #endif
+import CConcurrencyHooks
 import Synchronization
 
 /// The executor that runs a simulation's task jobs: every job of every task started inside an
@@ -34,6 +35,14 @@ final class SimulationExecutor: TaskExecutor, @unchecked Sendable {
     @exclusivity(unchecked) private var nextJobNumber = 1
     /// The running task's job after it hopped (``acceptHop(_:)``): runs before `ready`.
     @exclusivity(unchecked) private var hop: ScheduledEvent?
+    /// The wake-up jobs whose timers have not fired, by the order they were set.
+    @exclusivity(unchecked) private var pendingWakeUps: [Int: UnownedJob] = [:]
+    @exclusivity(unchecked) private var nextWakeUpKey = 0
+    /// Whether the simulation is being released (``releaseWakeUps()``).
+    @exclusivity(unchecked) private var releasing = false
+    /// Jobs of tasks that were ready, or made ready by a wake-up, when the simulation was
+    /// released: never run, so their tasks are not freed.
+    @exclusivity(unchecked) private(set) var leftOverJobs = 0
     /// The job the main thread is running now.
     @exclusivity(unchecked) private var runningJob: UnownedJob?
     /// Tasks waiting in ``Simulation/settle()`` for the simulation to have nothing else to do.
@@ -55,6 +64,10 @@ final class SimulationExecutor: TaskExecutor, @unchecked Sendable {
     /// Takes a job, from whichever OS thread: a simulated thread of this simulation queues it
     /// (or sets its timer) at once; any other thread leaves it in the inbox.
     func accept(_ job: UnownedJob, after delay: Duration?) {
+        if releasing, iosim_job_sink() != nil {
+            keepFromRunning(job)
+            return
+        }
         if let thread = SimThread.current, thread.kernel === kernel {
             if let delay { schedule(job, after: delay) } else { makeReady(job) }
             return
@@ -85,30 +98,74 @@ final class SimulationExecutor: TaskExecutor, @unchecked Sendable {
     }
 
     /// Queues a job to run: the main thread runs it when it next looks for work.
-    func makeReady(_ job: UnownedJob) {
-        ready.append(jobEvent(job))
+    func makeReady(_ job: UnownedJob, onGenericExecutor generic: Bool = false) {
+        ready.append(jobEvent(job, onGenericExecutor: generic))
         readiness.signaled = true
     }
 
-    /// The ready-queue entry that runs `job`, numbered in the order jobs became ready.
-    private func jobEvent(_ job: UnownedJob) -> ScheduledEvent {
+    /// The ready-queue entry that runs `job`, numbered in the order jobs became ready: on this
+    /// task executor, or on the generic executor (a sleep's wake-up task, which prefers no
+    /// executor: run there, it ends in one job, without a hop).
+    private func jobEvent(_ job: UnownedJob, onGenericExecutor generic: Bool = false) -> ScheduledEvent {
         let number = nextJobNumber
         nextJobNumber += 1
         return ScheduledEvent(deadline: kernel.now, sequence: kernel.timers.takeSequence(), label: "job#\(number)") {
             [unowned(unsafe) self] in
             self.runningJob = job
             defer { self.runningJob = nil }
-            job.runSynchronously(on: self.asUnownedTaskExecutor())
+            if generic {
+                iosim_run_job_on_generic_executor(unsafeBitCast(job, to: UnsafeMutableRawPointer.self))
+            } else {
+                job.runSynchronously(on: self.asUnownedTaskExecutor())
+            }
         }
     }
 
-    /// Sets a timer on the virtual clock that makes the job ready `delay` from now.
+    /// Sets a timer on the virtual clock that makes the job ready `delay` from now. A delayed job
+    /// is a sleep's wake-up task; it runs on the generic executor.
     func schedule(_ job: UnownedJob, after delay: Duration) {
         let deadline = kernel.now.advanced(by: delay)
+        let key = nextWakeUpKey
+        nextWakeUpKey += 1
+        pendingWakeUps[key] = job
         let event = kernel.timers.schedule(at: deadline, label: "a sleeping task's wake-up") { [unowned(unsafe) self] in
-            self.makeReady(job)
+            self.pendingWakeUps[key] = nil
+            self.makeReady(job, onGenericExecutor: true)
         }
         kernel.concurrency.taskTimers.insert(ObjectIdentifier(event))
+    }
+
+    // MARK: - Release
+
+    /// Runs the wake-up jobs whose timers had not fired when the simulation is released, so
+    /// that the runtime frees them (and what they hold); every job they make ready is kept from
+    /// running, here or anywhere. Called once, by the releasing OS thread, before the kernel
+    /// lets go of its objects.
+    ///
+    /// A delayed job is a sleep's wake-up task (`Task.sleep` makes one per sleep, with the
+    /// deadline). When the sleep was cancelled, the sleeping task has long gone on, and the
+    /// wake-up only frees the sleep's state, as the runtime's own executor would have done at
+    /// the deadline. When it was not, the wake-up resumes the sleeping task: that task's job is
+    /// kept back with the other jobs left (``leftOverJobs``), because running a task's code
+    /// after its simulation is gone would act on freed memory and released handles.
+    func releaseWakeUps() {
+        releasing = true
+        iosim_set_job_sink(Unmanaged.passUnretained(self).toOpaque())
+        defer { iosim_set_job_sink(nil) }
+        while let key = pendingWakeUps.keys.min() {
+            guard let job = pendingWakeUps.removeValue(forKey: key) else { break }
+            iosim_run_job_on_generic_executor(unsafeBitCast(job, to: UnsafeMutableRawPointer.self))
+            TasksAtRelease.wakeUpsRun.add(1, ordering: .relaxed)
+        }
+        for _ in 0..<(ready.count + (hop == nil ? 0 : 1)) { keepFromRunning(nil) }
+        ready.removeAll()
+        hop = nil
+    }
+
+    /// A job enqueued while the simulation is released: counted, never run.
+    func keepFromRunning(_ job: UnownedJob?) {
+        leftOverJobs += 1
+        TasksAtRelease.jobsKept.add(1, ordering: .relaxed)
     }
 
     /// Moves jobs that OS threads outside the simulation enqueued into the simulation.
@@ -212,6 +269,15 @@ extension Duration {
         let milliseconds = nanoseconds / 1_000_000 + (nanoseconds % 1_000_000 == 0 ? 0 : 1)
         return .milliseconds(Int64(clamping: milliseconds))
     }
+}
+
+/// What simulations' releases did with their tasks, counted process-wide (a test reads the
+/// change across one release).
+package enum TasksAtRelease {
+    /// Sleeps' wake-up jobs run at release (``SimulationExecutor/releaseWakeUps()``).
+    package static let wakeUpsRun = Atomic<Int>(0)
+    /// Task jobs left ready, or made ready by a wake-up at release, and never run.
+    package static let jobsKept = Atomic<Int>(0)
 }
 
 /// The kernel object a simulation's executor thread waits on when no task job is ready:
