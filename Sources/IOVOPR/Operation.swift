@@ -7,6 +7,7 @@ public enum VOPROperation: String, CaseIterable, Sendable {
     case overlappedResult, cancelIo, cancelIoEx, close, duplicate
     case dequeue, post, sleepAlertable, queueAPC, setEvent
     case completeDevice, heapAlloc, heapFree, spawnWorker, waitWorker
+    case spawnChild, terminateChild, waitChild
 
     /// How often it is picked, relative to the others.
     var weight: Int {
@@ -16,7 +17,7 @@ public enum VOPROperation: String, CaseIterable, Sendable {
         case .cancelIo, .cancelIoEx, .close, .heapAlloc, .heapFree, .sleepAlertable: 4
         case .openDevice, .createPipe, .openDiskFile, .peek, .post, .queueAPC, .setEvent: 3
         case .createEvent, .createPort, .associatePort, .duplicate: 2
-        case .spawnWorker, .waitWorker: 1
+        case .spawnWorker, .waitWorker, .spawnChild, .terminateChild, .waitChild: 1
         }
     }
 
@@ -24,7 +25,7 @@ public enum VOPROperation: String, CaseIterable, Sendable {
     /// when it exits, so their deliveries cannot be counted) and no new workers.
     var runsOnWorkers: Bool {
         switch self {
-        case .readEx, .writeEx, .spawnWorker, .waitWorker, .queueAPC: false
+        case .readEx, .writeEx, .spawnWorker, .waitWorker, .queueAPC, .spawnChild: false
         default: true
         }
     }

@@ -107,6 +107,7 @@ public enum VOPR {
                                                              cancellation: random.pick([.supported, .slow(.milliseconds(20))])))
         sim.installDevice(#"\\.\fast"#, driver: StockDriver(completion: .immediate))
         world.manualDevices = [manual, stubborn]
+        installChildProgram(in: sim)
         currentWorld = world
         defer { currentWorld = nil }
         sim.run {

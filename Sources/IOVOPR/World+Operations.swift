@@ -128,7 +128,37 @@ extension World {
         case .waitWorker:
             guard !workers.isEmpty else { return }
             _ = WaitForSingleObject(random.pick(workers), DWORD(random.pick([0, 10, 1000])))
+        case .spawnChild:
+            spawnChild()
+        case .terminateChild:
+            guard !children.isEmpty else { return }
+            _ = TerminateProcess(random.pick(children), UINT(random.below(4)))
+        case .waitChild:
+            guard !children.isEmpty else { return }
+            let child = random.pick(children)
+            _ = WaitForSingleObject(child, DWORD(random.pick([0, 10, 1000])))
+            var code: DWORD = 0
+            _ = GetExitCodeProcess(child, &code)
         }
+    }
+
+    /// Starts `C:\vopr\child.exe` with any handle of the pool as its standard output, inheriting
+    /// the parent's inheritable handles or not; its command line says what it does (see
+    /// ``installChildProgram(in:)``). Its process handle joins the pool, so that other steps
+    /// close, duplicate and wait on it; its thread handle is closed.
+    func spawnChild() {
+        guard children.count < 8 else { return }
+        let action = random.pick(["write \(random.below(300))", "exit \(random.below(3))", "wait"])
+        var startup = STARTUPINFOW()
+        startup.cb = DWORD(MemoryLayout<STARTUPINFOW>.size)
+        startup.dwFlags = DWORD(STARTF_USESTDHANDLES)
+        startup.hStdOutput = anyHandle()
+        var information = PROCESS_INFORMATION()
+        var line = Array((#"C:\vopr\child.exe "# + action).utf16) + [0]
+        guard CreateProcessW(nil, &line, nil, nil, random.chance(50), 0, nil, nil, &startup, &information) else { return }
+        _ = CloseHandle(information.hThread)
+        children.append(information.hProcess)
+        add(information.hProcess)
     }
 
     /// Keeps a new handle (or the failure's NULL/INVALID_HANDLE_VALUE, which the workload
@@ -155,4 +185,34 @@ private let workerMain: LPTHREAD_START_ROUTINE = { _ in
     guard let world = currentWorld else { return 0 }
     world.run(onWorker: true, steps: 1 + world.random.below(8))
     return 0
+}
+
+/// The child program: `write N` writes N bytes to its standard output (whatever handle it was
+/// given: a pipe end, a device, a disk file, a stale value), `exit C` returns C at once, `wait`
+/// waits on an event nobody sets, until it is terminated or the wait is found to be a hang.
+func installChildProgram(in sim: Simulation) {
+    sim.installProgram(#"C:\vopr\child.exe"#) {
+        guard let line = GetCommandLineW() else { return 99 }
+        let words = callerLine(line).split(separator: " ")
+        switch words.count > 1 ? words[1] : "" {
+        case "write":
+            let count = words.count > 2 ? Int(words[2]) ?? 0 : 0
+            let data = [UInt8](repeating: 0x43, count: count)
+            var written: DWORD = 0
+            let ok = data.withUnsafeBytes { WriteFile(GetStdHandle(STD_OUTPUT_HANDLE), $0.baseAddress, DWORD(count), &written, nil) }
+            return ok ? 0 : GetLastError()
+        case "exit":
+            return words.count > 2 ? UInt32(words[2]) ?? 0 : 0
+        default:
+            let never = CreateEventW(nil, true, false, nil)
+            return WaitForSingleObject(never, INFINITE)
+        }
+    }
+}
+
+/// The child's command line as a string.
+private func callerLine(_ line: LPWSTR) -> String {
+    var length = 0
+    while line[length] != 0 { length += 1 }
+    return String(decoding: UnsafeBufferPointer(start: line, count: length), as: UTF16.self)
 }

@@ -22,6 +22,8 @@ final class World {
     var ports: [HANDLE?] = []
     var events: [HANDLE?] = []
     var workers: [HANDLE?] = []
+    /// Child processes' handles (`C:\vopr\child.exe`), running, exited or terminated.
+    var children: [HANDLE?] = []
     var manualDevices: [StockDriver] = []
     /// Heap blocks: OVERLAPPEDs and buffers, live or freed (a freed one is still used, on
     /// purpose, as a program with a lifetime bug would).

@@ -78,6 +78,13 @@ public struct MemoryOptions: Sendable {
     /// while their records stay, so that a request still writing into one is still reported
     /// (and writes nothing). A block larger than the budget is released as it is freed.
     /// ``defaultQuarantineBudget`` (64 MiB) unless set.
+    ///
+    /// Memory given back is the host's again, and its addresses become ambiguous: the arena
+    /// keeps a released block's address range (except what a new tracked block takes), so a
+    /// stale pointer there is refused, but memory the program got from the host itself (a Swift
+    /// string's bytes) may now lie in that range and be refused as stale too. With a budget
+    /// that releases blocks, pass the simulator tracked memory, or give it host memory made
+    /// before the releases.
     public var quarantineBudget: Int
 
     public static let defaultQuarantineBudget = 64 << 20
