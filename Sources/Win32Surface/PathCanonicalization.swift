@@ -31,6 +31,61 @@ public func PathAllocCanonicalize(_ pszPathIn: PCWSTR!, _ dwFlags: ULONG, _ ppsz
     let path = pszPathIn.map { callerWideString($0) }
     let result = path.map { canonicalize($0, options: dwFlags) } ?? .failure(invalidArgument)
     let call = "PathAllocCanonicalize(\"\(path ?? "NULL")\", 0x\(String(dwFlags, radix: 16)))"
+    return allocate(result, into: ppszPathOut, thread, call, "PathAllocCanonicalize")
+}
+
+/// Combines two paths and canonicalizes the result into a `LocalAlloc` buffer. The
+/// corresponding Win32 function is `PathAllocCombine` (pathcch.h).
+///
+/// As Wine's kernelbase path.c tests (test_PathAllocCombine) show it: a NULL or empty second
+/// path leaves the first; a fully qualified second path (`C:`, `\\server`, `\\?\`) replaces the
+/// first; one starting with a single `\` goes to the first path's drive (`C:\a\b` + `\1` is
+/// `C:\1`); otherwise the second is appended with a separator (`C:` + `a` is `C:\a`). The result is
+/// canonicalized as ``PathAllocCanonicalize(_:_:_:)`` does, with the same options and errors;
+/// both paths NULL, or a NULL out pointer, give `E_INVALIDARG`.
+@discardableResult
+public func PathAllocCombine(_ pszPathIn: PCWSTR!, _ pszMore: PCWSTR!, _ dwFlags: ULONG,
+                             _ ppszPathOut: UnsafeMutablePointer<PWSTR?>!) -> HRESULT
+{
+    guard let thread = currentThread() else { return invalidArgument }
+    guard let ppszPathOut else { return invalidArgument }
+    thread.store(nil, into: ppszPathOut, call: "PathAllocCombine")
+    let first = pszPathIn.map { callerWideString($0) }
+    let second = pszMore.map { callerWideString($0) }
+    let call = "PathAllocCombine(\"\(first ?? "NULL")\", \"\(second ?? "NULL")\", 0x\(String(dwFlags, radix: 16)))"
+    guard first != nil || second != nil else {
+        thread.traceResult(call, "0x80070057")
+        return invalidArgument
+    }
+    return allocate(canonicalize(combined(first ?? "", second ?? ""), options: dwFlags), into: ppszPathOut, thread, call,
+                    "PathAllocCombine")
+}
+
+/// The two paths as one, before canonicalization.
+private func combined(_ first: String, _ second: String) -> String {
+    if second.isEmpty { return first }
+    let characters = Array(second)
+    let qualified = second.hasPrefix(#"\\"#) || (characters.count >= 2 && characters[1] == ":" && characters[0].isLetter)
+    // A bare drive (`C:`) is its root (`C:\`).
+    if characters.count == 2, characters[1] == ":", characters[0].isLetter { return second + #"\"# }
+    if qualified || first.isEmpty { return second }
+    if second.hasPrefix(#"\"#) {
+        let head = Array(first)
+        if head.count >= 2, head[1] == ":", head[0].isLetter { return String(head[0...1]) + second }
+        if first.hasPrefix(#"\\"#) {
+            // \\server\share keeps its share: the root of a UNC path is two components deep.
+            let components = first.dropFirst(2).split(separator: "\\", maxSplits: 2, omittingEmptySubsequences: false)
+            return #"\\"# + components.prefix(2).joined(separator: #"\"#) + second
+        }
+        return second
+    }
+    return first + (first.hasSuffix(#"\"#) ? "" : #"\"#) + second
+}
+
+/// Hands a canonical path to the caller in a `LocalAlloc` block, or returns the failure.
+private func allocate(_ result: Canonical, into out: UnsafeMutablePointer<PWSTR?>, _ thread: SimThread, _ call: String,
+                      _ function: StaticString) -> HRESULT
+{
     switch result {
     case .failure(let hresult):
         thread.traceResult(call, "0x" + String(UInt32(bitPattern: hresult), radix: 16))
@@ -38,11 +93,11 @@ public func PathAllocCanonicalize(_ pszPathIn: PCWSTR!, _ dwFlags: ULONG, _ ppsz
     case .success(let canonical):
         let units = Array(canonical.utf16) + [0]
         guard let block = LocalAlloc(UINT(LMEM_FIXED), SIZE_T(units.count * 2)) else { return outOfMemory }
-        guard thread.writeToCaller(units, at: block, call: "PathAllocCanonicalize") else {
+        guard thread.writeToCaller(units, at: block, call: function) else {
             LocalFree(block)
             return outOfMemory
         }
-        thread.store(block.assumingMemoryBound(to: WCHAR.self), into: ppszPathOut, call: "PathAllocCanonicalize")
+        thread.store(block.assumingMemoryBound(to: WCHAR.self), into: out, call: function)
         thread.traceResult(call, "S_OK, \"\(canonical)\"")
         return S_OK
     }

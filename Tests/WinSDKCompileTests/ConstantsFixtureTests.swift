@@ -49,4 +49,32 @@ final class ConstantsFixtureTests: XCTestCase {
         XCTAssertEqual(win32ErrorName(258), "WAIT_TIMEOUT")
         XCTAssertEqual(win32ErrorName(16000), "error 16000")
     }
+
+    /// The constants swift-foundation's WinSDK+Extensions.swift re-exports, written as it writes
+    /// them; values from the reference pages of CopyFileEx, GetFinalPathNameByHandle,
+    /// CreateSymbolicLink, the Memory Protection Constants, MapViewOfFile, RegGetValue,
+    /// SHGetFileInfo and KNOWN_FOLDER_FLAG, and the thread-pool, console and ShowWindow values.
+    func testFileSystemAndProcessControlConstants() {
+        XCTAssertEqual([DWORD(WinSDK.COPY_FILE_FAIL_IF_EXISTS), DWORD(WinSDK.COPY_FILE_COPY_SYMLINK),
+                        DWORD(WinSDK.COPY_FILE_NO_BUFFERING), DWORD(WinSDK.COPY_FILE_OPEN_AND_COPY_REPARSE_POINT),
+                        DWORD(WinSDK.COPY_FILE_DIRECTORY)], [0x1, 0x800, 0x1000, 0x20_0000, 0x80])
+        XCTAssertEqual([DWORD(WinSDK.FILE_NAME_NORMALIZED), DWORD(WinSDK.VOLUME_NAME_DOS), DWORD(FILE_NAME_OPENED),
+                        DWORD(VOLUME_NAME_NT)], [0, 0, 8, 2])
+        XCTAssertEqual([DWORD(WinSDK.SYMBOLIC_LINK_FLAG_DIRECTORY), DWORD(WinSDK.SYMBOLIC_LINK_FLAG_ALLOW_UNPRIVILEGED_CREATE)],
+                       [1, 2])
+        XCTAssertEqual([DWORD(WinSDK.PAGE_READONLY), DWORD(WinSDK.FILE_MAP_READ), DWORD(FILE_MAP_ALL_ACCESS)], [2, 4, 0xF001F])
+        XCTAssertEqual(DWORD(WinSDK.RRF_RT_REG_SZ), 2)
+        XCTAssertEqual(UINT(WinSDK.SHGFI_EXETYPE), 0x2000)
+        XCTAssertEqual(DWORD(WinSDK.KF_FLAG_DEFAULT.rawValue), 0)
+        XCTAssertEqual(ULONG(WinSDK.PATHCCH_ALLOW_LONG_PATHS.rawValue) | ULONG(WinSDK.PATHCCH_ENSURE_IS_EXTENDED_LENGTH_PATH.rawValue),
+                       0x11)
+        XCTAssertEqual(ULONG(WT_EXECUTEONLYONCE | WT_EXECUTELONGFUNCTION), 0x18)
+        XCTAssertEqual([DWORD(CTRL_C_EVENT), DWORD(CTRL_BREAK_EVENT), ATTACH_PARENT_PROCESS], [0, 1, 0xFFFF_FFFF])
+        XCTAssertEqual([WORD(SW_HIDE), WORD(SW_SHOWNORMAL), WORD(SW_SHOWMINIMIZED), WORD(SW_SHOWMAXIMIZED)], [0, 1, 2, 3])
+        XCTAssertEqual([TLS_OUT_OF_INDEXES, FLS_OUT_OF_INDEXES], [0xFFFF_FFFF, 0xFFFF_FFFF])
+        XCTAssertEqual(MemoryLayout<CRITICAL_SECTION>.size, 40)
+        XCTAssertEqual(MemoryLayout<SRWLOCK>.size, 8)
+        XCTAssertEqual(MemoryLayout<CONDITION_VARIABLE>.size, 8)
+        XCTAssertEqual(MemoryLayout<CONSOLE_SCREEN_BUFFER_INFO>.size, 22)
+    }
 }

@@ -141,6 +141,29 @@ final class ProcessControlSurfaceTests: XCTestCase {
             XCTAssertEqual(canonical(#"C:\..\"# + String(repeating: "a", count: 255), PATHCCH_ALLOW_LONG_PATHS),
                            #"C:\"# + String(repeating: "a", count: 255))
 
+            // PathAllocCombine, with Wine's combine_tests.
+            func combined(_ first: String?, _ second: String?) -> String {
+                var out: PWSTR?
+                let result = PathAllocCombine(first.map { Array($0.utf16) + [0] }, second.map { Array($0.utf16) + [0] }, 0, &out)
+                guard let out else { return "0x" + String(UInt32(bitPattern: result), radix: 16) }
+                defer { LocalFree(out) }
+                return String(decodingCString: out, as: UTF16.self)
+            }
+            XCTAssertEqual(combined(#"C:\"#, "a"), #"C:\a"#)
+            XCTAssertEqual(combined(#"C:\b"#, #"..\a"#), #"C:\a"#)
+            XCTAssertEqual(combined("C:", "a"), #"C:\a"#)
+            XCTAssertEqual(combined(#"C:\a"#, ""), #"C:\a"#)
+            XCTAssertEqual(combined(#"\a"#, "b"), #"\a\b"#)
+            XCTAssertEqual(combined(#"C:\a\b"#, #"\1"#), #"C:\1"#)
+            XCTAssertEqual(combined(#"\a\b"#, #"\1"#), #"\1"#)
+            XCTAssertEqual(combined(#"\\a\b\c"#, #"\1"#), #"\\a\b\1"#)
+            XCTAssertEqual(combined(#"X:\"#, #"C:\a"#), #"C:\a"#)
+            XCTAssertEqual(combined(#"X:\"#, "C:"), #"C:\"#)
+            XCTAssertEqual(combined(#"\a"#, nil), #"\a"#)
+            XCTAssertEqual(combined("", ""), #"\"#)
+            XCTAssertEqual(combined("a", "b"), #"a\b"#)
+            XCTAssertEqual(combined(nil, nil), "0x80070057")
+
             var out: LPWSTR? = LPWSTR(bitPattern: 0x1234)
             XCTAssertEqual(PathAllocCanonicalize(Array(#"C:\"#.utf16) + [0], 0, nil), HRESULT(bitPattern: 0x8007_0057))
             XCTAssertEqual(PathAllocCanonicalize(Array(String(repeating: "a", count: 0x8000).utf16) + [0],

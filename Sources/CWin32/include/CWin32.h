@@ -88,6 +88,7 @@ typedef struct _SECURITY_ATTRIBUTES {
 #include "Synchronization.h"
 #include "ConsoleAndWindows.h"
 #include "ModulesAndPaths.h"
+#include "FileSystemConstants.h"
 
 // MARK: - Callbacks
 

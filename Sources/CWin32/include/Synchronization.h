@@ -1,5 +1,6 @@
 // User-mode synchronization and the thread pool's registered waits: critical sections, SRW
-// locks, condition variables, RegisterWaitForSingleObject's callback and flags.
+// locks, condition variables, RegisterWaitForSingleObject's callback and flags; thread and
+// fiber local storage.
 //
 // Names, layouts (x64) and values of WinSDK's winnt.h, minwinbase.h, synchapi.h and winbase.h,
 // from Microsoft's documentation of the functions and the RTL_CRITICAL_SECTION fields the
@@ -73,5 +74,14 @@ typedef WAITORTIMERCALLBACKFUNC WAITORTIMERCALLBACK;
 #define WT_EXECUTEINPERSISTENTIOTHREAD 0x00000040
 #define WT_EXECUTEINPERSISTENTTHREAD 0x00000080
 #define WT_TRANSFER_IMPERSONATION 0x00000100
+
+// Thread and fiber local storage
+#define TLS_OUT_OF_INDEXES ((DWORD)0xFFFFFFFF)
+#define FLS_OUT_OF_INDEXES ((DWORD)0xFFFFFFFF)
+#define TLS_MINIMUM_AVAILABLE 64
+#define FLS_MAXIMUM_AVAILABLE 4080
+
+/// `FlsAlloc`'s callback: called with a slot's value when the slot is freed.
+typedef void (*PFLS_CALLBACK_FUNCTION)(PVOID lpFlsData);
 
 #endif

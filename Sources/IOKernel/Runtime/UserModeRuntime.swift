@@ -20,4 +20,13 @@ package final class UserModeRuntime {
     @exclusivity(unchecked) package var consoleCtrlHandlers: [UInt32: [UInt]] = [:]
     /// The processes that ignore CTRL+C (`SetConsoleCtrlHandler(NULL, TRUE)`).
     @exclusivity(unchecked) package var ignoresCtrlC: Set<UInt32> = []
+    /// Thread-local storage slots in use, by process id (`TlsAlloc`).
+    @exclusivity(unchecked) package var tlsSlots: [UInt32: Set<UInt32>] = [:]
+    /// Fiber-local storage slots in use and their callbacks (0: none), by process id (`FlsAlloc`).
+    @exclusivity(unchecked) package var flsSlots: [UInt32: [UInt32: UInt]] = [:]
+    /// Each thread's non-zero slot values, by thread id, then slot (TLS and FLS apart).
+    @exclusivity(unchecked) package var tlsValues: [UInt32: [UInt32: UInt]] = [:]
+    @exclusivity(unchecked) package var flsValues: [UInt32: [UInt32: UInt]] = [:]
+    /// Threads' descriptions (`SetThreadDescription`), by thread id.
+    @exclusivity(unchecked) package var threadDescriptions: [UInt32: String] = [:]
 }
