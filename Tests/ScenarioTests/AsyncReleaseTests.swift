@@ -1,3 +1,4 @@
+import Foundation
 import IOKernel
 import Win32Surface
 import XCTest
@@ -11,7 +12,7 @@ final class AsyncReleaseTests: XCTestCase {
     /// allocator slab and the sleep's state.)
     func testACancelledSleepsWakeUpIsRunAndFreedWhenTheSimulationIsReleased() async throws {
         let wakeUpsBefore = TasksAtRelease.wakeUpsRun.load(ordering: .relaxed)
-        let keptBefore = TasksAtRelease.jobsKept.load(ordering: .relaxed)
+        let keptBefore = TasksAtRelease.jobsKept
         do {
             let sim = Simulation(options: SimulationOptions(tracing: true))
             let clock = sim.clock
@@ -38,6 +39,31 @@ final class AsyncReleaseTests: XCTestCase {
             XCTAssertTrue(sim.finish().isClean, "\(sim.finish())")
         }  // released here, 9 s of virtual time before the long sleep's deadline
         XCTAssertEqual(TasksAtRelease.wakeUpsRun.load(ordering: .relaxed) - wakeUpsBefore, 1)
-        XCTAssertEqual(TasksAtRelease.jobsKept.load(ordering: .relaxed) - keptBefore, 0)
+        XCTAssertEqual(TasksAtRelease.jobsKept - keptBefore, 0)
+    }
+
+    /// Code isolated to the main actor runs on the host's main executor, never in the
+    /// simulation: the 6.3 runtime hands main-actor jobs to its main executor without offering
+    /// them to `swift_task_enqueueMainExecutor_hook`, and taking them would not be sound anyway
+    /// (see the README). The body's task goes to the host's main queue, so the simulation sees
+    /// nothing left to run and reports a hang at once. Once the simulation is released, the
+    /// host's main thread runs the main-actor function and gives the task back to the released
+    /// simulation's executor, which keeps it from running (it would act on freed memory).
+    func testMainActorCodeRunsOutsideAndItsTaskIsKeptFromAReleasedSimulation() async throws {
+        let keptBefore = TasksAtRelease.jobsKept
+        do {
+            let sim = Simulation(options: SimulationOptions(tracing: true))
+            do {
+                _ = try await sim.run { () async -> Bool in await isOnTheHostsMainThread() }
+                XCTFail("the body's task is on the host's main queue")
+            } catch AsyncRunError.hung(let report) {
+                XCTAssertEqual(report.time, .zero)
+                XCTAssertEqual(report.threads, ["main is blocked waiting for the task job queue to be signalled (not alertable)"])
+            }
+        }  // released here
+        await MainActor.run {}  // the host's main queue runs the body's main-actor job first
+        XCTAssertEqual(TasksAtRelease.jobsKept - keptBefore, 1)
     }
 }
+
+@MainActor private func isOnTheHostsMainThread() -> Bool { Thread.isMainThread }

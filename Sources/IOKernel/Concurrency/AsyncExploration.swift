@@ -1,15 +1,18 @@
 extension ScheduleExplorer {
     /// ``explore(maxRuns:stopAtFirstFailure:_:)`` for scenarios that use an async
     /// ``Simulation/run(_:)-(()async->R)``: the same depth-first enumeration of the scheduler's
-    /// choices, which now include the order of ready task jobs.
+    /// choices, which now include the order of ready task jobs; with `perturbations`, also
+    /// the kernel-entry preemptions and early device events within that budget (a failing
+    /// token then replays with `ReplayStrategy(token, perturbations: budget)`).
     public static func explore(maxRuns: Int = 10_000, stopAtFirstFailure: Bool = false,
+                               perturbations: PerturbationBudget? = nil,
                                _ run: (ReplayStrategy) async -> Bool) async -> Result
     {
         var next: ScheduleToken? = ScheduleToken(choices: [])
         var runs = 0
         var failures: [ScheduleToken] = []
         while let token = next, runs < maxRuns {
-            let strategy = ReplayStrategy(token)
+            let strategy = ReplayStrategy(token, perturbations: perturbations)
             let held = await run(strategy)
             runs += 1
             if !held {

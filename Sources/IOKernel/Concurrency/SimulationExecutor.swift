@@ -38,11 +38,14 @@ final class SimulationExecutor: TaskExecutor, @unchecked Sendable {
     /// The wake-up jobs whose timers have not fired, by the order they were set.
     @exclusivity(unchecked) private var pendingWakeUps: [Int: UnownedJob] = [:]
     @exclusivity(unchecked) private var nextWakeUpKey = 0
-    /// Whether the simulation is being released (``releaseWakeUps()``).
+    /// Whether the simulation is being released (``releaseWakeUps()``), and whether it is gone.
     @exclusivity(unchecked) private var releasing = false
+    private let released = Atomic<Bool>(false)
     /// Jobs of tasks that were ready, or made ready by a wake-up, when the simulation was
     /// released: never run, so their tasks are not freed.
     @exclusivity(unchecked) private(set) var leftOverJobs = 0
+    /// The job each event of `ready` (and `hop`) runs, for the release to park.
+    @exclusivity(unchecked) private var queuedJobs: [ObjectIdentifier: UnownedJob] = [:]
     /// The job the main thread is running now.
     @exclusivity(unchecked) private var runningJob: UnownedJob?
     /// Tasks waiting in ``Simulation/settle()`` for the simulation to have nothing else to do.
@@ -64,6 +67,13 @@ final class SimulationExecutor: TaskExecutor, @unchecked Sendable {
     /// Takes a job, from whichever OS thread: a simulated thread of this simulation queues it
     /// (or sets its timer) at once; any other thread leaves it in the inbox.
     func accept(_ job: UnownedJob, after delay: Duration?) {
+        if released.load(ordering: .acquiring) {
+            // The simulation is gone (its kernel with it); a task that prefers this executor
+            // keeps it alive, and may still be given back to it (its main-actor job ran on the
+            // host's main thread afterwards): it can never run again.
+            TasksAtRelease.park(job)
+            return
+        }
         if releasing, iosim_job_sink() != nil {
             keepFromRunning(job)
             return
@@ -109,7 +119,7 @@ final class SimulationExecutor: TaskExecutor, @unchecked Sendable {
     private func jobEvent(_ job: UnownedJob, onGenericExecutor generic: Bool = false) -> ScheduledEvent {
         let number = nextJobNumber
         nextJobNumber += 1
-        return ScheduledEvent(deadline: kernel.now, sequence: kernel.timers.takeSequence(), label: "job#\(number)") {
+        let event = ScheduledEvent(deadline: kernel.now, sequence: kernel.timers.takeSequence(), label: "job#\(number)") {
             [unowned(unsafe) self] in
             self.runningJob = job
             defer { self.runningJob = nil }
@@ -119,6 +129,8 @@ final class SimulationExecutor: TaskExecutor, @unchecked Sendable {
                 job.runSynchronously(on: self.asUnownedTaskExecutor())
             }
         }
+        queuedJobs[ObjectIdentifier(event)] = job
+        return event
     }
 
     /// Sets a timer on the virtual clock that makes the job ready `delay` from now. A delayed job
@@ -157,15 +169,19 @@ final class SimulationExecutor: TaskExecutor, @unchecked Sendable {
             iosim_run_job_on_generic_executor(unsafeBitCast(job, to: UnsafeMutableRawPointer.self))
             TasksAtRelease.wakeUpsRun.add(1, ordering: .relaxed)
         }
-        for _ in 0..<(ready.count + (hop == nil ? 0 : 1)) { keepFromRunning(nil) }
+        for event in ready + (hop.map { [$0] } ?? []) {
+            if let job = queuedJobs.removeValue(forKey: ObjectIdentifier(event)) { keepFromRunning(job) }
+        }
+        for (job, _) in inbox.withLock({ $0 }) { keepFromRunning(job) }
         ready.removeAll()
         hop = nil
+        released.store(true, ordering: .releasing)
     }
 
-    /// A job enqueued while the simulation is released: counted, never run.
-    func keepFromRunning(_ job: UnownedJob?) {
+    /// A job enqueued while the simulation is released, or left ready: parked, never run.
+    func keepFromRunning(_ job: UnownedJob) {
         leftOverJobs += 1
-        TasksAtRelease.jobsKept.add(1, ordering: .relaxed)
+        TasksAtRelease.park(job)
     }
 
     /// Moves jobs that OS threads outside the simulation enqueued into the simulation.
@@ -224,6 +240,7 @@ final class SimulationExecutor: TaskExecutor, @unchecked Sendable {
             event = ready.remove(at: index)
         }
         readiness.signaled = !ready.isEmpty  // (a hop is made only while a job runs)
+        queuedJobs[ObjectIdentifier(event)] = nil
         jobsRun &+= 1
         if kernel.tracing { kernel.record(.note("runs task \(event.label)")) }
         if let action = event.action {
@@ -271,13 +288,24 @@ extension Duration {
     }
 }
 
-/// What simulations' releases did with their tasks, counted process-wide (a test reads the
-/// change across one release).
+/// What simulations' releases did with their tasks, process-wide (a test reads the change
+/// across one release).
 package enum TasksAtRelease {
     /// Sleeps' wake-up jobs run at release (``SimulationExecutor/releaseWakeUps()``).
     package static let wakeUpsRun = Atomic<Int>(0)
-    /// Task jobs left ready, or made ready by a wake-up at release, and never run.
-    package static let jobsKept = Atomic<Int>(0)
+    /// Task jobs left ready at release, made ready by a wake-up at release, or given back to a
+    /// released simulation's executor afterwards (a task that prefers it, back from the main
+    /// actor): never run, because their code would act on the simulation's freed memory and
+    /// closed handles.
+    package static var jobsKept: Int { parked.withLock { $0.count } }
+
+    /// The jobs kept, parked here for the rest of the process: a task is freed only by running
+    /// to its end, so these stay allocated, referenced rather than lost.
+    private static let parked = Mutex<[UInt]>([])
+
+    static func park(_ job: UnownedJob) {
+        parked.withLock { $0.append(unsafeBitCast(job, to: UInt.self)) }
+    }
 }
 
 /// The kernel object a simulation's executor thread waits on when no task job is ready:
