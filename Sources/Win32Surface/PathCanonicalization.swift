@@ -214,3 +214,39 @@ private extension String {
         return out
     }
 }
+
+/// Removes the `\\?\` prefix of a DOS path in place (`\\?\C:\a` becomes `C:\a`,
+/// `\\?\UNC\server\share` becomes `\\server\share`). The corresponding Win32 function is
+/// `PathCchStripPrefix` (pathcch.h): `S_OK` when it removed a prefix, `S_FALSE` when there was
+/// none to remove (a `\\?\Volume{…}` path keeps its own), `E_INVALIDARG` for a NULL path or a
+/// size of 0 or more than `PATHCCH_MAX_CCH`.
+@discardableResult
+public func PathCchStripPrefix(_ pszPath: PWSTR!, _ cchPath: Int) -> HRESULT {
+    guard let thread = currentThread() else { return invalidArgument }
+    guard let pszPath, cchPath > 0, cchPath <= Int(PATHCCH_MAX_CCH) else { return invalidArgument }
+    let path = callerWideString(pszPath)
+    let characters = Array(path)
+    let stripped: String
+    if path.uppercased().hasPrefix(#"\\?\UNC\"#) {
+        stripped = #"\\"# + path.dropFirst(8)
+    } else if path.hasPrefix(#"\\?\"#), characters.count >= 6, characters[4].isLetter, characters[5] == ":" {
+        stripped = String(path.dropFirst(4))
+    } else {
+        return S_FALSE
+    }
+    guard thread.writeToCaller(Array(stripped.utf16) + [0], at: UnsafeMutableRawPointer(pszPath), call: "PathCchStripPrefix")
+    else { return invalidArgument }
+    return S_OK
+}
+
+/// Whether a path is relative. The corresponding Win32 function is shlwapi's `PathIsRelativeW`:
+/// FALSE for a path that starts with `\` or a drive (`C:`), TRUE otherwise, NULL and the empty
+/// string included.
+@discardableResult
+public func PathIsRelativeW(_ pszPath: LPCWSTR!) -> Bool {
+    guard currentThread() != nil else { return true }
+    guard let pszPath else { return true }
+    let characters = Array(callerWideString(pszPath).utf16.prefix(2))
+    guard let first = characters.first else { return true }
+    return !(first == 0x5C || (characters.count == 2 && characters[1] == 0x3A))
+}
