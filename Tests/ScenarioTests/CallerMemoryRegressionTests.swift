@@ -162,15 +162,15 @@ final class CallerMemoryRegressionTests: XCTestCase {
         XCTAssertEqual(sim.takeMemoryViolations().map(\.kind), [.freedWhileInFlight, .kernelWroteFreedMemory, .freedOverlappedHandedOut])
     }
 
-    /// A block the quarantine gave back to the host may be handed out again, in part, to a new
-    /// block. The new block once took the old block's whole address range off the books, so a
-    /// stale pointer into the rest of it looked like memory the simulator does not track, and
-    /// the kernel wrote there (the host heap's own memory by then: a VOPR run with a 4 KiB
-    /// quarantine died in glibc's "corrupted size vs. prev_size"). Now only the part the new
-    /// block takes changes hands: every address of the old range is either a new block's or
-    /// still the released block's, and a read into the released part fails with
-    /// `ERROR_NOACCESS`. (Whether the host reuses the memory is up to its allocator; glibc's
-    /// does, at once.)
+    /// A block the quarantine released once went back to the host whole, and the host handed
+    /// part of it to a new block, which took the old block's whole address range off the books:
+    /// a stale pointer into the rest looked like memory the simulator does not track, and the
+    /// kernel wrote there (the host heap's own memory by then: a VOPR run with a 4 KiB
+    /// quarantine died in glibc's "corrupted size vs. prev_size"). Now a released block's
+    /// addresses stay the arena's (its pages go back) and, if the host ever reuses them, only
+    /// the part a new block takes changes hands: every address of the old range is a new
+    /// block's or still the released block's, and a read into the released part fails with
+    /// `ERROR_NOACCESS`.
     func testMemoryTheHostHandsOutAgainStaysTrackedAroundTheNewBlock() throws {
         let sim = Simulation(options: SimulationOptions(memory: MemoryOptions(quarantineBudget: 0)))
         sim.installDevice(#"\\.\quick"#, driver: StockDriver(completion: .immediate))

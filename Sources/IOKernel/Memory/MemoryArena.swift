@@ -17,10 +17,16 @@ import Darwin
 ///
 /// A freed block is quarantined: filled with `0xFE` and kept, so that a late kernel write lands
 /// in memory nobody else uses and the simulator never corrupts its own process. The quarantine
-/// has a byte budget (``MemoryOptions/quarantineBudget``): past it, the oldest freed blocks'
-/// memory goes back to the host. Their records stay (``MemoryBlock/isReleased``), and so does
-/// their address range until a new block takes it, so that a request still holding one, or a
-/// call handed a pointer into one, is reported and writes nothing. With
+/// has a byte budget (``MemoryOptions/quarantineBudget``): past it, the oldest freed blocks are
+/// released (``MemoryBlock/isReleased``): their records stay, so that a request still holding
+/// one, or a call handed a pointer into one, is reported and writes nothing, and their pages go
+/// back to the host (`MADV_DONTNEED`) while their *addresses* stay the arena's, kept for a later
+/// block of the same size, oldest released first, as a heap reuses memory. So no address the
+/// scenario ever saw is handed out by the host to anyone else, a stale pointer means the same
+/// thing on every run (a released block, or the block that reused its memory), and runs with a
+/// small budget replay exactly. Only past ``releasedMemoryCap`` bytes of such kept memory does
+/// the oldest go back to the host whole (its range then stays the released block's until a new
+/// block takes part of it). With
 /// ``MemoryOptions/reuseFreedMemory`` a freed block's memory is handed to the next allocation of
 /// the same size and region instead, as a real heap or stack would, so that the corruption
 /// shows. Nothing here depends on host addresses except lookups by address, whose answers do
@@ -49,6 +55,12 @@ final class MemoryArena {
     /// `OVERLAPPED`, whose status kernel32 reads to call the routine): never given back to the
     /// host meanwhile. A stack, since a routine may wait alertably and run another.
     @exclusivity(unchecked) private var pinned: [Int32] = []
+    /// Released blocks whose memory the arena keeps for reuse, by capacity, oldest released
+    /// first; and their bytes. Only looked up, never iterated (except to free them at the end).
+    @exclusivity(unchecked) private var releasedMemory: [Int: RingQueue<Int32>] = [:]
+    @exclusivity(unchecked) private(set) var keptReleasedBytes = 0
+    /// The address space kept for released blocks before the oldest goes back to the host.
+    static let releasedMemoryCap = 1 << 30
     /// Freed blocks whose memory went back to the host.
     @exclusivity(unchecked) private(set) var releasedCount = 0
 
@@ -70,6 +82,11 @@ final class MemoryArena {
         for range in ranges where !blocks[Int(range.block)].isReleased {
             UnsafeMutableRawPointer(bitPattern: range.start).map(releaseToHost)
         }
+        for (_, var kept) in releasedMemory {
+            while let index = kept.popFirst() { releaseToHost(blocks[Int(index)].base) }
+        }
+        releasedMemory.removeAll()
+        keptReleasedBytes = 0
         ranges.removeAll()
         blocks.removeAll()
         reusable.removeAll()
@@ -104,6 +121,15 @@ final class MemoryArena {
                 return index
             }
             reusable[key] = pool
+        }
+        if let kept = reuseReleasedMemory(capacity: max(size, 1)) {
+            blocks.append(MemoryBlock(id: blocks.count + 1, givenLabel: label, type: type, size: size, region: region,
+                                      allocatedAt: location, base: blocks[Int(kept)].base, owner: owner))
+            blocks[Int(kept)].reusedBy = index
+            liveBytes += size
+            if let slot = rangeIndex(of: UInt(bitPattern: blocks[Int(kept)].base)) { ranges[slot].block = index }
+            recent = (-1, -1)
+            return index
         }
         guard let base = calloc(1, max(size, 1)) else { return nil }
         blocks.append(MemoryBlock(id: blocks.count + 1, givenLabel: label, type: type, size: size, region: region,
@@ -175,11 +201,48 @@ final class MemoryArena {
                 heldFreedBytes += blocks[i].size
                 continue
             }
-            releaseToHost(blocks[i].base)
+            keepReleasedMemory(oldest)
             blocks[i].isReleased = true
             quarantinedBytes -= blocks[i].size
             releasedCount += 1
         }
+    }
+
+    /// A released block's memory: its pages back to the host, its addresses kept for a later
+    /// block of the same capacity, unless the kept memory would pass its cap (then the oldest
+    /// kept goes back whole first).
+    private func keepReleasedMemory(_ index: Int32) {
+        let capacity = max(blocks[Int(index)].size, 1)
+        discardPages(blocks[Int(index)].base, capacity)
+        releasedMemory[capacity, default: RingQueue()].append(index)
+        keptReleasedBytes += capacity
+        while keptReleasedBytes > Self.releasedMemoryCap, let (oldestCapacity, oldest) = oldestKept() {
+            _ = releasedMemory[oldestCapacity]?.popFirst()
+            if releasedMemory[oldestCapacity]?.isEmpty == true { releasedMemory[oldestCapacity] = nil }
+            keptReleasedBytes -= oldestCapacity
+            releaseToHost(blocks[Int(oldest)].base)
+        }
+    }
+
+    /// The kept released block of this capacity that was released first, taken out of the
+    /// kept memory, zeroed, for a new block.
+    private func reuseReleasedMemory(capacity: Int) -> Int32? {
+        guard var kept = releasedMemory[capacity], let index = kept.popFirst() else { return nil }
+        releasedMemory[capacity] = kept.isEmpty ? nil : kept
+        keptReleasedBytes -= capacity
+        zeroKeptMemory(blocks[Int(index)].base, capacity)
+        return index
+    }
+
+    /// The kept block released earliest (the lowest block index: blocks are released in the
+    /// order they are numbered within each capacity, and indices order them across them).
+    private func oldestKept() -> (Int, Int32)? {
+        var best: (Int, Int32)?
+        for (capacity, kept) in releasedMemory {
+            guard let first = kept.first else { continue }
+            if best.map({ first < $0.1 }) ?? true { best = (capacity, first) }
+        }
+        return best
     }
 
     /// Host memory the arena holds for the scenario: live blocks and the quarantine.
@@ -272,3 +335,39 @@ final class MemoryArena {
 
 /// Gives a block's memory back to the host (`calloc`'s counterpart).
 private func releaseToHost(_ base: UnsafeMutableRawPointer) { free(base) }
+
+/// The whole pages inside `count` bytes at `base`, as a start and an end address (equal when
+/// there is none).
+private func wholePages(_ base: UnsafeMutableRawPointer, _ count: Int) -> (start: UInt, end: UInt) {
+    let page = UInt(max(4096, Int(sysconf(Int32(_SC_PAGESIZE)))))
+    let start = (UInt(bitPattern: base) + page - 1) & ~(page - 1)
+    let end = (UInt(bitPattern: base) + UInt(count)) & ~(page - 1)
+    return end > start ? (start, end) : (start, start)
+}
+
+/// Gives the whole pages inside a released block back to the host while keeping their
+/// addresses: on Linux they read as zero when touched again.
+private func discardPages(_ base: UnsafeMutableRawPointer, _ count: Int) {
+    let (start, end) = wholePages(base, count)
+    guard end > start, let first = UnsafeMutableRawPointer(bitPattern: start) else { return }
+    _ = madvise(first, Int(end - start), MADV_DONTNEED)
+}
+
+/// Zeroes kept memory for a new block, as `calloc` would give it. On Linux the discarded pages
+/// are zero already (and zeroing them would bring a large block's pages back at once), so only
+/// the partial pages at the ends are written; elsewhere all of it.
+private func zeroKeptMemory(_ base: UnsafeMutableRawPointer, _ count: Int) {
+    #if os(Linux)
+    let (start, end) = wholePages(base, count)
+    guard end > start else {
+        base.initializeMemory(as: UInt8.self, repeating: 0, count: count)
+        return
+    }
+    let head = Int(start - UInt(bitPattern: base))
+    base.initializeMemory(as: UInt8.self, repeating: 0, count: head)
+    let tailStart = base + Int(end - UInt(bitPattern: base))
+    tailStart.initializeMemory(as: UInt8.self, repeating: 0, count: Int(UInt(bitPattern: base) + UInt(count) - end))
+    #else
+    base.initializeMemory(as: UInt8.self, repeating: 0, count: count)
+    #endif
+}

@@ -79,12 +79,12 @@ public struct MemoryOptions: Sendable {
     /// (and writes nothing). A block larger than the budget is released as it is freed.
     /// ``defaultQuarantineBudget`` (64 MiB) unless set.
     ///
-    /// Memory given back is the host's again, and its addresses become ambiguous: the arena
-    /// keeps a released block's address range (except what a new tracked block takes), so a
-    /// stale pointer there is refused, but memory the program got from the host itself (a Swift
-    /// string's bytes) may now lie in that range and be refused as stale too. With a budget
-    /// that releases blocks, pass the simulator tracked memory, or give it host memory made
-    /// before the releases.
+    /// A released block's pages go back to the host but its addresses stay the arena's, for a
+    /// later block of the same size (``MemoryArena``), so a stale pointer means the same on
+    /// every run. Only past 1 GiB of such kept address space does the oldest go back to the
+    /// host whole; its addresses are then ambiguous: the arena keeps its range (except what a
+    /// new tracked block takes), so a stale pointer there is refused, but memory the program
+    /// got from the host itself (a Swift string's bytes) may lie there and be refused too.
     public var quarantineBudget: Int
 
     public static let defaultQuarantineBudget = 64 << 20

@@ -28,6 +28,9 @@ struct RingQueue<Element> {
         return element
     }
 
+    /// The oldest element, left in place.
+    var first: Element? { count > 0 ? slots[head] : nil }
+
     /// The elements, oldest first.
     var elements: [Element] {
         (0..<count).compactMap { slots[(head + $0) & (slots.count - 1)] }
