@@ -109,4 +109,38 @@ final class FileAndTimeSurfaceTests: XCTestCase {
             XCTAssertTrue(PathIsRelativeW(nil))
         }
     }
+
+    /// GetTempPath2W and GetTempFileNameW as test helpers and Foundation's temporary files use
+    /// them, and GetFileTime stamped from the virtual clock.
+    func testTemporaryFileNamesAndFileTimes() {
+        let sim = checkedSimulation()
+        sim.run {
+            var directory = [WCHAR](repeating: 0, count: Int(MAX_PATH))
+            let length = GetTempPath2W(DWORD(directory.count), &directory)
+            XCTAssertEqual(String(decoding: directory.prefix(Int(length)), as: UTF16.self), #"C:\Users\User\AppData\Local\Temp\"#)
+            Sleep(0x1234)
+            var name = [WCHAR](repeating: 0, count: Int(MAX_PATH))
+            XCTAssertEqual(GetTempFileNameW(directory, Array("swift".utf16) + [0], 0, &name), 0x1234)
+            XCTAssertEqual(String(decoding: name.prefix { $0 != 0 }, as: UTF16.self),
+                           #"C:\Users\User\AppData\Local\Temp\swi1234.TMP"#)
+            // The file exists now: the next call at the same instant takes the next number.
+            XCTAssertEqual(GetTempFileNameW(directory, Array("swift".utf16) + [0], 0, &name), 0x1235)
+            XCTAssertEqual(GetTempFileNameW(directory, nil, 7, &name), 7, "a given number: the name only")
+            XCTAssertEqual(String(decoding: name.prefix { $0 != 0 }, as: UTF16.self), #"C:\Users\User\AppData\Local\Temp\7.TMP"#)
+            XCTAssertEqual(GetTempFileNameW(Array(#"C:\missing"#.utf16) + [0], nil, 0, &name), 0)
+            XCTAssertEqual(GetLastError(), DWORD(ERROR_DIRECTORY))
+
+            let file = CreateFileW(Array(#"C:\Users\User\AppData\Local\Temp\swi1234.TMP"#.utf16) + [0], DWORD(GENERIC_READ), 0,
+                                   nil, DWORD(OPEN_EXISTING), 0, nil)
+            var created = FILETIME(), written = FILETIME()
+            XCTAssertTrue(GetFileTime(file, &created, nil, &written))
+            XCTAssertEqual(UInt64(created.dwHighDateTime) << 32 | UInt64(created.dwLowDateTime),
+                           133_485_408_000_000_000 + 0x1234 * 10_000, "created 0x1234 ms after the simulation started")
+            CloseHandle(file)
+            XCTAssertFalse(GetFileTime(nil, &created, nil, nil))
+            for number in ["1234", "1235"] {
+                DeleteFileW(Array("C:\\Users\\User\\AppData\\Local\\Temp\\swi\(number).TMP".utf16) + [0])
+            }
+        }
+    }
 }
