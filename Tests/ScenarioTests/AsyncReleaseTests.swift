@@ -45,24 +45,29 @@ final class AsyncReleaseTests: XCTestCase {
     /// Code isolated to the main actor runs on the host's main executor, never in the
     /// simulation: the 6.3 runtime hands main-actor jobs to its main executor without offering
     /// them to `swift_task_enqueueMainExecutor_hook`, and taking them would not be sound anyway
-    /// (see the README). The body's task goes to the host's main queue, so the simulation sees
-    /// nothing left to run and reports a hang at once. Once the simulation is released, the
-    /// host's main thread runs the main-actor function and gives the task back to the released
-    /// simulation's executor, which keeps it from running (it would act on freed memory).
+    /// (see the README). The body's task goes to the host's main queue, and what happens next
+    /// is the host's to decide, which is the point: if the host's main thread is busy, the
+    /// simulation sees nothing left to run and reports a hang at once, and once the simulation
+    /// is released, the main thread runs the main-actor function and gives the task back to the
+    /// released simulation's executor, which keeps it from running (it would act on freed
+    /// memory); if the host's main thread is free (XCTest may be running its run loop), it runs
+    /// the function at once, on the main thread, and the body finishes.
     func testMainActorCodeRunsOutsideAndItsTaskIsKeptFromAReleasedSimulation() async throws {
         let keptBefore = TasksAtRelease.jobsKept
+        var hung = false
         do {
             let sim = Simulation(options: SimulationOptions(tracing: true))
             do {
-                _ = try await sim.run { () async -> Bool in await isOnTheHostsMainThread() }
-                XCTFail("the body's task is on the host's main queue")
+                let onMainThread = try await sim.run { () async -> Bool in await isOnTheHostsMainThread() }
+                XCTAssertTrue(onMainThread, "the main-actor function ran on the host's main thread")
             } catch AsyncRunError.hung(let report) {
+                hung = true
                 XCTAssertEqual(report.time, .zero)
                 XCTAssertEqual(report.threads, ["main is blocked waiting for the task job queue to be signalled (not alertable)"])
             }
         }  // released here
         await MainActor.run {}  // the host's main queue runs the body's main-actor job first
-        XCTAssertEqual(TasksAtRelease.jobsKept - keptBefore, 1)
+        XCTAssertEqual(TasksAtRelease.jobsKept - keptBefore, hung ? 1 : 0)
     }
 }
 

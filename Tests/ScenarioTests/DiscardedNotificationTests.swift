@@ -86,7 +86,10 @@ final class DiscardedNotificationTests: XCTestCase {
             "\(port) key 7 STATUS_SUCCESS discarded: true", "\(port) key 7 STATUS_CANCELLED discarded: true",
         ])
         XCTAssertEqual(report.undequeuedPackets.map(\.overlapped), addresses)
-        XCTAssertTrue(report.description.contains("packet discarded when \(port) closed: key 7, OVERLAPPED 0x"), report.description)
+        // By their stable names, never by host address (issue 10, finding 5).
+        XCTAssertEqual(report.undequeuedPackets.map(\.overlappedName), ["ov#1", "ov#2"])
+        XCTAssertTrue(report.description.contains("packet discarded when \(port) closed: key 7, OVERLAPPED ov#1, STATUS_SUCCESS"),
+                      report.description)
         XCTAssertEqual(report.irpsInFlight, [])
     }
 

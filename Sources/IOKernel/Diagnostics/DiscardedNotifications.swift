@@ -28,7 +28,8 @@ extension Kernel {
             return
         }
         discardedPackets.append(TeardownReport.UndequeuedPacket(
-            port: port.label, key: packet.key, overlapped: UInt(bitPattern: packet.overlapped), status: packet.status,
+            port: port.label, key: packet.key, overlapped: UInt(bitPattern: packet.overlapped),
+            overlappedName: trace.name(of: UInt(bitPattern: packet.overlapped), "ov"), status: packet.status,
             discardedWhenPortClosed: true))
         if tracing { record(.note("a completion packet (key \(packet.key)) discarded: \(port.label) is closed")) }
     }

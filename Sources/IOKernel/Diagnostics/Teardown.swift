@@ -69,6 +69,9 @@ public struct TeardownReport: Equatable, Sendable, CustomStringConvertible {
         public let port: String
         public let key: UInt
         public let overlapped: UInt
+        /// The `OVERLAPPED`'s stable name in the simulation's timeline (`ov#1`), which the
+        /// report prints instead of the host address.
+        public let overlappedName: String
         public let status: NTStatus
         /// The port closed with the packet queued (or it arrived after): Windows freed it.
         public var discardedWhenPortClosed = false
@@ -90,13 +93,15 @@ public struct TeardownReport: Equatable, Sendable, CustomStringConvertible {
             && memoryViolations.isEmpty && memoryNeverFreed.isEmpty && dropped.total == 0
     }
 
-    public var description: String { text { "0x" + String($0, radix: 16) } }
+    /// The report, with caller addresses by their stable timeline names (`ov#1`): the same on
+    /// every run.
+    public var description: String { text }
 
-    /// The report with caller addresses by their stable timeline names (`ov#1`), as `iosim`
-    /// prints it: the same on every run.
-    public func description(naming trace: Trace) -> String { text { trace.name(of: $0, "ov") } }
+    /// The report as ``description`` prints it (the names were taken from `trace` when the
+    /// report was made; kept for source compatibility).
+    public func description(naming trace: Trace) -> String { text }
 
-    private func text(_ name: (UInt) -> String) -> String {
+    private var text: String {
         guard !isClean else { return "clean: nothing left behind" }
         var lines = ["left behind at teardown:"]
         lines += irpsInFlight.map { "  IRP in flight: \($0.summary) on \($0.fileObject), issued by \($0.thread ?? "no thread")" }
@@ -104,7 +109,7 @@ public struct TeardownReport: Equatable, Sendable, CustomStringConvertible {
         lines += undeliveredAPCs.map { "  APC never delivered: \($0)" }
         lines += undequeuedPackets.map {
             ($0.discardedWhenPortClosed ? "  packet discarded when \($0.port) closed" : "  packet never dequeued from \($0.port)")
-                + ": key \($0.key), OVERLAPPED \(name($0.overlapped)), \($0.status)"
+                + ": key \($0.key), OVERLAPPED \($0.overlappedName), \($0.status)"
         }
         lines += blockedThreads.map { "  thread still blocked: \($0)" }
         lines += pendingDeviceEvents.map { "  device event never fired: \($0)" }
@@ -161,8 +166,9 @@ extension Kernel {
                     dropped.undequeuedPackets += 1
                     continue
                 }
-                packets.append(TeardownReport.UndequeuedPacket(port: port.label, key: packet.key,
-                                                               overlapped: UInt(bitPattern: packet.overlapped), status: packet.status))
+                let address = UInt(bitPattern: packet.overlapped)
+                packets.append(TeardownReport.UndequeuedPacket(port: port.label, key: packet.key, overlapped: address,
+                                                               overlappedName: trace.name(of: address, "ov"), status: packet.status))
             }
         }
         for discarded in discardedPackets.entries {
