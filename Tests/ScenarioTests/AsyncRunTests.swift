@@ -74,6 +74,35 @@ final class AsyncRunTests: XCTestCase {
         XCTAssertEqual(woke, ["unstructured woke at 1000.000ms", "detached woke at 1500.000ms"])
     }
 
+    /// Every way of sleeping the standard library offers, in an unstructured task: each lets
+    /// exactly its duration of virtual time pass.
+    func testEveryKindOfSleepInAnUnstructuredTaskTakesItsDurationOfVirtualTime() async throws {
+        let sim = checkedSimulation()
+        let clock = sim.clock
+        let times = try await sim.run { () async throws -> [String] in
+            try await Task { () async throws -> [String] in
+                var times: [String] = []
+                try await Task.sleep(nanoseconds: 250_000_000)
+                times.append("Task.sleep(nanoseconds:) \(clock.now)")
+                try await Task.sleep(for: .milliseconds(250))
+                times.append("Task.sleep(for:) \(clock.now)")
+                try await Task.sleep(until: .now + .milliseconds(250), clock: .continuous)
+                times.append("Task.sleep(until:clock: .continuous) \(clock.now)")
+                try await SuspendingClock().sleep(for: .milliseconds(250))
+                times.append("SuspendingClock \(clock.now)")
+                try await ContinuousClock().sleep(for: .milliseconds(250))
+                times.append("ContinuousClock \(clock.now)")
+                try await clock.sleep(for: .milliseconds(250))
+                times.append("sim.clock \(clock.now)")
+                return times
+            }.value
+        }
+        XCTAssertEqual(times, [
+            "Task.sleep(nanoseconds:) 250.000ms", "Task.sleep(for:) 500.000ms", "Task.sleep(until:clock: .continuous) 750.000ms",
+            "SuspendingClock 1000.000ms", "ContinuousClock 1250.000ms", "sim.clock 1500.000ms",
+        ])
+    }
+
     func testSleepingTasksWakeInDeadlineOrder() async throws {
         let sim = checkedSimulation()
         let clock = sim.clock
