@@ -82,9 +82,19 @@ final class SimulationExecutor: TaskExecutor, @unchecked Sendable {
             if let delay { schedule(job, after: delay) } else { makeReady(job) }
             return
         }
-        inbox.withLock { $0.append((job, delay)) }
+        // Checked again under the inbox's lock, which the release takes to mark the executor
+        // released: while it is held the kernel is alive, and the state is retained from here.
+        let state = inbox.withLock { jobs -> ConcurrencyState? in
+            guard !released.load(ordering: .acquiring) else { return nil }
+            jobs.append((job, delay))
+            return kernel.concurrency
+        }
+        guard let state else {
+            TasksAtRelease.park(job)
+            return
+        }
         inboxCount.add(1, ordering: .releasing)
-        ForeignThreadCall.record(function: "a task job", kind: .taskJob, into: kernel.concurrency)
+        ForeignThreadCall.record(function: "a task job", kind: .taskJob, into: state)
     }
 
     /// Takes the job of the task that is running now, which has just hopped to the global
@@ -172,10 +182,14 @@ final class SimulationExecutor: TaskExecutor, @unchecked Sendable {
         for event in ready + (hop.map { [$0] } ?? []) {
             if let job = queuedJobs.removeValue(forKey: ObjectIdentifier(event)) { keepFromRunning(job) }
         }
-        for (job, _) in inbox.withLock({ $0 }) { keepFromRunning(job) }
+        let stranded = inbox.withLock { jobs in
+            defer { jobs.removeAll() }
+            released.store(true, ordering: .releasing)
+            return jobs
+        }
+        for (job, _) in stranded { keepFromRunning(job) }
         ready.removeAll()
         hop = nil
-        released.store(true, ordering: .releasing)
     }
 
     /// A job enqueued while the simulation is released, or left ready: parked, never run.
