@@ -13,6 +13,10 @@ private final class HeldContinuation: @unchecked Sendable {
 
 /// What the simulation says when tasks can never go on, and when code runs outside it.
 final class AsyncDiagnosticsTests: XCTestCase {
+    /// The line the hang and teardown reports give a body whose task never finished.
+    static let unfinishedBody = "the async body started at 0.000ms never finished (a task suspended outside "
+        + "withTrackedContinuation, on a plain continuation, an AsyncStream or the main actor, cannot be named)"
+
     func testATaskSuspendedForeverIsInTheHangReportAndTheTeardownReport() async throws {
         let sim = Simulation(options: SimulationOptions(tracing: true))
         let held = HeldContinuation()
@@ -24,14 +28,16 @@ final class AsyncDiagnosticsTests: XCTestCase {
             XCTFail("the body can never finish")
         } catch AsyncRunError.hung(let report) {
             XCTAssertEqual(report.time, VirtualInstant(nanoseconds: 5_000_000))
-            XCTAssertEqual(report.threads.count, 2, "\(report)")
+            XCTAssertEqual(report.threads.count, 3, "\(report)")
             XCTAssertEqual(report.threads.first, "main is blocked waiting for the task job queue to be signalled (not alertable)")
-            XCTAssertTrue(report.threads.last?.hasPrefix("a task is suspended in \"a reply nobody sends\" (") == true, "\(report)")
-            XCTAssertTrue(report.threads.last?.hasSuffix("since 5.000ms, its continuation never resumed") == true, "\(report)")
+            XCTAssertTrue(report.threads[1].hasPrefix("a task is suspended in \"a reply nobody sends\" ("), "\(report)")
+            XCTAssertTrue(report.threads[1].hasSuffix("since 5.000ms, its continuation never resumed"), "\(report)")
+            XCTAssertEqual(report.threads.last, Self.unfinishedBody)
         }
         let teardown = sim.finish()
-        XCTAssertEqual(teardown.blockedThreads.count, 1, "\(teardown)")
+        XCTAssertEqual(teardown.blockedThreads.count, 2, "\(teardown)")
         XCTAssertTrue(teardown.blockedThreads[0].contains("\"a reply nobody sends\""), "\(teardown)")
+        XCTAssertEqual(teardown.blockedThreads[1], Self.unfinishedBody)
         XCTAssertEqual(teardown.hangs.count, 1)
         held.continuation?.resume(returning: 0)  // let the task end (outside the simulation now)
     }

@@ -63,7 +63,8 @@ final class AsyncReleaseTests: XCTestCase {
             } catch AsyncRunError.hung(let report) {
                 hung = true
                 XCTAssertEqual(report.time, .zero)
-                XCTAssertEqual(report.threads, ["main is blocked waiting for the task job queue to be signalled (not alertable)"])
+                XCTAssertEqual(report.threads, ["main is blocked waiting for the task job queue to be signalled (not alertable)",
+                                                AsyncDiagnosticsTests.unfinishedBody])
             }
         }  // released here
         await MainActor.run {}  // the host's main queue runs the body's main-actor job first

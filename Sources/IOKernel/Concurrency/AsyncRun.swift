@@ -73,6 +73,8 @@ public enum AsyncRunError: Error, CustomStringConvertible {
 private final class AsyncRunOutcome<R>: @unchecked Sendable {
     var result: Result<R, any Error>?
     let body: () async throws -> R
+    /// Tells the simulation the body's task has finished (on the simulation's main thread).
+    var finished: (() -> Void)?
     init(_ body: @escaping () async throws -> R) { self.body = body }
 }
 
@@ -88,11 +90,16 @@ extension Kernel {
         defer { ConcurrencyHooks.ended(executor) }
         let outcome = AsyncRunOutcome(body)
         if tracing { record(.note("the async body starts as a task")) }
+        let bodyID = concurrency.nextSuspensionID
+        concurrency.nextSuspensionID += 1
+        concurrency.unfinishedBodies.append((bodyID, now))
+        outcome.finished = { [unowned(unsafe) self] in self.concurrency.unfinishedBodies.removeAll { $0.id == bodyID } }
         // The body's task prefers the executor (SE-0417), and so do its child tasks: their
         // jobs come straight to it and need no hop between jobs. Unstructured tasks started
         // inside come through the hooks, from this simulated thread.
         Task.detached(executorPreference: executor) {
             do { outcome.result = .success(try await outcome.body()) } catch { outcome.result = .failure(error) }
+            outcome.finished?()
         }
         while outcome.result == nil {
             if executor.runNextJob() || executor.settleIfIdle(on: thread) { continue }

@@ -16,6 +16,10 @@ package final class ConcurrencyState: @unchecked Sendable {
     /// not device events, so teardown does not list them as such (a cancelled sleep leaves its
     /// timer behind, harmlessly).
     @exclusivity(unchecked) var taskTimers: Set<ObjectIdentifier> = []
+    /// When each async body whose task has not finished started, oldest first: a body that hung
+    /// stays here, so that the hang and teardown reports say so even when the task is suspended
+    /// where nothing can name it.
+    @exclusivity(unchecked) var unfinishedBodies: [(id: Int, started: VirtualInstant)] = []
     /// Win32 calls made on OS threads that belong to no simulated thread, attributed to this
     /// simulation.
     let foreignCalls = Mutex<[ForeignThreadCall]>([])
@@ -34,6 +38,10 @@ package final class ConcurrencyState: @unchecked Sendable {
     /// task jobs that are ready but were never run.
     func suspendedTaskLines() -> [String] {
         var lines = suspensions.map(\.description)
+        for body in unfinishedBodies {
+            lines.append("the async body started at \(body.started) never finished (a task suspended outside "
+                + "withTrackedContinuation, on a plain continuation, an AsyncStream or the main actor, cannot be named)")
+        }
         if let executor, !executor.ready.isEmpty {
             lines.append("\(executor.ready.count) task job(s) ready but never run: "
                 + executor.ready.map(\.label).joined(separator: ", "))
