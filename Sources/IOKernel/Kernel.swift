@@ -84,6 +84,9 @@ package final class Kernel {
 
     /// The simulated thread that is running.
     @exclusivity(unchecked) @usableFromInline package internal(set) var current: SimThread?
+    /// The running thread, unretained: the kernel's thread list keeps it alive, so the paths
+    /// that only borrow it (`_withUnsafeGuaranteedRef`) cost no reference counting.
+    @inline(__always) var runningThread: Unmanaged<SimThread>? { current.map { Unmanaged.passUnretained($0) } }
     /// Kernel entry depth of the running thread: completion work queued to it runs when the
     /// outermost kernel call returns (as an APC is delivered on the way back to user mode).
     @exclusivity(unchecked) @usableFromInline var depth = 0

@@ -92,10 +92,11 @@ private func createFile(_ path: String?, _ name: String, _ access: DWORD, _ shar
 public func ReadFile(_ hFile: HANDLE!, _ lpBuffer: LPVOID!, _ nNumberOfBytesToRead: DWORD,
                      _ lpNumberOfBytesRead: LPDWORD!, _ lpOverlapped: LPOVERLAPPED!) -> Bool
 {
-    guard let thread = currentThread() else { return false }
-    let result = transfer(thread, read: true, hFile, lpBuffer, nNumberOfBytesToRead, lpNumberOfBytesRead, lpOverlapped)
-    thread.traceBool("ReadFile(\(hex(handle: hFile)), \(thread.name(buffer: lpBuffer)), \(nNumberOfBytesToRead), ov: \(thread.name(overlapped: lpOverlapped)))", result)
-    return result
+    withCurrentThread(failure: false) { thread in
+        let result = transfer(thread, read: true, hFile, lpBuffer, nNumberOfBytesToRead, lpNumberOfBytesRead, lpOverlapped)
+        thread.traceBool("ReadFile(\(hex(handle: hFile)), \(thread.name(buffer: lpBuffer)), \(nNumberOfBytesToRead), ov: \(thread.name(overlapped: lpOverlapped)))", result)
+        return result
+    }
 }
 
 /// Writes to a file or device. The corresponding Win32 function is `WriteFile`; it follows the
@@ -105,11 +106,12 @@ public func ReadFile(_ hFile: HANDLE!, _ lpBuffer: LPVOID!, _ nNumberOfBytesToRe
 public func WriteFile(_ hFile: HANDLE!, _ lpBuffer: LPCVOID!, _ nNumberOfBytesToWrite: DWORD,
                       _ lpNumberOfBytesWritten: LPDWORD!, _ lpOverlapped: LPOVERLAPPED!) -> Bool
 {
-    guard let thread = currentThread() else { return false }
-    let result = transfer(thread, read: false, hFile, UnsafeMutableRawPointer(mutating: lpBuffer), nNumberOfBytesToWrite,
-                          lpNumberOfBytesWritten, lpOverlapped)
-    thread.traceBool("WriteFile(\(hex(handle: hFile)), \(thread.name(buffer: lpBuffer)), \(nNumberOfBytesToWrite), ov: \(thread.name(overlapped: lpOverlapped)))", result)
-    return result
+    withCurrentThread(failure: false) { thread in
+        let result = transfer(thread, read: false, hFile, UnsafeMutableRawPointer(mutating: lpBuffer), nNumberOfBytesToWrite,
+                              lpNumberOfBytesWritten, lpOverlapped)
+        thread.traceBool("WriteFile(\(hex(handle: hFile)), \(thread.name(buffer: lpBuffer)), \(nNumberOfBytesToWrite), ov: \(thread.name(overlapped: lpOverlapped)))", result)
+        return result
+    }
 }
 
 @inline(__always)
@@ -130,9 +132,16 @@ private func transfer(_ thread: SimThread, read: Bool, _ hFile: HANDLE?, _ buffe
                       _ length: DWORD, _ bytesDone: LPDWORD?, _ overlapped: LPOVERLAPPED?) -> Bool
 {
     thread.store(0, into: bytesDone, call: read ? "ReadFile" : "WriteFile")
-    let kernel = thread.kernel
+    return thread.withKernel { kernel in
+        transfer(thread, kernel, read: read, hFile, buffer, length, bytesDone, overlapped)
+    }
+}
+
+private func transfer(_ thread: SimThread, _ kernel: Kernel, read: Bool, _ hFile: HANDLE?, _ buffer: UnsafeMutableRawPointer?,
+                      _ length: DWORD, _ bytesDone: LPDWORD?, _ overlapped: LPOVERLAPPED?) -> Bool
+{
     if let overlapped {
-        guard thread.kernel.userOverlappedIsAccessible(overlapped) else { return thread.fail(ERROR_NOACCESS) }
+        guard kernel.userOverlappedIsAccessible(overlapped) else { return thread.fail(ERROR_NOACCESS) }
         overlapped.pointee.Internal = ULONG_PTR(STATUS_PENDING)
         let event = overlapped.pointee.hEvent.map { UInt(bitPattern: $0) }
         let offset = UInt64(overlapped.pointee.OffsetHigh) << 32 | UInt64(overlapped.pointee.Offset)

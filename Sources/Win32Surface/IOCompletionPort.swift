@@ -60,8 +60,19 @@ public func GetQueuedCompletionStatus(_ CompletionPort: HANDLE!, _ lpNumberOfByt
                                       _ lpCompletionKey: PULONG_PTR!, _ lpOverlapped: UnsafeMutablePointer<LPOVERLAPPED?>!,
                                       _ dwMilliseconds: DWORD) -> Bool
 {
-    guard let thread = currentThread() else { return false }
-    let kernel = thread.kernel
+    withCurrentThread(failure: false) { thread in
+        thread.withKernel { kernel in
+            queuedCompletionStatus(thread, kernel, CompletionPort, lpNumberOfBytesTransferred, lpCompletionKey, lpOverlapped,
+                                   dwMilliseconds)
+        }
+    }
+}
+
+/// `GetQueuedCompletionStatus` with the thread and the kernel borrowed.
+private func queuedCompletionStatus(_ thread: SimThread, _ kernel: Kernel, _ CompletionPort: HANDLE?,
+                                    _ lpNumberOfBytesTransferred: LPDWORD?, _ lpCompletionKey: PULONG_PTR?,
+                                    _ lpOverlapped: UnsafeMutablePointer<LPOVERLAPPED?>?, _ dwMilliseconds: DWORD) -> Bool
+{
     var dequeued = false
     var packetStatus = NTStatus.success
     var dequeuedOverlapped: LPOVERLAPPED?

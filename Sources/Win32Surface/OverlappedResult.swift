@@ -10,10 +10,11 @@ import IOKernel
 public func GetOverlappedResult(_ hFile: HANDLE!, _ lpOverlapped: LPOVERLAPPED!, _ lpNumberOfBytesTransferred: LPDWORD!,
                                 _ bWait: Bool) -> Bool
 {
-    guard let thread = currentThread() else { return false }
-    let result = overlappedResult(thread, hFile, lpOverlapped, lpNumberOfBytesTransferred, bWait ? INFINITE : 0, false)
-    thread.traceBool("GetOverlappedResult(\(hex(handle: hFile)), ov: \(thread.name(overlapped: lpOverlapped)), wait: \(bWait))", result)
-    return result
+    withCurrentThread(failure: false) { thread in
+        let result = overlappedResult(thread, hFile, lpOverlapped, lpNumberOfBytesTransferred, bWait ? INFINITE : 0, false)
+        thread.traceBool("GetOverlappedResult(\(hex(handle: hFile)), ov: \(thread.name(overlapped: lpOverlapped)), wait: \(bWait))", result)
+        return result
+    }
 }
 
 /// The result of an overlapped operation, waiting at most `dwMilliseconds`, optionally
@@ -37,11 +38,12 @@ public func GetOverlappedResult(_ hFile: HANDLE!, _ lpOverlapped: LPOVERLAPPED!,
 public func GetOverlappedResultEx(_ hFile: HANDLE!, _ lpOverlapped: LPOVERLAPPED!, _ lpNumberOfBytesTransferred: LPDWORD!,
                                   _ dwMilliseconds: DWORD, _ bAlertable: Bool) -> Bool
 {
-    guard let thread = currentThread() else { return false }
-    let result = overlappedResult(thread, hFile, lpOverlapped, lpNumberOfBytesTransferred, dwMilliseconds, bAlertable)
-    thread.traceBool("GetOverlappedResultEx(\(hex(handle: hFile)), ov: \(thread.name(overlapped: lpOverlapped)), \(dwMilliseconds), alertable: \(bAlertable))",
-                     result)
-    return result
+    withCurrentThread(failure: false) { thread in
+        let result = overlappedResult(thread, hFile, lpOverlapped, lpNumberOfBytesTransferred, dwMilliseconds, bAlertable)
+        thread.traceBool("GetOverlappedResultEx(\(hex(handle: hFile)), ov: \(thread.name(overlapped: lpOverlapped)), \(dwMilliseconds), alertable: \(bAlertable))",
+                         result)
+        return result
+    }
 }
 
 private func overlappedResult(_ thread: SimThread, _ hFile: HANDLE?, _ overlapped: LPOVERLAPPED?, _ bytes: LPDWORD?,
@@ -49,12 +51,17 @@ private func overlappedResult(_ thread: SimThread, _ hFile: HANDLE?, _ overlappe
 {
     // Windows would fault on a null OVERLAPPED; the simulator reports the parameter instead.
     guard let overlapped else { return thread.fail(ERROR_INVALID_PARAMETER) }
-    guard thread.kernel.userOverlappedIsAccessible(overlapped) else { return thread.fail(ERROR_NOACCESS) }
+    return thread.withKernel { kernel in overlappedResult(thread, kernel, hFile, overlapped, bytes, milliseconds, alertable) }
+}
+
+private func overlappedResult(_ thread: SimThread, _ kernel: Kernel, _ hFile: HANDLE?, _ overlapped: LPOVERLAPPED,
+                              _ bytes: LPDWORD?, _ milliseconds: DWORD, _ alertable: Bool) -> Bool
+{
+    guard kernel.userOverlappedIsAccessible(overlapped) else { return thread.fail(ERROR_NOACCESS) }
     var status = DWORD(truncatingIfNeeded: overlapped.pointee.Internal)
     if status == STATUS_PENDING {
         guard milliseconds != 0 else { return thread.fail(ERROR_IO_INCOMPLETE) }
         let waitOn = overlapped.pointee.hEvent ?? hFile
-        let kernel = thread.kernel
         let waited = kernel.withKernelEntry {
             kernel.ntWaitForMultipleObjects([value(waitOn)], waitAll: false, alertable: alertable,
                                             timeout: .win32Timeout(milliseconds), allowPseudoHandles: true)

@@ -3,7 +3,7 @@ import IOKernel
 /// Timeline formatting for Win32 calls. Only reached while the trace is recording, so the hot
 /// path formats nothing.
 extension SimThread {
-    @inline(__always) var isTracing: Bool { kernel.tracing }
+    @inline(__always) var isTracing: Bool { kernelReference._withUnsafeGuaranteedRef { $0.tracing } }
 
     /// Records `call` with a `BOOL` result: `TRUE`, or `FALSE` and the last error.
     func traceBool(_ call: @autoclosure () -> String, _ result: Bool) {

@@ -13,6 +13,20 @@ public var INVALID_HANDLE_VALUE: HANDLE { HANDLE(bitPattern: -1)! }
     return nil
 }
 
+/// Runs `body` with the running simulated thread borrowed (+0, no reference counting), or
+/// returns `failure` when the calling OS thread is no simulated thread (recorded as for
+/// ``currentThread(_:)``). For the calls on the hot path, and for calls that may block or exit:
+/// a frame that an exit abandons must hold no reference of its own.
+@inline(__always) func withCurrentThread<R>(_ function: StaticString = #function, failure: R,
+                                            _ body: (SimThread) -> R) -> R
+{
+    guard let thread = SimThread.currentUnmanaged else {
+        recordForeignCall(function)
+        return failure
+    }
+    return thread._withUnsafeGuaranteedRef(body)
+}
+
 /// ``currentThread(_:)`` for helpers shared by several Win32 functions, which know the name of
 /// the one called.
 @inline(__always) func currentThread(named function: String) -> SimThread? {
@@ -32,6 +46,13 @@ public var INVALID_HANDLE_VALUE: HANDLE { HANDLE(bitPattern: -1)! }
 @inline(__always) func value(_ handle: HANDLE?) -> UInt { UInt(bitPattern: handle) }
 
 extension SimThread {
+    /// Runs `body` with the thread's kernel borrowed (+0): the simulation keeps the kernel alive
+    /// while any of its threads runs, so a Win32 call holds no reference that an exit inside it
+    /// would strand.
+    @inline(__always) func withKernel<R>(_ body: (Kernel) -> R) -> R {
+        kernelReference._withUnsafeGuaranteedRef(body)
+    }
+
     /// Fails a call: sets the last error and returns `false`.
     @inline(__always) func fail(_ error: Int32) -> Bool {
         setLastError(DWORD(error))

@@ -12,6 +12,10 @@ public final class SimThread: KernelObject {
     public let threadID: UInt32
     public let name: String
     package unowned(unsafe) let kernel: Kernel
+    /// The same kernel as an `Unmanaged` value, so that a Win32 call can borrow it
+    /// (`_withUnsafeGuaranteedRef`) without a reference count: its frames may be abandoned by
+    /// an exit, and the hot path should not count what the simulation keeps alive anyway.
+    package let kernelReference: Unmanaged<Kernel>
     /// The process the thread belongs to (the kernel keeps every process for the simulation's
     /// life, so this reference never outlives its object).
     public unowned(unsafe) let process: SimProcess
@@ -86,6 +90,7 @@ public final class SimThread: KernelObject {
         self.threadID = threadID
         self.name = name
         self.kernel = kernel
+        self.kernelReference = Unmanaged.passUnretained(kernel)
         self.process = process
         super.init(id: id, kind: .thread)
     }
@@ -127,8 +132,8 @@ public final class SimThread: KernelObject {
     }
 
     /// The current simulated thread of this OS thread, unretained (for paths whose frames may
-    /// never return, such as an exit).
-    static var currentUnmanaged: Unmanaged<SimThread>? {
+    /// never return, such as an exit, and for the hot path, which only borrows it).
+    package static var currentUnmanaged: Unmanaged<SimThread>? {
         iosim_current_thread().map { Unmanaged<SimThread>.fromOpaque($0) }
     }
 

@@ -207,11 +207,14 @@ public final class StockDriver: Driver {
     public func completeNext(status: NTStatus = .success, bytes: Int? = nil, data: [UInt8]? = nil) -> IRP? {
         guard let k = context else { return nil }
         // A device-side action: completion work for the running thread runs before it returns.
-        k.kernel.enter()
-        defer { k.kernel.leave() }
-        guard let irp = queue.removeNext(k) else { return nil }
-        finish(irp, k, status: status, bytes: bytes, data: data)
-        return irp
+        // The kernel is borrowed: the driver's context holds it unowned.
+        return Unmanaged.passUnretained(k.kernel)._withUnsafeGuaranteedRef { kernel in
+            kernel.enter()
+            defer { kernel.leave() }
+            guard let irp = queue.removeNext(k) else { return nil }
+            finish(irp, k, status: status, bytes: bytes, data: data)
+            return irp
+        }
     }
 
     /// Completes a specific pending request; false if the driver no longer owns it.

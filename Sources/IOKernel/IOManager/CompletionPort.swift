@@ -135,10 +135,23 @@ extension Kernel {
         port portHandle: UInt, maximum: Int, timeout: Duration?, alertable: Bool,
         _ receive: (_ key: UInt, _ overlapped: UnsafeMutableRawPointer?, _ status: NTStatus, _ information: Int) -> Void
     ) -> NTStatus {
-        guard let thread = current else { return .invalidHandle }
-        guard let object = handles.lookup(portHandle) else { return .invalidHandle }
-        guard object.kind == .completionPort else { return .objectTypeMismatch }
-        let port = unsafeDowncast(object, to: CompletionPort.self)
+        // The thread and the port borrowed, not retained: the kernel keeps every thread and every
+        // port it made until the simulation is released.
+        guard let running = runningThread else { return .invalidHandle }
+        return running._withUnsafeGuaranteedRef { thread in
+            guard let entry = thread.process.handles.unretainedObject(portHandle) else { return .invalidHandle }
+            return entry._withUnsafeGuaranteedRef { object in
+                guard object.kind == .completionPort else { return .objectTypeMismatch }
+                return removeIoCompletion(thread, unsafeDowncast(object, to: CompletionPort.self), maximum: maximum,
+                                          timeout: timeout, alertable: alertable, receive)
+            }
+        }
+    }
+
+    private func removeIoCompletion(
+        _ thread: SimThread, _ port: CompletionPort, maximum: Int, timeout: Duration?, alertable: Bool,
+        _ receive: (_ key: UInt, _ overlapped: UnsafeMutableRawPointer?, _ status: NTStatus, _ information: Int) -> Void
+    ) -> NTStatus {
         // An alertable call by a thread not (yet) associated with this port runs the queued
         // user APCs before anything else: STATUS_USER_APC, the packets left queued, and the
         // thread still not associated. A thread associated with the port gets a queued packet

@@ -76,7 +76,21 @@ extension Kernel {
                   apcContext: UnsafeMutableRawPointer?, ioStatus: UnsafeMutableRawPointer?, buffer: UnsafeMutableRawPointer?, length: Int,
                   byteOffset: UInt64?, controlCode: UInt32 = 0, watchesSubtree: Bool = false) -> NTStatus
     {
-        guard let thread = current else { return .invalidHandle }
+        // The running thread borrowed (the kernel's thread list keeps it), and through it its
+        // process's handle table: no reference counting on the way in.
+        guard let running = runningThread else { return .invalidHandle }
+        return running._withUnsafeGuaranteedRef { thread -> NTStatus in
+            transfer(major, thread, handles: thread.process.handles, handle: handle, event: eventHandle,
+                     apcRoutine: apcRoutine, apcContext: apcContext, ioStatus: ioStatus, buffer: buffer, length: length,
+                     byteOffset: byteOffset, controlCode: controlCode, watchesSubtree: watchesSubtree)
+        }
+    }
+
+    private func transfer(_ major: MajorFunction, _ thread: SimThread, handles: HandleTable, handle: UInt,
+                          event eventHandle: UInt?, apcRoutine: APCRoutine?, apcContext: UnsafeMutableRawPointer?,
+                          ioStatus: UnsafeMutableRawPointer?, buffer: UnsafeMutableRawPointer?, length: Int,
+                          byteOffset: UInt64?, controlCode: UInt32, watchesSubtree: Bool) -> NTStatus
+    {
         // ObReferenceObjectByHandle for the file object and the event, with the objects borrowed
         // from the handle table rather than retained: the table keeps them alive meanwhile.
         guard let fileEntry = handles.unretainedObject(handle) else { return .invalidHandle }

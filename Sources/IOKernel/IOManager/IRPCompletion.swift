@@ -127,7 +127,8 @@ extension Kernel {
             // completion (F-SYNC-3).
             let signalsFile = (irp.userEvent == nil || file.isSynchronous)
                 && file.notificationModes & FileObject.skipSetEventOnHandle == 0
-            if let event = irp.userEvent { signal(event) }
+            // The event borrowed: the IRP's reference keeps it alive until the end.
+            if let event = irp.userEvent.map(Unmanaged.passUnretained) { event._withUnsafeGuaranteedRef { signal($0) } }
             if signalsFile { signal(file) }
             // Exactly one channel: the caller's APC routine, or else a packet to the file's
             // port, if the request has a completion context (not for hEvent|1, F-SIG-5) and did
@@ -154,7 +155,9 @@ extension Kernel {
             if !irp.notificationCarriesOverlapped { releaseOverlapped(of: irp) }
         }
         if tracing { record(.irpDelivered(irp: irp.id, notified: notify)) }
-        if let event = irp.userEvent { dereference(event, by: "I/O request") }
+        if let event = irp.userEvent.map(Unmanaged.passUnretained) {
+            event._withUnsafeGuaranteedRef { dereference($0, by: "I/O request") }
+        }
         dereference(file, by: "I/O request")
         irpLookaside.free(irp)
     }

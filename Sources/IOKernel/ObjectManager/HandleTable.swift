@@ -19,9 +19,11 @@ final class HandleTable {
         var nextFree: Int
     }
 
-    private var slots: [Slot] = []
-    private var freeHead = -1
-    private(set) var count = 0
+    // Unchecked for exclusivity, as the kernel's own state is (Kernel.swift): only the running
+    // simulated thread touches a handle table, and the checks cost a lookup more than it does.
+    @exclusivity(unchecked) private var slots: [Slot] = []
+    @exclusivity(unchecked) private var freeHead = -1
+    @exclusivity(unchecked) private(set) var count = 0
 
     /// Index of the slot a handle value names, ignoring the tag bits; nil if out of range.
     @inline(__always)
