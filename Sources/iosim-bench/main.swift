@@ -286,7 +286,10 @@ func fileReads(count: Int, overlapped: Bool) -> Double {
 /// Schedule exploration: a scenario of two threads whose reads complete at the same instant
 /// (two choices, four schedules), explored exhaustively over and over; each schedule is a
 /// fresh simulation with its own threads.
-func schedulesExplored(count: Int) -> Double {
+/// Schedules per second of the two-thread scenario (each a fresh simulation), and how many ran:
+/// whole explorations run until at least `count` schedules have, so the count (what
+/// instructions under callgrind are divided by) is printed too.
+func schedulesExplored(count: Int) -> (rate: Double, schedules: Int) {
     var schedules = 0
     let start = DispatchTime.now().uptimeNanoseconds
     while schedules < count {
@@ -315,7 +318,7 @@ func schedulesExplored(count: Int) -> Double {
         schedules += result.runs
     }
     let elapsed = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-    return Double(schedules) / elapsed
+    return (Double(schedules) / elapsed, schedules)
 }
 
 // Usage: iosim-bench [round trips] [figure name [alone]]. With `alone`, a figure that heads a
@@ -358,7 +361,11 @@ if wanted("file_reads_sync") { report("file_reads_sync", fileReads(count: roundT
 if wanted("file_reads_overlapped") {
     report("file_reads_overlapped", fileReads(count: min(roundTrips, 500_000), overlapped: true), "reads/s")
 }
-if wanted("schedules_explored") { report("schedules_explored", schedulesExplored(count: 2_000), "schedules/s") }
+if wanted("schedules_explored") {
+    let explored = schedulesExplored(count: 2_000)
+    report("schedules_explored", explored.rate, "schedules/s")
+    report("schedules_explored_count", Double(explored.schedules), "schedules")
+}
 if wanted("process_spawn_round_trips") {
     let spawns = processSpawnRoundTrips(count: min(roundTrips, 20_000))
     report("process_spawn_round_trips", spawns.rate, "spawns/s")
