@@ -35,6 +35,8 @@ package final class Kernel {
     /// What ntdll keeps in user mode: critical sections, SRW locks, condition variables and
     /// thread-pool waits (Runtime/UserModeLocks.swift, Runtime/ThreadPoolWaits.swift).
     package let userMode = UserModeRuntime()
+    /// Job objects created with a name (Processes/JobObject.swift).
+    @exclusivity(unchecked) var namedJobs: [String: JobObject] = [:]
 
     /// Every completion port created, kept so that threads may refer to the port they are
     /// associated with without owning it.

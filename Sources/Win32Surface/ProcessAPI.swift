@@ -28,7 +28,10 @@ import IOKernel
 /// when the scheduler first picks it (with the default strategy, when the parent blocks), or,
 /// with `CREATE_SUSPENDED`, once `ResumeThread` lets it. `CREATE_NEW_PROCESS_GROUP` is recorded
 /// (``SimProcess/isProcessGroupRoot``); consoles and console control events are not simulated,
-/// so the console flags change nothing else. `lpCurrentDirectory` is ignored. Debugging
+/// so the console flags change nothing else. A parent in a job makes the child a member of its
+/// job, unless `CREATE_BREAKAWAY_FROM_JOB` (or `JOB_OBJECT_LIMIT_SILENT_BREAKAWAY_OK`) and the
+/// job's limits let it go; breaking away from a job that does not allow it gives
+/// `ERROR_ACCESS_DENIED` (JobObject.swift). `lpCurrentDirectory` is ignored. Debugging
 /// (`DEBUG_PROCESS`, `DEBUG_ONLY_THIS_PROCESS`) gives `ERROR_NOT_SUPPORTED`.
 @discardableResult
 public func CreateProcessW(_ lpApplicationName: LPCWSTR!, _ lpCommandLine: LPWSTR!,
@@ -101,7 +104,7 @@ private func createProcess(_ thread: SimThread, _ function: String, _ applicatio
     guard let imagePath = found else { return failed(ERROR_FILE_NOT_FOUND) }
     var standard = standardHandles
     if standard == nil, flags & DWORD(DETACHED_PROCESS | CREATE_NEW_CONSOLE | CREATE_NO_WINDOW) != 0 { standard = (0, 0, 0) }
-    let creation = ProcessCreation(
+    var creation = ProcessCreation(
         imagePath: imagePath, commandLine: line,
         environment: environment.map { environmentBlock($0, unicode: flags & DWORD(CREATE_UNICODE_ENVIRONMENT) != 0) },
         inheritHandles: inheritHandles,
@@ -110,6 +113,7 @@ private func createProcess(_ thread: SimThread, _ function: String, _ applicatio
         suspended: flags & DWORD(CREATE_SUSPENDED) != 0, newProcessGroup: flags & DWORD(CREATE_NEW_PROCESS_GROUP) != 0,
         inheritableProcessHandle: asksForInheritance(processAttributes),
         inheritableThreadHandle: asksForInheritance(threadAttributes))
+    creation.breakawayFromJob = flags & DWORD(CREATE_BREAKAWAY_FROM_JOB) != 0
     let (status, created) = kernel.withKernelEntry { kernel.ntCreateUserProcess(creation) }
     guard let created else {
         let result = thread.fail(status)

@@ -92,3 +92,79 @@ private func setVariable(_ thread: SimThread, _ name: String?, _ value: String?)
     thread.traceBool("SetEnvironmentVariable(\(name), \(value ?? "NULL"))", true)
     return true
 }
+
+/// A copy of the calling process's environment block. The corresponding Win32 function is
+/// `GetEnvironmentStringsW`.
+///
+/// The block is `name=value` strings, each NUL-terminated, ending with an empty string (two NULs
+/// in a row): the block `CreateProcess` gave the process (`lpEnvironment`, in its order, or a
+/// copy of the parent's), with the changes `SetEnvironmentVariable` made since (a new variable
+/// goes where it sorts, as on Windows). It is a tracked block of the process heap, labelled
+/// `environment strings`: free it with ``FreeEnvironmentStringsW(_:file:line:)``, or teardown
+/// reports it as memory never freed. NULL with `ERROR_NOT_ENOUGH_MEMORY` if it cannot be
+/// allocated.
+@discardableResult
+public func GetEnvironmentStringsW(file: StaticString = #fileID, line: UInt = #line) -> LPWCH! {
+    guard let thread = currentThread() else { return nil }
+    let units = thread.process.environmentBlock
+    let bytes = units.withUnsafeBytes { Array($0) }
+    guard let block = environmentCopy(thread, bytes, file: file, line: line) else { return nil }
+    thread.traceResult("GetEnvironmentStringsW()", "\(units.count) characters")
+    return block.bindMemory(to: WCHAR.self, capacity: units.count)
+}
+
+/// A copy of the calling process's environment block in the ANSI code page (here UTF-8). The
+/// corresponding Win32 function is `GetEnvironmentStrings` (`GetEnvironmentStringsA`); see
+/// ``GetEnvironmentStringsW(file:line:)``. Free it with ``FreeEnvironmentStringsA(_:file:line:)``.
+@discardableResult
+public func GetEnvironmentStringsA(file: StaticString = #fileID, line: UInt = #line) -> LPCH! {
+    guard let thread = currentThread() else { return nil }
+    var bytes: [UInt8] = []
+    for (name, value) in thread.process.environment { bytes += Array("\(name)=\(value)".utf8) + [0] }
+    bytes += bytes.isEmpty ? [0, 0] : [0]
+    guard let block = environmentCopy(thread, bytes, file: file, line: line) else { return nil }
+    thread.traceResult("GetEnvironmentStringsA()", "\(bytes.count) bytes")
+    return block.bindMemory(to: CChar.self, capacity: bytes.count)
+}
+
+/// A copy of the calling process's environment block in the ANSI code page. The corresponding
+/// Win32 function is `GetEnvironmentStrings`, which WinSDK also names `GetEnvironmentStringsA`;
+/// see ``GetEnvironmentStringsA(file:line:)``.
+@discardableResult
+public func GetEnvironmentStrings(file: StaticString = #fileID, line: UInt = #line) -> LPCH! {
+    GetEnvironmentStringsA(file: file, line: line)
+}
+
+/// `bytes` in a new block of the calling process's heap.
+private func environmentCopy(_ thread: SimThread, _ bytes: [UInt8], file: StaticString, line: UInt) -> UnsafeMutableRawPointer? {
+    let kernel = thread.kernel
+    let block = kernel.withKernelEntry {
+        kernel.trackedMemory.heapBlockIfAvailable(bytes.count, label: "environment strings", file: file, line: line)
+    }
+    guard let block else {
+        _ = thread.fail(ERROR_NOT_ENOUGH_MEMORY)
+        return nil
+    }
+    kernel.withKernelEntry { kernel.copyToUser(block, bytes) }
+    return block
+}
+
+/// Frees a block from ``GetEnvironmentStringsW(file:line:)``. The corresponding Win32 function
+/// is `FreeEnvironmentStringsW`.
+///
+/// The block goes back to the process heap (as `HeapFree`); a pointer that is no live block of
+/// the calling process's heap gives `FALSE` with `ERROR_INVALID_PARAMETER` and an invalid-free
+/// violation.
+@discardableResult
+public func FreeEnvironmentStringsW(_ penv: LPWCH!, file: StaticString = #fileID, line: UInt = #line) -> Bool {
+    guard currentThread() != nil else { return false }
+    return HeapFree(GetProcessHeap(), 0, penv, file: file, line: line)
+}
+
+/// Frees a block from ``GetEnvironmentStringsA(file:line:)``. The corresponding Win32 function
+/// is `FreeEnvironmentStringsA`; see ``FreeEnvironmentStringsW(_:file:line:)``.
+@discardableResult
+public func FreeEnvironmentStringsA(_ penv: LPCH!, file: StaticString = #fileID, line: UInt = #line) -> Bool {
+    guard currentThread() != nil else { return false }
+    return HeapFree(GetProcessHeap(), 0, penv, file: file, line: line)
+}

@@ -185,5 +185,6 @@ typedef DWORD (*LPTHREAD_START_ROUTINE)(LPVOID lpThreadParameter);
 #define HEAP_ZERO_MEMORY 0x00000008
 
 #include "CWin32Process.h"
+#include "JobObjects.h"
 
 #endif

@@ -72,8 +72,8 @@ public final class TrackedMemory {
     /// A new zeroed heap block of `count` bytes, or nil if the host cannot allocate it: what
     /// `HeapAlloc` uses, so that an allocation the host refuses (a 1 GiB block under an
     /// address-space limit) is `ERROR_NOT_ENOUGH_MEMORY`, never a trap (issue 10, finding 6).
-    package func heapBlockIfAvailable(_ count: Int, file: StaticString, line: UInt) -> UnsafeMutableRawPointer? {
-        guard let index = kernel.memory.allocate(size: max(0, count), label: nil, type: nil, region: .heap,
+    package func heapBlockIfAvailable(_ count: Int, label: String? = nil, file: StaticString, line: UInt) -> UnsafeMutableRawPointer? {
+        guard let index = kernel.memory.allocate(size: max(0, count), label: label, type: nil, region: .heap,
                                                  at: SourceLocation(file, line), owner: kernel.allocatingProcessID)
         else { return nil }
         kernel.currentProcess.liveHeapBlockCount += 1

@@ -5,6 +5,7 @@ public enum ObjectKind: String, Sendable {
     case thread = "Thread"
     case completionPort = "IoCompletion"
     case process = "Process"
+    case job = "Job"
 }
 
 /// An object in the simulated object manager: a header with a handle count and a pointer count

@@ -72,6 +72,7 @@ extension Kernel {
             lastHandleClosed(in: process, on: file)
         }
         if object.handleCount == 0, let port = object as? CompletionPort { closePort(port) }
+        if object.handleCount == 0, let job = object as? JobObject { closeLastJobHandle(job) }
         dereference(object, by: "handle")
         return status
     }

@@ -31,6 +31,8 @@ package struct ProcessCreation {
     /// handles in `PROCESS_INFORMATION` are inheritable.
     package var inheritableProcessHandle: Bool
     package var inheritableThreadHandle: Bool
+    /// `CREATE_BREAKAWAY_FROM_JOB`.
+    package var breakawayFromJob = false
 
     package init(imagePath: String, commandLine: String, environment: [(name: String, value: String)]?,
                  inheritHandles: Bool, handleList: [UInt]?, standardHandles: (input: UInt, output: UInt, error: UInt)?,
@@ -102,6 +104,8 @@ extension Kernel {
     package func ntCreateUserProcess(_ creation: ProcessCreation) -> (NTStatus, CreatedProcess?) {
         guard let program = programs[Self.programKey(creation.imagePath)] else { return (.objectNameNotFound, nil) }
         let parent = currentProcess
+        let (jobStatus, job) = jobForNewProcess(of: parent, breakaway: creation.breakawayFromJob)
+        guard jobStatus.isSuccess else { return (jobStatus, nil) }
         var inherited: [(value: UInt, object: KernelObject, access: UInt32, attributes: HandleAttributes)] = []
         if creation.inheritHandles {
             let candidates = parent.handles.fullEntries.filter { $0.attributes.contains(.inherit) }
@@ -123,6 +127,7 @@ extension Kernel {
         nextProcessID += 4
         process.pointerCount = 1  // the kernel's own reference while the process exists
         processes.append(process)
+        enterJob(process, job)
         process.handles.inherit(inherited)
         for entry in inherited {
             entry.object.handleCount += 1

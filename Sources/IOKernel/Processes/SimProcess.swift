@@ -37,6 +37,9 @@ public final class SimProcess: KernelObject {
     @exclusivity(unchecked) public internal(set) var exitCode: UInt32?
     /// True once the process has run down: every handle closed, the object signalled.
     @exclusivity(unchecked) public internal(set) var hasExited = false
+    /// The process's immediate job (JobObject.swift), if it is in one; a process stays in its
+    /// jobs for good, after its exit too.
+    @exclusivity(unchecked) public internal(set) var job: JobObject?
     /// How many blocks of the process's heap are in use: the exit looks for them (and frees
     /// them) only if there are some (ProcessHeap.swift).
     @exclusivity(unchecked) public internal(set) var liveHeapBlockCount = 0
@@ -79,13 +82,27 @@ public final class SimProcess: KernelObject {
         return environment.first { $0.name.lowercased() == key }?.value
     }
 
-    /// Sets (or with nil, removes) an environment variable.
+    /// Sets (or with nil, removes) an environment variable. A new variable goes where it
+    /// sorts, by upper-cased name, as `RtlSetEnvironmentVariable` keeps the block sorted
+    /// ("All strings in the environment block must be sorted alphabetically by name. The sort
+    /// is case-insensitive": Microsoft's "Changing Environment Variables"); a block
+    /// `CreateProcess` was given keeps the order it was given in.
     package func setEnvironmentValue(_ name: String, _ value: String?) {
         let key = name.lowercased()
         if let index = environment.firstIndex(where: { $0.name.lowercased() == key }) {
             if let value { environment[index].value = value } else { environment.remove(at: index) }
         } else if let value {
-            environment.append((name, value))
+            let upper = Array(name.uppercased().utf16)
+            let position = environment.firstIndex { Array($0.name.uppercased().utf16).lexicographicallyPrecedes(upper) == false }
+            environment.insert((name, value), at: position ?? environment.endIndex)
         }
+    }
+
+    /// The environment block, as `GetEnvironmentStringsW` returns it: `name=value` strings,
+    /// each NUL-terminated, and an empty string at the end.
+    package var environmentBlock: [UInt16] {
+        var units: [UInt16] = []
+        for (name, value) in environment { units += Array("\(name)=\(value)".utf16) + [0] }
+        return units.isEmpty ? [0, 0] : units + [0]
     }
 }

@@ -25,7 +25,9 @@ extension Kernel {
         for process in processes {
             process.handles.removeAll()
             process.threads.removeAll()
+            process.job = nil
         }
+        namedJobs.removeAll()
         programs.removeAll()
         devices.removeAll()
         namedEvents.removeAll()
