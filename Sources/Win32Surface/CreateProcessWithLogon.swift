@@ -19,7 +19,7 @@ public func CreateProcessWithLogonW(_ lpUsername: LPCWSTR!, _ lpDomain: LPCWSTR!
                                     _ lpStartupInfo: LPSTARTUPINFOW!, _ lpProcessInformation: LPPROCESS_INFORMATION!) -> Bool
 {
     guard let thread = currentThread() else { return false }
-    let user = lpUsername.map { wideString(UnsafeRawPointer($0)) }
+    let user = lpUsername.map(callerWideString)
     let call = "CreateProcessWithLogonW(\(user ?? "NULL"), flags: \(dwLogonFlags))"
     let error: Int32
     if lpUsername == nil || lpStartupInfo == nil || lpProcessInformation == nil

@@ -10,7 +10,7 @@ import IOKernel
 @discardableResult
 public func CreateJobObjectW(_ lpJobAttributes: LPSECURITY_ATTRIBUTES!, _ lpName: LPCWSTR!) -> HANDLE! {
     guard let thread = currentThread() else { return nil }
-    return createJob(thread, lpJobAttributes, lpName.map { wideString(UnsafeRawPointer($0)) })
+    return createJob(thread, lpJobAttributes, lpName.map(callerWideString))
 }
 
 /// Creates or opens a job object. The corresponding Win32 function is `CreateJobObjectA`; see
@@ -18,7 +18,7 @@ public func CreateJobObjectW(_ lpJobAttributes: LPSECURITY_ATTRIBUTES!, _ lpName
 @discardableResult
 public func CreateJobObjectA(_ lpJobAttributes: LPSECURITY_ATTRIBUTES!, _ lpName: LPCSTR!) -> HANDLE! {
     guard let thread = currentThread() else { return nil }
-    return createJob(thread, lpJobAttributes, lpName.map { String(cString: $0) })
+    return createJob(thread, lpJobAttributes, lpName.map(callerNarrowString))
 }
 
 private func createJob(_ thread: SimThread, _ attributes: LPSECURITY_ATTRIBUTES?, _ name: String?) -> HANDLE? {
@@ -139,11 +139,11 @@ public func SetInformationJobObject(_ hJob: HANDLE!, _ JobObjectInformationClass
     let size = extended ? MemoryLayout<JOBOBJECT_EXTENDED_LIMIT_INFORMATION>.size
         : MemoryLayout<JOBOBJECT_BASIC_LIMIT_INFORMATION>.size
     guard Int(cbJobObjectInformationLength) == size, let lpJobObjectInformation else { return finish(.invalidParameter) }
-    guard thread.userBufferIsAccessible(lpJobObjectInformation, count: size, writing: false, call: "SetInformationJobObject") else {
-        return finish(.accessViolation)
-    }
-    let flags = lpJobObjectInformation.load(fromByteOffset: MemoryLayout<JOBOBJECT_BASIC_LIMIT_INFORMATION>.offset(of: \.LimitFlags)!,
-                                            as: UInt32.self)
+    guard thread.userBufferIsAccessible(lpJobObjectInformation, count: size, writing: false, call: "SetInformationJobObject"),
+          let limits = thread.load(UnsafePointer(lpJobObjectInformation.assumingMemoryBound(to: JOBOBJECT_BASIC_LIMIT_INFORMATION.self)),
+                                   call: "SetInformationJobObject")
+    else { return finish(.accessViolation) }
+    let flags = limits.LimitFlags
     return finish(kernel.withKernelEntry { kernel.ntSetJobLimits(job, flags: flags, extended: extended) })
 }
 
