@@ -118,8 +118,11 @@ public func IsProcessInJob(_ ProcessHandle: HANDLE!, _ JobHandle: HANDLE!, _ Res
 /// `JOB_OBJECT_LIMIT_KILL_ON_JOB_CLOSE`, `JOB_OBJECT_LIMIT_BREAKAWAY_OK`,
 /// `JOB_OBJECT_LIMIT_SILENT_BREAKAWAY_OK` (and records `…_DIE_ON_UNHANDLED_EXCEPTION`); limits it
 /// does not enforce (working set, times, active processes, memory, affinity, priority,
-/// scheduling class) and the other classes (UI restrictions, completion ports, …) give
-/// `ERROR_NOT_SUPPORTED` rather than being accepted and ignored.
+/// scheduling class) and the other classes (UI restrictions, …) give `ERROR_NOT_SUPPORTED`
+/// rather than being accepted and ignored. `JobObjectAssociateCompletionPortInformation` (a
+/// `JOBOBJECT_ASSOCIATE_COMPLETION_PORT`) sends the job's messages to a port: the message in
+/// the byte count, `CompletionKey` as the key, the process id as the `OVERLAPPED` pointer
+/// (`JOB_OBJECT_MSG_NEW_PROCESS`, `…_EXIT_PROCESS`, `…_ACTIVE_PROCESS_ZERO`).
 @discardableResult
 public func SetInformationJobObject(_ hJob: HANDLE!, _ JobObjectInformationClass: JOBOBJECTINFOCLASS,
                                     _ lpJobObjectInformation: LPVOID!, _ cbJobObjectInformationLength: DWORD) -> Bool
@@ -134,6 +137,18 @@ public func SetInformationJobObject(_ hJob: HANDLE!, _ JobObjectInformationClass
     }
     let (found, lookup) = kernel.withKernelEntry { kernel.job(forHandle: value(hJob)) }
     guard let job = found else { return finish(lookup) }
+    if JobObjectInformationClass == JobObjectAssociateCompletionPortInformation {
+        guard Int(cbJobObjectInformationLength) == MemoryLayout<JOBOBJECT_ASSOCIATE_COMPLETION_PORT>.size,
+              let lpJobObjectInformation
+        else { return finish(.invalidParameter) }
+        guard let association = thread.load(UnsafePointer(lpJobObjectInformation.assumingMemoryBound(
+                  to: JOBOBJECT_ASSOCIATE_COMPLETION_PORT.self)), call: "SetInformationJobObject")
+        else { return finish(.accessViolation) }
+        return finish(kernel.withKernelEntry {
+            kernel.ntAssociateJobCompletionPort(job, portHandle: value(association.CompletionPort),
+                                                key: UInt(bitPattern: association.CompletionKey))
+        })
+    }
     let extended = JobObjectInformationClass == JobObjectExtendedLimitInformation
     guard extended || JobObjectInformationClass == JobObjectBasicLimitInformation else { return finish(.notSupported) }
     let size = extended ? MemoryLayout<JOBOBJECT_EXTENDED_LIMIT_INFORMATION>.size

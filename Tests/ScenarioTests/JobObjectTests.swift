@@ -361,4 +361,53 @@ final class JobObjectTests: XCTestCase {
             closeAll(job, quit)
         }
     }
+
+    /// `test_CompletionPort`: a process in the job before the port is associated is announced
+    /// at the association, the next one at its assignment (`JOB_OBJECT_MSG_NEW_PROCESS`, the
+    /// process id as the `OVERLAPPED` pointer, the job's `CompletionKey` as the key); each exit
+    /// posts `JOB_OBJECT_MSG_EXIT_PROCESS`, and the last `JOB_OBJECT_MSG_ACTIVE_PROCESS_ZERO`
+    /// with no process.
+    func testJobMessagesOnACompletionPort() {
+        let sim = checkedSimulation()
+        var quit: HANDLE?
+        installWaiters(sim, quit: { quit })
+        sim.run {
+            quit = quitEvent()
+            let job = CreateJobObjectW(nil, nil)
+            let (_, pi2) = startChild("wait.exe", stdout: nil)
+            XCTAssertTrue(AssignProcessToJobObject(job, pi2.hProcess))
+            let port = CreateIoCompletionPort(INVALID_HANDLE_VALUE, nil, 0, 1)
+            var association = JOBOBJECT_ASSOCIATE_COMPLETION_PORT()
+            association.CompletionKey = UnsafeMutableRawPointer(job)
+            association.CompletionPort = port
+            let size = DWORD(MemoryLayout<JOBOBJECT_ASSOCIATE_COMPLETION_PORT>.size)
+            XCTAssertTrue(SetInformationJobObject(job, JobObjectAssociateCompletionPortInformation, &association, size))
+            XCTAssertFalse(SetInformationJobObject(job, JobObjectAssociateCompletionPortInformation, &association, size))
+            XCTAssertEqual(GetLastError(), DWORD(ERROR_INVALID_PARAMETER))
+            let (_, pi) = startChild("wait.exe", stdout: nil)
+            XCTAssertTrue(AssignProcessToJobObject(job, pi.hProcess))
+
+            func next(_ wait: DWORD = 0) -> (message: DWORD, key: ULONG_PTR, pid: UInt)? {
+                var bytes: DWORD = 0
+                var key: ULONG_PTR = 0
+                var overlapped: LPOVERLAPPED?
+                guard GetQueuedCompletionStatus(port, &bytes, &key, &overlapped, wait) else { return nil }
+                return (bytes, key, UInt(bitPattern: overlapped))
+            }
+            let jobKey = ULONG_PTR(UInt(bitPattern: job))
+            XCTAssertTrue(next().map { $0 == (DWORD(JOB_OBJECT_MSG_NEW_PROCESS), jobKey, UInt(pi2.dwProcessId)) } ?? false)
+            XCTAssertTrue(next().map { $0 == (DWORD(JOB_OBJECT_MSG_NEW_PROCESS), jobKey, UInt(pi.dwProcessId)) } ?? false)
+            XCTAssertNil(next())
+
+            XCTAssertTrue(TerminateProcess(pi.hProcess, 0))
+            XCTAssertEqual(WaitForSingleObject(pi.hProcess, INFINITE), WAIT_OBJECT_0)
+            XCTAssertTrue(next().map { $0 == (DWORD(JOB_OBJECT_MSG_EXIT_PROCESS), jobKey, UInt(pi.dwProcessId)) } ?? false)
+            XCTAssertTrue(TerminateProcess(pi2.hProcess, 0))
+            XCTAssertEqual(WaitForSingleObject(pi2.hProcess, INFINITE), WAIT_OBJECT_0)
+            XCTAssertTrue(next().map { $0 == (DWORD(JOB_OBJECT_MSG_EXIT_PROCESS), jobKey, UInt(pi2.dwProcessId)) } ?? false)
+            XCTAssertTrue(next(100).map { $0 == (DWORD(JOB_OBJECT_MSG_ACTIVE_PROCESS_ZERO), jobKey, 0) } ?? false)
+            XCTAssertNil(next())
+            closeAll(pi.hProcess, pi.hThread, pi2.hProcess, pi2.hThread, job, port, quit)
+        }
+    }
 }

@@ -30,6 +30,9 @@ public final class JobObject: KernelObject {
     @exclusivity(unchecked) public internal(set) var terminatedProcesses = 0
     /// Whether a job nested in this one exists: a job with processes or children is not empty.
     @exclusivity(unchecked) var hasChildJobs = false
+    /// `JOBOBJECT_ASSOCIATE_COMPLETION_PORT`: the port the job's messages go to, and their key.
+    @exclusivity(unchecked) var completionPort: CompletionPort?
+    @exclusivity(unchecked) var completionKey: UInt = 0
 
     static let killOnJobClose: UInt32 = 0x2000
     static let breakawayOK: UInt32 = 0x0800
@@ -117,7 +120,8 @@ extension Kernel {
         return .success
     }
 
-    /// `process` is now in `job` (and in every job above it).
+    /// `process` is now in `job` (and in every job above it); each job it newly joins posts
+    /// `JOB_OBJECT_MSG_NEW_PROCESS` to its port.
     private func join(_ process: SimProcess, _ job: JobObject) {
         let previous = process.job
         process.job = job
@@ -125,6 +129,7 @@ extension Kernel {
         var next: JobObject? = job
         while let current = next, current !== previous {
             current.totalProcesses += 1
+            postJobMessage(6, of: current, about: process)  // JOB_OBJECT_MSG_NEW_PROCESS
             next = current.parent
         }
         if tracing { record(.note("\(describe(process)) is in \(job.label)")) }
@@ -197,10 +202,56 @@ extension Kernel {
         return .success
     }
 
+    /// `JobObjectAssociateCompletionPortInformation`: the job's messages go to `port` with
+    /// `key` (the packet's key; the message is its byte count and the process id its
+    /// `OVERLAPPED` pointer, as `JOBOBJECT_ASSOCIATE_COMPLETION_PORT` documents). The processes
+    /// already in the job are announced (`JOB_OBJECT_MSG_NEW_PROCESS`), as Wine's
+    /// `test_CompletionPort` sees. A job has one port for good: a second association is
+    /// `STATUS_INVALID_PARAMETER`.
+    package func ntAssociateJobCompletionPort(_ job: JobObject, portHandle: UInt, key: UInt) -> NTStatus {
+        guard let object = handles.lookup(portHandle) else { return .invalidHandle }
+        guard let port = object as? CompletionPort else { return .objectTypeMismatch }
+        guard job.completionPort == nil else { return .invalidParameter }
+        job.completionPort = port
+        job.completionKey = key
+        reference(port, by: "\(job.label)'s completion port")
+        for process in processes(in: job) where !process.hasExited { postJobMessage(6, of: job, about: process) }
+        return .success
+    }
+
+    /// Posts a job message to the port of `job` (nested jobs: Microsoft's "Nested Jobs" sends
+    /// it to every port up the chain; each job's own join or exit posts to its own port here).
+    private func postJobMessage(_ message: Int, of job: JobObject, about process: SimProcess?) {
+        guard let port = job.completionPort else { return }
+        let pid = process.map { UnsafeMutableRawPointer(bitPattern: UInt($0.processID)) } ?? nil
+        queuePacket(CompletionPacket(key: job.completionKey, overlapped: pid, status: .success, information: message,
+                                     origin: nil, finishesCompletion: false),
+                    to: port)
+    }
+
+    /// A process of a job has exited: each job it is in posts `JOB_OBJECT_MSG_EXIT_PROCESS`, and
+    /// a job with no running process left, `JOB_OBJECT_MSG_ACTIVE_PROCESS_ZERO` (Wine's
+    /// `test_CompletionPort`).
+    func processOfJobExited(_ process: SimProcess) {
+        var next = process.job
+        while let job = next {
+            postJobMessage(7, of: job, about: process)  // JOB_OBJECT_MSG_EXIT_PROCESS
+            if !processes(in: job).contains(where: { !$0.hasExited }) {
+                postJobMessage(4, of: job, about: nil)  // JOB_OBJECT_MSG_ACTIVE_PROCESS_ZERO
+            }
+            next = job.parent
+        }
+    }
+
     /// The last handle of a job closed (`PspCloseJob`): with `JOB_OBJECT_LIMIT_KILL_ON_JOB_CLOSE`,
     /// every process in it is terminated ("closing the last job object handle terminates all
     /// associated processes"; Wine's `test_KillOnJobClose`).
     func closeLastJobHandle(_ job: JobObject) {
+        // The port lets go of the job's messages (`PspCloseJob` clears it).
+        if let port = job.completionPort {
+            job.completionPort = nil
+            dereference(port, by: "\(job.label)'s completion port")
+        }
         guard job.limitFlags & JobObject.killOnJobClose != 0 else { return }
         if tracing { record(.note("last handle of \(job.label) closed: JOB_OBJECT_LIMIT_KILL_ON_JOB_CLOSE terminates its processes")) }
         for process in processes(in: job) where process.exitCode == nil && process !== currentProcess {

@@ -79,6 +79,7 @@ extension Kernel {
         // inspect after `run` returns (teardown reports what it never freed).
         if process !== initialProcess { freeHeap(of: process) }
         process.hasExited = true
+        if process.job != nil { processOfJobExited(process) }
         signal(process)
         if tracing { record(.note("\(describe(process)) exited with code \(code)")) }
     }

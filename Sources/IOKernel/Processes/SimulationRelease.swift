@@ -25,6 +25,7 @@ extension Kernel {
         for process in processes {
             process.handles.removeAll()
             process.threads.removeAll()
+            process.job?.completionPort = nil
             process.job = nil
         }
         namedJobs.removeAll()
