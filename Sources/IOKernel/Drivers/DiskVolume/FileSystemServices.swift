@@ -25,7 +25,7 @@ extension Kernel {
 
     /// The volume's open behind a handle: `STATUS_INVALID_HANDLE` for a bad one,
     /// `STATUS_INVALID_DEVICE_REQUEST` for a handle to something else.
-    private func diskOpen(_ handle: UInt) -> (DiskOpen?, NTStatus) {
+    func diskOpen(_ handle: UInt) -> (DiskOpen?, NTStatus) {
         let (file, status) = fileObject(handle)
         guard let file else { return (nil, status) }
         guard file.device === fileSystemDevice, let open = file.driverContext as? DiskOpen, open.file != nil else {

@@ -59,7 +59,11 @@ extension FileSystemDriver {
     /// it, but not into itself. Reported as `RENAMED_OLD_NAME` and `RENAMED_NEW_NAME` within one
     /// directory, as `REMOVED` and `ADDED` across directories (Wine's `change.c`
     /// test_readdirectorychanges_cr).
-    func move(from source: String, to target: String, replace: Bool, _ k: DriverContext) -> NTStatus {
+    ///
+    /// `renamingOpen` is the open a rename by handle (`SetFileInformationByHandle`) comes
+    /// through: it needs `DELETE` access itself and takes no part in the share check.
+    func move(from source: String, to target: String, replace: Bool, renamingOpen: DiskOpen? = nil,
+              _ k: DriverContext) -> NTStatus {
         let (found, sourceParent, sourcePath) = lookUp(source)
         guard let file = found else { return missing(sourcePath, sourceParent) }
         guard let from = file.parent else { return .accessDenied }
@@ -69,7 +73,7 @@ extension FileSystemDriver {
         guard !to.isInside(file) else { return .accessDenied }
         if file.deletePending { return .deletePending }
         let mover = DiskOpen(access: 0x0001_0000, share: 0x7, deleteOnClose: false)
-        guard file.opens.allSatisfy({ $0.allowsAlongside(mover) }) else { return .sharingViolation }
+        guard file.opens.allSatisfy({ $0 === renamingOpen || $0.allowsAlongside(mover) }) else { return .sharingViolation }
         var changes: [DirectoryChange] = []
         if let existing, existing !== file {
             guard replace else { return .objectNameCollision }
