@@ -45,6 +45,10 @@ package final class Kernel {
     @exclusivity(unchecked) var fileObjects: [FileObject] = []
     @exclusivity(unchecked) var nextObjectID = 1
     @exclusivity(unchecked) var nextIRPID = 1
+    /// The status blocks kernel32 passes for calls without an `OVERLAPPED`, while their requests
+    /// are in flight (OwnStatusBlocks.swift). Only added to and removed from, never iterated
+    /// except to free them.
+    @exclusivity(unchecked) var ownStatusBlocks: Set<UnsafeMutableRawPointer> = []
     /// Where IRPs come from and go back to (IRPLookasideList.swift).
     @exclusivity(unchecked) var irpLookaside = IRPLookasideList()
     @exclusivity(unchecked) var nextThreadID: UInt32 = 0x1000

@@ -109,10 +109,14 @@ public func QueueUserAPC(_ pfnAPC: PAPCFUNC!, _ hThread: HANDLE!, _ dwData: ULON
 /// F-APC-3, F-WAIT-8). `SleepEx(0, TRUE)` runs the APCs already queued.
 @discardableResult
 public func SleepEx(_ dwMilliseconds: DWORD, _ bAlertable: Bool) -> DWORD {
-    guard let thread = currentThread() else { return 0 }
-    let kernel = thread.kernel
-    let status = kernel.withKernelEntry { kernel.ntDelayExecution(alertable: bAlertable, duration: .win32Timeout(dwMilliseconds)) }
-    let result: DWORD = status == .userAPC ? WAIT_IO_COMPLETION : 0
-    thread.traceResult("SleepEx(\(dwMilliseconds), alertable: \(bAlertable))", result == 0 ? "0" : "WAIT_IO_COMPLETION")
-    return result
+    withCurrentThread(failure: 0) { thread in
+        let status = thread.withKernel { kernel in
+            kernel.enter()
+            defer { kernel.leave() }
+            return kernel.ntDelayExecution(alertable: bAlertable, duration: .win32Timeout(dwMilliseconds))
+        }
+        let result: DWORD = status == .userAPC ? WAIT_IO_COMPLETION : 0
+        thread.traceResult("SleepEx(\(dwMilliseconds), alertable: \(bAlertable))", result == 0 ? "0" : "WAIT_IO_COMPLETION")
+        return result
+    }
 }

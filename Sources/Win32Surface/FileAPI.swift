@@ -174,18 +174,21 @@ private func transfer(_ thread: SimThread, _ kernel: Kernel, read: Bool, _ hFile
 /// itself, which any other completion on the file object can also satisfy (F-RW-15). Returns
 /// `STATUS_PENDING` if the request is still in flight after the wait, or the wait's failure.
 ///
-/// The block is host memory released only once the request is done, so that a request left in
-/// flight by a hang never writes into freed memory. It is kernel32's, not the program's: memory
-/// tracking neither checks it nor lists it as unchecked.
+/// The block is host memory the kernel owns, released once the request is done or with the
+/// simulation, so that a request left in flight by a hang never writes into freed memory. It is
+/// kernel32's, not the program's: memory tracking neither checks it nor lists it as unchecked.
 func issueWithOwnStatusBlock(_ thread: SimThread, _ handle: HANDLE?,
                              _ issue: (UnsafeMutableRawPointer) -> NTStatus) -> (NTStatus, information: UInt64)
 {
-    let kernel = thread.kernel
-    let ioStatus = UnsafeMutableRawPointer.allocate(byteCount: 16, alignment: 8)
-    ioStatus.initializeMemory(as: UInt64.self, repeating: 0, count: 2)
-    // STATUS_PENDING until the kernel writes the result (kernelbase does the same): a wait on
-    // the handle that another completion ends finds the request still pending.
-    ioStatus.storeBytes(of: NTStatus.pending.rawValue, as: UInt32.self)
+    thread.withKernel { kernel in issueWithOwnStatusBlock(thread, kernel, handle, issue) }
+}
+
+private func issueWithOwnStatusBlock(_ thread: SimThread, _ kernel: Kernel, _ handle: HANDLE?,
+                                     _ issue: (UnsafeMutableRawPointer) -> NTStatus) -> (NTStatus, information: UInt64)
+{
+    // The kernel owns the block, not this frame: a thread stopped inside the call (terminated,
+    // or blocked when the simulation is released) leaves nothing allocated behind.
+    let ioStatus = kernel.allocateOwnStatusBlock()
     var status = kernel.withKernelEntry {
         thread.issuingWithOwnStatusBlock = true
         defer { thread.issuingWithOwnStatusBlock = false }
@@ -195,9 +198,11 @@ func issueWithOwnStatusBlock(_ thread: SimThread, _ handle: HANDLE?,
     // still in flight and will write the block, which must stay allocated.
     if status == .possibleDeadlock || status == .threadIsTerminating { return (status, 0) }
     if status == .pending {
-        let waited = kernel.withKernelEntry {
-            kernel.ntWaitForMultipleObjects([value(handle)], waitAll: false, alertable: false, timeout: nil,
-                                            allowPseudoHandles: false)
+        let waited = withUnsafePointer(to: value(handle)) { handle in
+            kernel.withKernelEntry {
+                kernel.ntWaitForMultipleObjects(UnsafeBufferPointer(start: handle, count: 1), waitAll: false, alertable: false,
+                                                timeout: nil, allowPseudoHandles: false)
+            }
         }
         // A wait that failed leaves the request in flight: its block must stay allocated.
         guard waited == .wait(0) else { return (waited, 0) }
@@ -205,6 +210,6 @@ func issueWithOwnStatusBlock(_ thread: SimThread, _ handle: HANDLE?,
         if status == .pending { return (.pending, 0) }
     }
     let information = ioStatus.load(fromByteOffset: 8, as: UInt64.self)
-    ioStatus.deallocate()
+    kernel.freeOwnStatusBlock(ioStatus)
     return (status, information)
 }

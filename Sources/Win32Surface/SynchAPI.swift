@@ -75,10 +75,14 @@ private func eventCall(_ function: String, _ handle: HANDLE?, _ operation: (Kern
 /// simulation records a hang report, instead of blocking the test forever.
 @discardableResult
 public func WaitForSingleObject(_ hHandle: HANDLE!, _ dwMilliseconds: DWORD) -> DWORD {
-    guard let thread = currentThread() else { return WAIT_FAILED }
-    let result = wait(thread, [value(hHandle)], waitAll: false, dwMilliseconds, alertable: false, pseudoHandles: true)
-    thread.traceResult("WaitForSingleObject(\(hex(handle: hHandle)), \(dwMilliseconds))", waitResult(thread, result))
-    return result
+    withCurrentThread(failure: WAIT_FAILED) { thread in
+        let result = withUnsafePointer(to: value(hHandle)) { handle in
+            wait(thread, UnsafeBufferPointer(start: handle, count: 1), waitAll: false, dwMilliseconds, alertable: false,
+                 pseudoHandles: true)
+        }
+        thread.traceResult("WaitForSingleObject(\(hex(handle: hHandle)), \(dwMilliseconds))", waitResult(thread, result))
+        return result
+    }
 }
 
 /// Waits for an object, alertably if asked. The corresponding Win32 function is
@@ -87,11 +91,15 @@ public func WaitForSingleObject(_ hHandle: HANDLE!, _ dwMilliseconds: DWORD) -> 
 /// it returns `WAIT_OBJECT_0` and the APCs stay queued (F-APC-3 … F-APC-5).
 @discardableResult
 public func WaitForSingleObjectEx(_ hHandle: HANDLE!, _ dwMilliseconds: DWORD, _ bAlertable: Bool) -> DWORD {
-    guard let thread = currentThread() else { return WAIT_FAILED }
-    let result = wait(thread, [value(hHandle)], waitAll: false, dwMilliseconds, alertable: bAlertable, pseudoHandles: true)
-    thread.traceResult("WaitForSingleObjectEx(\(hex(handle: hHandle)), \(dwMilliseconds), alertable: \(bAlertable))",
-                       waitResult(thread, result))
-    return result
+    withCurrentThread(failure: WAIT_FAILED) { thread in
+        let result = withUnsafePointer(to: value(hHandle)) { handle in
+            wait(thread, UnsafeBufferPointer(start: handle, count: 1), waitAll: false, dwMilliseconds, alertable: bAlertable,
+                 pseudoHandles: true)
+        }
+        thread.traceResult("WaitForSingleObjectEx(\(hex(handle: hHandle)), \(dwMilliseconds), alertable: \(bAlertable))",
+                           waitResult(thread, result))
+        return result
+    }
 }
 
 /// Waits for any one, or all, of up to `MAXIMUM_WAIT_OBJECTS` objects.
@@ -105,10 +113,11 @@ public func WaitForSingleObjectEx(_ hHandle: HANDLE!, _ dwMilliseconds: DWORD, _
 public func WaitForMultipleObjects(_ nCount: DWORD, _ lpHandles: UnsafePointer<HANDLE?>!, _ bWaitAll: Bool,
                                    _ dwMilliseconds: DWORD) -> DWORD
 {
-    guard let thread = currentThread() else { return WAIT_FAILED }
-    let result = waitMultiple(thread, nCount, lpHandles, bWaitAll, dwMilliseconds, false)
-    thread.traceResult("WaitForMultipleObjects(\(nCount), all: \(bWaitAll), \(dwMilliseconds))", waitResult(thread, result))
-    return result
+    withCurrentThread(failure: WAIT_FAILED) { thread in
+        let result = waitMultiple(thread, nCount, lpHandles, bWaitAll, dwMilliseconds, false)
+        thread.traceResult("WaitForMultipleObjects(\(nCount), all: \(bWaitAll), \(dwMilliseconds))", waitResult(thread, result))
+        return result
+    }
 }
 
 /// Waits for any or all of up to `MAXIMUM_WAIT_OBJECTS` objects, alertably if asked. The
@@ -118,11 +127,12 @@ public func WaitForMultipleObjects(_ nCount: DWORD, _ lpHandles: UnsafePointer<H
 public func WaitForMultipleObjectsEx(_ nCount: DWORD, _ lpHandles: UnsafePointer<HANDLE?>!, _ bWaitAll: Bool,
                                      _ dwMilliseconds: DWORD, _ bAlertable: Bool) -> DWORD
 {
-    guard let thread = currentThread() else { return WAIT_FAILED }
-    let result = waitMultiple(thread, nCount, lpHandles, bWaitAll, dwMilliseconds, bAlertable)
-    thread.traceResult("WaitForMultipleObjectsEx(\(nCount), all: \(bWaitAll), \(dwMilliseconds), alertable: \(bAlertable))",
-                       waitResult(thread, result))
-    return result
+    withCurrentThread(failure: WAIT_FAILED) { thread in
+        let result = waitMultiple(thread, nCount, lpHandles, bWaitAll, dwMilliseconds, bAlertable)
+        thread.traceResult("WaitForMultipleObjectsEx(\(nCount), all: \(bWaitAll), \(dwMilliseconds), alertable: \(bAlertable))",
+                           waitResult(thread, result))
+        return result
+    }
 }
 
 private func waitMultiple(_ thread: SimThread, _ nCount: DWORD, _ lpHandles: UnsafePointer<HANDLE?>?, _ waitAll: Bool,
@@ -135,23 +145,30 @@ private func waitMultiple(_ thread: SimThread, _ nCount: DWORD, _ lpHandles: Uns
     // NtWaitForMultipleObjects probes the handle array before it reads it, as system services
     // probe user pointers first (nt-io-model §2.1, step 1): an array shorter than nCount
     // handles is STATUS_ACCESS_VIOLATION, ERROR_NOACCESS.
-    guard thread.kernel.probeUserBuffer(lpHandles, count: Int(nCount) * MemoryLayout<HANDLE?>.stride, writing: false,
-                                        call: "WaitForMultipleObjects", reportingFreed: true)
+    guard thread.withKernel({ $0.probeUserBuffer(lpHandles, count: Int(nCount) * MemoryLayout<HANDLE?>.stride, writing: false,
+                                        call: "WaitForMultipleObjects", reportingFreed: true) })
     else {
         _ = thread.fail(ERROR_NOACCESS)
         return WAIT_FAILED
     }
-    let values = (0..<Int(nCount)).map { value(lpHandles[$0]) }
-    return wait(thread, values, waitAll: waitAll, milliseconds, alertable: alertable, pseudoHandles: false)
+    // The values on the stack, as kernel32 passes them: nothing of the wait is on the heap.
+    return withUnsafeTemporaryAllocation(of: UInt.self, capacity: Int(nCount)) { values in
+        for index in 0..<Int(nCount) { values.initializeElement(at: index, to: value(lpHandles[index])) }
+        return wait(thread, UnsafeBufferPointer(values), waitAll: waitAll, milliseconds, alertable: alertable,
+                    pseudoHandles: false)
+    }
 }
 
-private func wait(_ thread: SimThread, _ handles: [UInt], waitAll: Bool, _ milliseconds: DWORD, alertable: Bool,
-                  pseudoHandles: Bool) -> DWORD
+/// The wait, with the thread and the kernel borrowed: a thread stopped inside it leaves no
+/// reference behind in these frames.
+private func wait(_ thread: SimThread, _ handles: UnsafeBufferPointer<UInt>, waitAll: Bool, _ milliseconds: DWORD,
+                  alertable: Bool, pseudoHandles: Bool) -> DWORD
 {
-    let kernel = thread.kernel
-    let status = kernel.withKernelEntry {
-        kernel.ntWaitForMultipleObjects(handles, waitAll: waitAll, alertable: alertable, timeout: .win32Timeout(milliseconds),
-                                        allowPseudoHandles: pseudoHandles)
+    let status = thread.withKernel { kernel in
+        kernel.enter()
+        defer { kernel.leave() }
+        return kernel.ntWaitForMultipleObjects(handles, waitAll: waitAll, alertable: alertable,
+                                               timeout: .win32Timeout(milliseconds), allowPseudoHandles: pseudoHandles)
     }
     switch status {
     case .timeout: return DWORD(WAIT_TIMEOUT)
@@ -170,10 +187,14 @@ private func waitResult(_ thread: SimThread, _ result: DWORD) -> String {
 /// Lets `dwMilliseconds` of virtual time pass. The corresponding Win32 function is `Sleep`.
 /// `Sleep(INFINITE)` with nothing left that could ever wake the thread is reported as a hang.
 public func Sleep(_ dwMilliseconds: DWORD) {
-    guard let thread = currentThread() else { return }
-    let kernel = thread.kernel
-    _ = kernel.withKernelEntry { kernel.ntDelayExecution(alertable: false, duration: .win32Timeout(dwMilliseconds)) }
-    thread.traceResult("Sleep(\(dwMilliseconds))", "returned")
+    withCurrentThread(failure: ()) { thread in
+        thread.withKernel { kernel in
+            kernel.enter()
+            _ = kernel.ntDelayExecution(alertable: false, duration: .win32Timeout(dwMilliseconds))
+            kernel.leave()
+        }
+        thread.traceResult("Sleep(\(dwMilliseconds))", "returned")
+    }
 }
 
 /// Milliseconds of virtual time since the simulation started. The corresponding Win32 function

@@ -20,9 +20,9 @@ public func CreateThread(_ lpThreadAttributes: LPSECURITY_ATTRIBUTES!, _ dwStack
         _ = thread.fail(ERROR_NOT_SUPPORTED)
         return nil
     }
-    let kernel = thread.kernel
-    let parameter = lpParameter
-    let (handle, created) = kernel.withKernelEntry { kernel.ntCreateThread { routine(parameter) } }
+    let (handle, created) = thread.withKernel { kernel in
+        kernel.withKernelEntry { kernel.ntCreateThread(startAddress: routine, parameter: lpParameter) }
+    }
     thread.store(created.threadID, into: lpThreadId, call: "CreateThread")
     let result = HANDLE(bitPattern: handle)
     applyInheritance(result, lpThreadAttributes)

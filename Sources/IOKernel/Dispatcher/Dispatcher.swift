@@ -21,14 +21,20 @@ extension Kernel {
     /// a wait that can be satisfied returns that result and leaves the APCs queued (NT tests the
     /// objects before alertability, F-APC-4, F-APC-5).
     func waitUntil(_ thread: SimThread, reason: WaitReason, deadline: VirtualInstant?) -> NTStatus {
-        let alertable = reason.isAlertable
         thread.waitingFor = reason
+        return waitUntilPrepared(thread, deadline: deadline)
+    }
+
+    /// ``waitUntil(_:reason:deadline:)`` for a reason already set in `thread.waitingFor`, so that
+    /// the caller's frame holds no copy of it while the thread is blocked.
+    func waitUntilPrepared(_ thread: SimThread, deadline: VirtualInstant?) -> NTStatus {
+        let alertable = thread.waitingFor?.isAlertable ?? false
         thread.waitDeadline = deadline
         thread.waitSequence = timers.takeSequence()
         thread.waitStatus = nil
         // A port's thread that blocks elsewhere stops counting as running (F-IOCP-21).
         if let port = thread.associatedPort, !port.waiters.isEmpty {
-            if case .port = reason {} else { releaseWaiters(of: port) }
+            if case .port = thread.waitingFor {} else { releaseWaiters(of: port) }
         }
         defer {
             thread.waitingFor = nil
@@ -40,7 +46,7 @@ extension Kernel {
             // Terminated by another thread: the wait ends so that the call unwinds (nt-io-model §4).
             if thread.terminationCode != nil { return .threadIsTerminating }
             if let status = thread.waitStatus { return status }
-            if let status = satisfy(reason, consume: true) { return status }
+            if let reason = thread.waitingFor, let status = satisfy(reason, consume: true) { return status }
             if alertable && !thread.userAPCs.isEmpty {
                 // The wait ends with STATUS_USER_APC; the APCs run on the way back to user mode,
                 // once the wait has unwound (KiDeliverApc), so nothing of the wait is held then.
@@ -111,35 +117,71 @@ extension Kernel {
     package func ntWaitForMultipleObjects(_ handleValues: [UInt], waitAll: Bool, alertable: Bool, timeout: Duration?,
                                           allowPseudoHandles: Bool) -> NTStatus
     {
-        guard let thread = current else { return .invalidHandle }
+        handleValues.withUnsafeBufferPointer {
+            ntWaitForMultipleObjects($0, waitAll: waitAll, alertable: alertable, timeout: timeout,
+                                     allowPseudoHandles: allowPseudoHandles)
+        }
+    }
+
+    /// The same, with the handle values in the caller's memory (kernel32's stack), so that a
+    /// wait allocates nothing in the frames that call it.
+    ///
+    /// No frame of the wait holds a reference of its own while the thread is blocked: the
+    /// objects waited on are kept by the thread's wait block (``SimThread/waitObjects``), which
+    /// the kernel owns. A thread stopped inside the wait (terminated, or blocked when its
+    /// simulation is released) never unwinds these frames, and what they held would leak.
+    package func ntWaitForMultipleObjects(_ handleValues: UnsafeBufferPointer<UInt>, waitAll: Bool, alertable: Bool,
+                                          timeout: Duration?, allowPseudoHandles: Bool) -> NTStatus
+    {
+        guard let running = runningThread else { return .invalidHandle }
+        return running._withUnsafeGuaranteedRef { thread in
+            if let failure = prepareObjectWait(thread, handleValues, waitAll: waitAll, alertable: alertable,
+                                               allowPseudoHandles: allowPseudoHandles)
+            {
+                return failure
+            }
+            let status = waitUntilPrepared(thread, deadline: timeout.map { now.advanced(by: $0) })
+            for object in thread.waitObjects { dereference(object, by: "wait") }
+            thread.waitObjects.removeAll(keepingCapacity: true)
+            return status
+        }
+    }
+
+    /// Looks the handles up and references the objects into the thread's wait block, and sets
+    /// the thread's wait reason; or returns the failure, with nothing referenced.
+    private func prepareObjectWait(_ thread: SimThread, _ handleValues: UnsafeBufferPointer<UInt>, waitAll: Bool,
+                                   alertable: Bool, allowPseudoHandles: Bool) -> NTStatus?
+    {
         var objects: [KernelObject] = []
         objects.reserveCapacity(handleValues.count)
+        let table = thread.process.handles
         for value in handleValues {
             if allowPseudoHandles, value == UInt.max - 1 {
                 objects.append(thread)
                 continue
             }
             if allowPseudoHandles, value == UInt.max {
-                objects.append(process)
+                objects.append(thread.process)
                 continue
             }
-            guard let object = handles.lookup(value) else { return .invalidHandle }
+            guard let object = table.lookup(value) else { return .invalidHandle }
             if objects.contains(where: { $0 === object }) { return .invalidParameter }
             objects.append(object)
         }
         for object in objects { reference(object, by: "wait") }
-        defer { for object in objects { dereference(object, by: "wait") } }
-        let deadline = timeout.map { now.advanced(by: $0) }
-        return waitUntil(thread, reason: .objects(objects, all: waitAll, alertable: alertable), deadline: deadline)
+        thread.waitObjects = objects
+        thread.waitingFor = .objects(objects, all: waitAll, alertable: alertable)
+        return nil
     }
 
     /// `NtDelayExecution` (`Sleep`, `SleepEx`): lets `duration` of virtual time pass; nil waits
     /// forever.
     package func ntDelayExecution(alertable: Bool, duration: Duration?) -> NTStatus {
-        guard let thread = current else { return .invalidHandle }
-        let deadline = duration.map { now.advanced(by: $0) }
-        let status = waitUntil(thread, reason: .sleep(alertable: alertable), deadline: deadline)
-        return status == .timeout ? .success : status
+        guard let running = runningThread else { return .invalidHandle }
+        return running._withUnsafeGuaranteedRef { thread in
+            let status = waitUntil(thread, reason: .sleep(alertable: alertable), deadline: duration.map { now.advanced(by: $0) })
+            return status == .timeout ? .success : status
+        }
     }
 
     // MARK: - Events

@@ -79,39 +79,58 @@ extension Kernel {
     /// The thread `blocked` cannot go on: run another thread that can, or the next due device
     /// event, or let its deadline pass; or report a hang.
     func nextStep(blocked thread: SimThread) -> SchedulingStep {
+        // The choice is made, and the baton handed on, in a frame that has returned before this
+        // thread parks: the thread handed to is never held by the frames of a parked thread
+        // (one that never comes back, if its simulation is released, would keep it alive).
+        switch chooseStep(blocked: thread) {
+        case .park:
+            park(thread)
+            return .resumed
+        case .yieldToCaller:
+            yieldToCaller(from: thread)
+            return .resumed
+        case .step(let step):
+            return step
+        }
+    }
+
+    /// What ``nextStep(blocked:)`` does once its choice is made.
+    private enum StepChoice {
+        /// The baton went to another thread: park until it comes back.
+        case park
+        /// Control goes back to the caller of `run`, whose main thread exited.
+        case yieldToCaller
+        case step(SchedulingStep)
+    }
+
+    private func chooseStep(blocked thread: SimThread) -> StepChoice {
         let ownDeadlinePassed = thread.waitDeadline.map { $0 <= now } ?? false
         if threads.count > 1, !ownDeadlinePassed {
             if let next = chooseRunnableThread(after: thread) {
-                switchTo(next, from: thread)
-                return .resumed
+                return handOff(to: next, from: thread) ? .park : .step(.resumed)
             }
         }
         switch earliestDue(for: thread) {
         case .ownDeadline:
-            return .timedOut
+            return .step(.timedOut)
         case .event(let event):
             fire(event)
-            return .resumed
+            return .step(.resumed)
         case .threadDeadline(let other, let deadline):
             if deadline > now { now = deadline }
-            switchTo(other, from: thread)
-            return .resumed
+            return handOff(to: other, from: thread) ? .park : .step(.resumed)
         case .nothing:
             // The main thread of `Simulation.run` has exited and waits for the others to settle:
             // nothing more can happen, so `run` returns, and this thread stays blocked (as
             // threads still blocked when `run`'s body returns do).
-            if callerWaitsForSettle {
-                yieldToCaller(from: thread)
-                return .resumed
-            }
+            if callerWaitsForSettle { return .yieldToCaller }
             reportHang()
             // The main thread, if it is blocked too, is the one told: it is the test's own flow.
             if let main = threads.first, main !== thread, main.life == .alive, main.waitingFor != nil {
                 main.waitStatus = .possibleDeadlock
-                switchTo(main, from: thread)
-                return .resumed
+                return handOff(to: main, from: thread) ? .park : .step(.resumed)
             }
-            return .hung
+            return .step(.hung)
         }
     }
 
@@ -200,12 +219,6 @@ extension Kernel {
         }
     }
 
-    /// Hands the baton from the running `thread` to `next`, and parks until it comes back.
-    func switchTo(_ next: SimThread, from thread: SimThread) {
-        guard handOff(to: next, from: thread) else { return }
-        park(thread)
-    }
-
     /// Parks the OS thread of `thread` until the baton comes back to it. A simulation released
     /// while the thread is parked ends its OS thread here, touching nothing of the kernel.
     func park(_ thread: SimThread) {
@@ -226,7 +239,7 @@ extension Kernel {
     /// False if `next` could not be started (the host refused an OS thread): it is marked
     /// exited, and `thread` stays the running one.
     @discardableResult
-    private func handOff(to next: SimThread, from thread: SimThread) -> Bool {
+    func handOff(to next: SimThread, from thread: SimThread) -> Bool {
         thread.savedDepth = depth
         depth = next.savedDepth
         current = next
@@ -275,6 +288,19 @@ extension Kernel {
         return (insertHandle(thread, access: 0x1F_FFFF), thread)
     }
 
+    /// `NtCreateThread` for `CreateThread`: a thread running the C routine `startAddress` with
+    /// `parameter`. Both are plain values, so the thread's first frame holds no closure that an
+    /// exit inside the routine would leave allocated.
+    package func ntCreateThread(startAddress: @escaping @convention(c) (UnsafeMutableRawPointer?) -> UInt32,
+                                parameter: UnsafeMutableRawPointer?) -> (UInt, SimThread)
+    {
+        let thread = createThread(name: nil) { 0 }
+        thread.startRoutine = nil
+        thread.startAddress = startAddress
+        thread.startParameter = parameter
+        return (insertHandle(thread, access: 0x1F_FFFF), thread)
+    }
+
     /// `NtOpenThread` by thread id: a new handle to a thread that has not exited.
     package func ntOpenThread(threadID: UInt32) -> (NTStatus, UInt) {
         guard let thread = threads.first(where: { $0.threadID == threadID && $0.life != .exited }) else {
@@ -315,7 +341,12 @@ extension Kernel {
             return
         }
         if !thread.userAPCs.isEmpty { deliverUserAPCs(thread) }
-        let code = thread.startRoutine?() ?? 0
+        let code: UInt32
+        if let startAddress = thread.startAddress {
+            code = startAddress(thread.startParameter)
+        } else {
+            code = thread.startRoutine?() ?? 0
+        }
         thread.startRoutine = nil
         // Returning from a process's main function is ExitProcess (what the C runtime does).
         if thread.isProcessMain { beginProcessExit(code: code, from: thread) }

@@ -47,6 +47,9 @@ public final class SimThread: KernelObject {
     @exclusivity(unchecked) public internal(set) var exitCode: UInt32 = 259
     /// The thread's code, for threads the simulation starts itself.
     @exclusivity(unchecked) var startRoutine: (() -> UInt32)?
+    /// Or, for `CreateThread`, its C start routine and parameter (no closure to keep alive).
+    @exclusivity(unchecked) var startAddress: (@convention(c) (UnsafeMutableRawPointer?) -> UInt32)?
+    @exclusivity(unchecked) var startParameter: UnsafeMutableRawPointer?
 
     // Scheduling: the baton this thread's OS thread parks on, the host OS thread that runs it
     // (none for the main thread of `Simulation.run`, which runs on the caller's), the kernel
@@ -85,6 +88,10 @@ public final class SimThread: KernelObject {
 
     /// What the thread is blocked on, while it waits (for hang reports).
     @exclusivity(unchecked) var waitingFor: WaitReason?
+    /// The objects a `WaitForMultipleObjects` references while it waits (its wait blocks, in
+    /// NT's terms): kept here, by the kernel, rather than in the frames of the wait, which a
+    /// thread stopped inside it never unwinds.
+    @exclusivity(unchecked) var waitObjects: [KernelObject] = []
 
     init(id: Int, threadID: UInt32, name: String, kernel: Kernel, process: SimProcess) {
         self.threadID = threadID

@@ -43,7 +43,21 @@ extension Kernel {
     /// strategy the events due within the window and the threads that could run instead, and
     /// carries out its choice.
     @usableFromInline func explorationPoint() {
-        guard let thread = current, var budget = perturbationsLeft else { return }
+        // The thread borrowed, and the choice carried out in a frame that has returned before a
+        // preempted thread parks: a parked thread's frames hold no thread (a simulation released
+        // meanwhile never lets them unwind).
+        guard let running = runningThread else { return }
+        running._withUnsafeGuaranteedRef { thread in
+            guard perturb(thread) else { return }
+            park(thread)
+            thread.waitingFor = nil
+        }
+    }
+
+    /// Offers the strategy its choices and carries out the one it makes; true if the thread was
+    /// preempted (the baton handed on) and must park.
+    private func perturb(_ thread: SimThread) -> Bool {
+        guard var budget = perturbationsLeft else { return false }
         var candidates: [Perturbation] = [.none]
         if budget.earlyFirings > 0 {
             let horizon = now.advanced(by: budget.window)
@@ -56,21 +70,22 @@ extension Kernel {
             collectRunnableThreads(after: thread)
             for other in runnableScratch { candidates.append(.preempt(other)) }
         }
-        guard candidates.count > 1 else { return }
+        guard candidates.count > 1 else { return false }
         let pick = strategy.choosePerturbation(among: candidates, running: thread)
         switch candidates[min(max(pick, 0), candidates.count - 1)] {
         case .none:
-            return
+            return false
         case .fireEarly(let event):
             budget.earlyFirings -= 1
             perturbationsLeft = budget
             if tracing { record(.note("exploration: fired early (due at \(event.deadline)): \(event.label)")) }
             fireEarly(event)
+            return false
         case .preempt(let other):
             budget.preemptions -= 1
             perturbationsLeft = budget
             if tracing { record(.note("exploration: \(thread.name) preempted before its call; \(other.name) runs")) }
-            preempt(thread, for: other)
+            return preempt(thread, for: other)
         }
     }
 
@@ -82,11 +97,15 @@ extension Kernel {
         action()
     }
 
-    /// Switches from the running `thread` to `other`; `thread` stays runnable (its wait is one
-    /// that is always satisfied) and goes on from here when the scheduler picks it again.
-    private func preempt(_ thread: SimThread, for other: SimThread) {
+    /// Hands the baton from the running `thread` to `other`; `thread` stays runnable (its wait is
+    /// one that is always satisfied) and goes on from where it parks when the scheduler picks it
+    /// again. True if it must park.
+    private func preempt(_ thread: SimThread, for other: SimThread) -> Bool {
         thread.waitingFor = .preempted
-        switchTo(other, from: thread)
-        thread.waitingFor = nil
+        guard handOff(to: other, from: thread) else {
+            thread.waitingFor = nil
+            return false
+        }
+        return true
     }
 }

@@ -18,6 +18,7 @@ extension Kernel {
             thread.openFrames.removeAll()
             thread.releasedPacket = nil
             thread.waitingFor = nil
+            thread.waitObjects.removeAll()
             thread.associatedPort = nil
         }
         for file in fileObjects { file.agnosticList = IRPList() }
@@ -38,6 +39,8 @@ extension Kernel {
         builtInDevices.removeAll()
         timers = TimerQueue()
         current = nil
+        for block in ownStatusBlocks { block.deallocate() }
+        ownStatusBlocks.removeAll()
         memory.releaseHostMemory()
     }
 }
