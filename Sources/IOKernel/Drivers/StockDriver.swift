@@ -156,8 +156,10 @@ public final class StockDriver: Driver {
             return .pending
         case .after(let delay):
             if queue.insert(irp, k) {
-                irp.driverContext = k.schedule(after: delay, "device finishes \(irp.label)") { [weak self] in
-                    guard let self, self.queue.remove(irp, k) else { return }
+                // Unowned: the kernel whose timer this is keeps its installed drivers alive (and a
+                // weak reference's side table would outlive a timer left when the simulation goes).
+                irp.driverContext = k.schedule(after: delay, "device finishes \(irp.label)") { [unowned self] in
+                    guard self.queue.remove(irp, k) else { return }
                     self.finish(irp, k, status: .success, bytes: nil, data: nil)
                 }
             }
@@ -175,8 +177,8 @@ public final class StockDriver: Driver {
             return k.complete(irp, status: .success)
         case .pends(let delay, let status):
             k.markPending(irp)
-            k.schedule(after: delay, "cleanup of \(irp.fileObject.label) finishes") { [weak self] in
-                if let self, let status { self.completePending(of: irp.fileObject, with: status, k) }
+            k.schedule(after: delay, "cleanup of \(irp.fileObject.label) finishes") { [unowned self] in
+                if let status { self.completePending(of: irp.fileObject, with: status, k) }
                 k.complete(irp, status: .success)
             }
             return .pending
