@@ -13,7 +13,8 @@ extension SimThread {
     @inline(__always)
     func store<T>(_ value: T, into pointer: UnsafeMutablePointer<T>?, call: StaticString) {
         guard let pointer else { return }
-        kernel.storeToUser(value, at: pointer, call: call)
+        // The kernel borrowed: `kernel` would be retained around the store.
+        withKernel { $0.storeToUser(value, at: pointer, call: call) }
     }
 
     /// Reads a value the caller passes by pointer (a `STARTUPINFOW`, a pipe mode, the high half

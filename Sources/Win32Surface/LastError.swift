@@ -6,14 +6,16 @@ import IOKernel
 /// outside a simulation it is `ERROR_NOT_SUPPORTED`, because no thread exists to hold one.
 @discardableResult
 public func GetLastError() -> DWORD {
-    // Not recorded as a foreign call: it reads what the failed call (recorded) left.
-    SimThread.current?.lastError ?? DWORD(ERROR_NOT_SUPPORTED)
+    // Not recorded as a foreign call: it reads what the failed call (recorded) left. The thread
+    // is borrowed (+0): every overlapped round trip asks for ERROR_IO_PENDING.
+    guard let thread = SimThread.currentUnmanaged else { return DWORD(ERROR_NOT_SUPPORTED) }
+    return thread._withUnsafeGuaranteedRef { $0.lastErrorCode() }
 }
 
 /// Sets the calling simulated thread's last error. The corresponding Win32 function is
 /// `SetLastError`.
 public func SetLastError(_ dwErrCode: DWORD) {
-    SimThread.current?.setLastError(dwErrCode)
+    SimThread.currentUnmanaged?._withUnsafeGuaranteedRef { $0.setLastError(dwErrCode) }
 }
 
 /// The Win32 error code for an NT status, as `ntdll!RtlNtStatusToDosError` maps it

@@ -25,6 +25,9 @@ public final class SimThread: KernelObject {
 
     /// `SetLastError`.
     @inline(__always) package func setLastError(_ code: UInt32) { lastError = code }
+    /// ``lastError`` read inside this module, where its exclusivity checks are off (read from
+    /// Win32Surface, the property costs a dynamic access check, 70 instructions).
+    package func lastErrorCode() -> UInt32 { lastError }
 
     /// The thread-bound IRPs this thread issued that are still in flight, oldest first.
     @exclusivity(unchecked) var irpList = IRPList()

@@ -43,13 +43,19 @@ extension Driver {
 /// `setCancelRoutine` is an atomic exchange, so a driver that gets `nil` back from
 /// `setCancelRoutine(irp, nil)` knows the cancel routine owns the IRP and must not complete it.
 ///
-/// A struct holding an unowned reference to the kernel: passing it to every dispatch routine
+/// A struct holding an unretained reference to the kernel: passing it to every dispatch routine
 /// costs nothing (no reference counting). Like the drivers that keep it, it must not outlive
 /// its simulation.
 public struct DriverContext {
-    unowned(unsafe) let kernel: Kernel
+    /// The kernel, unretained. Every primitive borrows it (`_withUnsafeGuaranteedRef`): an
+    /// `unowned(unsafe)` reference would be copied into a strong one, retained and released,
+    /// at each use.
+    let kernelReference: Unmanaged<Kernel>
 
-    init(kernel: Kernel) { self.kernel = kernel }
+    /// The kernel, for the paths off the hot path.
+    var kernel: Kernel { kernelReference.takeUnretainedValue() }
+
+    init(kernel: Kernel) { self.kernelReference = Unmanaged.passUnretained(kernel) }
 
     /// The virtual time now.
     public var now: VirtualInstant { kernel.now }
@@ -65,7 +71,7 @@ public struct DriverContext {
     /// `return k.complete(irp, status: …)`.
     @discardableResult
     public func complete(_ irp: IRP, status: NTStatus, information: Int = 0) -> NTStatus {
-        kernel.completeRequest(irp, status: status, information: information)
+        kernelReference._withUnsafeGuaranteedRef { $0.completeRequest(irp, status: status, information: information) }
         return status
     }
 

@@ -210,7 +210,7 @@ public final class StockDriver: Driver {
         guard let k = context else { return nil }
         // A device-side action: completion work for the running thread runs before it returns.
         // The kernel is borrowed: the driver's context holds it unowned.
-        return Unmanaged.passUnretained(k.kernel)._withUnsafeGuaranteedRef { kernel in
+        return k.kernelReference._withUnsafeGuaranteedRef { kernel in
             kernel.enter()
             defer { kernel.leave() }
             guard let irp = queue.removeNext(k) else { return nil }

@@ -80,9 +80,11 @@ extension Kernel {
         // process's handle table: no reference counting on the way in.
         guard let running = runningThread else { return .invalidHandle }
         return running._withUnsafeGuaranteedRef { thread -> NTStatus in
-            transfer(major, thread, handles: thread.process.handles, handle: handle, event: eventHandle,
-                     apcRoutine: apcRoutine, apcContext: apcContext, ioStatus: ioStatus, buffer: buffer, length: length,
-                     byteOffset: byteOffset, controlCode: controlCode, watchesSubtree: watchesSubtree)
+            Unmanaged.passUnretained(thread.process.handles)._withUnsafeGuaranteedRef { handles in
+                transfer(major, thread, handles: handles, handle: handle, event: eventHandle,
+                         apcRoutine: apcRoutine, apcContext: apcContext, ioStatus: ioStatus, buffer: buffer, length: length,
+                         byteOffset: byteOffset, controlCode: controlCode, watchesSubtree: watchesSubtree)
+            }
         }
     }
 

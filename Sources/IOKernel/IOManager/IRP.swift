@@ -16,11 +16,21 @@ public enum MajorFunction: String, Sendable {
     /// Requests issued through an `NtXxxFile` call that notify the caller when they complete
     /// (reads, writes, file-system controls, flushes), and that cancellation can find; create
     /// and cleanup are synchronous requests whose status the system call returns.
-    var transfersData: Bool { self != .create && self != .cleanup }
+    @inline(__always) var transfersData: Bool {
+        switch self {
+        case .create, .cleanup: false
+        case .read, .write, .fileSystemControl, .flushBuffers, .directoryControl: true
+        }
+    }
 
     /// Requests whose data the driver hands back in the system buffer, copied to the caller's
     /// buffer at completion (buffered I/O out).
-    var returnsData: Bool { self == .read || self == .directoryControl }
+    @inline(__always) var returnsData: Bool {
+        switch self {
+        case .read, .directoryControl: true
+        case .write, .create, .cleanup, .fileSystemControl, .flushBuffers: false
+        }
+    }
 
     /// What the request is, in a violation's words.
     var callName: StaticString {
@@ -140,8 +150,8 @@ public final class IRP {
 
     // The links of the one list the IRP is on (see `IRPList`). The lookaside list owns every
     // IRP the kernel made, so the links need not: they cost no reference counting.
-    @exclusivity(unchecked) unowned(unsafe) var listNext: IRP?
-    @exclusivity(unchecked) unowned(unsafe) var listPrevious: IRP?
+    @exclusivity(unchecked) var listNext: Unmanaged<IRP>?
+    @exclusivity(unchecked) var listPrevious: Unmanaged<IRP>?
     @exclusivity(unchecked) var isOnList = false
 
     /// Its place in the ``IRPLookasideList``, and whether it is there, free, now.

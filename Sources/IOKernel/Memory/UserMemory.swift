@@ -91,14 +91,16 @@ extension Kernel {
     /// Windows would fault or corrupt. Memory the simulator did not allocate (the stack, a Swift
     /// value) is trusted, and with ``MemoryOptions/tracking`` off nothing is checked.
     @inline(__always)
-    package func storeToUser<T>(_ value: T, at pointer: UnsafeMutablePointer<T>, call: StaticString) {
+    @inlinable package func storeToUser<T>(_ value: T, at pointer: UnsafeMutablePointer<T>, call: StaticString) {
+        // Inlined into each Win32 function, so that an untracked store is a plain store (the
+        // generic function called across modules cost 30 instructions a store).
         guard memoryTracking else { return pointer.pointee = value }
         if outParameterIsWritable(UInt(bitPattern: pointer), count: MemoryLayout<T>.size, call: call) { pointer.pointee = value }
     }
 
     /// Whether `count` bytes at `address` may be stored into by a call's result, recording the
     /// violation when they may not (or when they are freed).
-    private func outParameterIsWritable(_ address: UInt, count: Int, call: StaticString) -> Bool {
+    @usableFromInline func outParameterIsWritable(_ address: UInt, count: Int, call: StaticString) -> Bool {
         guard let index = memory.lookup(address) else { return true }
         let block = memory.blocks[Int(index)]
         if block.isReleased {
@@ -160,9 +162,14 @@ extension Kernel {
     /// that access faults): the call fails with `ERROR_NOACCESS` instead of touching memory that
     /// is not the simulator's. Memory the simulator did not allocate is trusted.
     @inline(__always)
-    package func userOverlappedIsAccessible<T>(_ pointer: UnsafeMutablePointer<T>) -> Bool {
+    @inlinable package func userOverlappedIsAccessible<T>(_ pointer: UnsafeMutablePointer<T>) -> Bool {
+        // Inlined, so that without tracking the check is one load (see storeToUser).
         guard memoryTracking else { return true }
-        let address = UInt(bitPattern: pointer)
+        return userOverlappedIsAccessible(UInt(bitPattern: pointer), size: MemoryLayout<T>.size)
+    }
+
+    /// The check itself, with tracking on: `size` bytes of `OVERLAPPED` at `address`.
+    @usableFromInline func userOverlappedIsAccessible(_ address: UInt, size: Int) -> Bool {
         guard let index = memory.lookup(address) else { return true }
         let block = memory.blocks[Int(index)]
         if block.isReleased {
@@ -171,9 +178,9 @@ extension Kernel {
             return false
         }
         let available = block.size - Int(address - block.start)
-        guard available < MemoryLayout<T>.size else { return true }
+        guard available < size else { return true }
         violation(.bufferTooShort, irp: nil, block: index, address: address,
-                  "an OVERLAPPED needs \(MemoryLayout<T>.size) bytes, but \(block.label) has \(available) from there: "
+                  "an OVERLAPPED needs \(size) bytes, but \(block.label) has \(available) from there: "
                       + "the call fails with ERROR_NOACCESS")
         return false
     }
