@@ -22,9 +22,24 @@ extension XCTestCase {
                                   file: StaticString = #filePath, line: UInt = #line) -> Simulation
     {
         let sim = Simulation(options: options, strategy: strategy)
+        let checked = CheckedAtTeardown(sim)
         addTeardownBlock {
+            // Let go of the simulation once it is checked: XCTest keeps its test cases, and their
+            // teardown blocks, for the whole run, and a simulation kept by one would stay
+            // allocated until the test process ends.
+            guard let sim = checked.take() else { return }
             if let failure = sim.uncleanReport(checkingFinish: expectingCleanFinish) { XCTFail(failure, file: file, line: line) }
         }
         return sim
+    }
+}
+
+/// The simulation a teardown block checks, held until the check takes it.
+private final class CheckedAtTeardown {
+    private var simulation: Simulation?
+    init(_ simulation: Simulation) { self.simulation = simulation }
+    func take() -> Simulation? {
+        defer { simulation = nil }
+        return simulation
     }
 }

@@ -71,7 +71,8 @@ final class FileCopyTests: XCTestCase {
     private var sourceHandle: HANDLE?
     private var destinationHandle: HANDLE?
     private var partialSize: Int?
-    private var simulation: Simulation?
+    /// Weak: XCTest keeps its test cases for the whole run, and the simulation should not live as long.
+    private weak var simulation: Simulation?
 
     private func sizeOf(_ path: String) -> Int? { simulation?.fileSystem.contents(of: path)?.count }
 

@@ -34,7 +34,7 @@ enum Fiber {
             guard let context else { return }
             Unmanaged<SimThread>.fromOpaque(context)._withUnsafeGuaranteedRef { thread in
                 // Unretained: a thread that exits never comes back to release what it holds.
-                Unmanaged.passUnretained(thread.kernel)._withUnsafeGuaranteedRef { $0.runThread(thread) }
+                thread.kernelReference._withUnsafeGuaranteedRef { $0.runThread(thread) }
             }
         }, Unmanaged.passUnretained(thread).toOpaque(), Unmanaged.passUnretained(thread).toOpaque())
     }
