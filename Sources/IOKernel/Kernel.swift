@@ -174,6 +174,19 @@ package final class Kernel {
                      byteOffset: UInt64? = nil, userIOSB: UnsafeMutableRawPointer? = nil,
                      userBuffer: UnsafeMutableRawPointer? = nil, userEvent: EventObject? = nil, synchronousAPI: Bool) -> IRP
     {
+        allocateUnretainedIRP(major, fileObject: fileObject, thread: thread, length: length, byteOffset: byteOffset,
+                              userIOSB: userIOSB, userBuffer: userBuffer, userEvent: userEvent,
+                              synchronousAPI: synchronousAPI).takeUnretainedValue()
+    }
+
+    /// ``allocateIRP(_:fileObject:thread:length:byteOffset:userIOSB:userBuffer:userEvent:synchronousAPI:)``
+    /// for the hot path, which borrows the IRP: the lookaside list keeps it alive until it is freed.
+    @inline(__always)
+    func allocateUnretainedIRP(_ major: MajorFunction, fileObject: FileObject, thread: SimThread?, length: Int = 0,
+                               byteOffset: UInt64? = nil, userIOSB: UnsafeMutableRawPointer? = nil,
+                               userBuffer: UnsafeMutableRawPointer? = nil, userEvent: EventObject? = nil,
+                               synchronousAPI: Bool) -> Unmanaged<IRP>
+    {
         irpLookaside.allocate(id: takeIRPID(), major: major, fileObject: fileObject, thread: thread, length: length,
                               byteOffset: byteOffset, userIOSB: userIOSB, userBuffer: userBuffer, userEvent: userEvent,
                               synchronousAPI: synchronousAPI)

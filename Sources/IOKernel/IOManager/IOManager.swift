@@ -158,8 +158,22 @@ extension Kernel {
             return failIssue(file, event, .accessViolation)
         }
 
-        let irp = allocateIRP(major, fileObject: file, thread: thread, length: length, byteOffset: offset,
-                              userIOSB: ioStatus, userBuffer: buffer, userEvent: event, synchronousAPI: false)
+        // The IRP borrowed from the lookaside list, which keeps it until it is freed.
+        return allocateUnretainedIRP(major, fileObject: file, thread: thread, length: length, byteOffset: offset,
+                                     userIOSB: ioStatus, userBuffer: buffer, userEvent: event, synchronousAPI: false)
+            ._withUnsafeGuaranteedRef { irp in
+                issue(irp, thread, file, event, apcRoutine: apcRoutine, apcContext: apcContext, ioStatus: ioStatus,
+                      buffer: buffer, length: length, controlCode: controlCode, watchesSubtree: watchesSubtree)
+            }
+    }
+
+    /// The rest of ``issue``, with the IRP built: its parameters, its list, the driver, and the
+    /// completion or the wait.
+    private func issue(_ irp: IRP, _ thread: SimThread, _ file: FileObject, _ event: EventObject?, apcRoutine: APCRoutine?,
+                       apcContext: UnsafeMutableRawPointer?, ioStatus: UnsafeMutableRawPointer?,
+                       buffer: UnsafeMutableRawPointer?, length: Int, controlCode: UInt32, watchesSubtree: Bool) -> NTStatus
+    {
+        let major = irp.major
         irp.apcRoutine = apcRoutine
         irp.apcContext = apcContext
         irp.controlCode = controlCode
@@ -173,6 +187,9 @@ extension Kernel {
         if tracing { record(.irpIssued(irp: irp.id, major: major, file: file.id)) }
 
         let returned = callDriver(irp) { dispatch(irp, on: file.device) }
+        // A request completed synchronously is not on any completion queue: it stays completed,
+        // and allocated (so the borrowed IRP stays valid), through the completion work below.
+        let completedInline = returned != .pending && irp.state == .completed
         // Requests of this thread that the call completed (a write satisfying the thread's own
         // pending read) finish now, before this request does: NT queues their completion as a
         // special kernel APC to the running thread at PASSIVE_LEVEL, which is delivered at once
@@ -181,12 +198,16 @@ extension Kernel {
         if returned != .pending {
             // Synchronous completion: completion processing runs inline, before the system
             // call returns (IRP_DEFER_IO_COMPLETION, nt-io-model §2.4).
-            if irp.state == .completed { finishCompletion(irp) }
+            if completedInline { finishCompletion(irp) }
             if file.lockOwner === thread { file.lockOwner = nil }
             return returned
         }
         guard file.isSynchronous else { return .pending }
+        // The waiting thread holds the IRP: once it is freed, other threads that run meanwhile
+        // may take its slot.
+        let held = Unmanaged.passUnretained(irp).retain()
         let final = waitForSynchronousIRP(irp, thread)
+        held.release()
         if file.lockOwner === thread { file.lockOwner = nil }
         return final
     }

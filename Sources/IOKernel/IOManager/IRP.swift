@@ -218,5 +218,5 @@ public final class IRP {
     public var overlappedAddress: UInt? { userIOSB.map { UInt(bitPattern: $0) } }
 
     /// True until the driver has completed it.
-    public var isInDriver: Bool { state == .dispatching || state == .pending }
+    @inline(__always) public var isInDriver: Bool { state == .dispatching || state == .pending }
 }

@@ -76,7 +76,8 @@ extension Kernel {
         if irp.isThreadAgnostic {
             irp.fileObject.agnosticList.remove(irp)
         } else {
-            irp.thread?.removeIRP(irp)
+            // The thread borrowed: the IRP's reference keeps it alive.
+            irp.thread.map(Unmanaged.passUnretained)?._withUnsafeGuaranteedRef { $0.removeIRP(irp) }
         }
     }
 
@@ -110,13 +111,19 @@ extension Kernel {
             return
         }
         let status = irp.status
+        let event = irp.userEvent.map(Unmanaged.passUnretained)
         let notify = !status.isError || (irp.pendingReturned && !irp.synchronousAPI)
         if notify {
             if let ioStatus = irp.userIOSB { writeIOStatus(ioStatus, status: status, information: irp.information, for: irp) }
             if irp.major.returnsData, !status.isError, let buffer = irp.userBuffer {
                 let available = irp.systemBufferRepeats && !irp.systemBuffer.isEmpty ? Int.max : irp.systemBuffer.count
                 let count = min(irp.information, irp.length, available)
-                if count > 0 { writeUserBuffer(buffer, from: irp.systemBuffer, count: count, repeating: irp.systemBufferRepeats, for: irp) }
+                if count > 0 {
+                    // The system buffer's bytes borrowed in place: passing the slice would retain it.
+                    irp.systemBuffer.withUnsafeBytes {
+                        writeUserBuffer(buffer, from: $0, count: count, repeating: irp.systemBufferRepeats, for: irp)
+                    }
+                }
             }
             if file.isSynchronous {
                 file.finalStatus = status
@@ -125,10 +132,10 @@ extension Kernel {
             // The file object's event, unless FILE_SKIP_SET_EVENT_ON_HANDLE (F-SIG-4): set when
             // the request has no event of its own, and on a synchronous file object for every
             // completion (F-SYNC-3).
-            let signalsFile = (irp.userEvent == nil || file.isSynchronous)
+            let signalsFile = (event == nil || file.isSynchronous)
                 && file.notificationModes & FileObject.skipSetEventOnHandle == 0
             // The event borrowed: the IRP's reference keeps it alive until the end.
-            if let event = irp.userEvent.map(Unmanaged.passUnretained) { event._withUnsafeGuaranteedRef { signal($0) } }
+            if let event { event._withUnsafeGuaranteedRef { signal($0) } }
             if signalsFile { signal(file) }
             // Exactly one channel: the caller's APC routine, or else a packet to the file's
             // port, if the request has a completion context (not for hEvent|1, F-SIG-5) and did
@@ -155,9 +162,7 @@ extension Kernel {
             if !irp.notificationCarriesOverlapped { releaseOverlapped(of: irp) }
         }
         if tracing { record(.irpDelivered(irp: irp.id, notified: notify)) }
-        if let event = irp.userEvent.map(Unmanaged.passUnretained) {
-            event._withUnsafeGuaranteedRef { dereference($0, by: "I/O request") }
-        }
+        if let event { event._withUnsafeGuaranteedRef { dereference($0, by: "I/O request") } }
         dereference(file, by: "I/O request")
         irpLookaside.free(irp)
     }

@@ -23,17 +23,21 @@ struct IRPLookasideList {
     /// The IRPs in use (allocated and not yet freed), by slot: what the invariant checks walk.
     var inUse: [IRP] { slab.filter { !$0.isFree } }
 
-    /// `IoAllocateIrp`: a free IRP made ready for a new request, or a new one.
+    /// `IoAllocateIrp`: a free IRP made ready for a new request, or a new one. Unretained: the
+    /// slab keeps it alive until it is freed, so the hot path borrows it.
     mutating func allocate(id: Int, major: MajorFunction, fileObject: FileObject, thread: SimThread?, length: Int,
                            byteOffset: UInt64?, userIOSB: UnsafeMutableRawPointer?, userBuffer: UnsafeMutableRawPointer?,
-                           userEvent: EventObject?, synchronousAPI: Bool) -> IRP
+                           userEvent: EventObject?, synchronousAPI: Bool) -> Unmanaged<IRP>
     {
-        if let slot = freeSlots.popLast() {
+        if !freeSlots.isEmpty {
+            let slot = freeSlots.removeLast()
             let index = Int(slot)
             if isKnownUniquelyReferenced(&slab[index]) {
-                let irp = slab[index]
-                irp.reuse(id: id, major: major, fileObject: fileObject, thread: thread, length: length, byteOffset: byteOffset,
-                          userIOSB: userIOSB, userBuffer: userBuffer, userEvent: userEvent, synchronousAPI: synchronousAPI)
+                let irp = Unmanaged.passUnretained(slab[index])
+                irp._withUnsafeGuaranteedRef {
+                    $0.reuse(id: id, major: major, fileObject: fileObject, thread: thread, length: length, byteOffset: byteOffset,
+                             userIOSB: userIOSB, userBuffer: userBuffer, userEvent: userEvent, synchronousAPI: synchronousAPI)
+                }
                 return irp
             }
             // Someone still holds the IRP that was here: it stays theirs, as it was.
@@ -41,13 +45,13 @@ struct IRPLookasideList {
                           byteOffset: byteOffset, userIOSB: userIOSB, userBuffer: userBuffer, userEvent: userEvent,
                           synchronousAPI: synchronousAPI)
             slab[index] = irp
-            return irp
+            return Unmanaged.passUnretained(irp)
         }
         let irp = IRP(slot: Int32(slab.count), id: id, major: major, fileObject: fileObject, thread: thread, length: length,
                       byteOffset: byteOffset, userIOSB: userIOSB, userBuffer: userBuffer, userEvent: userEvent,
                       synchronousAPI: synchronousAPI)
         slab.append(irp)
-        return irp
+        return Unmanaged.passUnretained(irp)
     }
 
     /// `IoFreeIrp`: the request is over (completion processing ran, or it was retired). The

@@ -35,9 +35,10 @@ extension Kernel {
         }
     }
 
-    /// Copies a read's data into the caller's buffer: `count` bytes of `data`, or with
-    /// `repeating`, `data` laid out again and again until `count` bytes are written.
-    func writeUserBuffer(_ buffer: UnsafeMutableRawPointer, from data: ArraySlice<UInt8>, count: Int, repeating: Bool = false,
+    /// Copies a read's data into the caller's buffer: `count` bytes of `source` (the system
+    /// buffer's bytes, borrowed), or with `repeating`, `source` laid out again and again until
+    /// `count` bytes are written.
+    func writeUserBuffer(_ buffer: UnsafeMutableRawPointer, from source: UnsafeRawBufferPointer, count: Int, repeating: Bool = false,
                          for irp: IRP)
     {
         var count = count
@@ -48,9 +49,9 @@ extension Kernel {
             let block = memory.blocks[Int(irp.bufferBlock)]
             count = block.isReleased ? 0 : min(count, max(0, Int(block.start + UInt(block.size)) - Int(address)))
         }
-        data.withUnsafeBytes { source in
-            guard let base = source.baseAddress, count > 0 else { return }
-            guard repeating else { return buffer.copyMemory(from: base, byteCount: min(count, source.count)) }
+        if let base = source.baseAddress, count > 0, !repeating {
+            buffer.copyMemory(from: base, byteCount: min(count, source.count))
+        } else if let base = source.baseAddress, count > 0 {
             // One period, then the bytes already written doubled until the count is reached.
             var done = min(count, source.count)
             buffer.copyMemory(from: base, byteCount: done)

@@ -8,8 +8,14 @@ extension Kernel {
 
     /// `ObDereferenceObject`: one kernel user fewer; the last reference runs the delete
     /// procedure (for a file object: `IRP_MJ_CLOSE`).
-    func dereference(_ object: KernelObject, by user: String) {
+    /// Inlined: on the I/O path it is a decrement and a test; the trace and the delete
+    /// procedure are out of line.
+    @inline(__always) func dereference(_ object: KernelObject, by user: String) {
         object.pointerCount -= 1
+        if tracing || object.pointerCount == 0 { dereferenced(object, by: user) }
+    }
+
+    @inline(never) private func dereferenced(_ object: KernelObject, by user: String) {
         if tracing { record(.dereferenced(object: object.label, pointerCount: object.pointerCount, by: user)) }
         if object.pointerCount == 0 { deleteObject(object) }
     }
