@@ -5,7 +5,12 @@
 /// properties opt out of Swift's dynamic exclusivity checks (`@exclusivity(unchecked)`): they
 /// cost 40% of an I/O round trip, and no two accesses to kernel state can overlap. `Win32Surface` reaches the kernel through
 /// the current ``SimThread``; tests reach it through ``Simulation``.
-package final class Kernel {
+///
+/// The class is public, and nothing in it is: the compiler inlines a type's `@inlinable`
+/// members into other modules only when the type itself is public, so a package class would
+/// make every kernel entry and exit, out-parameter store and `OVERLAPPED` check a call from
+/// Win32Surface (measured: no cross-module inlining at all for a package class).
+public final class Kernel {
     package let options: SimulationOptions
     /// The virtual clock.
     @exclusivity(unchecked) package internal(set) var now = VirtualInstant.zero

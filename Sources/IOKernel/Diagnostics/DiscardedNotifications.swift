@@ -22,7 +22,7 @@ extension Kernel {
     /// A packet that no one can dequeue any more: its port's last handle closed. A packet of a
     /// request that succeeded at once is not reported: the call's `TRUE` told the program.
     func recordDiscardedPacket(_ packet: CompletionPacket, of port: CompletionPort) {
-        if let origin = packet.origin, !origin.pendingReturned { return }
+        if packet.hasOrigin, !packet.originPendingReturned { return }
         guard discardedPackets.hasRoom else {
             discardedPackets.countDropped()
             return

@@ -1,19 +1,45 @@
 /// A completion packet: what `GetQueuedCompletionStatus` hands out.
+///
+/// Plain values only, so that copying a packet into and out of its port's queue costs no
+/// reference counting: the request behind it is named by id and by what the packet still needs
+/// of it (its `OVERLAPPED`'s tracked block), and a thread-agnostic request, whose completion
+/// processing the dequeuing thread runs, is held unretained: it stays allocated in the IRP
+/// lookaside list until that processing frees it.
 struct CompletionPacket {
     let key: UInt
     /// The completion context: for I/O, the caller's `OVERLAPPED`.
     let overlapped: UnsafeMutableRawPointer?
     let status: NTStatus
     let information: Int
-    /// The request the packet reports, whose `OVERLAPPED` it carries (nil for a posted packet).
-    let origin: IRP?
-    /// Whether the request is thread-agnostic: its completion processing (the `OVERLAPPED`
-    /// write) runs in the thread that dequeues the packet. (One optional reference, not two:
-    /// every packet is copied in and out of its port's queue.)
-    let finishesCompletion: Bool
+    /// The request the packet reports (`IRP#id`), 0 for a posted packet.
+    let originID: Int
+    /// The tracked block of the `OVERLAPPED` the packet carries to the program for a request
+    /// already delivered, which the dequeue lets go (-1 for none).
+    let carriedOverlappedBlock: Int32
+    /// The request's system call returned `STATUS_PENDING` (a packet of a request that
+    /// succeeded at once, and was told so by the call's `TRUE`, is not reported when discarded).
+    let originPendingReturned: Bool
+    /// The thread-agnostic request whose completion processing (the `OVERLAPPED` write) runs in
+    /// the thread that dequeues the packet.
+    let agnosticIRP: Unmanaged<IRP>?
 
-    /// The thread-agnostic request whose completion processing the dequeuing thread runs.
-    var irp: IRP? { finishesCompletion ? origin : nil }
+    /// A packet reporting `origin` (nil for a posted packet). With `finishesCompletion`, the
+    /// request is thread-agnostic and its completion processing is still to run.
+    init(key: UInt, overlapped: UnsafeMutableRawPointer?, status: NTStatus, information: Int, origin: IRP?,
+         finishesCompletion: Bool)
+    {
+        self.key = key
+        self.overlapped = overlapped
+        self.status = status
+        self.information = information
+        originID = origin?.id ?? 0
+        originPendingReturned = origin?.pendingReturned ?? true
+        carriedOverlappedBlock = finishesCompletion ? -1 : origin?.overlappedBlock ?? -1
+        agnosticIRP = finishesCompletion ? origin.map(Unmanaged.passUnretained) : nil
+    }
+
+    /// The packet reports a request (it was not posted).
+    var hasOrigin: Bool { originID != 0 }
 }
 
 /// An I/O completion port: a queue of completion packets (FIFO) and the threads waiting on it,
@@ -87,10 +113,10 @@ extension Kernel {
         // No one can dequeue from a closed port: the request behind the packet is retired.
         guard !port.isClosed else {
             recordDiscardedPacket(packet, of: port)
-            if let irp = packet.irp {
-                retireSilently(irp)
-            } else if memoryTracking, let origin = packet.origin {
-                releaseOverlapped(of: origin)
+            if let irp = packet.agnosticIRP {
+                irp._withUnsafeGuaranteedRef { retireSilently($0) }
+            } else if memoryTracking {
+                releaseCarriedOverlapped(of: packet)
             }
             return
         }
@@ -139,7 +165,8 @@ extension Kernel {
         // port it made until the simulation is released.
         guard let running = runningThread else { return .invalidHandle }
         return running._withUnsafeGuaranteedRef { thread in
-            guard let entry = thread.process.handles.unretainedObject(portHandle) else { return .invalidHandle }
+            let handles = Unmanaged.passUnretained(thread.process.handles)
+            guard let entry = handles._withUnsafeGuaranteedRef({ $0.unretainedObject(portHandle) }) else { return .invalidHandle }
             return entry._withUnsafeGuaranteedRef { object in
                 guard object.kind == .completionPort else { return .objectTypeMismatch }
                 return removeIoCompletion(thread, unsafeDowncast(object, to: CompletionPort.self), maximum: maximum,
@@ -183,10 +210,11 @@ extension Kernel {
             // A thread-agnostic request finishes its completion processing here, in the thread
             // that dequeued it: its OVERLAPPED is written now (F-OVL-11).
             if memoryTracking {
-                checkHandedOut(packet.overlapped, irp: packet.origin, to: "a dequeued completion packet")
-                if let origin = packet.origin, !packet.finishesCompletion { releaseOverlapped(of: origin) }
+                checkHandedOut(packet.overlapped, irp: packet.agnosticIRP?.takeUnretainedValue(), to: "a dequeued completion packet",
+                               block: packet.carriedOverlappedBlock, id: packet.originID)
+                releaseCarriedOverlapped(of: packet)
             }
-            if let irp = packet.irp { finishCompletion(irp) }
+            if let irp = packet.agnosticIRP { irp._withUnsafeGuaranteedRef { finishCompletion($0) } }
             if tracing { record(.packetDequeued(port: port.label, key: packet.key, overlapped: UInt(bitPattern: packet.overlapped))) }
             receive(packet.key, packet.overlapped, packet.status, packet.information)
             removed += 1
@@ -197,7 +225,8 @@ extension Kernel {
     /// A thread is associated with one port at a time: its first wait on a port, until it
     /// waits on another (F-IOCP-21).
     private func associate(_ thread: SimThread, with port: CompletionPort) {
-        guard thread.associatedPort !== port else { return }
+        // Compared by object id (unique in the kernel), so that the check retains nothing.
+        guard thread.associatedPort?.id != port.id else { return }
         thread.associatedPort?.associated.removeAll { $0 === thread }
         thread.associatedPort = port
         port.associated.append(thread)
@@ -212,7 +241,11 @@ extension Kernel {
         port.waiters.removeAll()
         while let packet = port.dequeue() {
             recordDiscardedPacket(packet, of: port)
-            if let irp = packet.irp { retireSilently(irp) } else if memoryTracking, let origin = packet.origin { releaseOverlapped(of: origin) }
+            if let irp = packet.agnosticIRP {
+                irp._withUnsafeGuaranteedRef { retireSilently($0) }
+            } else if memoryTracking {
+                releaseCarriedOverlapped(of: packet)
+            }
         }
     }
 }

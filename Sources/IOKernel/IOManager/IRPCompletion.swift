@@ -43,9 +43,11 @@ extension Kernel {
         let information = irp.information
         // A thread-agnostic request goes to its port as a packet; the thread that dequeues it
         // finishes its completion processing (nt-io-model §2.3, §2.6).
-        if irp.isThreadAgnostic, let port = irp.fileObject.completionPort {
-            queuePacket(CompletionPacket(key: irp.fileObject.completionKey, overlapped: irp.apcContext, status: status,
-                                         information: information, origin: irp, finishesCompletion: true), to: port)
+        // The port borrowed: the file object's binding keeps it.
+        if irp.isThreadAgnostic, let port = irp.fileObject.completionPort.map(Unmanaged.passUnretained) {
+            let packet = CompletionPacket(key: irp.fileObject.completionKey, overlapped: irp.apcContext, status: status,
+                                          information: information, origin: irp, finishesCompletion: true)
+            port._withUnsafeGuaranteedRef { queuePacket(packet, to: $0) }
             return
         }
         guard let thread = irp.thread else {
@@ -146,12 +148,15 @@ extension Kernel {
                                      kind: .ioCompletion(irp: irp.id, status: status), irp: irp),
                              to: thread)
                 irp.notificationCarriesOverlapped = true
-            } else if let port = file.completionPort, irp.apcContext != nil, !(irp.isThreadAgnostic && irp.pendingReturned) {
+            } else if let port = file.completionPort.map(Unmanaged.passUnretained), irp.apcContext != nil,
+                      !(irp.isThreadAgnostic && irp.pendingReturned)
+            {
                 let skipped = !irp.pendingReturned && file.notificationModes & FileObject.skipCompletionPortOnSuccess != 0
                 if !skipped {
                     irp.notificationCarriesOverlapped = true
-                    queuePacket(CompletionPacket(key: file.completionKey, overlapped: irp.apcContext, status: status,
-                                                 information: irp.information, origin: irp, finishesCompletion: false), to: port)
+                    let packet = CompletionPacket(key: file.completionKey, overlapped: irp.apcContext, status: status,
+                                                  information: irp.information, origin: irp, finishesCompletion: false)
+                    port._withUnsafeGuaranteedRef { queuePacket(packet, to: $0) }
                 }
             }
         } else if file.isSynchronous {

@@ -91,8 +91,7 @@ extension Kernel {
     /// does not own. The call's result is unchanged: the violation is the diagnostic where
     /// Windows would fault or corrupt. Memory the simulator did not allocate (the stack, a Swift
     /// value) is trusted, and with ``MemoryOptions/tracking`` off nothing is checked.
-    @inline(__always)
-    @inlinable package func storeToUser<T>(_ value: T, at pointer: UnsafeMutablePointer<T>, call: StaticString) {
+    @inline(__always) @inlinable package func storeToUser<T>(_ value: T, at pointer: UnsafeMutablePointer<T>, call: StaticString) {
         // Inlined into each Win32 function, so that an untracked store is a plain store (the
         // generic function called across modules cost 30 instructions a store).
         guard memoryTracking else { return pointer.pointee = value }
@@ -292,12 +291,27 @@ extension Kernel {
     /// A completion routine or a dequeued packet hands `address` (an `OVERLAPPED`) to the
     /// program: it must not be freed.
     func checkHandedOut(_ address: UnsafeMutableRawPointer?, irp: IRP?, to whom: String) {
+        checkHandedOut(address, irp: irp, to: whom, block: -1, id: 0)
+    }
+
+    /// ``checkHandedOut(_:irp:to:)`` for a completion packet, which names a delivered request
+    /// by its id and the `OVERLAPPED` block it carries (`block`, -1 for none) rather than by
+    /// the IRP, whose slot a new request may have taken.
+    func checkHandedOut(_ address: UnsafeMutableRawPointer?, irp: IRP?, to whom: String, block: Int32, id: Int) {
         guard let address else { return }
         let value = UInt(bitPattern: address)
-        let index = irp.flatMap { $0.overlappedBlock >= 0 ? $0.overlappedBlock : nil } ?? memory.lookup(value)
+        let carried = irp.map { $0.overlappedBlock } ?? block
+        let index = carried >= 0 ? carried : memory.lookup(value)
         guard let index, memory.blocks[Int(index)].isFreed else { return }
-        violation(.freedOverlappedHandedOut, irp: irp?.id, block: index, address: value,
+        violation(.freedOverlappedHandedOut, irp: irp?.id ?? (id != 0 ? id : nil), block: index, address: value,
                   "\(whom) was handed \(memory.blocks[Int(index)].label), which was freed")
+    }
+
+    /// The program has been handed the packet: the delivered request behind it no longer uses
+    /// its `OVERLAPPED` (``releaseOverlapped(of:)`` for a request whose IRP is gone).
+    func releaseCarriedOverlapped(of packet: CompletionPacket) {
+        guard packet.carriedOverlappedBlock >= 0 else { return }
+        memory.removeHolder(packet.carriedOverlappedBlock, irp: packet.originID, asOverlapped: true)
     }
 
     /// Frees a tracked block (`HeapFree`, a frame's return). Freeing memory an IRP still holds
