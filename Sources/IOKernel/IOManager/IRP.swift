@@ -80,57 +80,31 @@ public protocol CancelRoutine: AnyObject {
 /// `.delivered`, its status and byte count) for as long as it is held, and the kernel makes a
 /// fresh one in its place.
 public final class IRP {
+    // The stored properties are declared by size, words first and bytes last, so that the
+    // object has no padding to speak of (224 bytes with its header, from 320): a parked read's
+    // host memory is mostly its IRP (iosim-bench's bytes_per_pending_irp).
+
     /// A number unique within the simulation, in issue order (`IRP#7`).
     @exclusivity(unchecked) public internal(set) var id: Int
-    @exclusivity(unchecked) public internal(set) var major: MajorFunction
     @exclusivity(unchecked) public internal(set) var fileObject: FileObject
     /// The thread that issued it; completion processing runs in this thread.
     @exclusivity(unchecked) public internal(set) var thread: SimThread?
     /// The request's byte count (`Parameters.Read.Length`).
     @exclusivity(unchecked) public internal(set) var length: Int
-    /// The byte offset, if the caller gave one (or the file object's current offset).
-    @exclusivity(unchecked) public internal(set) var byteOffset: UInt64?
-    /// The system buffer (buffered I/O): for a write, the caller's bytes captured at issue; for
-    /// a read, the bytes the driver puts here are copied to the caller's buffer on completion.
-    /// A slice, so that a driver can hand out part of a buffer it keeps without copying it.
-    @exclusivity(unchecked) public var systemBuffer: ArraySlice<UInt8> = []
-    /// For a read: ``systemBuffer`` holds one period of data that repeats to fill the request
-    /// (a stock device's repeating source), so that a large read never builds its data:
-    /// completion processing lays the period out directly in the caller's buffer.
-    @exclusivity(unchecked) public var systemBufferRepeats = false
+    /// The completion information (bytes transferred), once the driver completed the IRP.
+    @exclusivity(unchecked) public internal(set) var information = 0
     /// Scratch space for the driver (`Tail.Overlay.DriverContext`). Cleared when the IRP goes
     /// back to the lookaside list.
     @exclusivity(unchecked) public var driverContext: AnyObject?
     /// For `IRP_MJ_CREATE`: what the caller asked for (name, access, share mode, disposition,
     /// and for `CreateNamedPipe` the pipe's configuration).
-    @exclusivity(unchecked) public internal(set) var createParameters: CreateParameters?
-    /// For `IRP_MJ_FILE_SYSTEM_CONTROL`: the `FSCTL_…` code; for `IRP_MJ_DIRECTORY_CONTROL`:
-    /// the `FILE_NOTIFY_CHANGE_…` completion filter.
-    @exclusivity(unchecked) public internal(set) var controlCode: UInt32 = 0
-    /// For `IRP_MJ_DIRECTORY_CONTROL`: `SL_WATCH_TREE`, the whole subtree is watched.
-    @exclusivity(unchecked) public internal(set) var watchesSubtree = false
-
-    @exclusivity(unchecked) public internal(set) var state: IRPState = .dispatching
-    /// The completion status, once the driver completed the IRP.
-    @exclusivity(unchecked) public internal(set) var status = NTStatus.pending
-
-    // Tracked memory this IRP holds (indices into the arena, -1 for none), and whether a
-    // completion routine or a packet still carries its OVERLAPPED to the program.
-    @exclusivity(unchecked) var overlappedBlock: Int32 = -1
-    @exclusivity(unchecked) var bufferBlock: Int32 = -1
-    @exclusivity(unchecked) var notificationCarriesOverlapped = false
-    /// The completion information (bytes transferred), once the driver completed the IRP.
-    @exclusivity(unchecked) public internal(set) var information = 0
-    /// `Irp->Cancel`: cancellation was requested. It stays set whatever the driver does.
-    @exclusivity(unchecked) public internal(set) var isCancelRequested = false
-    /// Whether a cancel routine is armed (`Irp->CancelRoutine != NULL`).
-    public var isCancelRoutineArmed: Bool { cancelRoutine != nil }
-    /// The driver called `markPending` (`IoMarkIrpPending`).
-    @exclusivity(unchecked) public internal(set) var isMarkedPending = false
-    /// Dispatch returned `STATUS_PENDING` to the caller.
-    @exclusivity(unchecked) public internal(set) var pendingReturned = false
-
-    @exclusivity(unchecked) var cancelRoutine: CancelRoutine?
+    public internal(set) var createParameters: CreateParameters? {
+        get { createParametersBox?.parameters }
+        set { createParametersBox = newValue.map(CreateParametersBox.init) }
+    }
+    /// ``createParameters``, out of line: only opens carry them, and inline they would make
+    /// every IRP 80 bytes larger.
+    @exclusivity(unchecked) private var createParametersBox: CreateParametersBox?
     /// The caller's status block (the `OVERLAPPED`'s `Internal`/`InternalHigh`), if any.
     @exclusivity(unchecked) var userIOSB: UnsafeMutableRawPointer?
     @exclusivity(unchecked) var userBuffer: UnsafeMutableRawPointer?
@@ -140,6 +114,47 @@ public final class IRP {
     /// The APC's context or, without an APC routine, the completion context a port packet
     /// carries (kernel32 passes the `OVERLAPPED`, or nil when `hEvent`'s low bit is set).
     @exclusivity(unchecked) var apcContext: UnsafeMutableRawPointer?
+    // The links of the one list the IRP is on (see `IRPList`). The lookaside list owns every
+    // IRP the kernel made, so the links need not: they cost no reference counting.
+    @exclusivity(unchecked) var listNext: Unmanaged<IRP>?
+    @exclusivity(unchecked) var listPrevious: Unmanaged<IRP>?
+    @exclusivity(unchecked) var cancelRoutine: CancelRoutine?
+    /// The system buffer (buffered I/O): for a write, the caller's bytes captured at issue; for
+    /// a read, the bytes the driver puts here are copied to the caller's buffer on completion.
+    /// A slice, so that a driver can hand out part of a buffer it keeps without copying it.
+    @exclusivity(unchecked) public var systemBuffer: ArraySlice<UInt8> = []
+    /// The byte offset, if the caller gave one (or the file object's current offset).
+    @exclusivity(unchecked) public internal(set) var byteOffset: UInt64?
+
+    /// For `IRP_MJ_FILE_SYSTEM_CONTROL`: the `FSCTL_…` code; for `IRP_MJ_DIRECTORY_CONTROL`:
+    /// the `FILE_NOTIFY_CHANGE_…` completion filter.
+    @exclusivity(unchecked) public internal(set) var controlCode: UInt32 = 0
+    /// The completion status, once the driver completed the IRP.
+    @exclusivity(unchecked) public internal(set) var status = NTStatus.pending
+    // Tracked memory this IRP holds (indices into the arena, -1 for none), and whether a
+    // completion routine or a packet still carries its OVERLAPPED to the program.
+    @exclusivity(unchecked) var overlappedBlock: Int32 = -1
+    @exclusivity(unchecked) var bufferBlock: Int32 = -1
+    /// Its place in the ``IRPLookasideList``, and whether it is there, free, now.
+    let slot: Int32
+
+    @exclusivity(unchecked) public internal(set) var major: MajorFunction
+    @exclusivity(unchecked) public internal(set) var state: IRPState = .dispatching
+    /// For a read: ``systemBuffer`` holds one period of data that repeats to fill the request
+    /// (a stock device's repeating source), so that a large read never builds its data:
+    /// completion processing lays the period out directly in the caller's buffer.
+    @exclusivity(unchecked) public var systemBufferRepeats = false
+    /// For `IRP_MJ_DIRECTORY_CONTROL`: `SL_WATCH_TREE`, the whole subtree is watched.
+    @exclusivity(unchecked) public internal(set) var watchesSubtree = false
+    @exclusivity(unchecked) var notificationCarriesOverlapped = false
+    /// `Irp->Cancel`: cancellation was requested. It stays set whatever the driver does.
+    @exclusivity(unchecked) public internal(set) var isCancelRequested = false
+    /// Whether a cancel routine is armed (`Irp->CancelRoutine != NULL`).
+    public var isCancelRoutineArmed: Bool { cancelRoutine != nil }
+    /// The driver called `markPending` (`IoMarkIrpPending`).
+    @exclusivity(unchecked) public internal(set) var isMarkedPending = false
+    /// Dispatch returned `STATUS_PENDING` to the caller.
+    @exclusivity(unchecked) public internal(set) var pendingReturned = false
     /// Asynchronous I/O on a port-bound file object with a completion context and no event:
     /// it lives on the file object, survives its thread, and completes through the port
     /// (nt-io-model §4.3, Wine's predicate).
@@ -147,15 +162,7 @@ public final class IRP {
     /// A synchronous API (create, cleanup): the system call waits and returns the status; no
     /// asynchronous notification.
     @exclusivity(unchecked) var synchronousAPI: Bool
-
-    // The links of the one list the IRP is on (see `IRPList`). The lookaside list owns every
-    // IRP the kernel made, so the links need not: they cost no reference counting.
-    @exclusivity(unchecked) var listNext: Unmanaged<IRP>?
-    @exclusivity(unchecked) var listPrevious: Unmanaged<IRP>?
     @exclusivity(unchecked) var isOnList = false
-
-    /// Its place in the ``IRPLookasideList``, and whether it is there, free, now.
-    let slot: Int32
     @exclusivity(unchecked) var isFree = false
 
     init(slot: Int32, id: Int, major: MajorFunction, fileObject: FileObject, thread: SimThread?, length: Int,
@@ -192,7 +199,7 @@ public final class IRP {
         self.userIOSB = userIOSB
         self.userBuffer = userBuffer
         self.synchronousAPI = synchronousAPI
-        if createParameters != nil { createParameters = nil }
+        if createParametersBox != nil { createParametersBox = nil }
         controlCode = 0
         systemBufferRepeats = false
         state = .dispatching
@@ -219,4 +226,12 @@ public final class IRP {
 
     /// True until the driver has completed it.
     @inline(__always) public var isInDriver: Bool { state == .dispatching || state == .pending }
+}
+
+/// An open's ``CreateParameters``, boxed so that the IRPs of other requests do not carry their
+/// space.
+final class CreateParametersBox {
+    let parameters: CreateParameters
+
+    init(_ parameters: CreateParameters) { self.parameters = parameters }
 }
