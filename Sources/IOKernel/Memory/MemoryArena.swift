@@ -292,9 +292,11 @@ final class MemoryArena {
     func removeHolder(_ index: Int32, irp: Int, asOverlapped: Bool) {
         let i = Int(index)
         guard let position = blocks[i].holders.firstIndex(where: { $0.irp == irp && $0.asOverlapped == asOverlapped }) else { return }
-        blocks[i].holders.swapAt(position, blocks[i].holders.count - 1)
+        // Usually the only holder, or the last: then nothing moves.
+        let last = blocks[i].holders.count - 1
+        if position != last { blocks[i].holders.swapAt(position, last) }
         blocks[i].holders.removeLast()
-        requeueIfLetGo(index)
+        if blocks[i].awaitsRelease { requeueIfLetGo(index) }
     }
 
     /// Keeps a block's memory the arena's while kernel32 reads it (see ``pinned``).
@@ -323,6 +325,10 @@ final class MemoryArena {
     func irpInFlight(onOverlapped address: UInt, in index: Int32) -> Int? {
         blocks[Int(index)].holders.first { $0.asOverlapped && $0.address == address }?.irp
     }
+
+    /// A block's fields read in place: `blocks[i]` as a value would copy the whole record (its
+    /// strings, type and holders, with their reference counts) to read a flag or a size.
+    @inline(__always) func view(_ index: Int32) -> MemoryBlockView { MemoryBlockView(arena: Unmanaged.passUnretained(self), index: Int(index)) }
 
     /// A block as diagnostics show it.
     func info(_ index: Int32) -> MemoryBlockInfo {
@@ -370,4 +376,18 @@ private func zeroKeptMemory(_ base: UnsafeMutableRawPointer, _ count: Int) {
     #else
     base.initializeMemory(as: UInt8.self, repeating: 0, count: count)
     #endif
+}
+
+/// One block of a ``MemoryArena`` read field by field (``MemoryArena/view(_:)``), for the
+/// checks on the I/O path. The arena is borrowed: a view lives for one check.
+struct MemoryBlockView {
+    let arena: Unmanaged<MemoryArena>
+    let index: Int
+
+    var isFreed: Bool { arena._withUnsafeGuaranteedRef { $0.blocks[index].freedAt != nil } }
+    var isReleased: Bool { arena._withUnsafeGuaranteedRef { $0.blocks[index].isReleased } }
+    var size: Int { arena._withUnsafeGuaranteedRef { $0.blocks[index].size } }
+    var start: UInt { arena._withUnsafeGuaranteedRef { $0.blocks[index].start } }
+    var reusedBy: Int32 { arena._withUnsafeGuaranteedRef { $0.blocks[index].reusedBy } }
+    var label: String { arena._withUnsafeGuaranteedRef { $0.blocks[index].label } }
 }

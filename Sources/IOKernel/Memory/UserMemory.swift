@@ -46,7 +46,7 @@ extension Kernel {
             let address = UInt(bitPattern: buffer)
             checkKernelWrite(irp.bufferBlock, at: address, count: count, irp: irp, what: "\(count) bytes of data")
             // Never past the end of a tracked block: that would corrupt the simulator itself.
-            let block = memory.blocks[Int(irp.bufferBlock)]
+            let block = memory.view(irp.bufferBlock)
             count = block.isReleased ? 0 : min(count, max(0, Int(block.start + UInt(block.size)) - Int(address)))
         }
         if let base = source.baseAddress, count > 0, !repeating {
@@ -102,7 +102,7 @@ extension Kernel {
     /// violation when they may not (or when they are freed).
     @usableFromInline func outParameterIsWritable(_ address: UInt, count: Int, call: StaticString) -> Bool {
         guard let index = memory.lookup(address) else { return true }
-        let block = memory.blocks[Int(index)]
+        let block = memory.view(index)
         if block.isReleased {
             violation(.kernelWroteFreedMemory, irp: nil, block: index, address: address,
                       "\(call) was to store its result into \(block.label), freed and released to the host: nothing is stored")
@@ -131,7 +131,7 @@ extension Kernel {
         guard memoryTracking else { return nil }
         let start = UInt(bitPattern: address)
         guard let index = memory.lookup(start) else { return nil }
-        let block = memory.blocks[Int(index)]
+        let block = memory.view(index)
         if block.isReleased {
             violation(.kernelReadFreedMemory, irp: nil, block: index, address: start,
                       "\(call) was handed a string in \(block.label), freed and released: it reads as empty")
@@ -171,7 +171,7 @@ extension Kernel {
     /// The check itself, with tracking on: `size` bytes of `OVERLAPPED` at `address`.
     @usableFromInline func userOverlappedIsAccessible(_ address: UInt, size: Int) -> Bool {
         guard let index = memory.lookup(address) else { return true }
-        let block = memory.blocks[Int(index)]
+        let block = memory.view(index)
         if block.isReleased {
             violation(.kernelWroteFreedMemory, irp: nil, block: index, address: address,
                       "an OVERLAPPED in \(block.label), freed and released, was handed to a call: it fails with ERROR_NOACCESS")
@@ -204,7 +204,7 @@ extension Kernel {
         guard memoryTracking, count > 0 else { return true }
         let start = UInt(bitPattern: address)
         guard let index = memory.lookup(start) else { return true }
-        let block = memory.blocks[Int(index)]
+        let block = memory.view(index)
         if reportingFreed, block.isFreed, !block.isReleased {
             violation(writing ? .kernelWroteFreedMemory : .kernelReadFreedMemory, irp: nil, block: index, address: start,
                       "\(call) was handed \(block.label), which was freed")
@@ -263,7 +263,7 @@ extension Kernel {
 
     /// The kernel is about to write into a block an IRP holds: it must still be live.
     private func checkKernelWrite(_ index: Int32, at address: UInt, count: Int, irp: IRP, what: @autoclosure () -> String) {
-        let block = memory.blocks[Int(index)]
+        let block = memory.view(index)
         if block.isFreed {
             let victim = block.reusedBy >= 0 ? ", corrupting \(memory.blocks[Int(block.reusedBy)].label) which now lives there" : ""
             violation(.kernelWroteFreedMemory, irp: irp.id, block: index, address: address,
