@@ -59,8 +59,11 @@ final class CriticalSectionTests: XCTestCase {
     /// reports the hang with the section and its owner instead of blocking the test.
     func testASectionNeverLeftIsReportedAsAHang() {
         let sim = checkedSimulation(expectingCleanFinish: false)
+        // Allocated outside the run: main never returns from its last EnterCriticalSection, so a
+        // frame of the run would never free it.
+        let section = UnsafeMutablePointer<CRITICAL_SECTION>.allocate(capacity: 1)
+        defer { section.deallocate() }
         sim.run {
-            let section = UnsafeMutablePointer<CRITICAL_SECTION>.allocate(capacity: 1)
             XCTAssertTrue(InitializeCriticalSectionAndSpinCount(section, 4000))
             XCTAssertEqual(section.pointee.SpinCount, 4000)
             let owner = startThread {
