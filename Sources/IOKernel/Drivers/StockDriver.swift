@@ -247,9 +247,11 @@ public final class StockDriver: Driver {
             if chunk.isEmpty, irp.length > 0, data == nil, case .bytes = source {
                 return k.complete(irp, status: .endOfFile, information: 0)
             }
-            irp.systemBuffer = chunk
-            // Never more than the bytes delivered: the count reported is the count copied.
-            return k.complete(irp, status: status, information: min(max(0, bytes ?? chunk.count), chunk.count, irp.length))
+            // Never more than the bytes delivered: the count reported is the count copied. The
+            // chunk is moved into the IRP, not copied (one reference count, not two).
+            let delivered = chunk.count
+            irp.systemBuffer = consume chunk
+            return k.complete(irp, status: status, information: min(max(0, bytes ?? delivered), delivered, irp.length))
         case .write:
             let count = max(0, min(bytes ?? irp.length, irp.systemBuffer.count))
             written.append(contentsOf: irp.systemBuffer.prefix(count))

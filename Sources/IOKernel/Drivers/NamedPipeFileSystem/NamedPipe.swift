@@ -188,7 +188,15 @@ public final class NamedPipeDriver: Driver {
     // MARK: - Driver: requests
 
     public func dispatch(_ irp: IRP, _ k: DriverContext) -> NTStatus {
-        guard let end = irp.fileObject.driverContext as? PipeEnd else { return k.complete(irp, status: .invalidDeviceRequest) }
+        // The end borrowed from the file object, which keeps it, and recognised by its exact
+        // class (PipeEnd is final): no dynamic cast and no reference counting per request.
+        guard let context = irp.fileObject.driverContext.map(Unmanaged.passUnretained),
+              context._withUnsafeGuaranteedRef({ type(of: $0) == PipeEnd.self })
+        else { return k.complete(irp, status: .invalidDeviceRequest) }
+        return Unmanaged<PipeEnd>.fromOpaque(context.toOpaque())._withUnsafeGuaranteedRef { dispatch(irp, $0, k) }
+    }
+
+    private func dispatch(_ irp: IRP, _ end: PipeEnd, _ k: DriverContext) -> NTStatus {
         switch irp.major {
         case .read: return read(irp, end, k)
         case .write: return write(irp, end, k)
