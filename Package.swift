@@ -11,11 +11,15 @@ let winSDKShim = "WinSDKPlaceholder"
 let winSDKShimDependencies: [Target.Dependency] = []
 let ucrtShim = "ucrtPlaceholder"
 let ucrtShimDependencies: [Target.Dependency] = []
+let crtShim = "CRTPlaceholder"
+let crtShimDependencies: [Target.Dependency] = []
 #else
 let winSDKShim = "WinSDK"
 let winSDKShimDependencies: [Target.Dependency] = ["Win32Surface", .target(name: "ucrt")]
 let ucrtShim = "ucrt"
 let ucrtShimDependencies: [Target.Dependency] = ["Win32Surface", "IOKernel", "CRuntime"]
+let crtShim = "CRT"
+let crtShimDependencies: [Target.Dependency] = [.target(name: "ucrt")]
 #endif
 
 let package = Package(
@@ -25,6 +29,7 @@ let package = Package(
         .library(name: "Win32Surface", targets: ["Win32Surface"]),
         .library(name: "WinSDK", targets: [winSDKShim]),
         .library(name: "ucrt", targets: [ucrtShim]),
+        .library(name: "CRT", targets: [crtShim]),
         .library(name: "IOScenarios", targets: ["IOScenarios"]),
         .library(name: "IOSimXCTest", targets: ["IOSimXCTest"]),
         .library(name: "IOSimTesting", targets: ["IOSimTesting"]),
@@ -52,6 +57,8 @@ let package = Package(
         // `import ucrt`: the C runtime's descriptors, errno and threads over the simulation
         // (WinSDK re-exports it, as `import WinSDK` brings the CRT's names on Windows).
         .target(name: ucrtShim, dependencies: ucrtShimDependencies, path: "Sources/ucrt"),
+        // `import CRT`: the name of the Windows SDK's Swift overlay of ucrt, which re-exports it.
+        .target(name: crtShim, dependencies: crtShimDependencies, path: "Sources/CRT"),
         // The CRT functions ucrt declares in C (see CRuntime.h).
         .target(name: "CRuntime"),
         // The stories of the seed documents as runnable scenarios (used by `iosim` and the tests).
