@@ -89,6 +89,8 @@ typedef struct _SECURITY_ATTRIBUTES {
 #include "ConsoleAndWindows.h"
 #include "ModulesAndPaths.h"
 #include "FileSystemConstants.h"
+// LockFileEx, reparse points, CopyFile2, volume flags.
+#include "VolumesLocksAndLinks.h"
 
 // MARK: - Callbacks
 

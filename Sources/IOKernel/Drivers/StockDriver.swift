@@ -258,6 +258,9 @@ public final class StockDriver: Driver {
             return k.complete(irp, status: status, information: max(0, bytes ?? count))
         case .create, .cleanup, .fileSystemControl, .flushBuffers, .directoryControl:
             return k.complete(irp, status: status)
+        case .lockControl:
+            // No byte-range locks on a device (IopInvalidDeviceRequest).
+            return k.complete(irp, status: .invalidDeviceRequest)
         }
     }
 

@@ -151,7 +151,8 @@ extension Kernel {
             return failIssue(file, event, .invalidParameter)
         }
         file.signaled = false
-        if buffer == nil && length > 0 {
+        // A lock request has no buffer: its length is the range's.
+        if buffer == nil && length > 0 && major != .lockControl {
             return failIssue(file, event, major.returnsData ? .accessViolation : .invalidUserBuffer)
         }
         if let buffer, !probeUserBuffer(buffer, count: length, writing: major.returnsData, call: major.callName) {

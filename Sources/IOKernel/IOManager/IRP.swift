@@ -12,6 +12,10 @@ public enum MajorFunction: String, Sendable {
     /// `NtNotifyChangeDirectoryFile` (`ReadDirectoryChangesW`), `IRP_MN_NOTIFY_CHANGE_DIRECTORY`:
     /// the completion filter is in ``IRP/controlCode``, `SL_WATCH_TREE` in ``IRP/watchesSubtree``.
     case directoryControl = "IRP_MJ_DIRECTORY_CONTROL"
+    /// `NtLockFile` (`LockFileEx`), `IRP_MN_LOCK`: a byte-range lock request. The range starts
+    /// at ``IRP/byteOffset``; its 64-bit length is ``IRP/length``'s bit pattern (there is no
+    /// buffer); ``IRP/controlCode`` holds the `LOCKFILE_*`-style flags.
+    case lockControl = "IRP_MJ_LOCK_CONTROL"
 
     /// Requests issued through an `NtXxxFile` call that notify the caller when they complete
     /// (reads, writes, file-system controls, flushes), and that cancellation can find; create
@@ -19,7 +23,7 @@ public enum MajorFunction: String, Sendable {
     @inline(__always) var transfersData: Bool {
         switch self {
         case .create, .cleanup: false
-        case .read, .write, .fileSystemControl, .flushBuffers, .directoryControl: true
+        case .read, .write, .fileSystemControl, .flushBuffers, .directoryControl, .lockControl: true
         }
     }
 
@@ -28,7 +32,7 @@ public enum MajorFunction: String, Sendable {
     @inline(__always) var returnsData: Bool {
         switch self {
         case .read, .directoryControl: true
-        case .write, .create, .cleanup, .fileSystemControl, .flushBuffers: false
+        case .write, .create, .cleanup, .fileSystemControl, .flushBuffers, .lockControl: false
         }
     }
 
@@ -40,6 +44,7 @@ public enum MajorFunction: String, Sendable {
         case .fileSystemControl: "a file-system control"
         case .flushBuffers: "a flush"
         case .directoryControl: "a directory change notification"
+        case .lockControl: "a lock request"
         case .create: "an open"
         case .cleanup: "a cleanup"
         }

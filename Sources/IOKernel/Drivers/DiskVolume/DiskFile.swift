@@ -16,6 +16,8 @@ final class DiskFile {
     /// The opens not yet cleaned up, for share checks.
     @exclusivity(unchecked) var opens: [DiskOpen] = []
     @exclusivity(unchecked) var deletePending = false
+    /// The byte-range locks granted on it (`LockFileEx`), oldest first.
+    @exclusivity(unchecked) var locks: [ByteRangeLock] = []
     /// `FILE_ATTRIBUTE_*` other than `DIRECTORY`, which ``attributes`` adds: `ARCHIVE` for a
     /// new file, as NTFS sets it.
     @exclusivity(unchecked) var storedAttributes: UInt32

@@ -62,6 +62,9 @@ public final class FileSystemDriver: Driver {
     @exclusivity(unchecked) var watches: [(open: DiskOpen, watch: DirectoryWatch)] = []
     @exclusivity(unchecked) private var nextFileIndex: UInt64 = 1
     let queue: CancelSafeQueue
+    /// Lock requests waiting for a conflicting lock to go (``ByteRangeLock``), oldest first; a
+    /// cancelled one completes with `STATUS_CANCELLED`.
+    let lockWaiters = CancelSafeQueue()
     @exclusivity(unchecked) var context: DriverContext?
 
     init() {
@@ -312,14 +315,24 @@ public final class FileSystemDriver: Driver {
         case .read:
             guard !file.isDirectory else { return k.complete(irp, status: .invalidDeviceRequest) }
             guard open.canRead else { return k.complete(irp, status: .accessDenied) }
+            guard locksAllow(irp, file, offset: irp.byteOffset ?? 0, length: irp.length, writing: false) else {
+                return k.complete(irp, status: .fileLockConflict)
+            }
         case .write:
             guard !file.isDirectory else { return k.complete(irp, status: .invalidDeviceRequest) }
             guard open.canWrite else { return k.complete(irp, status: .accessDenied) }
+            // An append (offset -1) writes at the end of the file.
+            let offset = irp.byteOffset.map { $0 == UInt64.max ? file.contents.size : $0 } ?? 0
+            guard locksAllow(irp, file, offset: offset, length: irp.length, writing: true) else {
+                return k.complete(irp, status: .fileLockConflict)
+            }
         case .flushBuffers:
             // The cache is the file itself: nothing to write back.
             return k.complete(irp, status: open.canWrite ? .success : .accessDenied)
         case .directoryControl:
             return notifyChangeDirectory(irp, open, file, k)
+        case .lockControl:
+            return lock(irp, open, file, k)
         case .create, .cleanup, .fileSystemControl:
             return k.complete(irp, status: .invalidDeviceRequest)
         }
@@ -360,6 +373,7 @@ public final class FileSystemDriver: Driver {
                 open.watch = nil
             }
             open.listing = nil
+            releaseLocks(of: irp.fileObject, file, k)
             file.opens.removeAll { $0 === open }
             if open.deleteOnClose { file.deletePending = true }
             if file.deletePending, file.opens.isEmpty, file.parent != nil {

@@ -204,7 +204,7 @@ public final class NamedPipeDriver: Driver {
             guard irp.controlCode == Self.listenControlCode else { return k.complete(irp, status: .invalidDeviceRequest) }
             return listen(irp, end, k)
         case .flushBuffers: return flush(irp, end, k)
-        case .create, .cleanup, .directoryControl: return k.complete(irp, status: .invalidDeviceRequest)
+        case .create, .cleanup, .directoryControl, .lockControl: return k.complete(irp, status: .invalidDeviceRequest)
         }
     }
 
