@@ -38,10 +38,18 @@ public final class CancelSafeQueue: CancelRoutine {
                 cancelled(irp, k)
                 return false
             }
-            k.setCancelRoutine(irp, self)
+            // Armed without a reference count (IRP.cancelQueue): the queue holds the IRP
+            // meanwhile, and its deinit disarms what it still holds.
+            irp.cancelQueue = Unmanaged.passUnretained(self)
         }
         irps.append(irp)
         return true
+    }
+
+    deinit {
+        for irp in irps[head...] where irp.cancelQueue?.toOpaque() == Unmanaged.passUnretained(self).toOpaque() {
+            irp.cancelQueue = nil
+        }
     }
 
     /// `IoCsqRemoveNextIrp`: the oldest queued IRP (of `fileObject`, if given) whose cancel
@@ -79,6 +87,11 @@ public final class CancelSafeQueue: CancelRoutine {
     /// Takes the cancel routine back; false when cancellation already owns the IRP.
     private func takeBack(_ irp: IRP, _ k: DriverContext) -> Bool {
         guard isCancellable else { return true }
+        // The common case, the queue's own routine still armed, without materialising it.
+        if irp.cancelQueue != nil {
+            irp.cancelQueue = nil
+            return true
+        }
         return k.setCancelRoutine(irp, nil) != nil
     }
 

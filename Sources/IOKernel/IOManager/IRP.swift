@@ -86,7 +86,7 @@ public protocol CancelRoutine: AnyObject {
 /// fresh one in its place.
 public final class IRP {
     // The stored properties are declared by size, words first and bytes last, so that the
-    // object has no padding to speak of (224 bytes with its header, from 320): a parked read's
+    // object has no padding to speak of (232 bytes with its header, from 320): a parked read's
     // host memory is mostly its IRP (iosim-bench's bytes_per_pending_irp).
 
     /// A number unique within the simulation, in issue order (`IRP#7`).
@@ -123,7 +123,20 @@ public final class IRP {
     // IRP the kernel made, so the links need not: they cost no reference counting.
     @exclusivity(unchecked) var listNext: Unmanaged<IRP>?
     @exclusivity(unchecked) var listPrevious: Unmanaged<IRP>?
-    @exclusivity(unchecked) var cancelRoutine: CancelRoutine?
+    /// The armed cancel routine (`Irp->CancelRoutine`): a driver's routine object, retained,
+    /// or, armed by its own `insert`, a ``CancelSafeQueue``, unretained (``cancelQueue``).
+    var cancelRoutine: CancelRoutine? {
+        get { cancelQueue.map { $0.takeUnretainedValue() } ?? cancelRoutineObject }
+        set {
+            if cancelQueue != nil { cancelQueue = nil }
+            cancelRoutineObject = newValue
+        }
+    }
+    @exclusivity(unchecked) private var cancelRoutineObject: CancelRoutine?
+    /// A cancel-safe queue armed as the cancel routine by its own `insert`: unretained, so that
+    /// arming and disarming cost no reference counting. The IRP is in the queue for as long as
+    /// the queue is armed, and a queue that goes away disarms the IRPs it still holds.
+    @exclusivity(unchecked) var cancelQueue: Unmanaged<CancelSafeQueue>?
     /// The system buffer (buffered I/O): for a write, the caller's bytes captured at issue; for
     /// a read, the bytes the driver puts here are copied to the caller's buffer on completion.
     /// A slice, so that a driver can hand out part of a buffer it keeps without copying it.
@@ -155,7 +168,7 @@ public final class IRP {
     /// `Irp->Cancel`: cancellation was requested. It stays set whatever the driver does.
     @exclusivity(unchecked) public internal(set) var isCancelRequested = false
     /// Whether a cancel routine is armed (`Irp->CancelRoutine != NULL`).
-    public var isCancelRoutineArmed: Bool { cancelRoutine != nil }
+    public var isCancelRoutineArmed: Bool { cancelQueue != nil || cancelRoutineObject != nil }
     /// The driver called `markPending` (`IoMarkIrpPending`).
     @exclusivity(unchecked) public internal(set) var isMarkedPending = false
     /// Dispatch returned `STATUS_PENDING` to the caller.
@@ -216,7 +229,8 @@ public final class IRP {
         isCancelRequested = false
         isMarkedPending = false
         pendingReturned = false
-        if cancelRoutine != nil { cancelRoutine = nil }
+        cancelQueue = nil
+        if cancelRoutineObject != nil { cancelRoutineObject = nil }
         apcRoutine = nil
         apcContext = nil
         isThreadAgnostic = false

@@ -20,7 +20,7 @@ extension Kernel {
                      "IoCompleteRequest with STATUS_PENDING; the completion is ignored")
             return
         }
-        if irp.cancelRoutine != nil {
+        if irp.isCancelRoutineArmed {
             bugCheck(BugCheck.ioManagerViolation, "DRIVER_VERIFIER_IOMANAGER_VIOLATION", irp: irp,
                      "IoCompleteRequest with a cancel routine still armed; the routine is disarmed")
             irp.cancelRoutine = nil
