@@ -114,7 +114,7 @@ extension Kernel {
         case .ownDeadline:
             return .step(.timedOut)
         case .event(let event):
-            fire(event)
+            fire(chooseDueEvent(event))
             return .step(.resumed)
         case .threadDeadline(let other, let deadline):
             if deadline > now { now = deadline }
@@ -142,7 +142,10 @@ extension Kernel {
     }
 
     /// The earliest of: the next device event, this thread's deadline, another blocked
-    /// thread's deadline. Ties go to whichever was set up first.
+    /// thread's deadline. Ties go to whichever was set up first. An event found here is the
+    /// earliest one; the strategy chooses among those due with it only once the event has won
+    /// (``chooseDueEvent(_:)``), so that a step whose thread deadline comes first records no
+    /// choice (it had none: no event fires).
     private func earliestDue(for thread: SimThread) -> Due {
         var best: Due = .nothing
         var bestKey: (VirtualInstant, UInt64)?
@@ -151,7 +154,7 @@ extension Kernel {
             best = due
             bestKey = key
         }
-        if let event = timers.peek() { consider(.event(chooseDueEvent(event)), (event.deadline, event.sequence)) }
+        if let event = timers.peek() { consider(.event(event), (event.deadline, event.sequence)) }
         if let deadline = thread.waitDeadline { consider(.ownDeadline, (deadline, thread.waitSequence)) }
         if threads.count > 1, stoppedInDebugger == nil {
             for other in threads where other !== thread && other.life == .alive {
@@ -364,7 +367,7 @@ extension Kernel {
             }
             switch earliestDue(for: thread) {
             case .event(let event):
-                fire(event)
+                fire(chooseDueEvent(event))
             case .threadDeadline(let other, let deadline):
                 if deadline > now { now = deadline }
                 handOff(to: other, from: thread)
