@@ -25,8 +25,8 @@ public final class Kernel {
     /// `CreateProcess` made (Processes/SimProcess.swift).
     @exclusivity(unchecked) package internal(set) var processes: [SimProcess] = []
     /// The process the simulation starts with: `Simulation.run` and `runProcess` run its
-    /// main thread.
-    package let initialProcess: SimProcess
+    /// main thread. A new one after ``Simulation/reset(strategy:)``.
+    @exclusivity(unchecked) package internal(set) var initialProcess: SimProcess
     /// Executables `CreateProcess` can start, by lower-cased path (Processes/Programs.swift).
     /// Only looked up, never iterated.
     @exclusivity(unchecked) var programs: [String: Program] = [:]
@@ -39,7 +39,7 @@ public final class Kernel {
     @exclusivity(unchecked) var namedEvents: [String: EventObject] = [:]
     /// What ntdll keeps in user mode: critical sections, SRW locks, condition variables and
     /// thread-pool waits (Runtime/UserModeLocks.swift, Runtime/ThreadPoolWaits.swift).
-    package let userMode = UserModeRuntime()
+    @exclusivity(unchecked) package internal(set) var userMode = UserModeRuntime()
     /// Job objects created with a name (Processes/JobObject.swift).
     @exclusivity(unchecked) var namedJobs: [String: JobObject] = [:]
 
@@ -105,15 +105,27 @@ public final class Kernel {
     /// What drivers are handed: the NT primitives, on this kernel.
     @inline(__always) var driverContext: DriverContext { DriverContext(kernel: self) }
     /// The named-pipe file system (`\Device\NamedPipe`) and the simulated disk volume, made on
-    /// first use (NamedPipe.swift, FileSystem.swift).
-    private(set) lazy var namedPipeDevice = makeNamedPipeDevice()
+    /// first use (NamedPipe.swift, FileSystem.swift), and again on first use after a reset.
+    var namedPipeDevice: Device {
+        if let device = madeNamedPipeDevice { return device }
+        let device = makeNamedPipeDevice()
+        madeNamedPipeDevice = device
+        return device
+    }
+    @exclusivity(unchecked) var madeNamedPipeDevice: Device?
     /// The built-in devices made so far (the two above).
     @exclusivity(unchecked) var builtInDevices: [Device] = []
     /// The drivers of installed devices, in installation order (for `simulationEnded`).
     @exclusivity(unchecked) var installedDrivers: [any Driver] = []
-    private(set) lazy var fileSystemDevice = makeFileSystemDevice()
-    /// Who decides the order of threads and same-instant device events.
-    let strategy: SchedulingStrategy
+    var fileSystemDevice: Device {
+        if let device = madeFileSystemDevice { return device }
+        let device = makeFileSystemDevice()
+        madeFileSystemDevice = device
+        return device
+    }
+    @exclusivity(unchecked) var madeFileSystemDevice: Device?
+    /// Who decides the order of threads and same-instant device events (another after a reset).
+    @exclusivity(unchecked) var strategy: SchedulingStrategy
     /// Whether the strategy perturbs runs at kernel entries, and what it may still do
     /// (Perturbation.swift).
     @exclusivity(unchecked) @usableFromInline var perturbing = false
@@ -137,12 +149,12 @@ public final class Kernel {
     @exclusivity(unchecked) var runnableScratch: [SimThread] = []
     @exclusivity(unchecked) var dueScratch: [ScheduledEvent] = []
     /// The `runner` of a `run` whose main thread exited.
-    let settleBaton = Baton()
+    @exclusivity(unchecked) var settleBaton = Baton()
     /// The initial process's exit code, once it is exiting (`GetExitCodeProcess`).
     package var processExitCode: UInt32? { initialProcess.exitCode }
     /// Swift concurrency in the simulation: its task executor, tracked continuations and
     /// foreign-thread diagnostics (Concurrency/).
-    package let concurrency = ConcurrencyState()
+    @exclusivity(unchecked) package internal(set) var concurrency = ConcurrencyState()
 
     /// The running thread's process: `GetCurrentProcess()` names it.
     var process: SimProcess { currentProcess }
@@ -156,12 +168,18 @@ public final class Kernel {
         self.memory = MemoryArena(reuseFreedMemory: options.memory.reuseFreedMemory,
                                   quarantineBudget: options.memory.quarantineBudget)
         self.memoryTracking = options.memory.tracking
-        // Object id 0, so that the ids of the objects a scenario creates start at 1.
-        initialProcess = SimProcess(id: 0, processID: 0x400, imagePath: "main", commandLine: "main",
-                                    environment: [], canExit: false, isProcessGroupRoot: false)
-        // The kernel's own reference while the process exists.
-        initialProcess.pointerCount = 1
+        initialProcess = Self.makeInitialProcess()
         processes = [initialProcess]
+    }
+
+    /// The process a simulation starts with (and starts with again after a reset).
+    static func makeInitialProcess() -> SimProcess {
+        // Object id 0, so that the ids of the objects a scenario creates start at 1.
+        let process = SimProcess(id: 0, processID: 0x400, imagePath: "main", commandLine: "main",
+                                 environment: [], canExit: false, isProcessGroupRoot: false)
+        // The kernel's own reference while the process exists.
+        process.pointerCount = 1
+        return process
     }
 
     func takeObjectID() -> Int {

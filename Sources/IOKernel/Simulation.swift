@@ -20,7 +20,8 @@
 /// from one OS thread.
 public final class Simulation {
     package let kernel: Kernel
-    @exclusivity(unchecked) private var mainThread: SimThread?
+    /// The main thread, once `run` or `runProcess` made it (none again after ``reset(strategy:)``).
+    @exclusivity(unchecked) var mainThread: SimThread?
 
     /// - Parameters:
     ///   - options: Settings fixed for the simulation's life.

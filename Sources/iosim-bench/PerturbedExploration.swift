@@ -5,15 +5,16 @@ import Win32Surface
 /// Perturbed exploration: the seed's wrong code (a read into a stack OVERLAPPED, a 1-second
 /// wait, CancelIo, return; the device takes 10 s to read and 30 ms to cancel), explored
 /// exhaustively with one early firing and one preemption of a 10-second window, over and over.
-/// Each schedule is a fresh simulation; the search finds the seed's three outcomes.
+/// Each schedule runs in one simulation, reset before it; the search finds the seed's three
+/// outcomes.
 func perturbedSchedulesExplored(count: Int) -> Double {
     var schedules = 0
     let options = ExplorationOptions(perturbations: PerturbationBudget(preemptions: 1, earlyFirings: 1, window: .seconds(10)),
                                      shrinks: false)
+    let reused = Simulation()
     let start = DispatchTime.now().uptimeNanoseconds
     while schedules < count {
-        let report = ScheduleExplorer.explore(options) { strategy in
-            let sim = Simulation(strategy: strategy)
+        let report = ScheduleExplorer.explore(options, in: reused) { sim in
             sim.installDevice(#"\\.\disk"#, driver: StockDriver(completion: .after(.seconds(10)), cancellation: .slow(.milliseconds(30))))
             sim.run {
                 let h = CreateFileA(#"\\.\disk"#, GENERIC_READ, 0, nil, DWORD(OPEN_EXISTING), DWORD(FILE_FLAG_OVERLAPPED), nil)

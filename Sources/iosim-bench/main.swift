@@ -292,37 +292,39 @@ func fileReads(count: Int, overlapped: Bool) -> Double {
 }
 
 /// Schedule exploration: a scenario of two threads whose reads complete at the same instant
-/// (two choices, four schedules), explored exhaustively over and over; each schedule is a
-/// fresh simulation with its own threads.
-/// Schedules per second of the two-thread scenario (each a fresh simulation), and how many ran:
-/// whole explorations run until at least `count` schedules have, so the count (what
-/// instructions under callgrind are divided by) is printed too.
-func schedulesExplored(count: Int) -> (rate: Double, schedules: Int) {
+/// (two choices, four schedules), explored exhaustively over and over. Each schedule runs in one
+/// simulation reset before it (``Simulation/reset(strategy:)``), or with `fresh` in a new
+/// simulation of its own. Whole explorations run until at least `count` schedules have, so the
+/// count (what instructions under callgrind are divided by) is returned too.
+func schedulesExplored(count: Int, fresh: Bool = false) -> (rate: Double, schedules: Int) {
+    func scenario(_ sim: Simulation) -> Bool {
+        sim.installDevice(#"\\.\disk"#, driver: StockDriver(completion: .after(.milliseconds(10))))
+        var order: [Int] = []
+        sim.run {
+            let h = CreateFileA(#"\\.\disk"#, GENERIC_READ, 0, nil, DWORD(OPEN_EXISTING), DWORD(FILE_FLAG_OVERLAPPED), nil)
+            for index in 0..<2 {
+                let ov = sim.memory.allocate(OVERLAPPED.self)
+                let byte = sim.memory.allocateBytes(1)
+                sim.createThread(name: "reader\(index)") {
+                    var n: DWORD = 0
+                    _ = ReadFile(h, byte, 1, nil, ov)
+                    _ = GetOverlappedResult(h, ov, &n, true)
+                    order.append(index)
+                    return 0
+                }
+            }
+            while order.count < 2 { Sleep(1) }
+            _ = CloseHandle(h)
+        }
+        return order == [0, 1]
+    }
     var schedules = 0
+    let reused = Simulation(options: options(tracking: false))
     let start = DispatchTime.now().uptimeNanoseconds
     while schedules < count {
-        let result = ScheduleExplorer.explore { strategy in
-            let sim = Simulation(options: options(tracking: false), strategy: strategy)
-            sim.installDevice(#"\\.\disk"#, driver: StockDriver(completion: .after(.milliseconds(10))))
-            var order: [Int] = []
-            sim.run {
-                let h = CreateFileA(#"\\.\disk"#, GENERIC_READ, 0, nil, DWORD(OPEN_EXISTING), DWORD(FILE_FLAG_OVERLAPPED), nil)
-                for index in 0..<2 {
-                    let ov = sim.memory.allocate(OVERLAPPED.self)
-                    let byte = sim.memory.allocateBytes(1)
-                    sim.createThread(name: "reader\(index)") {
-                        var n: DWORD = 0
-                        _ = ReadFile(h, byte, 1, nil, ov)
-                        _ = GetOverlappedResult(h, ov, &n, true)
-                        order.append(index)
-                        return 0
-                    }
-                }
-                while order.count < 2 { Sleep(1) }
-                _ = CloseHandle(h)
-            }
-            return order == [0, 1]
-        }
+        let result = fresh
+            ? ScheduleExplorer.explore { scenario(Simulation(options: options(tracking: false), strategy: $0)) }
+            : ScheduleExplorer.explore(in: reused, scenario)
         schedules += result.runs
     }
     let elapsed = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
@@ -373,6 +375,11 @@ if wanted("schedules_explored") {
     let explored = schedulesExplored(count: 2_000)
     report("schedules_explored", explored.rate, "schedules/s")
     report("schedules_explored_count", Double(explored.schedules), "schedules")
+}
+if wanted("schedules_explored_fresh") {
+    let explored = schedulesExplored(count: 2_000, fresh: true)
+    report("schedules_explored_fresh", explored.rate, "schedules/s")
+    report("schedules_explored_fresh_count", Double(explored.schedules), "schedules")
 }
 if wanted("process_spawn_round_trips") {
     let spawns = processSpawnRoundTrips(count: min(roundTrips, 20_000))

@@ -133,6 +133,16 @@ public final class Trace {
     /// Forgets what was recorded so far.
     public func removeAll() { entries.removeAll() }
 
+    /// Back to a new trace's state (``Simulation/reset(strategy:)``): no entries, no names
+    /// given, recording as `enabled` says; the storage is kept for the next run.
+    func reset(enabled: Bool) {
+        isEnabled = enabled
+        entries.removeAll(keepingCapacity: true)
+        addressNames.removeAll(keepingCapacity: true)
+        nameCounts.removeAll(keepingCapacity: true)
+        fileNames.removeAll(keepingCapacity: true)
+    }
+
     /// An event as the timeline shows it, with caller addresses by their stable names.
     public func text(of event: TraceEvent) -> String {
         switch event {

@@ -72,6 +72,13 @@ struct TimerQueue {
         collect(from: 2 * index + 2, at: deadline, into: &due)
     }
 
+    /// Back to an empty queue whose sequence numbers start again at 0, as a new one
+    /// (``Simulation/reset(strategy:)``); the heap's storage is kept for the next run.
+    mutating func removeAll() {
+        heap.removeAll(keepingCapacity: true)
+        nextSequence = 0
+    }
+
     /// The events still pending, earliest first (for reports; not on any hot path).
     var pending: [ScheduledEvent] {
         heap.filter(\.isPending).sorted { Self.precedes($0, $1) }

@@ -29,6 +29,21 @@ extension ScheduleExplorer {
                                  shrunkBudget: shrunk == nil ? nil : firstBudget)
     }
 
+    /// Runs a scenario in `simulation` under the schedules `options` chooses, reset before each
+    /// run with the run's strategy (``Simulation/reset(strategy:)``), and collects the outcomes:
+    /// the same report as a new simulation per run, without building and freeing a kernel each
+    /// time. `run` installs its devices in the simulation it is given, runs the scenario and
+    /// judges it. Afterwards `simulation` holds the state of the last run (the last replay of
+    /// the shrinking, when it shrinks).
+    public static func explore(_ options: ExplorationOptions, in simulation: Simulation,
+                               _ run: (Simulation) -> RunVerdict) -> ExplorationReport
+    {
+        explore(options) { strategy in
+            simulation.reset(strategy: strategy)
+            return run(simulation)
+        }
+    }
+
     /// The search's state, as it goes.
     private struct Search {
         let options: ExplorationOptions

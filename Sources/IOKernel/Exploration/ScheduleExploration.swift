@@ -73,6 +73,20 @@ public enum ScheduleExplorer {
         return Result(runs: runs, isComplete: next == nil, failures: failures)
     }
 
+    /// Explores every schedule of a scenario that runs in `simulation`, reset before each run
+    /// with the run's strategy (``Simulation/reset(strategy:)``), rather than in a new simulation
+    /// per run: the same schedules, choices and failures, without building and freeing a kernel
+    /// each time. `run` installs its devices in the simulation it is given, runs the scenario
+    /// and says whether it held. Afterwards `simulation` holds the last run's state.
+    public static func explore(in simulation: Simulation, maxRuns: Int = 10_000, stopAtFirstFailure: Bool = false,
+                               _ run: (Simulation) -> Bool) -> Result
+    {
+        explore(maxRuns: maxRuns, stopAtFirstFailure: stopAtFirstFailure) { strategy in
+            simulation.reset(strategy: strategy)
+            return run(simulation)
+        }
+    }
+
     /// The next choice sequence in depth-first order: the deepest choice with an untried
     /// alternative, moved on by one, after the same choices before it.
     static func successor(of made: [(chosen: Int, among: Int)]) -> ScheduleToken? {

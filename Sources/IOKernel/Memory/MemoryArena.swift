@@ -76,6 +76,13 @@ final class MemoryArena {
 
     deinit { releaseHostMemory() }
 
+    /// Back to an empty arena, as a new one (``Simulation/reset(strategy:)``): every block's
+    /// host memory given back, the arena's own arrays kept for the next run.
+    func reset() {
+        releaseHostMemory()
+        releasedCount = 0
+    }
+
     /// Gives every block's host memory back (the simulation is gone; nothing uses it again).
     /// Blocks the quarantine released have given theirs already.
     func releaseHostMemory() {
@@ -87,8 +94,8 @@ final class MemoryArena {
         }
         releasedMemory.removeAll()
         keptReleasedBytes = 0
-        ranges.removeAll()
-        blocks.removeAll()
+        ranges.removeAll(keepingCapacity: true)
+        blocks.removeAll(keepingCapacity: true)
         reusable.removeAll()
         quarantine = RingQueue()
         quarantinedBytes = 0
