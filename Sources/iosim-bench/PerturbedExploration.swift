@@ -7,7 +7,7 @@ import Win32Surface
 /// exhaustively with one early firing and one preemption of a 10-second window, over and over.
 /// Each schedule runs in one simulation, reset before it; the search finds the seed's three
 /// outcomes.
-func perturbedSchedulesExplored(count: Int) -> Double {
+func perturbedSchedulesExplored(count: Int) -> (rate: Double, schedules: Int) {
     var schedules = 0
     let options = ExplorationOptions(perturbations: PerturbationBudget(preemptions: 1, earlyFirings: 1, window: .seconds(10)),
                                      shrinks: false)
@@ -34,5 +34,5 @@ func perturbedSchedulesExplored(count: Int) -> Double {
         schedules += report.runs
     }
     let elapsed = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-    return Double(schedules) / elapsed
+    return (Double(schedules) / elapsed, schedules)
 }

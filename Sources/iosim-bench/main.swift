@@ -394,5 +394,7 @@ if wanted("vopr_calls") {
     report("vopr_peak_resident", Double(vopr.peakResidentKiB), "KiB")
 }
 if wanted("perturbed_schedules_explored") {
-    report("perturbed_schedules_explored", perturbedSchedulesExplored(count: 2_000), "schedules/s")
+    let explored = perturbedSchedulesExplored(count: 2_000)
+    report("perturbed_schedules_explored", explored.rate, "schedules/s")
+    report("perturbed_schedules_explored_count", Double(explored.schedules), "schedules")
 }
