@@ -59,6 +59,7 @@ final class UserMemoryDisciplineTests: XCTestCase {
                               "the OVERLAPPED after userOverlappedIsAccessible; a completion routine's OVERLAPPED, pinned in the arena"),
         "DirectoryChangesAPI.swift": (["overlapped.pointee.Internal"], "after userOverlappedIsAccessible"),
         "NamedPipeAPI.swift": (["overlapped.pointee.Internal"], "after userOverlappedIsAccessible"),
+        "FileLockAPI.swift": (["overlapped.pointee.Internal"], "after userOverlappedIsAccessible"),
         "SecurityDescriptors.swift": ([], "each descriptor probed with userBufferIsAccessible first"),
         "SecurityIdentifiers.swift": (["pointer.load", "pointer.loadUnaligned"], "the SID probed for its header, then its sub-authorities"),
         "AccessControlLists.swift": (["pointer.load", "pointer.loadUnaligned"], "the ACL probed for its header, then its size"),
