@@ -108,9 +108,9 @@ public final class SimThread: KernelObject {
     /// The IRPs this thread issued that are still in flight, oldest first.
     public var irps: [IRP] { irpList.all }
 
-    func appendIRP(_ irp: IRP) { irpList.append(irp) }
+    @inline(__always) func appendIRP(_ irp: IRP) { irpList.append(irp) }
 
-    func removeIRP(_ irp: IRP) { irpList.remove(irp) }
+    @inline(__always) func removeIRP(_ irp: IRP) { irpList.remove(irp) }
 
     /// `CancelIoEx` requests from other threads, to run in this one.
     @exclusivity(unchecked) @usableFromInline var cancelRequests: [CancelRequest] = []

@@ -235,7 +235,7 @@ public final class StockDriver: Driver {
         guard !status.isError else { return k.complete(irp, status: status, information: 0) }
         switch irp.major {
         case .read:
-            if data == nil, let period = repeatingPeriod(for: irp.length) {
+            if data == nil, irp.length > Self.largestBuiltRead, let period = repeatingPeriod(for: irp.length) {
                 // A large read of a repeating source: one period, laid out by completion
                 // processing straight into the caller's buffer (nothing of the read's size is
                 // built, issue 10, finding 6).
