@@ -50,6 +50,10 @@ public final class FileSystemDriver: Driver {
     /// by default. Contents are sparse, so a large size costs no host memory; the limit keeps
     /// sizes where scenarios and their checks expect them.
     @exclusivity(unchecked) public var maximumFileSize = 1 << 30
+    /// The size of the simulated disk, in bytes, which `GetDiskFreeSpaceExW` reports (64 GiB by
+    /// default): its free space is this less the clusters the files take (``usedBytes``). A
+    /// parameter of the volume, not a limit: writes are limited by ``maximumFileSize`` only.
+    @exclusivity(unchecked) public var capacity: UInt64 = 64 << 30
     /// The folder `GetTempPathW` names, which exists from the start.
     public let temporaryDirectory = #"C:\Users\User\AppData\Local\Temp"#
     /// The process's current directory (`GetCurrentDirectoryW`), against which relative paths
@@ -58,6 +62,8 @@ public final class FileSystemDriver: Driver {
 
     /// The root directory of each drive letter used, made on first use.
     @exclusivity(unchecked) private var roots: [Character: DiskFile] = [:]
+    /// The root directories made so far.
+    var rootDirectories: Dictionary<Character, DiskFile>.Values { roots.values }
     /// The watches of directory opens, in the order they were set up (reports go in that order).
     @exclusivity(unchecked) var watches: [(open: DiskOpen, watch: DirectoryWatch)] = []
     @exclusivity(unchecked) private var nextFileIndex: UInt64 = 1

@@ -109,15 +109,22 @@ extension FileSystemDriver {
         let (found, sourceParent, sourcePath) = lookUp(source)
         guard let file = found else { return missing(sourcePath, sourceParent) }
         guard !file.isDirectory else { return .accessDenied }
-        let reader = DiskOpen(access: 0x8000_0000, share: 0x1, deleteOnClose: false)
+        // The copy opens the source for reading, sharing everything, and the destination for
+        // writing, sharing reading and writing: the share checks Wine's test_CopyFile2 sees (a
+        // source open read-write sharing only reading, or open for DELETE, can be copied; a
+        // destination open for DELETE cannot be written, even with delete sharing).
+        let reader = DiskOpen(access: 0x8000_0000, share: 0x7, deleteOnClose: false)
         guard file.opens.allSatisfy({ $0.allowsAlongside(reader) }) else { return .sharingViolation }
         let (existing, targetParent, targetPath) = lookUp(target)
         guard let targetPath else { return .objectNameInvalid }
         let destination: DiskFile
         if let existing {
             if failIfExists { return .objectNameCollision }
+            // Onto itself: the destination's open for writing meets the source's open, which
+            // does not share writing (Wine's test_CopyFile2: ERROR_SHARING_VIOLATION).
+            if existing === file { return .sharingViolation }
             guard !existing.isDirectory, !existing.deletePending else { return .accessDenied }
-            let writer = DiskOpen(access: 0x4000_0000, share: 0, deleteOnClose: false)
+            let writer = DiskOpen(access: 0x4000_0000, share: 0x3, deleteOnClose: false)
             guard existing.opens.allSatisfy({ $0.allowsAlongside(writer) }) else { return .sharingViolation }
             destination = existing
         } else {
