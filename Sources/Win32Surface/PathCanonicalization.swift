@@ -62,7 +62,7 @@ public func PathAllocCombine(_ pszPathIn: PCWSTR!, _ pszMore: PCWSTR!, _ dwFlags
 }
 
 /// The two paths as one, before canonicalization.
-private func combined(_ first: String, _ second: String) -> String {
+func combined(_ first: String, _ second: String) -> String {
     if second.isEmpty { return first }
     let characters = Array(second)
     let qualified = second.hasPrefix(#"\\"#) || (characters.count >= 2 && characters[1] == ":" && characters[0].isLetter)
@@ -103,12 +103,12 @@ private func allocate(_ result: Canonical, into out: UnsafeMutablePointer<PWSTR?
     }
 }
 
-private enum Canonical {
+enum Canonical {
     case success(String)
     case failure(HRESULT)
 }
 
-private func canonicalize(_ input: String, options flags: ULONG) -> Canonical {
+func canonicalize(_ input: String, options flags: ULONG) -> Canonical {
     func has(_ option: PATHCCH_OPTIONS) -> Bool { flags & ULONG(option.rawValue) != 0 }
     let known: ULONG = 0x7F
     let forceEnable = has(PATHCCH_FORCE_ENABLE_LONG_NAME_PROCESS), forceDisable = has(PATHCCH_FORCE_DISABLE_LONG_NAME_PROCESS)
@@ -146,7 +146,11 @@ private func canonicalize(_ input: String, options flags: ULONG) -> Canonical {
     if take(#"\\?\UNC\"#) {
         isUNC = true
     } else if take(#"\\?\"#) {
-        if takeDrive() { isDrive = true; _ = take(#"\"#) }
+        if takeDrive() {
+            isDrive = true
+            // `\\?\C:` is the drive's root (Wine's alloccanonicalize_tests: `C:\`).
+            if !take(#"\"#) { root += #"\"# }
+        }
     } else if take(#"\\"#) {
         isUNC = true
     } else if takeDrive() {
@@ -186,6 +190,13 @@ private func canonicalize(_ input: String, options flags: ULONG) -> Canonical {
     if result.isEmpty { result = #"\"# }
     if has(PATHCCH_ENSURE_TRAILING_SLASH), !result.hasSuffix(#"\"#) { result += #"\"# }
 
+    // The `\\?\` of a drive or UNC path goes (`\\?\C:\a` is `C:\a`, `\\?\UNC\a` is `\\a`), to come
+    // back below if the result needs it (Wine's alloccanonicalize_tests).
+    if isDrive, result.hasPrefix(#"\\?\"#) {
+        result.removeFirst(4)
+    } else if isUNC, result.hasPrefix(#"\\?\UNC\"#) {
+        result = #"\\"# + result.dropFirst(8)
+    }
     let prefixed = result.hasPrefix(#"\\?\"#)
     if extended, isDrive, !prefixed { result = #"\\?\"# + result }
     if result.utf16.count >= Int(MAX_PATH) {

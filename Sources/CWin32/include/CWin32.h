@@ -188,5 +188,6 @@ typedef DWORD (*LPTHREAD_START_ROUTINE)(LPVOID lpThreadParameter);
 
 #include "CWin32Process.h"
 #include "JobObjects.h"
+#include "PathsAndAccounts.h"
 
 #endif
