@@ -75,7 +75,7 @@ let package = Package(
         .testTarget(name: "IOKernelTests", dependencies: ["IOKernel"]),
         // Code shaped like real Windows packages' sources, compiled against `import WinSDK`
         // with warnings as errors: every name the shim adds, used the way such code uses it.
-        .testTarget(name: "WinSDKCompileTests", dependencies: [.target(name: winSDKShim), "IOKernel", "IOSimXCTest"],
+        .testTarget(name: "WinSDKCompileTests", dependencies: [.target(name: winSDKShim), .target(name: crtShim), "IOKernel", "IOSimXCTest"],
                     swiftSettings: [.unsafeFlags(["-warnings-as-errors"])]),
         .testTarget(name: "ScenarioTests", dependencies: ["IOKernel", "Win32Surface", "IOScenarios", "IOSimXCTest", "IOSimTesting", "IOVOPR"]),
     ],
