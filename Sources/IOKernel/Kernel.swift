@@ -42,6 +42,9 @@ public final class Kernel {
     @exclusivity(unchecked) package internal(set) var userMode = UserModeRuntime()
     /// Job objects created with a name (Processes/JobObject.swift).
     @exclusivity(unchecked) var namedJobs: [String: JobObject] = [:]
+    /// Each process's primary token once opened, by process id (Security/AccessToken.swift).
+    /// Only looked up, never iterated.
+    @exclusivity(unchecked) var processTokens: [UInt32: AccessToken] = [:]
 
     /// Every completion port created, kept so that threads may refer to the port they are
     /// associated with without owning it.
@@ -286,12 +289,16 @@ public struct SimulationOptions: Sendable {
     /// How user memory is tracked: on by default, freed memory quarantined.
     public var memory: MemoryOptions
 
+    /// The machine's names and its user's (``MachineIdentity``).
+    public var machine: MachineIdentity
+
     public init(tracing: Bool = false, cancelIoWaitsForCompletion: Bool = false, processorCount: Int = 4,
-                memory: MemoryOptions = MemoryOptions())
+                memory: MemoryOptions = MemoryOptions(), machine: MachineIdentity = MachineIdentity())
     {
         self.tracing = tracing
         self.cancelIoWaitsForCompletion = cancelIoWaitsForCompletion
         self.processorCount = processorCount
         self.memory = memory
+        self.machine = machine
     }
 }

@@ -100,20 +100,28 @@ public func GetCurrentThreadToken() -> HANDLE! { HANDLE(bitPattern: -5) }
 /// `ERROR_INVALID_HANDLE`. `TokenUser` and `TokenOwner` give `SecurityIdentifier.user`,
 /// `TokenPrimaryGroup` its group; the SID follows the structure in the caller's buffer. A buffer
 /// shorter than that is `ERROR_INSUFFICIENT_BUFFER` with the size needed in `*ReturnLength`
-/// (the two-call protocol). Other classes are not simulated (`ERROR_NOT_SUPPORTED`).
+/// (the two-call protocol). A handle from ``OpenProcessToken(_:_:_:)`` names the same token.
+/// `TokenElevation` (a `TOKEN_ELEVATION`) and `TokenElevationType` (a `TOKEN_ELEVATION_TYPE`)
+/// answer from ``MachineIdentity/isElevated``: `TokenElevationTypeFull` for an elevated token,
+/// `TokenElevationTypeDefault` otherwise (a standard user's token, which UAC does not split).
+/// Other classes are not simulated (`ERROR_NOT_SUPPORTED`).
 @discardableResult
 public func GetTokenInformation(_ TokenHandle: HANDLE!, _ TokenInformationClass: TOKEN_INFORMATION_CLASS,
                                 _ TokenInformation: LPVOID!, _ TokenInformationLength: DWORD,
                                 _ ReturnLength: PDWORD!) -> Bool
 {
     guard let thread = currentThread() else { return false }
-    guard [-4, -5, -6].contains(Int(bitPattern: TokenHandle)) else { return thread.fail(ERROR_INVALID_HANDLE) }
+    let isPseudoHandle = [-4, -5, -6].contains(Int(bitPattern: TokenHandle))
+    guard isPseudoHandle || thread.withKernel({ kernel in kernel.withKernelEntry { kernel.token(forHandle: value(TokenHandle)) } }) != nil
+    else { return thread.fail(ERROR_INVALID_HANDLE) }
     let sid: SecurityIdentifier
     let header: Int
     switch TokenInformationClass {
     case TokenUser: (sid, header) = (.user, MemoryLayout<TOKEN_USER>.size)
     case TokenOwner: (sid, header) = (.user, MemoryLayout<TOKEN_OWNER>.size)
     case TokenPrimaryGroup: (sid, header) = (.primaryGroup, MemoryLayout<TOKEN_PRIMARY_GROUP>.size)
+    case TokenElevation, TokenElevationType:
+        return tokenElevation(thread, TokenInformationClass, TokenInformation, TokenInformationLength, ReturnLength)
     default: return thread.fail(ERROR_NOT_SUPPORTED)
     }
     let needed = header + sid.length
@@ -129,5 +137,24 @@ public func GetTokenInformation(_ TokenHandle: HANDLE!, _ TokenInformationClass:
     guard thread.writeToCaller(bytes + sid.bytes, at: TokenInformation, call: "GetTokenInformation") else {
         return thread.fail(ERROR_NOACCESS)
     }
+    return true
+}
+
+/// `TokenElevation` and `TokenElevationType`: a fixed-size answer; a buffer too small is
+/// `ERROR_INSUFFICIENT_BUFFER` with the size in `*ReturnLength` (NtQueryInformationToken's
+/// `STATUS_BUFFER_TOO_SMALL`).
+private func tokenElevation(_ thread: SimThread, _ infoClass: TOKEN_INFORMATION_CLASS, _ buffer: LPVOID?, _ length: DWORD,
+                            _ returnLength: PDWORD?) -> Bool
+{
+    let elevated = thread.kernel.machineIdentity.isElevated
+    let answer: DWORD = infoClass == TokenElevation
+        ? (elevated ? 1 : 0)
+        : DWORD((elevated ? TokenElevationTypeFull : TokenElevationTypeDefault).rawValue)
+    let needed = MemoryLayout<DWORD>.size
+    guard let returnLength,
+          thread.writeToCaller([DWORD(needed)], at: UnsafeMutableRawPointer(returnLength), call: "GetTokenInformation")
+    else { return thread.fail(ERROR_NOACCESS) }
+    guard Int(length) >= needed, let buffer else { return thread.fail(ERROR_INSUFFICIENT_BUFFER) }
+    guard thread.writeToCaller([answer], at: buffer, call: "GetTokenInformation") else { return thread.fail(ERROR_NOACCESS) }
     return true
 }

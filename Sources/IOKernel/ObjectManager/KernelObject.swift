@@ -6,6 +6,7 @@ public enum ObjectKind: String, Sendable {
     case completionPort = "IoCompletion"
     case process = "Process"
     case job = "Job"
+    case token = "Token"
 }
 
 /// An object in the simulated object manager: a header with a handle count and a pointer count
