@@ -67,6 +67,7 @@ extension Kernel {
         namedEvents.removeAll(keepingCapacity: true)
         userMode = UserModeRuntime()
         namedJobs.removeAll(keepingCapacity: true)
+        processTokens.removeAll(keepingCapacity: true)
         ports.removeAll(keepingCapacity: true)
         fileObjects.removeAll(keepingCapacity: true)
         nextObjectID = 1

@@ -179,4 +179,19 @@ final class MachineIdentityTests: XCTestCase {
             XCTAssertEqual(type, TokenElevationTypeDefault)
         }
     }
+
+    /// A reset simulation opens a new token, with the id a new simulation gives it: the last
+    /// run's token is let go with the rest.
+    func testAResetSimulationHasNoTokenOfTheLastRun() {
+        let sim = Simulation()
+        for _ in 0..<2 {
+            sim.run {
+                var token: HANDLE?
+                XCTAssertTrue(OpenProcessToken(GetCurrentProcess(), DWORD(TOKEN_QUERY), &token))
+                XCTAssertEqual(token, HANDLE(bitPattern: 0x4))
+            }
+            XCTAssertEqual(sim.finish().openHandles, ["0x4 Token#2"])
+            XCTAssertTrue(sim.reset())
+        }
+    }
 }

@@ -30,6 +30,7 @@ extension Kernel {
             process.job = nil
         }
         namedJobs.removeAll()
+        processTokens.removeAll()
         programs.removeAll()
         devices.removeAll()
         namedEvents.removeAll()
