@@ -273,6 +273,8 @@ final class MemoryArena {
     }
 
     private func rangeIndex(of address: UInt) -> Int? {
+        // Outside every range (a caller's stack variable, usually): no search.
+        guard let last = ranges.last, address < last.end, address >= ranges[0].start else { return nil }
         let position = insertionPoint(for: address &+ 1)
         guard position > 0 else { return nil }
         let range = ranges[position - 1]
