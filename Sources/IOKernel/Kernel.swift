@@ -151,6 +151,8 @@ public final class Kernel {
     /// that a scheduling step allocates nothing.
     @exclusivity(unchecked) var runnableScratch: [SimThread] = []
     @exclusivity(unchecked) var dueScratch: [ScheduledEvent] = []
+    /// The perturbations offered at a kernel entry (Exploration/Perturbation.swift).
+    @exclusivity(unchecked) var perturbationScratch: [Perturbation] = []
     /// The `runner` of a `run` whose main thread exited.
     @exclusivity(unchecked) var settleBaton = Baton()
     /// The initial process's exit code, once it is exiting (`GetExitCodeProcess`).

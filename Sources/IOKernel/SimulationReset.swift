@@ -101,6 +101,7 @@ extension Kernel {
         callerWaitsForSettle = false
         while !runnableScratch.isEmpty { runnableScratch.removeLast() }
         while !dueScratch.isEmpty { dueScratch.removeLast() }
+        while !perturbationScratch.isEmpty { perturbationScratch.removeLast() }
         settleBaton = Baton()
         concurrency = ConcurrencyState()
     }

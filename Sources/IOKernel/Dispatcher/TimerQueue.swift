@@ -43,6 +43,9 @@ struct TimerQueue {
         return event
     }
 
+    /// Whether no event is scheduled (cancelled ones count until they are dropped).
+    var isEmpty: Bool { heap.isEmpty }
+
     /// The earliest event that has not been cancelled, without removing it.
     mutating func peek() -> ScheduledEvent? {
         while let first = heap.first, first.action == nil { removeFirst() }
@@ -61,15 +64,28 @@ struct TimerQueue {
     /// cost is the number of ties, not the number of pending events.
     func dueTogether(with first: ScheduledEvent, into due: inout [ScheduledEvent]) {
         while !due.isEmpty { due.removeLast() }
-        collect(from: 0, at: first.deadline, into: &due)
+        collect(from: 0, through: first.deadline, into: &due)
         if due.count > 1 { due.sort { $0.sequence < $1.sequence } }
     }
 
-    private func collect(from index: Int, at deadline: VirtualInstant, into due: inout [ScheduledEvent]) {
-        guard index < heap.count, heap[index].deadline == deadline else { return }
+    /// The pending events due after `now` and no later than `horizon`, earliest first (those
+    /// due at the same instant in the order they were scheduled), into `due` (emptied first, its
+    /// storage kept): what an exploring strategy may fire early (Perturbation.swift). As above,
+    /// only the subtrees whose roots are due by `horizon` are visited, and only the events found
+    /// are sorted.
+    func pending(after now: VirtualInstant, through horizon: VirtualInstant, into due: inout [ScheduledEvent]) {
+        while !due.isEmpty { due.removeLast() }
+        collect(from: 0, through: horizon, into: &due)
+        due.removeAll { $0.deadline <= now }
+        if due.count > 1 { due.sort(by: Self.precedes) }
+    }
+
+    /// Appends the pending events of the subtree at `index` due no later than `deadline`.
+    private func collect(from index: Int, through deadline: VirtualInstant, into due: inout [ScheduledEvent]) {
+        guard index < heap.count, heap[index].deadline <= deadline else { return }
         if heap[index].isPending { due.append(heap[index]) }
-        collect(from: 2 * index + 1, at: deadline, into: &due)
-        collect(from: 2 * index + 2, at: deadline, into: &due)
+        collect(from: 2 * index + 1, through: deadline, into: &due)
+        collect(from: 2 * index + 2, through: deadline, into: &due)
     }
 
     /// Back to an empty queue whose sequence numbers start again at 0, as a new one

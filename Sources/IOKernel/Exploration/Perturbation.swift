@@ -55,24 +55,27 @@ extension Kernel {
     }
 
     /// Offers the strategy its choices and carries out the one it makes; true if the thread was
-    /// preempted (the baton handed on) and must park.
+    /// preempted (the baton handed on) and must park. The candidates are gathered in the
+    /// kernel's scratch arrays, and the events that may fire early found without sorting the
+    /// pending ones (``TimerQueue/pending(after:through:into:)``): a kernel entry allocates
+    /// nothing.
     private func perturb(_ thread: SimThread) -> Bool {
         guard var budget = perturbationsLeft else { return false }
-        var candidates: [Perturbation] = [.none]
-        if budget.earlyFirings > 0 {
-            let horizon = now.advanced(by: budget.window)
-            for event in timers.pending {
-                guard event.deadline <= horizon else { break }
-                if event.deadline > now { candidates.append(.fireEarly(event)) }
-            }
+        while !perturbationScratch.isEmpty { perturbationScratch.removeLast() }
+        perturbationScratch.append(.none)
+        if budget.earlyFirings > 0, !timers.isEmpty {
+            timers.pending(after: now, through: now.advanced(by: budget.window), into: &dueScratch)
+            for event in dueScratch { perturbationScratch.append(.fireEarly(event)) }
         }
         if budget.preemptions > 0, threads.count > 1 {
             collectRunnableThreads(after: thread)
-            for other in runnableScratch { candidates.append(.preempt(other)) }
+            for other in runnableScratch { perturbationScratch.append(.preempt(other)) }
         }
-        guard candidates.count > 1 else { return false }
-        let pick = strategy.choosePerturbation(among: candidates, running: thread)
-        switch candidates[min(max(pick, 0), candidates.count - 1)] {
+        guard perturbationScratch.count > 1 else { return false }
+        let pick = strategy.choosePerturbation(among: perturbationScratch, running: thread)
+        // Taken out before it is carried out: a preempted thread's successor perturbs too.
+        let chosen = perturbationScratch[min(max(pick, 0), perturbationScratch.count - 1)]
+        switch chosen {
         case .none:
             return false
         case .fireEarly(let event):
