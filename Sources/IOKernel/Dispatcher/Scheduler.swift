@@ -195,13 +195,26 @@ extension Kernel {
     }
 
     func collectRunnableThreads(after thread: SimThread?) {
-        let start = thread.flatMap { t in threads.firstIndex { $0 === t } }.map { $0 + 1 } ?? 0
         // Emptied element by element: removeAll(keepingCapacity:) costs more than a few
         // removeLast, and there are seldom more than one or two.
         while !runnableScratch.isEmpty { runnableScratch.removeLast() }
-        for offset in 0..<threads.count {
-            let candidate = threads[(start + offset) % threads.count]
-            if candidate !== thread, canRun(candidate) { runnableScratch.append(candidate) }
+        let count = threads.count
+        var index = 0
+        if let thread {
+            for position in 0..<count where threads[position] === thread {
+                index = position + 1
+                break
+            }
+        }
+        // Each thread looked at borrowed (the thread list keeps it); only those that can run
+        // are retained, by the scratch array.
+        for _ in 0..<count {
+            if index == count { index = 0 }
+            let candidate = Unmanaged.passUnretained(threads[index])
+            index += 1
+            if candidate._withUnsafeGuaranteedRef({ $0 !== thread && canRun($0) }) {
+                runnableScratch.append(candidate.takeUnretainedValue())
+            }
         }
     }
 
