@@ -2,9 +2,15 @@ import IOKernel
 
 extension Scenario {
     /// Explores the scenario's schedules (ScheduleExplorer) and judges each run with
-    /// ``verdict(of:)``: what its requests ended with, and whether memory rules held.
+    /// ``verdict(of:)``: what its requests ended with, and whether memory rules held. Every run
+    /// is made in one simulation, reset before it (``Simulation/reset(strategy:)``), as
+    /// ``run(strategy:tracing:)`` would make it in a new one.
     public func explore(_ options: ExplorationOptions) -> ExplorationReport {
-        ScheduleExplorer.explore(options) { strategy in Scenario.verdict(of: run(strategy: strategy)) }
+        let sim = Simulation(options: SimulationOptions(tracing: true, memory: memory))
+        return ScheduleExplorer.explore(options, in: sim) { sim in
+            body(sim)
+            return Scenario.verdict(of: sim)
+        }
     }
 
     /// What a run came to: the final status of each read, write, control and flush request in
