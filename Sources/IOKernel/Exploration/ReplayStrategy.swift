@@ -31,6 +31,10 @@ public final class ReplayStrategy: SchedulingStrategy {
         prefix = token.choices
         self.perturbations = perturbations
         self.after = after
+        // Room for the token's choices and a few more up front: an explorer makes thousands of
+        // these, and growing the two arrays one doubling at a time was most of their cost.
+        made.reserveCapacity(prefix.count + 8)
+        kinds.reserveCapacity(prefix.count + 8)
     }
 
     /// The token of the run so far: replaying it makes the same choices.
