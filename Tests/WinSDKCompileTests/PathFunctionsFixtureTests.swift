@@ -127,4 +127,28 @@ final class PathFunctionsFixtureTests: XCTestCase {
             XCTAssertEqual(CRT._O_BINARY, ucrt._O_BINARY)
         }
     }
+
+    /// A temporary file's cleanup as a build tool writes it (`_wunlink` of the path in a
+    /// `withCString(encodedAs: UTF16.self)` closure), and the CRT's errno values it switches on.
+    func testTemporaryFileCleanupWithTheCRT() {
+        let sim = checkedSimulation()
+        sim.run {
+            let path = #"C:\tool-temp.txt"#
+            let file = path.withCString(encodedAs: UTF16.self) {
+                CreateFileW($0, DWORD(GENERIC_WRITE), 0, nil, DWORD(CREATE_NEW), DWORD(FILE_ATTRIBUTE_NORMAL), nil)
+            }
+            CloseHandle(file)
+            XCTAssertEqual(path.withCString(encodedAs: UTF16.self) { _wunlink($0) }, 0)
+            XCTAssertEqual(path.withCString(encodedAs: UTF16.self) { _wunlink($0) }, -1)
+            XCTAssertEqual(ucrt.errno, ucrt.ENOENT)
+            XCTAssertTrue(CreateDirectoryW(Array(#"C:\tool-dir"#.utf16) + [0], nil))
+            XCTAssertEqual(_unlink(#"C:\tool-dir"#), -1, "a directory is not unlinked")
+            XCTAssertEqual(ucrt.errno, ucrt.EACCES)
+            switch ucrt.errno {
+            case ucrt.ELOOP, ucrt.ENOENT, ucrt.ENOTDIR: XCTFail("EACCES expected")
+            default: break
+            }
+            XCTAssertEqual([ucrt.ELOOP, ucrt.ETIMEDOUT, ucrt.EWOULDBLOCK, ucrt.ENOTSUP], [114, 138, 140, 129])
+        }
+    }
 }
