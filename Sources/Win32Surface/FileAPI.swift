@@ -52,6 +52,8 @@ private func createFile(_ path: String?, _ name: String, _ access: DWORD, _ shar
         // As kernelbase does: without FILE_FLAG_BACKUP_SEMANTICS only a file may be opened
         // (FILE_NON_DIRECTORY_FILE); with it, a directory too.
         if flags & DWORD(FILE_FLAG_BACKUP_SEMANTICS) == 0 { parameters.options = CreateParameters.nonDirectoryFile }
+        // FILE_FLAG_OPEN_REPARSE_POINT: a symbolic link is opened itself, not followed.
+        if flags & DWORD(FILE_FLAG_OPEN_REPARSE_POINT) != 0 { parameters.options |= CreateParameters.openReparsePoint }
         let (status, value, information) = kernel.withKernelEntry { kernel.ntCreateFile(parameters, synchronous: synchronous) }
         if status.isSuccess, let opened = HANDLE(bitPattern: value) {
             handle = opened

@@ -115,7 +115,9 @@ public func GetFileInformationByHandle(_ hFile: HANDLE!, _ lpFileInformation: LP
 /// code asks for: `FileBasicInfo` (`FILE_BASIC_INFO`: the four times as `LARGE_INTEGER`s and
 /// the attributes), `FileStandardInfo` (`FILE_STANDARD_INFO`: allocation size in 4 KiB
 /// clusters, size, links, delete pending, directory) and `FileNameInfo` (`FILE_NAME_INFO`: the
-/// path without its drive, `\data\a.txt`, its length in bytes). A buffer smaller than the
+/// path without its drive, `\data\a.txt`, its length in bytes) and `FileAttributeTagInfo`
+/// (`FILE_ATTRIBUTE_TAG_INFO`: the attributes and a symbolic link's or mount point's reparse
+/// tag, `IO_REPARSE_TAG_SYMLINK`, 0 for other entries). A buffer smaller than the
 /// structure gives `ERROR_BAD_LENGTH`; a `FileNameInfo` buffer too small for the name gives
 /// `ERROR_MORE_DATA` with as much of the name as fits and the full length. Any other class is
 /// `ERROR_INVALID_PARAMETER`.
@@ -139,6 +141,7 @@ private func fileInformationEx(_ thread: SimThread, _ kernel: Kernel, _ hFile: H
     case FileBasicInfo: minimum = MemoryLayout<FILE_BASIC_INFO>.size
     case FileStandardInfo: minimum = MemoryLayout<FILE_STANDARD_INFO>.size
     case FileNameInfo: minimum = MemoryLayout<FILE_NAME_INFO>.size
+    case FileAttributeTagInfo: minimum = MemoryLayout<FILE_ATTRIBUTE_TAG_INFO>.size
     default: return thread.fail(ERROR_INVALID_PARAMETER)
     }
     let (status, information) = kernel.withKernelEntry { kernel.ntQueryFileInformation(handle: value(hFile)) }
@@ -165,6 +168,13 @@ private func fileInformationEx(_ thread: SimThread, _ kernel: Kernel, _ hFile: H
         info.NumberOfLinks = information.numberOfLinks
         info.DeletePending = information.deletePending ? 1 : 0
         info.Directory = information.isDirectory ? 1 : 0
+        kernel.copyToUser(buffer, withUnsafeBytes(of: info) { Array($0) })
+        return true
+    case FileAttributeTagInfo:
+        // The attributes and, for a symbolic link or mount point, its reparse tag.
+        var info = FILE_ATTRIBUTE_TAG_INFO()
+        info.FileAttributes = information.attributes
+        info.ReparseTag = information.reparseTag
         kernel.copyToUser(buffer, withUnsafeBytes(of: info) { Array($0) })
         return true
     default:

@@ -60,6 +60,8 @@ final class UserMemoryDisciplineTests: XCTestCase {
         "DirectoryChangesAPI.swift": (["overlapped.pointee.Internal"], "after userOverlappedIsAccessible"),
         "NamedPipeAPI.swift": (["overlapped.pointee.Internal"], "after userOverlappedIsAccessible"),
         "FileLockAPI.swift": (["overlapped.pointee.Internal"], "after userOverlappedIsAccessible"),
+        "SymbolicLinkAPI.swift": (["overlapped.pointee.Internal", "input.load"],
+                                  "the OVERLAPPED after userOverlappedIsAccessible; DeviceIoControl's input probed whole first"),
         "SecurityDescriptors.swift": ([], "each descriptor probed with userBufferIsAccessible first"),
         "SecurityIdentifiers.swift": (["pointer.load", "pointer.loadUnaligned"], "the SID probed for its header, then its sub-authorities"),
         "AccessControlLists.swift": (["pointer.load", "pointer.loadUnaligned"], "the ACL probed for its header, then its size"),

@@ -16,6 +16,9 @@ final class DiskFile {
     /// The opens not yet cleaned up, for share checks.
     @exclusivity(unchecked) var opens: [DiskOpen] = []
     @exclusivity(unchecked) var deletePending = false
+    /// A symbolic link's or a mount point's reparse data (``ReparsePoint``), nil for an
+    /// ordinary file or directory.
+    @exclusivity(unchecked) var reparsePoint: ReparsePoint?
     /// The byte-range locks granted on it (`LockFileEx`), oldest first.
     @exclusivity(unchecked) var locks: [ByteRangeLock] = []
     /// `FILE_ATTRIBUTE_*` other than `DIRECTORY`, which ``attributes`` adds: `ARCHIVE` for a
@@ -43,11 +46,13 @@ final class DiskFile {
     static let attributeDirectory: UInt32 = 0x10
     static let attributeArchive: UInt32 = 0x20
     static let attributeNormal: UInt32 = 0x80
+    static let attributeReparsePoint: UInt32 = 0x400
 
     /// `FILE_ATTRIBUTE_*` as `GetFileAttributes` reports them: `DIRECTORY` for a directory,
     /// `NORMAL` for a file with no other attribute.
     var attributes: UInt32 {
         let value = storedAttributes | (isDirectory ? DiskFile.attributeDirectory : 0)
+            | (reparsePoint == nil ? 0 : DiskFile.attributeReparsePoint)
         return value == 0 ? DiskFile.attributeNormal : value
     }
 

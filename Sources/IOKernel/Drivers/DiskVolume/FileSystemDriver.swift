@@ -189,6 +189,12 @@ public final class FileSystemDriver: Driver {
     /// missing file is `STATUS_OBJECT_NAME_NOT_FOUND` and a missing directory above it
     /// `STATUS_OBJECT_PATH_NOT_FOUND`).
     func lookUp(_ path: String) -> (file: DiskFile?, parent: DiskFile?, path: String?) {
+        lookUp(path, links: 0)
+    }
+
+    /// ``lookUp(_:)``, following the symbolic links and mount points met on the way (a link
+    /// is a directory in the middle of a path, whatever the open asks for the last component).
+    private func lookUp(_ path: String, links: Int) -> (file: DiskFile?, parent: DiskFile?, path: String?) {
         guard let normalized = normalize(path) else { return (nil, nil, nil) }
         let root = self.root(of: normalized)
         let components = normalized.dropFirst(3).split(separator: "\\")
@@ -200,6 +206,11 @@ public final class FileSystemDriver: Driver {
             parent = node
             guard let next = node.entries[VolumePath.key(String(component))] else {
                 return (nil, index == components.count - 1 ? parent : nil, normalized)
+            }
+            if index < components.count - 1, let reparse = next.reparsePoint {
+                guard links < ReparsePoint.maximumLinks, let target = reparse.target(from: next) else { return (nil, nil, nil) }
+                let rest = components[(index + 1)...].joined(separator: "\\")
+                return lookUp(target + (VolumePath.isRoot(target) ? "" : "\\") + rest, links: links + 1)
             }
             node = next
         }
@@ -255,7 +266,19 @@ public final class FileSystemDriver: Driver {
 
     public func create(_ irp: IRP, _ k: DriverContext) -> NTStatus {
         guard let parameters = irp.createParameters else { return k.complete(irp, status: .objectNameNotFound) }
-        let (found, parent, path) = lookUp(parameters.fileName)
+        var (found, parent, path) = lookUp(parameters.fileName)
+        // A symbolic link or mount point at the end of the path is followed, unless the open
+        // asks for the link itself (FILE_OPEN_REPARSE_POINT).
+        var links = 0
+        while let link = found, let reparse = link.reparsePoint,
+              parameters.options & CreateParameters.openReparsePoint == 0
+        {
+            links += 1
+            guard links <= ReparsePoint.maximumLinks, let target = reparse.target(from: link) else {
+                return k.complete(irp, status: .reparsePointNotResolved)
+            }
+            (found, parent, path) = lookUp(target)
+        }
         guard let path else { return k.complete(irp, status: .objectNameNotFound) }
         let open = DiskOpen(access: parameters.desiredAccess, share: parameters.shareAccess,
                             deleteOnClose: parameters.deleteOnClose)

@@ -223,6 +223,8 @@ package struct FileInformation: Sendable, Equatable {
     package var numberOfLinks: UInt32
     package var deletePending: Bool
     package var isDirectory: Bool
+    /// `IO_REPARSE_TAG_*` of a symbolic link or mount point, 0 for other entries.
+    package var reparseTag: UInt32
     /// The serial number of the simulated volume, fixed.
     package static let volumeSerialNumber: UInt32 = 0x5153_494D
 
@@ -240,5 +242,6 @@ package struct FileInformation: Sendable, Equatable {
         numberOfLinks = 1
         deletePending = file.deletePending
         isDirectory = file.isDirectory
+        reparseTag = file.reparsePoint?.tag ?? 0
     }
 }
