@@ -84,59 +84,60 @@ public func SetEntriesInAclW(_ cCountOfExplicitEntries: ULONG, _ pListOfExplicit
                              _ OldAcl: PACL!, _ NewAcl: UnsafeMutablePointer<PACL?>!,
                              file: StaticString = #fileID, line: UInt = #line) -> DWORD
 {
-    guard let thread = currentThread() else { return DWORD(ERROR_NOT_SUPPORTED) }
-    let call: StaticString = "SetEntriesInAclW"
-    guard let NewAcl else { return DWORD(ERROR_INVALID_PARAMETER) }
-    let count = Int(cCountOfExplicitEntries)
-    guard count == 0 || (pListOfExplicitEntries != nil
-        && thread.userBufferIsAccessible(pListOfExplicitEntries, count: count * MemoryLayout<EXPLICIT_ACCESS_W>.stride,
-                                         writing: false, call: call))
-    else { return DWORD(ERROR_NOACCESS) }
-    var old: [AccessControlList.Entry] = []
-    if let OldAcl {
-        guard let entries = AccessControlList.read(UnsafeRawPointer(OldAcl), thread, call: call) else {
-            return DWORD(ERROR_INVALID_ACL)
+    return withCurrentThread(failure: DWORD(ERROR_NOT_SUPPORTED)) { (thread: borrowing SimThread) in
+        let call: StaticString = "SetEntriesInAclW"
+        guard let NewAcl else { return DWORD(ERROR_INVALID_PARAMETER) }
+        let count = Int(cCountOfExplicitEntries)
+        guard count == 0 || (pListOfExplicitEntries != nil
+            && thread.userBufferIsAccessible(pListOfExplicitEntries, count: count * MemoryLayout<EXPLICIT_ACCESS_W>.stride,
+                                             writing: false, call: call))
+        else { return DWORD(ERROR_NOACCESS) }
+        var old: [AccessControlList.Entry] = []
+        if let OldAcl {
+            guard let entries = AccessControlList.read(UnsafeRawPointer(OldAcl), thread, call: call) else {
+                return DWORD(ERROR_INVALID_ACL)
+            }
+            old = entries
         }
-        old = entries
+        var denied: [AccessControlList.Entry] = []
+        var allowed: [AccessControlList.Entry] = []
+        for index in 0..<count {
+            let entry = pListOfExplicitEntries[index]
+            guard entry.Trustee.TrusteeForm == TRUSTEE_IS_SID else {
+                return DWORD(entry.Trustee.TrusteeForm == TRUSTEE_IS_NAME ? ERROR_NONE_MAPPED : ERROR_INVALID_PARAMETER)
+            }
+            guard let sid = SecurityIdentifier.read(UnsafeRawPointer(entry.Trustee.ptstrName), thread, call: call) else {
+                return DWORD(ERROR_INVALID_SID)
+            }
+            let flags = UInt8(truncatingIfNeeded: entry.grfInheritance & 0x1F)
+            let ace = { (type: Int32) in
+                AccessControlList.Entry(type: UInt8(type), flags: flags, mask: entry.grfAccessPermissions, sid: sid)
+            }
+            switch entry.grfAccessMode {
+            case NOT_USED_ACCESS: continue
+            case GRANT_ACCESS: allowed.append(ace(ACCESS_ALLOWED_ACE_TYPE))
+            case DENY_ACCESS: denied.append(ace(ACCESS_DENIED_ACE_TYPE))
+            case SET_ACCESS:
+                old.removeAll { $0.sid == sid }
+                allowed.removeAll { $0.sid == sid }
+                allowed.append(ace(ACCESS_ALLOWED_ACE_TYPE))
+            case REVOKE_ACCESS:
+                old.removeAll { $0.sid == sid }
+                allowed.removeAll { $0.sid == sid }
+                denied.removeAll { $0.sid == sid }
+            default: return DWORD(ERROR_INVALID_PARAMETER)
+            }
+        }
+        let bytes = AccessControlList.bytes(of: denied + allowed + old)
+        guard bytes.count <= Int(UInt16.max) else { return DWORD(ERROR_INVALID_PARAMETER) }
+        guard let block = LocalAlloc(UINT(LMEM_FIXED), SIZE_T(bytes.count), file: file, line: line) else {
+            return DWORD(ERROR_NOT_ENOUGH_MEMORY)
+        }
+        _ = thread.writeToCaller(bytes, at: block, call: call)
+        guard thread.writeToCaller([UInt(bitPattern: block)], at: UnsafeMutableRawPointer(NewAcl), call: call) else {
+            LocalFree(block)
+            return DWORD(ERROR_NOACCESS)
+        }
+        return DWORD(ERROR_SUCCESS)
     }
-    var denied: [AccessControlList.Entry] = []
-    var allowed: [AccessControlList.Entry] = []
-    for index in 0..<count {
-        let entry = pListOfExplicitEntries[index]
-        guard entry.Trustee.TrusteeForm == TRUSTEE_IS_SID else {
-            return DWORD(entry.Trustee.TrusteeForm == TRUSTEE_IS_NAME ? ERROR_NONE_MAPPED : ERROR_INVALID_PARAMETER)
-        }
-        guard let sid = SecurityIdentifier.read(UnsafeRawPointer(entry.Trustee.ptstrName), thread, call: call) else {
-            return DWORD(ERROR_INVALID_SID)
-        }
-        let flags = UInt8(truncatingIfNeeded: entry.grfInheritance & 0x1F)
-        let ace = { (type: Int32) in
-            AccessControlList.Entry(type: UInt8(type), flags: flags, mask: entry.grfAccessPermissions, sid: sid)
-        }
-        switch entry.grfAccessMode {
-        case NOT_USED_ACCESS: continue
-        case GRANT_ACCESS: allowed.append(ace(ACCESS_ALLOWED_ACE_TYPE))
-        case DENY_ACCESS: denied.append(ace(ACCESS_DENIED_ACE_TYPE))
-        case SET_ACCESS:
-            old.removeAll { $0.sid == sid }
-            allowed.removeAll { $0.sid == sid }
-            allowed.append(ace(ACCESS_ALLOWED_ACE_TYPE))
-        case REVOKE_ACCESS:
-            old.removeAll { $0.sid == sid }
-            allowed.removeAll { $0.sid == sid }
-            denied.removeAll { $0.sid == sid }
-        default: return DWORD(ERROR_INVALID_PARAMETER)
-        }
-    }
-    let bytes = AccessControlList.bytes(of: denied + allowed + old)
-    guard bytes.count <= Int(UInt16.max) else { return DWORD(ERROR_INVALID_PARAMETER) }
-    guard let block = LocalAlloc(UINT(LMEM_FIXED), SIZE_T(bytes.count), file: file, line: line) else {
-        return DWORD(ERROR_NOT_ENOUGH_MEMORY)
-    }
-    _ = thread.writeToCaller(bytes, at: block, call: call)
-    guard thread.writeToCaller([UInt(bitPattern: block)], at: UnsafeMutableRawPointer(NewAcl), call: call) else {
-        LocalFree(block)
-        return DWORD(ERROR_NOACCESS)
-    }
-    return DWORD(ERROR_SUCCESS)
 }

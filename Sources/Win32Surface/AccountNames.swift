@@ -12,18 +12,20 @@ import IOKernel
 /// where Windows faults, is `ERROR_NOACCESS`.
 @discardableResult
 public func GetUserNameW(_ lpBuffer: LPWSTR!, _ pcbBuffer: LPDWORD!) -> Bool {
-    guard let thread = currentThread() else { return false }
-    return copyName(thread, Array(thread.kernel.machineIdentity.userName.utf16), lpBuffer, pcbBuffer,
-                    sizeCountsTerminator: true, shortBuffer: ERROR_INSUFFICIENT_BUFFER, call: "GetUserNameW")
+    return withCurrentThread(failure: false) { (thread: borrowing SimThread) in
+        return copyName(thread, Array(thread.kernel.machineIdentity.userName.utf16), lpBuffer, pcbBuffer,
+                        sizeCountsTerminator: true, shortBuffer: ERROR_INSUFFICIENT_BUFFER, call: "GetUserNameW")
+    }
 }
 
 /// See ``GetUserNameW(_:_:)``; the name in UTF-8 (the simulation's ANSI code page), sizes in
 /// bytes. The corresponding Win32 function is `GetUserNameA`.
 @discardableResult
 public func GetUserNameA(_ lpBuffer: LPSTR!, _ pcbBuffer: LPDWORD!) -> Bool {
-    guard let thread = currentThread() else { return false }
-    return copyName(thread, thread.kernel.machineIdentity.userName.utf8.map { CHAR(bitPattern: $0) }, lpBuffer, pcbBuffer,
-                    sizeCountsTerminator: true, shortBuffer: ERROR_INSUFFICIENT_BUFFER, call: "GetUserNameA")
+    return withCurrentThread(failure: false) { (thread: borrowing SimThread) in
+        return copyName(thread, thread.kernel.machineIdentity.userName.utf8.map { CHAR(bitPattern: $0) }, lpBuffer, pcbBuffer,
+                        sizeCountsTerminator: true, shortBuffer: ERROR_INSUFFICIENT_BUFFER, call: "GetUserNameA")
+    }
 }
 
 /// The computer's NetBIOS name (the host name's first `MAX_COMPUTERNAME_LENGTH` characters in
@@ -33,18 +35,20 @@ public func GetUserNameA(_ lpBuffer: LPSTR!, _ pcbBuffer: LPDWORD!) -> Bool {
 /// documentation).
 @discardableResult
 public func GetComputerNameW(_ lpBuffer: LPWSTR!, _ nSize: LPDWORD!) -> Bool {
-    guard let thread = currentThread() else { return false }
-    return copyName(thread, Array(netBIOSName(thread.kernel.machineIdentity).utf16), lpBuffer, nSize,
-                    sizeCountsTerminator: false, shortBuffer: ERROR_BUFFER_OVERFLOW, call: "GetComputerNameW")
+    return withCurrentThread(failure: false) { (thread: borrowing SimThread) in
+        return copyName(thread, Array(netBIOSName(thread.kernel.machineIdentity).utf16), lpBuffer, nSize,
+                        sizeCountsTerminator: false, shortBuffer: ERROR_BUFFER_OVERFLOW, call: "GetComputerNameW")
+    }
 }
 
 /// See ``GetComputerNameW(_:_:)``; UTF-8, sizes in bytes. The corresponding Win32 function is
 /// `GetComputerNameA`.
 @discardableResult
 public func GetComputerNameA(_ lpBuffer: LPSTR!, _ nSize: LPDWORD!) -> Bool {
-    guard let thread = currentThread() else { return false }
-    return copyName(thread, netBIOSName(thread.kernel.machineIdentity).utf8.map { CHAR(bitPattern: $0) }, lpBuffer, nSize,
-                    sizeCountsTerminator: false, shortBuffer: ERROR_BUFFER_OVERFLOW, call: "GetComputerNameA")
+    return withCurrentThread(failure: false) { (thread: borrowing SimThread) in
+        return copyName(thread, netBIOSName(thread.kernel.machineIdentity).utf8.map { CHAR(bitPattern: $0) }, lpBuffer, nSize,
+                        sizeCountsTerminator: false, shortBuffer: ERROR_BUFFER_OVERFLOW, call: "GetComputerNameA")
+    }
 }
 
 /// One of the computer's names. The corresponding Win32 function is `GetComputerNameExW`.
@@ -59,20 +63,22 @@ public func GetComputerNameA(_ lpBuffer: LPSTR!, _ nSize: LPDWORD!) -> Bool {
 /// tests); another format is `ERROR_INVALID_PARAMETER`.
 @discardableResult
 public func GetComputerNameExW(_ NameType: COMPUTER_NAME_FORMAT, _ lpBuffer: LPWSTR!, _ nSize: LPDWORD!) -> Bool {
-    guard let thread = currentThread() else { return false }
-    guard let name = computerName(NameType, thread.kernel.machineIdentity) else { return thread.fail(ERROR_INVALID_PARAMETER) }
-    return copyName(thread, Array(name.utf16), lpBuffer, nSize, sizeCountsTerminator: false, shortBuffer: ERROR_MORE_DATA,
-                    call: "GetComputerNameExW")
+    return withCurrentThread(failure: false) { (thread: borrowing SimThread) in
+        guard let name = computerName(NameType, thread.kernel.machineIdentity) else { return thread.fail(ERROR_INVALID_PARAMETER) }
+        return copyName(thread, Array(name.utf16), lpBuffer, nSize, sizeCountsTerminator: false, shortBuffer: ERROR_MORE_DATA,
+                        call: "GetComputerNameExW")
+    }
 }
 
 /// See ``GetComputerNameExW(_:_:_:)``; UTF-8, sizes in bytes. The corresponding Win32 function is
 /// `GetComputerNameExA`.
 @discardableResult
 public func GetComputerNameExA(_ NameType: COMPUTER_NAME_FORMAT, _ lpBuffer: LPSTR!, _ nSize: LPDWORD!) -> Bool {
-    guard let thread = currentThread() else { return false }
-    guard let name = computerName(NameType, thread.kernel.machineIdentity) else { return thread.fail(ERROR_INVALID_PARAMETER) }
-    return copyName(thread, name.utf8.map { CHAR(bitPattern: $0) }, lpBuffer, nSize, sizeCountsTerminator: false,
-                    shortBuffer: ERROR_MORE_DATA, call: "GetComputerNameExA")
+    return withCurrentThread(failure: false) { (thread: borrowing SimThread) in
+        guard let name = computerName(NameType, thread.kernel.machineIdentity) else { return thread.fail(ERROR_INVALID_PARAMETER) }
+        return copyName(thread, name.utf8.map { CHAR(bitPattern: $0) }, lpBuffer, nSize, sizeCountsTerminator: false,
+                        shortBuffer: ERROR_MORE_DATA, call: "GetComputerNameExA")
+    }
 }
 
 private func netBIOSName(_ machine: MachineIdentity) -> String { String(machine.hostName.prefix(Int(MAX_COMPUTERNAME_LENGTH))).uppercased() }

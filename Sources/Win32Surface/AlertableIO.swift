@@ -17,11 +17,12 @@ import IOKernel
 public func ReadFileEx(_ hFile: HANDLE!, _ lpBuffer: LPVOID!, _ nNumberOfBytesToRead: DWORD, _ lpOverlapped: LPOVERLAPPED!,
                        _ lpCompletionRoutine: LPOVERLAPPED_COMPLETION_ROUTINE!) -> Bool
 {
-    guard let thread = currentThread() else { return false }
-    let result = transferEx(thread, read: true, hFile, lpBuffer, nNumberOfBytesToRead, lpOverlapped, lpCompletionRoutine)
-    thread.traceBool("ReadFileEx(\(hex(handle: hFile)), \(thread.name(buffer: lpBuffer)), \(nNumberOfBytesToRead), "
-        + "ov: \(thread.name(overlapped: lpOverlapped)))", result)
-    return result
+    return withCurrentThread(failure: false) { (thread: borrowing SimThread) in
+        let result = transferEx(thread, read: true, hFile, lpBuffer, nNumberOfBytesToRead, lpOverlapped, lpCompletionRoutine)
+        thread.traceBool("ReadFileEx(\(hex(handle: hFile)), \(thread.name(buffer: lpBuffer)), \(nNumberOfBytesToRead), "
+            + "ov: \(thread.name(overlapped: lpOverlapped)))", result)
+        return result
+    }
 }
 
 /// Writes with a completion routine. The corresponding Win32 function is `WriteFileEx`; see
@@ -30,12 +31,13 @@ public func ReadFileEx(_ hFile: HANDLE!, _ lpBuffer: LPVOID!, _ nNumberOfBytesTo
 public func WriteFileEx(_ hFile: HANDLE!, _ lpBuffer: LPCVOID!, _ nNumberOfBytesToWrite: DWORD,
                         _ lpOverlapped: LPOVERLAPPED!, _ lpCompletionRoutine: LPOVERLAPPED_COMPLETION_ROUTINE!) -> Bool
 {
-    guard let thread = currentThread() else { return false }
-    let result = transferEx(thread, read: false, hFile, UnsafeMutableRawPointer(mutating: lpBuffer), nNumberOfBytesToWrite,
-                            lpOverlapped, lpCompletionRoutine)
-    thread.traceBool("WriteFileEx(\(hex(handle: hFile)), \(thread.name(buffer: lpBuffer)), \(nNumberOfBytesToWrite), "
-        + "ov: \(thread.name(overlapped: lpOverlapped)))", result)
-    return result
+    return withCurrentThread(failure: false) { (thread: borrowing SimThread) in
+        let result = transferEx(thread, read: false, hFile, UnsafeMutableRawPointer(mutating: lpBuffer), nNumberOfBytesToWrite,
+                                lpOverlapped, lpCompletionRoutine)
+        thread.traceBool("WriteFileEx(\(hex(handle: hFile)), \(thread.name(buffer: lpBuffer)), \(nNumberOfBytesToWrite), "
+            + "ov: \(thread.name(overlapped: lpOverlapped)))", result)
+        return result
+    }
 }
 
 private func transferEx(_ thread: SimThread, read: Bool, _ hFile: HANDLE?, _ buffer: UnsafeMutableRawPointer?, _ length: DWORD,
@@ -80,26 +82,27 @@ func callCompletionRoutine(_ context: UnsafeMutableRawPointer?, _ ioStatus: Unsa
 /// handle or one that is not a thread gives 0 with `ERROR_INVALID_HANDLE`.
 @discardableResult
 public func QueueUserAPC(_ pfnAPC: PAPCFUNC!, _ hThread: HANDLE!, _ dwData: ULONG_PTR) -> DWORD {
-    guard let thread = currentThread() else { return 0 }
-    guard let pfnAPC else {
-        _ = thread.fail(ERROR_INVALID_PARAMETER)
-        return 0
+    return withCurrentThread(failure: 0) { (thread: borrowing SimThread) in
+        guard let pfnAPC else {
+            _ = thread.fail(ERROR_INVALID_PARAMETER)
+            return 0
+        }
+        let kernel = thread.kernel
+        let status = kernel.withKernelEntry {
+            kernel.ntQueueApcThread(value(hThread), routine: { function, data, _ in
+                guard let function else { return }
+                unsafeBitCast(function, to: PAPCFUNC.self)(ULONG_PTR(UInt(bitPattern: data)))
+            }, context: unsafeBitCast(pfnAPC, to: UnsafeMutableRawPointer.self), argument1: UnsafeMutableRawPointer(bitPattern: UInt(dwData)),
+            argument2: nil)
+        }
+        var result: DWORD = 1
+        if !status.isSuccess {
+            _ = thread.fail(status)
+            result = 0
+        }
+        thread.traceResult("QueueUserAPC(\(hex(handle: hThread)), \(thread.name(parameter: UInt(dwData))))", result != 0 ? "TRUE" : "FALSE, \(win32ErrorName(thread.lastError))")
+        return result
     }
-    let kernel = thread.kernel
-    let status = kernel.withKernelEntry {
-        kernel.ntQueueApcThread(value(hThread), routine: { function, data, _ in
-            guard let function else { return }
-            unsafeBitCast(function, to: PAPCFUNC.self)(ULONG_PTR(UInt(bitPattern: data)))
-        }, context: unsafeBitCast(pfnAPC, to: UnsafeMutableRawPointer.self), argument1: UnsafeMutableRawPointer(bitPattern: UInt(dwData)),
-        argument2: nil)
-    }
-    var result: DWORD = 1
-    if !status.isSuccess {
-        _ = thread.fail(status)
-        result = 0
-    }
-    thread.traceResult("QueueUserAPC(\(hex(handle: hThread)), \(thread.name(parameter: UInt(dwData))))", result != 0 ? "TRUE" : "FALSE, \(win32ErrorName(thread.lastError))")
-    return result
 }
 
 /// Lets `dwMilliseconds` of virtual time pass, alertably if asked.
@@ -109,7 +112,7 @@ public func QueueUserAPC(_ pfnAPC: PAPCFUNC!, _ hThread: HANDLE!, _ dwData: ULON
 /// F-APC-3, F-WAIT-8). `SleepEx(0, TRUE)` runs the APCs already queued.
 @discardableResult
 public func SleepEx(_ dwMilliseconds: DWORD, _ bAlertable: Bool) -> DWORD {
-    withCurrentThread(failure: 0) { thread in
+    withCurrentThread(failure: 0) { (thread: borrowing SimThread) in
         let status = thread.withKernel { kernel in
             kernel.enter()
             defer { kernel.leave() }

@@ -12,7 +12,7 @@ extension SimThread {
     /// pointer is skipped, as Windows skips the optional out-parameters.
     @inline(__always)
     func store<T>(_ value: T, into pointer: UnsafeMutablePointer<T>?, call: StaticString) {
-        guard let pointer else { return }
+        guard let pointer, !isTerminating else { return }
         // The kernel borrowed: `kernel` would be retained around the store.
         withKernel { $0.storeToUser(value, at: pointer, call: call) }
     }

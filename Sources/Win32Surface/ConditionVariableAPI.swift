@@ -8,15 +8,17 @@ import IOKernel
 
 /// Makes a condition variable. The corresponding Win32 function is `InitializeConditionVariable`.
 public func InitializeConditionVariable(_ ConditionVariable: PCONDITION_VARIABLE!) {
-    guard let thread = currentThread(), let ConditionVariable,
-          accessible(thread, ConditionVariable, "InitializeConditionVariable")
-    else { return }
-    thread.store(CONDITION_VARIABLE(), into: ConditionVariable, call: "InitializeConditionVariable")
-    let kernel = thread.kernel
-    let variable = kernel.withKernelEntry {
-        kernel.initializeUserLock(at: UInt(bitPattern: ConditionVariable), .conditionVariable)
+    withCurrentThread(failure: ()) { (thread: borrowing SimThread) in
+        guard let ConditionVariable,
+              accessible(thread, ConditionVariable, "InitializeConditionVariable")
+        else { return }
+        thread.store(CONDITION_VARIABLE(), into: ConditionVariable, call: "InitializeConditionVariable")
+        let kernel = thread.kernel
+        let variable = kernel.withKernelEntry {
+            kernel.initializeUserLock(at: UInt(bitPattern: ConditionVariable), .conditionVariable)
+        }
+        thread.traceResult("InitializeConditionVariable(\(variable.label))", "initialized")
     }
-    thread.traceResult("InitializeConditionVariable(\(variable.label))", "initialized")
 }
 
 /// Leaves a critical section, sleeps on a condition variable until woken or `dwMilliseconds`
@@ -28,18 +30,19 @@ public func InitializeConditionVariable(_ ConditionVariable: PCONDITION_VARIABLE
 public func SleepConditionVariableCS(_ ConditionVariable: PCONDITION_VARIABLE!, _ CriticalSection: PCRITICAL_SECTION!,
                                      _ dwMilliseconds: DWORD) -> Bool
 {
-    guard let thread = currentThread() else { return false }
-    guard let ConditionVariable, let CriticalSection else {
-        thread.traceResult("SleepConditionVariableCS(NULL)", "an access violation on Windows: nothing done")
-        return false
-    }
-    guard accessible(thread, ConditionVariable, "SleepConditionVariableCS"),
-          thread.userBufferIsAccessible(CriticalSection, count: MemoryLayout<CRITICAL_SECTION>.size, writing: true,
-                                        call: "SleepConditionVariableCS")
-    else { return false }
-    let kernel = thread.kernel
-    return sleep(thread, ConditionVariable, "SleepConditionVariableCS", dwMilliseconds) {
-        .criticalSection(kernel.userLock(at: UInt(bitPattern: CriticalSection), .criticalSection))
+    return withCurrentThread(failure: false) { (thread: borrowing SimThread) in
+        guard let ConditionVariable, let CriticalSection else {
+            thread.traceResult("SleepConditionVariableCS(NULL)", "an access violation on Windows: nothing done")
+            return false
+        }
+        guard accessible(thread, ConditionVariable, "SleepConditionVariableCS"),
+              thread.userBufferIsAccessible(CriticalSection, count: MemoryLayout<CRITICAL_SECTION>.size, writing: true,
+                                            call: "SleepConditionVariableCS")
+        else { return false }
+        let kernel = thread.kernel
+        return sleep(thread, ConditionVariable, "SleepConditionVariableCS", dwMilliseconds) {
+            .criticalSection(kernel.userLock(at: UInt(bitPattern: CriticalSection), .criticalSection))
+        }
     }
 }
 
@@ -51,18 +54,19 @@ public func SleepConditionVariableCS(_ ConditionVariable: PCONDITION_VARIABLE!, 
 public func SleepConditionVariableSRW(_ ConditionVariable: PCONDITION_VARIABLE!, _ SRWLock: PSRWLOCK!, _ dwMilliseconds: DWORD,
                                       _ Flags: ULONG) -> Bool
 {
-    guard let thread = currentThread() else { return false }
-    guard let ConditionVariable, let SRWLock else {
-        thread.traceResult("SleepConditionVariableSRW(NULL)", "an access violation on Windows: nothing done")
-        return false
-    }
-    guard accessible(thread, ConditionVariable, "SleepConditionVariableSRW"), accessible(thread, SRWLock, "SleepConditionVariableSRW")
-    else { return false }
-    let kernel = thread.kernel
-    let shared = Flags & ULONG(CONDITION_VARIABLE_LOCKMODE_SHARED) != 0
-    return sleep(thread, ConditionVariable, "SleepConditionVariableSRW", dwMilliseconds) {
-        let lock = kernel.userLock(at: UInt(bitPattern: SRWLock), .srwLock)
-        return shared ? .srwShared(lock) : .srwExclusive(lock)
+    return withCurrentThread(failure: false) { (thread: borrowing SimThread) in
+        guard let ConditionVariable, let SRWLock else {
+            thread.traceResult("SleepConditionVariableSRW(NULL)", "an access violation on Windows: nothing done")
+            return false
+        }
+        guard accessible(thread, ConditionVariable, "SleepConditionVariableSRW"), accessible(thread, SRWLock, "SleepConditionVariableSRW")
+        else { return false }
+        let kernel = thread.kernel
+        let shared = Flags & ULONG(CONDITION_VARIABLE_LOCKMODE_SHARED) != 0
+        return sleep(thread, ConditionVariable, "SleepConditionVariableSRW", dwMilliseconds) {
+            let lock = kernel.userLock(at: UInt(bitPattern: SRWLock), .srwLock)
+            return shared ? .srwShared(lock) : .srwExclusive(lock)
+        }
     }
 }
 

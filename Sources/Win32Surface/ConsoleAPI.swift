@@ -15,27 +15,28 @@ import IOKernel
 /// kept per process and never called: no console event happens in the simulation.
 @discardableResult
 public func SetConsoleCtrlHandler(_ HandlerRoutine: PHANDLER_ROUTINE!, _ Add: Bool) -> Bool {
-    guard let thread = currentThread() else { return false }
-    let kernel = thread.kernel
-    let process = thread.process.processID
-    let routine = HandlerRoutine.map { UInt(bitPattern: unsafeBitCast($0, to: UnsafeRawPointer.self)) }
-    let result = kernel.withKernelEntry { () -> Bool in
-        let runtime = kernel.userMode
-        guard let routine else {
-            if Add { runtime.ignoresCtrlC.insert(process) } else { runtime.ignoresCtrlC.remove(process) }
+    return withCurrentThread(failure: false) { (thread: borrowing SimThread) in
+        let kernel = thread.kernel
+        let process = thread.process.processID
+        let routine = HandlerRoutine.map { UInt(bitPattern: unsafeBitCast($0, to: UnsafeRawPointer.self)) }
+        let result = kernel.withKernelEntry { () -> Bool in
+            let runtime = kernel.userMode
+            guard let routine else {
+                if Add { runtime.ignoresCtrlC.insert(process) } else { runtime.ignoresCtrlC.remove(process) }
+                return true
+            }
+            if Add {
+                runtime.consoleCtrlHandlers[process, default: []].append(routine)
+                return true
+            }
+            guard let index = runtime.consoleCtrlHandlers[process]?.lastIndex(of: routine) else { return false }
+            runtime.consoleCtrlHandlers[process]?.remove(at: index)
             return true
         }
-        if Add {
-            runtime.consoleCtrlHandlers[process, default: []].append(routine)
-            return true
-        }
-        guard let index = runtime.consoleCtrlHandlers[process]?.lastIndex(of: routine) else { return false }
-        runtime.consoleCtrlHandlers[process]?.remove(at: index)
-        return true
+        if !result { _ = thread.fail(ERROR_INVALID_PARAMETER) }
+        thread.traceBool("SetConsoleCtrlHandler(\(HandlerRoutine == nil ? "NULL" : "handler"), \(Add))", result)
+        return result
     }
-    if !result { _ = thread.fail(ERROR_INVALID_PARAMETER) }
-    thread.traceBool("SetConsoleCtrlHandler(\(HandlerRoutine == nil ? "NULL" : "handler"), \(Add))", result)
-    return result
 }
 
 /// Sends CTRL+C or CTRL+BREAK to the processes sharing the caller's console. The corresponding
@@ -44,11 +45,12 @@ public func SetConsoleCtrlHandler(_ HandlerRoutine: PHANDLER_ROUTINE!, _ Add: Bo
 /// `ERROR_INVALID_HANDLE`, as in a process without a console.
 @discardableResult
 public func GenerateConsoleCtrlEvent(_ dwCtrlEvent: DWORD, _ dwProcessGroupId: DWORD) -> Bool {
-    guard let thread = currentThread() else { return false }
-    let valid = dwCtrlEvent == DWORD(CTRL_C_EVENT) || dwCtrlEvent == DWORD(CTRL_BREAK_EVENT)
-    let result = thread.fail(valid ? ERROR_INVALID_HANDLE : ERROR_INVALID_PARAMETER)
-    thread.traceBool("GenerateConsoleCtrlEvent(\(dwCtrlEvent), \(dwProcessGroupId)): no console is simulated", result)
-    return result
+    return withCurrentThread(failure: false) { (thread: borrowing SimThread) in
+        let valid = dwCtrlEvent == DWORD(CTRL_C_EVENT) || dwCtrlEvent == DWORD(CTRL_BREAK_EVENT)
+        let result = thread.fail(valid ? ERROR_INVALID_HANDLE : ERROR_INVALID_PARAMETER)
+        thread.traceBool("GenerateConsoleCtrlEvent(\(dwCtrlEvent), \(dwProcessGroupId)): no console is simulated", result)
+        return result
+    }
 }
 
 /// Attaches to the console of a process. The corresponding Win32 function is `AttachConsole`.
@@ -57,22 +59,24 @@ public func GenerateConsoleCtrlEvent(_ dwCtrlEvent: DWORD, _ dwProcessGroupId: D
 /// AttachConsole's documentation).
 @discardableResult
 public func AttachConsole(_ dwProcessId: DWORD) -> Bool {
-    guard let thread = currentThread() else { return false }
-    let kernel = thread.kernel
-    let exists = dwProcessId == ATTACH_PARENT_PROCESS
-        || kernel.withKernelEntry { kernel.processes.contains { $0.processID == dwProcessId && !$0.hasExited } }
-    let result = thread.fail(exists ? ERROR_INVALID_HANDLE : ERROR_INVALID_PARAMETER)
-    thread.traceBool("AttachConsole(\(dwProcessId)): no console is simulated", result)
-    return result
+    return withCurrentThread(failure: false) { (thread: borrowing SimThread) in
+        let kernel = thread.kernel
+        let exists = dwProcessId == ATTACH_PARENT_PROCESS
+            || kernel.withKernelEntry { kernel.processes.contains { $0.processID == dwProcessId && !$0.hasExited } }
+        let result = thread.fail(exists ? ERROR_INVALID_HANDLE : ERROR_INVALID_PARAMETER)
+        thread.traceBool("AttachConsole(\(dwProcessId)): no console is simulated", result)
+        return result
+    }
 }
 
 /// Detaches the process from its console. The corresponding Win32 function is `FreeConsole`;
 /// a process without a console (every simulated one) succeeds, as documented.
 @discardableResult
 public func FreeConsole() -> Bool {
-    guard let thread = currentThread() else { return false }
-    thread.traceBool("FreeConsole()", true)
-    return true
+    return withCurrentThread(failure: false) { (thread: borrowing SimThread) in
+        thread.traceBool("FreeConsole()", true)
+        return true
+    }
 }
 
 /// A console handle's mode. The corresponding Win32 function is `GetConsoleMode`: no handle is
@@ -101,8 +105,9 @@ public func GetConsoleScreenBufferInfo(_ hConsoleOutput: HANDLE!, _ lpConsoleScr
 }
 
 private func notAConsole(_ call: @autoclosure () -> String, function: StaticString = #function) -> Bool {
-    guard let thread = currentThread(function) else { return false }
-    let result = thread.fail(ERROR_INVALID_HANDLE)
-    thread.traceBool(call() + ": not a console handle", result)
-    return result
+    return withCurrentThread(function, failure: false) { (thread: borrowing SimThread) in
+        let result = thread.fail(ERROR_INVALID_HANDLE)
+        thread.traceBool(call() + ": not a console handle", result)
+        return result
+    }
 }

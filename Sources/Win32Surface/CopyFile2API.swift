@@ -32,13 +32,14 @@ func hresult(fromWin32 error: DWORD) -> HRESULT {
 public func CopyFile2(_ pwszExistingFileName: PCWSTR!, _ pwszNewFileName: PCWSTR!,
                       _ pExtendedParameters: UnsafeMutablePointer<COPYFILE2_EXTENDED_PARAMETERS>!) -> HRESULT
 {
-    guard let thread = currentThread() else { return hresult(fromWin32: DWORD(ERROR_INVALID_FUNCTION)) }
-    let source = wideString(pwszExistingFileName)
-    let target = wideString(pwszNewFileName)
-    let result = copyFile2(thread, source, target, pExtendedParameters)
-    thread.traceResult("CopyFile2(\"\(source ?? "NULL")\", \"\(target ?? "NULL")\")",
-                       "0x\(String(UInt32(bitPattern: result), radix: 16))")
-    return result
+    return withCurrentThread(failure: hresult(fromWin32: DWORD(ERROR_INVALID_FUNCTION))) { (thread: borrowing SimThread) in
+        let source = wideString(pwszExistingFileName)
+        let target = wideString(pwszNewFileName)
+        let result = copyFile2(thread, source, target, pExtendedParameters)
+        thread.traceResult("CopyFile2(\"\(source ?? "NULL")\", \"\(target ?? "NULL")\")",
+                           "0x\(String(UInt32(bitPattern: result), radix: 16))")
+        return result
+    }
 }
 
 /// The size of a chunk in `CopyFile2`'s progress messages.

@@ -18,20 +18,21 @@ public func CreateProcessWithLogonW(_ lpUsername: LPCWSTR!, _ lpDomain: LPCWSTR!
                                     _ dwCreationFlags: DWORD, _ lpEnvironment: LPVOID!, _ lpCurrentDirectory: LPCWSTR!,
                                     _ lpStartupInfo: LPSTARTUPINFOW!, _ lpProcessInformation: LPPROCESS_INFORMATION!) -> Bool
 {
-    guard let thread = currentThread() else { return false }
-    let user = lpUsername.map(callerWideString)
-    let call = "CreateProcessWithLogonW(\(user ?? "NULL"), flags: \(dwLogonFlags))"
-    let error: Int32
-    if lpUsername == nil || lpStartupInfo == nil || lpProcessInformation == nil
-        || dwLogonFlags & ~DWORD(LOGON_WITH_PROFILE | LOGON_NETCREDENTIALS_ONLY) != 0
-    {
-        error = ERROR_INVALID_PARAMETER
-    } else if dwLogonFlags & DWORD(LOGON_NETCREDENTIALS_ONLY) != 0 {
-        error = ERROR_NOT_SUPPORTED
-    } else {
-        error = ERROR_LOGON_FAILURE
+    return withCurrentThread(failure: false) { (thread: borrowing SimThread) in
+        let user = lpUsername.map(callerWideString)
+        let call = "CreateProcessWithLogonW(\(user ?? "NULL"), flags: \(dwLogonFlags))"
+        let error: Int32
+        if lpUsername == nil || lpStartupInfo == nil || lpProcessInformation == nil
+            || dwLogonFlags & ~DWORD(LOGON_WITH_PROFILE | LOGON_NETCREDENTIALS_ONLY) != 0
+        {
+            error = ERROR_INVALID_PARAMETER
+        } else if dwLogonFlags & DWORD(LOGON_NETCREDENTIALS_ONLY) != 0 {
+            error = ERROR_NOT_SUPPORTED
+        } else {
+            error = ERROR_LOGON_FAILURE
+        }
+        let result = thread.fail(error)
+        thread.traceBool(call, result)
+        return result
     }
-    let result = thread.fail(error)
-    thread.traceBool(call, result)
-    return result
 }

@@ -9,8 +9,9 @@ import IOKernel
 
 /// Makes a critical section. The corresponding Win32 function is `InitializeCriticalSection`.
 public func InitializeCriticalSection(_ lpCriticalSection: LPCRITICAL_SECTION!) {
-    guard let thread = currentThread() else { return }
-    _ = initialize(thread, lpCriticalSection, spinCount: 0, "InitializeCriticalSection")
+    withCurrentThread(failure: ()) { (thread: borrowing SimThread) in
+        _ = initialize(thread, lpCriticalSection, spinCount: 0, "InitializeCriticalSection")
+    }
 }
 
 /// Makes a critical section with a spin count. The corresponding Win32 function is
@@ -18,16 +19,18 @@ public func InitializeCriticalSection(_ lpCriticalSection: LPCRITICAL_SECTION!) 
 /// count is kept (`SpinCount`) but a simulated thread never spins.
 @discardableResult
 public func InitializeCriticalSectionAndSpinCount(_ lpCriticalSection: LPCRITICAL_SECTION!, _ dwSpinCount: DWORD) -> Bool {
-    guard let thread = currentThread() else { return false }
-    return initialize(thread, lpCriticalSection, spinCount: dwSpinCount, "InitializeCriticalSectionAndSpinCount")
+    return withCurrentThread(failure: false) { (thread: borrowing SimThread) in
+        return initialize(thread, lpCriticalSection, spinCount: dwSpinCount, "InitializeCriticalSectionAndSpinCount")
+    }
 }
 
 /// Makes a critical section with a spin count and flags (`CRITICAL_SECTION_NO_DEBUG_INFO`).
 /// The corresponding Win32 function is `InitializeCriticalSectionEx`.
 @discardableResult
 public func InitializeCriticalSectionEx(_ lpCriticalSection: LPCRITICAL_SECTION!, _ dwSpinCount: DWORD, _ Flags: DWORD) -> Bool {
-    guard let thread = currentThread() else { return false }
-    return initialize(thread, lpCriticalSection, spinCount: dwSpinCount, "InitializeCriticalSectionEx")
+    return withCurrentThread(failure: false) { (thread: borrowing SimThread) in
+        return initialize(thread, lpCriticalSection, spinCount: dwSpinCount, "InitializeCriticalSectionEx")
+    }
 }
 
 /// Enters a critical section, waiting while another thread owns it; its owner enters again at
@@ -38,24 +41,28 @@ public func InitializeCriticalSectionEx(_ lpCriticalSection: LPCRITICAL_SECTION!
 /// blocking the test; the call then returns without the section, as Windows raises
 /// `STATUS_POSSIBLE_DEADLOCK` after its critical-section timeout.
 public func EnterCriticalSection(_ lpCriticalSection: LPCRITICAL_SECTION!) {
-    guard let thread = currentThread(), let lock = criticalSection(thread, lpCriticalSection, "EnterCriticalSection") else { return }
-    let kernel = thread.kernel
-    let status = kernel.withKernelEntry { kernel.rtlEnterCriticalSection(lock) }
-    thread.traceResult("EnterCriticalSection(\(lock.label))",
-                       status.isSuccess ? "entered (recursion \(lock.recursionCount))" : "not entered: \(status)")
+    withCurrentThread(failure: ()) { (thread: borrowing SimThread) in
+        guard let lock = criticalSection(thread, lpCriticalSection, "EnterCriticalSection") else { return }
+        let kernel = thread.kernel
+        let status = kernel.withKernelEntry { kernel.rtlEnterCriticalSection(lock) }
+        thread.traceResult("EnterCriticalSection(\(lock.label))",
+                           status.isSuccess ? "entered (recursion \(lock.recursionCount))" : "not entered: \(status)")
+    }
 }
 
 /// Enters a critical section if no other thread owns it. The corresponding Win32 function is
 /// `TryEnterCriticalSection`: TRUE if the calling thread owns it now.
 @discardableResult
 public func TryEnterCriticalSection(_ lpCriticalSection: LPCRITICAL_SECTION!) -> Bool {
-    guard let thread = currentThread(), let lock = criticalSection(thread, lpCriticalSection, "TryEnterCriticalSection") else {
-        return false
+    return withCurrentThread(failure: false) { (thread: borrowing SimThread) in
+        guard let lock = criticalSection(thread, lpCriticalSection, "TryEnterCriticalSection") else {
+            return false
+        }
+        let kernel = thread.kernel
+        let entered = kernel.withKernelEntry { kernel.rtlTryEnterCriticalSection(lock) }
+        thread.traceResult("TryEnterCriticalSection(\(lock.label))", entered ? "TRUE" : "FALSE")
+        return entered
     }
-    let kernel = thread.kernel
-    let entered = kernel.withKernelEntry { kernel.rtlTryEnterCriticalSection(lock) }
-    thread.traceResult("TryEnterCriticalSection(\(lock.label))", entered ? "TRUE" : "FALSE")
-    return entered
 }
 
 /// Leaves a critical section once; the last leave wakes the first waiting thread. The
@@ -64,41 +71,46 @@ public func TryEnterCriticalSection(_ lpCriticalSection: LPCRITICAL_SECTION!) ->
 /// documentation warns about); leaving a section no one owns changes nothing here and is
 /// traced (on Windows it corrupts the structure).
 public func LeaveCriticalSection(_ lpCriticalSection: LPCRITICAL_SECTION!) {
-    guard let thread = currentThread(), let lock = criticalSection(thread, lpCriticalSection, "LeaveCriticalSection") else { return }
-    let kernel = thread.kernel
-    let left = kernel.withKernelEntry { kernel.rtlLeaveCriticalSection(lock) }
-    thread.traceResult("LeaveCriticalSection(\(lock.label))",
-                       left ? (lock.owner == nil ? "free" : "recursion \(lock.recursionCount)") : "not owned by anyone: nothing left")
+    withCurrentThread(failure: ()) { (thread: borrowing SimThread) in
+        guard let lock = criticalSection(thread, lpCriticalSection, "LeaveCriticalSection") else { return }
+        let kernel = thread.kernel
+        let left = kernel.withKernelEntry { kernel.rtlLeaveCriticalSection(lock) }
+        thread.traceResult("LeaveCriticalSection(\(lock.label))",
+                           left ? (lock.owner == nil ? "free" : "recursion \(lock.recursionCount)") : "not owned by anyone: nothing left")
+    }
 }
 
 /// Deletes a critical section. The corresponding Win32 function is `DeleteCriticalSection`.
 /// Threads still waiting for it stay blocked (undefined on Windows; a hang report names them).
 public func DeleteCriticalSection(_ lpCriticalSection: LPCRITICAL_SECTION!) {
-    guard let thread = currentThread(), let lpCriticalSection,
-          thread.userBufferIsAccessible(lpCriticalSection, count: MemoryLayout<CRITICAL_SECTION>.size, writing: true,
-                                        call: "DeleteCriticalSection")
-    else { return }
-    let kernel = thread.kernel
-    let address = UInt(bitPattern: lpCriticalSection)
-    let label = kernel.withKernelEntry { () -> String in
-        let label = kernel.existingUserLock(at: address)?.label ?? "an uninitialized critical section"
-        kernel.deleteUserLock(at: address)
-        return label
+    withCurrentThread(failure: ()) { (thread: borrowing SimThread) in
+        guard let lpCriticalSection,
+              thread.userBufferIsAccessible(lpCriticalSection, count: MemoryLayout<CRITICAL_SECTION>.size, writing: true,
+                                            call: "DeleteCriticalSection")
+        else { return }
+        let kernel = thread.kernel
+        let address = UInt(bitPattern: lpCriticalSection)
+        let label = kernel.withKernelEntry { () -> String in
+            let label = kernel.existingUserLock(at: address)?.label ?? "an uninitialized critical section"
+            kernel.deleteUserLock(at: address)
+            return label
+        }
+        thread.store(unheldSection(), into: lpCriticalSection, call: "DeleteCriticalSection")
+        thread.traceResult("DeleteCriticalSection(\(label))", "deleted")
     }
-    thread.store(unheldSection(), into: lpCriticalSection, call: "DeleteCriticalSection")
-    thread.traceResult("DeleteCriticalSection(\(label))", "deleted")
 }
 
 /// Sets a critical section's spin count and returns the previous one. The corresponding Win32
 /// function is `SetCriticalSectionSpinCount`.
 @discardableResult
 public func SetCriticalSectionSpinCount(_ lpCriticalSection: LPCRITICAL_SECTION!, _ dwSpinCount: DWORD) -> DWORD {
-    guard let thread = currentThread(),
-          let lock = criticalSection(thread, lpCriticalSection, "SetCriticalSectionSpinCount")
-    else { return 0 }
-    let kernel = thread.kernel
-    let previous = kernel.withKernelEntry { kernel.setSpinCount(lock, UInt(dwSpinCount)) }
-    return DWORD(truncatingIfNeeded: previous)
+    return withCurrentThread(failure: 0) { (thread: borrowing SimThread) in
+        guard let lock = criticalSection(thread, lpCriticalSection, "SetCriticalSectionSpinCount")
+        else { return 0 }
+        let kernel = thread.kernel
+        let previous = kernel.withKernelEntry { kernel.setSpinCount(lock, UInt(dwSpinCount)) }
+        return DWORD(truncatingIfNeeded: previous)
+    }
 }
 
 private func initialize(_ thread: SimThread, _ pointer: LPCRITICAL_SECTION?, spinCount: DWORD, _ call: StaticString) -> Bool {

@@ -21,24 +21,25 @@ public func CreateDirectoryA(_ lpPathName: LPCSTR!, _ lpSecurityAttributes: LPSE
 }
 
 private func createDirectory(_ function: String, _ path: String?) -> Bool {
-    guard let thread = currentThread() else { return false }
-    let kernel = thread.kernel
-    let result: Bool
-    if let path {
-        var parameters = CreateParameters(fileName: path, desiredAccess: DWORD(FILE_LIST_DIRECTORY) | DWORD(SYNCHRONIZE),
-                                          shareAccess: DWORD(FILE_SHARE_READ | FILE_SHARE_WRITE), disposition: .create)
-        parameters.options = CreateParameters.directoryFile
-        let status = kernel.withKernelEntry {
-            let (status, handle, _) = kernel.ntCreateFile(parameters, synchronous: true)
-            if status.isSuccess { _ = kernel.ntClose(handle) }
-            return status
+    return withCurrentThread(failure: false) { (thread: borrowing SimThread) in
+        let kernel = thread.kernel
+        let result: Bool
+        if let path {
+            var parameters = CreateParameters(fileName: path, desiredAccess: DWORD(FILE_LIST_DIRECTORY) | DWORD(SYNCHRONIZE),
+                                              shareAccess: DWORD(FILE_SHARE_READ | FILE_SHARE_WRITE), disposition: .create)
+            parameters.options = CreateParameters.directoryFile
+            let status = kernel.withKernelEntry {
+                let (status, handle, _) = kernel.ntCreateFile(parameters, synchronous: true)
+                if status.isSuccess { _ = kernel.ntClose(handle) }
+                return status
+            }
+            result = status.isSuccess ? true : thread.fail(status)
+        } else {
+            result = thread.fail(ERROR_PATH_NOT_FOUND)
         }
-        result = status.isSuccess ? true : thread.fail(status)
-    } else {
-        result = thread.fail(ERROR_PATH_NOT_FOUND)
+        thread.traceBool("\(function)(\"\(path ?? "NULL")\")", result)
+        return result
     }
-    thread.traceBool("\(function)(\"\(path ?? "NULL")\")", result)
-    return result
 }
 
 /// Removes an empty directory of the simulated volume.
@@ -61,17 +62,18 @@ public func RemoveDirectoryA(_ lpPathName: LPCSTR!) -> Bool {
 }
 
 private func removeDirectory(_ function: String, _ path: String?) -> Bool {
-    guard let thread = currentThread() else { return false }
-    let kernel = thread.kernel
-    let result: Bool
-    if let path {
-        let status = kernel.withKernelEntry { kernel.ntRemoveDirectory(path: path) }
-        result = status.isSuccess ? true : thread.fail(status)
-    } else {
-        result = thread.fail(ERROR_PATH_NOT_FOUND)
+    return withCurrentThread(failure: false) { (thread: borrowing SimThread) in
+        let kernel = thread.kernel
+        let result: Bool
+        if let path {
+            let status = kernel.withKernelEntry { kernel.ntRemoveDirectory(path: path) }
+            result = status.isSuccess ? true : thread.fail(status)
+        } else {
+            result = thread.fail(ERROR_PATH_NOT_FOUND)
+        }
+        thread.traceBool("\(function)(\"\(path ?? "NULL")\")", result)
+        return result
     }
-    thread.traceBool("\(function)(\"\(path ?? "NULL")\")", result)
-    return result
 }
 
 /// The temporary folder, with a trailing backslash: `C:\Users\User\AppData\Local\Temp\`, which
@@ -83,22 +85,24 @@ private func removeDirectory(_ function: String, _ path: String?) -> Bool {
 /// `TMP` and `TEMP` are not consulted.
 @discardableResult
 public func GetTempPathW(_ nBufferLength: DWORD, _ lpBuffer: LPWSTR!) -> DWORD {
-    guard let thread = currentThread() else { return 0 }
-    let path = thread.kernel.temporaryDirectory
-    let result = copyOut(thread, Array(path.utf16), nBufferLength, lpBuffer, call: "GetTempPathW")
-    thread.traceResult("GetTempPathW(\(nBufferLength))", "\(result)")
-    return result
+    return withCurrentThread(failure: 0) { (thread: borrowing SimThread) in
+        let path = thread.kernel.temporaryDirectory
+        let result = copyOut(thread, Array(path.utf16), nBufferLength, lpBuffer, call: "GetTempPathW")
+        thread.traceResult("GetTempPathW(\(nBufferLength))", "\(result)")
+        return result
+    }
 }
 
 /// The temporary folder, in the ANSI code page. The corresponding Win32 function is
 /// `GetTempPathA`; see ``GetTempPathW(_:_:)``.
 @discardableResult
 public func GetTempPathA(_ nBufferLength: DWORD, _ lpBuffer: LPSTR!) -> DWORD {
-    guard let thread = currentThread() else { return 0 }
-    let path = thread.kernel.temporaryDirectory
-    let result = copyOut(thread, Array(path.utf8).map { CChar(bitPattern: $0) }, nBufferLength, lpBuffer, call: "GetTempPathA")
-    thread.traceResult("GetTempPathA(\(nBufferLength))", "\(result)")
-    return result
+    return withCurrentThread(failure: 0) { (thread: borrowing SimThread) in
+        let path = thread.kernel.temporaryDirectory
+        let result = copyOut(thread, Array(path.utf8).map { CChar(bitPattern: $0) }, nBufferLength, lpBuffer, call: "GetTempPathA")
+        thread.traceResult("GetTempPathA(\(nBufferLength))", "\(result)")
+        return result
+    }
 }
 
 /// The current directory, with a trailing backslash only for a root (`C:\`, `C:\work`).
@@ -108,12 +112,13 @@ public func GetTempPathA(_ nBufferLength: DWORD, _ lpBuffer: LPSTR!) -> DWORD {
 /// the simulated process.
 @discardableResult
 public func GetCurrentDirectoryW(_ nBufferLength: DWORD, _ lpBuffer: LPWSTR!) -> DWORD {
-    guard let thread = currentThread() else { return 0 }
-    var path = thread.kernel.currentDirectory
-    if path.count > 3 { path.removeLast() }
-    let result = copyOut(thread, Array(path.utf16), nBufferLength, lpBuffer, call: "GetCurrentDirectoryW")
-    thread.traceResult("GetCurrentDirectoryW(\(nBufferLength))", "\(result)")
-    return result
+    return withCurrentThread(failure: 0) { (thread: borrowing SimThread) in
+        var path = thread.kernel.currentDirectory
+        if path.count > 3 { path.removeLast() }
+        let result = copyOut(thread, Array(path.utf16), nBufferLength, lpBuffer, call: "GetCurrentDirectoryW")
+        thread.traceResult("GetCurrentDirectoryW(\(nBufferLength))", "\(result)")
+        return result
+    }
 }
 
 /// Makes a directory the current one, against which relative paths are resolved.
@@ -123,18 +128,19 @@ public func GetCurrentDirectoryW(_ nBufferLength: DWORD, _ lpBuffer: LPWSTR!) ->
 /// `ERROR_DIRECTORY`.
 @discardableResult
 public func SetCurrentDirectoryW(_ lpPathName: LPCWSTR!) -> Bool {
-    guard let thread = currentThread() else { return false }
-    let kernel = thread.kernel
-    let path = wideString(lpPathName)
-    let result: Bool
-    if let path {
-        let status = kernel.withKernelEntry { kernel.setCurrentDirectory(path) }
-        result = status.isSuccess ? true : thread.fail(status)
-    } else {
-        result = thread.fail(ERROR_INVALID_PARAMETER)
+    return withCurrentThread(failure: false) { (thread: borrowing SimThread) in
+        let kernel = thread.kernel
+        let path = wideString(lpPathName)
+        let result: Bool
+        if let path {
+            let status = kernel.withKernelEntry { kernel.setCurrentDirectory(path) }
+            result = status.isSuccess ? true : thread.fail(status)
+        } else {
+            result = thread.fail(ERROR_INVALID_PARAMETER)
+        }
+        thread.traceBool("SetCurrentDirectoryW(\"\(path ?? "NULL")\")", result)
+        return result
     }
-    thread.traceBool("SetCurrentDirectoryW(\"\(path ?? "NULL")\")", result)
-    return result
 }
 
 /// The full path of a file name: relative to the current directory, `.` and `..` resolved, `/`
@@ -149,26 +155,27 @@ public func SetCurrentDirectoryW(_ lpPathName: LPCWSTR!) -> Bool {
 public func GetFullPathNameW(_ lpFileName: LPCWSTR!, _ nBufferLength: DWORD, _ lpBuffer: LPWSTR!,
                              _ lpFilePart: UnsafeMutablePointer<LPWSTR?>!) -> DWORD
 {
-    guard let thread = currentThread() else { return 0 }
-    let kernel = thread.kernel
-    let name = wideString(lpFileName) ?? ""
-    guard !name.isEmpty else {
-        _ = thread.fail(ERROR_INVALID_NAME)
-        return 0
-    }
-    let full = kernel.withKernelEntry { kernel.fullPathName(name) } ?? name
-    let units = Array(full.utf16)
-    let result = copyOut(thread, units, nBufferLength, lpBuffer, call: "GetFullPathNameW")
-    if let lpFilePart {
-        let separator = units.lastIndex(of: UInt16(UInt8(ascii: "\\")))
-        if result < nBufferLength, let lpBuffer, let separator, separator < units.count - 1 {
-            thread.store(lpBuffer + separator + 1, into: lpFilePart, call: "GetFullPathNameW")
-        } else {
-            thread.store(nil, into: lpFilePart, call: "GetFullPathNameW")
+    return withCurrentThread(failure: 0) { (thread: borrowing SimThread) in
+        let kernel = thread.kernel
+        let name = wideString(lpFileName) ?? ""
+        guard !name.isEmpty else {
+            _ = thread.fail(ERROR_INVALID_NAME)
+            return 0
         }
+        let full = kernel.withKernelEntry { kernel.fullPathName(name) } ?? name
+        let units = Array(full.utf16)
+        let result = copyOut(thread, units, nBufferLength, lpBuffer, call: "GetFullPathNameW")
+        if let lpFilePart {
+            let separator = units.lastIndex(of: UInt16(UInt8(ascii: "\\")))
+            if result < nBufferLength, let lpBuffer, let separator, separator < units.count - 1 {
+                thread.store(lpBuffer + separator + 1, into: lpFilePart, call: "GetFullPathNameW")
+            } else {
+                thread.store(nil, into: lpFilePart, call: "GetFullPathNameW")
+            }
+        }
+        thread.traceResult("GetFullPathNameW(\"\(name)\", \(nBufferLength))", "\(result)")
+        return result
     }
-    thread.traceResult("GetFullPathNameW(\"\(name)\", \(nBufferLength))", "\(result)")
-    return result
 }
 
 /// Copies a string and its terminator into a caller's buffer of `capacity` characters, as the

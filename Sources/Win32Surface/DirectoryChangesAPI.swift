@@ -27,43 +27,44 @@ public func ReadDirectoryChangesW(_ hDirectory: HANDLE!, _ lpBuffer: LPVOID!, _ 
                                   _ dwNotifyFilter: DWORD, _ lpBytesReturned: LPDWORD!, _ lpOverlapped: LPOVERLAPPED!,
                                   _ lpCompletionRoutine: LPOVERLAPPED_COMPLETION_ROUTINE!) -> Bool
 {
-    guard let thread = currentThread() else { return false }
-    let kernel = thread.kernel
-    let handle = value(hDirectory)
-    let length = Int(nBufferLength)
-    let result: Bool
-    if let overlapped = lpOverlapped {
-        guard kernel.userOverlappedIsAccessible(overlapped) else { return thread.fail(ERROR_NOACCESS) }
-        overlapped.pointee.Internal = ULONG_PTR(STATUS_PENDING)
-        let ioStatus = UnsafeMutableRawPointer(overlapped)
-        let status: NTStatus
-        if let routine = lpCompletionRoutine {
-            let context = unsafeBitCast(routine, to: UnsafeMutableRawPointer.self)
-            status = kernel.withKernelEntry {
-                kernel.ntNotifyChangeDirectoryFile(handle: handle, event: nil, apcRoutine: { c, io, _ in callCompletionRoutine(c, io) },
-                                                   apcContext: context, ioStatus: ioStatus, buffer: lpBuffer, length: length,
-                                                   filter: dwNotifyFilter, watchSubtree: bWatchSubtree)
+    return withCurrentThread(failure: false) { (thread: borrowing SimThread) in
+        let kernel = thread.kernel
+        let handle = value(hDirectory)
+        let length = Int(nBufferLength)
+        let result: Bool
+        if let overlapped = lpOverlapped {
+            guard kernel.userOverlappedIsAccessible(overlapped) else { return thread.fail(ERROR_NOACCESS) }
+            overlapped.pointee.Internal = ULONG_PTR(STATUS_PENDING)
+            let ioStatus = UnsafeMutableRawPointer(overlapped)
+            let status: NTStatus
+            if let routine = lpCompletionRoutine {
+                let context = unsafeBitCast(routine, to: UnsafeMutableRawPointer.self)
+                status = kernel.withKernelEntry {
+                    kernel.ntNotifyChangeDirectoryFile(handle: handle, event: nil, apcRoutine: { c, io, _ in callCompletionRoutine(c, io) },
+                                                       apcContext: context, ioStatus: ioStatus, buffer: lpBuffer, length: length,
+                                                       filter: dwNotifyFilter, watchSubtree: bWatchSubtree)
+                }
+            } else {
+                let event = overlapped.pointee.hEvent.map { UInt(bitPattern: $0) }
+                // The port packet carries the OVERLAPPED, unless hEvent's low bit says "no packet".
+                let context = (event ?? 0) & 1 != 0 ? nil : ioStatus
+                status = kernel.withKernelEntry {
+                    kernel.ntNotifyChangeDirectoryFile(handle: handle, event: event, apcRoutine: nil, apcContext: context,
+                                                       ioStatus: ioStatus, buffer: lpBuffer, length: length,
+                                                       filter: dwNotifyFilter, watchSubtree: bWatchSubtree)
+                }
             }
+            result = status == .pending || status.isSuccess ? true : thread.fail(status)
         } else {
-            let event = overlapped.pointee.hEvent.map { UInt(bitPattern: $0) }
-            // The port packet carries the OVERLAPPED, unless hEvent's low bit says "no packet".
-            let context = (event ?? 0) & 1 != 0 ? nil : ioStatus
-            status = kernel.withKernelEntry {
-                kernel.ntNotifyChangeDirectoryFile(handle: handle, event: event, apcRoutine: nil, apcContext: context,
-                                                   ioStatus: ioStatus, buffer: lpBuffer, length: length,
-                                                   filter: dwNotifyFilter, watchSubtree: bWatchSubtree)
+            let (status, information) = issueWithOwnStatusBlock(thread, hDirectory) { ioStatus in
+                kernel.ntNotifyChangeDirectoryFile(handle: handle, event: nil, apcRoutine: nil, apcContext: nil, ioStatus: ioStatus,
+                                                   buffer: lpBuffer, length: length, filter: dwNotifyFilter, watchSubtree: bWatchSubtree)
             }
+            thread.store(DWORD(truncatingIfNeeded: information), into: lpBytesReturned, call: "ReadDirectoryChangesW")
+            result = status == .success ? true : thread.fail(status)
         }
-        result = status == .pending || status.isSuccess ? true : thread.fail(status)
-    } else {
-        let (status, information) = issueWithOwnStatusBlock(thread, hDirectory) { ioStatus in
-            kernel.ntNotifyChangeDirectoryFile(handle: handle, event: nil, apcRoutine: nil, apcContext: nil, ioStatus: ioStatus,
-                                               buffer: lpBuffer, length: length, filter: dwNotifyFilter, watchSubtree: bWatchSubtree)
-        }
-        thread.store(DWORD(truncatingIfNeeded: information), into: lpBytesReturned, call: "ReadDirectoryChangesW")
-        result = status == .success ? true : thread.fail(status)
+        thread.traceBool("ReadDirectoryChangesW(\(hex(handle: hDirectory)), \(thread.name(buffer: lpBuffer)), \(nBufferLength), "
+            + "subtree: \(bWatchSubtree), filter: 0x\(String(dwNotifyFilter, radix: 16)), ov: \(thread.name(overlapped: lpOverlapped)))", result)
+        return result
     }
-    thread.traceBool("ReadDirectoryChangesW(\(hex(handle: hDirectory)), \(thread.name(buffer: lpBuffer)), \(nBufferLength), "
-        + "subtree: \(bWatchSubtree), filter: 0x\(String(dwNotifyFilter, radix: 16)), ov: \(thread.name(overlapped: lpOverlapped)))", result)
-    return result
 }

@@ -42,39 +42,40 @@ public func CreateFileA(_ lpFileName: LPCSTR!, _ dwDesiredAccess: DWORD, _ dwSha
 private func createFile(_ path: String?, _ name: String, _ access: DWORD, _ share: DWORD, _ disposition: DWORD,
                         _ flags: DWORD) -> HANDLE
 {
-    guard let thread = currentThread(named: name) else { return INVALID_HANDLE_VALUE }
-    let kernel = thread.kernel
-    var handle = INVALID_HANDLE_VALUE
-    if let path, let ntDisposition = CreateDisposition(win32: disposition) {
-        let synchronous = flags & DWORD(FILE_FLAG_OVERLAPPED) == 0
-        var parameters = CreateParameters(fileName: path, desiredAccess: access, shareAccess: share, disposition: ntDisposition,
-                                          deleteOnClose: flags & DWORD(FILE_FLAG_DELETE_ON_CLOSE) != 0)
-        // As kernelbase does: without FILE_FLAG_BACKUP_SEMANTICS only a file may be opened
-        // (FILE_NON_DIRECTORY_FILE); with it, a directory too.
-        if flags & DWORD(FILE_FLAG_BACKUP_SEMANTICS) == 0 { parameters.options = CreateParameters.nonDirectoryFile }
-        // FILE_FLAG_OPEN_REPARSE_POINT: a symbolic link is opened itself, not followed.
-        if flags & DWORD(FILE_FLAG_OPEN_REPARSE_POINT) != 0 { parameters.options |= CreateParameters.openReparsePoint }
-        let (status, value, information) = kernel.withKernelEntry { kernel.ntCreateFile(parameters, synchronous: synchronous) }
-        if status.isSuccess, let opened = HANDLE(bitPattern: value) {
-            handle = opened
-            // As kernelbase does: ERROR_ALREADY_EXISTS when CREATE_ALWAYS overwrote or
-            // OPEN_ALWAYS opened an existing file, and 0 otherwise.
-            let existed = (disposition == DWORD(CREATE_ALWAYS) && information == CreateInformation.overwritten)
-                || (disposition == DWORD(OPEN_ALWAYS) && information == CreateInformation.opened)
-            thread.setLastError(existed ? DWORD(ERROR_ALREADY_EXISTS) : DWORD(ERROR_SUCCESS))
-        } else if status == .objectNameCollision {
-            // kernelbase reports CREATE_NEW on an existing file as ERROR_FILE_EXISTS, not the
-            // ERROR_ALREADY_EXISTS that RtlNtStatusToDosError gives.
-            _ = thread.fail(ERROR_FILE_EXISTS)
+    return withCurrentThread(named: name, failure: INVALID_HANDLE_VALUE) { (thread: borrowing SimThread) in
+        let kernel = thread.kernel
+        var handle = INVALID_HANDLE_VALUE
+        if let path, let ntDisposition = CreateDisposition(win32: disposition) {
+            let synchronous = flags & DWORD(FILE_FLAG_OVERLAPPED) == 0
+            var parameters = CreateParameters(fileName: path, desiredAccess: access, shareAccess: share, disposition: ntDisposition,
+                                              deleteOnClose: flags & DWORD(FILE_FLAG_DELETE_ON_CLOSE) != 0)
+            // As kernelbase does: without FILE_FLAG_BACKUP_SEMANTICS only a file may be opened
+            // (FILE_NON_DIRECTORY_FILE); with it, a directory too.
+            if flags & DWORD(FILE_FLAG_BACKUP_SEMANTICS) == 0 { parameters.options = CreateParameters.nonDirectoryFile }
+            // FILE_FLAG_OPEN_REPARSE_POINT: a symbolic link is opened itself, not followed.
+            if flags & DWORD(FILE_FLAG_OPEN_REPARSE_POINT) != 0 { parameters.options |= CreateParameters.openReparsePoint }
+            let (status, value, information) = kernel.withKernelEntry { kernel.ntCreateFile(parameters, synchronous: synchronous) }
+            if status.isSuccess, let opened = HANDLE(bitPattern: value) {
+                handle = opened
+                // As kernelbase does: ERROR_ALREADY_EXISTS when CREATE_ALWAYS overwrote or
+                // OPEN_ALWAYS opened an existing file, and 0 otherwise.
+                let existed = (disposition == DWORD(CREATE_ALWAYS) && information == CreateInformation.overwritten)
+                    || (disposition == DWORD(OPEN_ALWAYS) && information == CreateInformation.opened)
+                thread.setLastError(existed ? DWORD(ERROR_ALREADY_EXISTS) : DWORD(ERROR_SUCCESS))
+            } else if status == .objectNameCollision {
+                // kernelbase reports CREATE_NEW on an existing file as ERROR_FILE_EXISTS, not the
+                // ERROR_ALREADY_EXISTS that RtlNtStatusToDosError gives.
+                _ = thread.fail(ERROR_FILE_EXISTS)
+            } else {
+                _ = thread.fail(status)
+            }
         } else {
-            _ = thread.fail(status)
+            _ = thread.fail(path == nil ? ERROR_PATH_NOT_FOUND : ERROR_INVALID_PARAMETER)
         }
-    } else {
-        _ = thread.fail(path == nil ? ERROR_PATH_NOT_FOUND : ERROR_INVALID_PARAMETER)
+        thread.traceResult("\(name)(\"\(path ?? "NULL")\", overlapped: \(flags & DWORD(FILE_FLAG_OVERLAPPED) != 0))",
+                           handle == INVALID_HANDLE_VALUE ? "INVALID_HANDLE_VALUE, \(win32ErrorName(thread.lastError))" : hex(handle: handle))
+        return handle
     }
-    thread.traceResult("\(name)(\"\(path ?? "NULL")\", overlapped: \(flags & DWORD(FILE_FLAG_OVERLAPPED) != 0))",
-                       handle == INVALID_HANDLE_VALUE ? "INVALID_HANDLE_VALUE, \(win32ErrorName(thread.lastError))" : hex(handle: handle))
-    return handle
 }
 
 /// Reads from a file or device.
@@ -94,7 +95,7 @@ private func createFile(_ path: String?, _ name: String, _ access: DWORD, _ shar
 public func ReadFile(_ hFile: HANDLE!, _ lpBuffer: LPVOID!, _ nNumberOfBytesToRead: DWORD,
                      _ lpNumberOfBytesRead: LPDWORD!, _ lpOverlapped: LPOVERLAPPED!) -> Bool
 {
-    withCurrentThread(failure: false) { thread in
+    withCurrentThread(failure: false) { (thread: borrowing SimThread) in
         let result = transfer(thread, read: true, hFile, lpBuffer, nNumberOfBytesToRead, lpNumberOfBytesRead, lpOverlapped)
         thread.traceBool("ReadFile(\(hex(handle: hFile)), \(thread.name(buffer: lpBuffer)), \(nNumberOfBytesToRead), ov: \(thread.name(overlapped: lpOverlapped)))", result)
         return result
@@ -108,7 +109,7 @@ public func ReadFile(_ hFile: HANDLE!, _ lpBuffer: LPVOID!, _ nNumberOfBytesToRe
 public func WriteFile(_ hFile: HANDLE!, _ lpBuffer: LPCVOID!, _ nNumberOfBytesToWrite: DWORD,
                       _ lpNumberOfBytesWritten: LPDWORD!, _ lpOverlapped: LPOVERLAPPED!) -> Bool
 {
-    withCurrentThread(failure: false) { thread in
+    withCurrentThread(failure: false) { (thread: borrowing SimThread) in
         let result = transfer(thread, read: false, hFile, UnsafeMutableRawPointer(mutating: lpBuffer), nNumberOfBytesToWrite,
                               lpNumberOfBytesWritten, lpOverlapped)
         thread.traceBool("WriteFile(\(hex(handle: hFile)), \(thread.name(buffer: lpBuffer)), \(nNumberOfBytesToWrite), ov: \(thread.name(overlapped: lpOverlapped)))", result)

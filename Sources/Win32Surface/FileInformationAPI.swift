@@ -20,13 +20,14 @@ public func GetFileAttributesA(_ lpFileName: LPCSTR!) -> DWORD {
 }
 
 private func fileAttributes(_ function: String, _ path: String?) -> DWORD {
-    guard let thread = currentThread() else { return INVALID_FILE_ATTRIBUTES }
-    let (status, information) = queryAttributes(thread, path)
-    var result = INVALID_FILE_ATTRIBUTES
-    if let information { result = information.attributes } else { _ = thread.fail(status) }
-    thread.traceResult("\(function)(\"\(path ?? "NULL")\")",
-                       information == nil ? "INVALID_FILE_ATTRIBUTES, \(win32ErrorName(thread.lastError))" : "0x" + String(result, radix: 16))
-    return result
+    return withCurrentThread(failure: INVALID_FILE_ATTRIBUTES) { (thread: borrowing SimThread) in
+        let (status, information) = queryAttributes(thread, path)
+        var result = INVALID_FILE_ATTRIBUTES
+        if let information { result = information.attributes } else { _ = thread.fail(status) }
+        thread.traceResult("\(function)(\"\(path ?? "NULL")\")",
+                           information == nil ? "INVALID_FILE_ATTRIBUTES, \(win32ErrorName(thread.lastError))" : "0x" + String(result, radix: 16))
+        return result
+    }
 }
 
 private func queryAttributes(_ thread: SimThread, _ path: String?) -> (NTStatus, FileInformation?) {
@@ -44,36 +45,37 @@ private func queryAttributes(_ thread: SimThread, _ path: String?) -> (NTStatus,
 public func GetFileAttributesExW(_ lpFileName: LPCWSTR!, _ fInfoLevelId: GET_FILEEX_INFO_LEVELS,
                                  _ lpFileInformation: LPVOID!) -> Bool
 {
-    guard let thread = currentThread() else { return false }
-    let path = wideString(lpFileName)
-    let result: Bool
-    if fInfoLevelId != GetFileExInfoStandard || lpFileInformation == nil {
-        result = thread.fail(ERROR_INVALID_PARAMETER)
-    } else {
-        let (status, information) = queryAttributes(thread, path)
-        if let information, let lpFileInformation {
-            var data = WIN32_FILE_ATTRIBUTE_DATA()
-            data.dwFileAttributes = information.attributes
-            data.ftCreationTime = fileTime(information.creationTime)
-            data.ftLastAccessTime = fileTime(information.lastAccessTime)
-            data.ftLastWriteTime = fileTime(information.lastWriteTime)
-            data.nFileSizeHigh = DWORD(truncatingIfNeeded: information.endOfFile >> 32)
-            data.nFileSizeLow = DWORD(truncatingIfNeeded: information.endOfFile)
-            let kernel = thread.kernel
-            if kernel.probeUserBuffer(lpFileInformation, count: MemoryLayout<WIN32_FILE_ATTRIBUTE_DATA>.size, writing: true,
-                                      call: "GetFileAttributesExW")
-            {
-                kernel.copyToUser(lpFileInformation, withUnsafeBytes(of: data) { Array($0) })
-                result = true
-            } else {
-                result = thread.fail(ERROR_NOACCESS)
-            }
+    return withCurrentThread(failure: false) { (thread: borrowing SimThread) in
+        let path = wideString(lpFileName)
+        let result: Bool
+        if fInfoLevelId != GetFileExInfoStandard || lpFileInformation == nil {
+            result = thread.fail(ERROR_INVALID_PARAMETER)
         } else {
-            result = thread.fail(status)
+            let (status, information) = queryAttributes(thread, path)
+            if let information, let lpFileInformation {
+                var data = WIN32_FILE_ATTRIBUTE_DATA()
+                data.dwFileAttributes = information.attributes
+                data.ftCreationTime = fileTime(information.creationTime)
+                data.ftLastAccessTime = fileTime(information.lastAccessTime)
+                data.ftLastWriteTime = fileTime(information.lastWriteTime)
+                data.nFileSizeHigh = DWORD(truncatingIfNeeded: information.endOfFile >> 32)
+                data.nFileSizeLow = DWORD(truncatingIfNeeded: information.endOfFile)
+                let kernel = thread.kernel
+                if kernel.probeUserBuffer(lpFileInformation, count: MemoryLayout<WIN32_FILE_ATTRIBUTE_DATA>.size, writing: true,
+                                          call: "GetFileAttributesExW")
+                {
+                    kernel.copyToUser(lpFileInformation, withUnsafeBytes(of: data) { Array($0) })
+                    result = true
+                } else {
+                    result = thread.fail(ERROR_NOACCESS)
+                }
+            } else {
+                result = thread.fail(status)
+            }
         }
+        thread.traceBool("GetFileAttributesExW(\"\(path ?? "NULL")\")", result)
+        return result
     }
-    thread.traceBool("GetFileAttributesExW(\"\(path ?? "NULL")\")", result)
-    return result
 }
 
 /// What the volume knows about an open file or directory.
@@ -84,29 +86,30 @@ public func GetFileAttributesExW(_ lpFileName: LPCWSTR!, _ fInfoLevelId: GET_FIL
 /// `ERROR_INVALID_FUNCTION`; a bad one `ERROR_INVALID_HANDLE`.
 @discardableResult
 public func GetFileInformationByHandle(_ hFile: HANDLE!, _ lpFileInformation: LPBY_HANDLE_FILE_INFORMATION!) -> Bool {
-    guard let thread = currentThread() else { return false }
-    let kernel = thread.kernel
-    let (status, information) = kernel.withKernelEntry { kernel.ntQueryFileInformation(handle: value(hFile)) }
-    let result: Bool
-    if let information, let lpFileInformation {
-        var data = BY_HANDLE_FILE_INFORMATION()
-        data.dwFileAttributes = information.attributes
-        data.ftCreationTime = fileTime(information.creationTime)
-        data.ftLastAccessTime = fileTime(information.lastAccessTime)
-        data.ftLastWriteTime = fileTime(information.lastWriteTime)
-        data.dwVolumeSerialNumber = FileInformation.volumeSerialNumber
-        data.nFileSizeHigh = DWORD(truncatingIfNeeded: information.endOfFile >> 32)
-        data.nFileSizeLow = DWORD(truncatingIfNeeded: information.endOfFile)
-        data.nNumberOfLinks = information.numberOfLinks
-        data.nFileIndexHigh = DWORD(truncatingIfNeeded: information.fileIndex >> 32)
-        data.nFileIndexLow = DWORD(truncatingIfNeeded: information.fileIndex)
-        thread.store(data, into: lpFileInformation, call: "GetFileInformationByHandle")
-        result = true
-    } else {
-        result = thread.fail(information == nil ? status : .accessViolation)
+    return withCurrentThread(failure: false) { (thread: borrowing SimThread) in
+        let kernel = thread.kernel
+        let (status, information) = kernel.withKernelEntry { kernel.ntQueryFileInformation(handle: value(hFile)) }
+        let result: Bool
+        if let information, let lpFileInformation {
+            var data = BY_HANDLE_FILE_INFORMATION()
+            data.dwFileAttributes = information.attributes
+            data.ftCreationTime = fileTime(information.creationTime)
+            data.ftLastAccessTime = fileTime(information.lastAccessTime)
+            data.ftLastWriteTime = fileTime(information.lastWriteTime)
+            data.dwVolumeSerialNumber = FileInformation.volumeSerialNumber
+            data.nFileSizeHigh = DWORD(truncatingIfNeeded: information.endOfFile >> 32)
+            data.nFileSizeLow = DWORD(truncatingIfNeeded: information.endOfFile)
+            data.nNumberOfLinks = information.numberOfLinks
+            data.nFileIndexHigh = DWORD(truncatingIfNeeded: information.fileIndex >> 32)
+            data.nFileIndexLow = DWORD(truncatingIfNeeded: information.fileIndex)
+            thread.store(data, into: lpFileInformation, call: "GetFileInformationByHandle")
+            result = true
+        } else {
+            result = thread.fail(information == nil ? status : .accessViolation)
+        }
+        thread.traceBool("GetFileInformationByHandle(\(hex(handle: hFile)))", result)
+        return result
     }
-    thread.traceBool("GetFileInformationByHandle(\(hex(handle: hFile)))", result)
-    return result
 }
 
 /// One class of information about an open file or directory.
@@ -125,12 +128,13 @@ public func GetFileInformationByHandle(_ hFile: HANDLE!, _ lpFileInformation: LP
 public func GetFileInformationByHandleEx(_ hFile: HANDLE!, _ FileInformationClass: FILE_INFO_BY_HANDLE_CLASS,
                                          _ lpFileInformation: LPVOID!, _ dwBufferSize: DWORD) -> Bool
 {
-    guard let thread = currentThread() else { return false }
-    let kernel = thread.kernel
-    let result = fileInformationEx(thread, kernel, hFile, FileInformationClass, lpFileInformation, Int(dwBufferSize))
-    thread.traceBool("GetFileInformationByHandleEx(\(hex(handle: hFile)), class: \(FileInformationClass.rawValue), \(dwBufferSize))",
-                     result)
-    return result
+    return withCurrentThread(failure: false) { (thread: borrowing SimThread) in
+        let kernel = thread.kernel
+        let result = fileInformationEx(thread, kernel, hFile, FileInformationClass, lpFileInformation, Int(dwBufferSize))
+        thread.traceBool("GetFileInformationByHandleEx(\(hex(handle: hFile)), class: \(FileInformationClass.rawValue), \(dwBufferSize))",
+                         result)
+        return result
+    }
 }
 
 private func fileInformationEx(_ thread: SimThread, _ kernel: Kernel, _ hFile: HANDLE?, _ informationClass: FILE_INFO_BY_HANDLE_CLASS,
@@ -197,20 +201,21 @@ private func fileInformationEx(_ thread: SimThread, _ kernel: Kernel, _ hFile: H
 /// with `ERROR_INVALID_HANDLE`; on success the last error is left alone.
 @discardableResult
 public func GetFileType(_ hFile: HANDLE!) -> DWORD {
-    guard let thread = currentThread() else { return DWORD(FILE_TYPE_UNKNOWN) }
-    let kernel = thread.kernel
-    let (status, kind) = kernel.withKernelEntry { kernel.ntQueryDeviceKind(handle: value(hFile)) }
-    let result: Int32
-    switch kind {
-    case .disk: result = FILE_TYPE_DISK
-    case .pipe: result = FILE_TYPE_PIPE
-    case .character: result = FILE_TYPE_CHAR
-    case nil:
-        result = FILE_TYPE_UNKNOWN
-        _ = thread.fail(status)
+    return withCurrentThread(failure: DWORD(FILE_TYPE_UNKNOWN)) { (thread: borrowing SimThread) in
+        let kernel = thread.kernel
+        let (status, kind) = kernel.withKernelEntry { kernel.ntQueryDeviceKind(handle: value(hFile)) }
+        let result: Int32
+        switch kind {
+        case .disk: result = FILE_TYPE_DISK
+        case .pipe: result = FILE_TYPE_PIPE
+        case .character: result = FILE_TYPE_CHAR
+        case nil:
+            result = FILE_TYPE_UNKNOWN
+            _ = thread.fail(status)
+        }
+        thread.traceResult("GetFileType(\(hex(handle: hFile)))", "\(result)")
+        return DWORD(result)
     }
-    thread.traceResult("GetFileType(\(hex(handle: hFile)))", "\(result)")
-    return DWORD(result)
 }
 
 /// A `FILETIME` from its 64-bit value.

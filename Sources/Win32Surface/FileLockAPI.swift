@@ -15,29 +15,30 @@ import IOKernel
 public func LockFileEx(_ hFile: HANDLE!, _ dwFlags: DWORD, _ dwReserved: DWORD, _ nNumberOfBytesToLockLow: DWORD,
                        _ nNumberOfBytesToLockHigh: DWORD, _ lpOverlapped: LPOVERLAPPED!) -> Bool
 {
-    guard let thread = currentThread() else { return false }
-    let length = UInt64(nNumberOfBytesToLockHigh) << 32 | UInt64(nNumberOfBytesToLockLow)
-    let result = thread.withKernel { kernel -> Bool in
-        guard dwReserved == 0 else { return thread.fail(ERROR_INVALID_PARAMETER) }
-        guard let overlapped = lpOverlapped, kernel.userOverlappedIsAccessible(overlapped) else {
-            return thread.fail(ERROR_NOACCESS)
+    return withCurrentThread(failure: false) { (thread: borrowing SimThread) in
+        let length = UInt64(nNumberOfBytesToLockHigh) << 32 | UInt64(nNumberOfBytesToLockLow)
+        let result = thread.withKernel { kernel -> Bool in
+            guard dwReserved == 0 else { return thread.fail(ERROR_INVALID_PARAMETER) }
+            guard let overlapped = lpOverlapped, kernel.userOverlappedIsAccessible(overlapped) else {
+                return thread.fail(ERROR_NOACCESS)
+            }
+            overlapped.pointee.Internal = ULONG_PTR(STATUS_PENDING)
+            let event = overlapped.pointee.hEvent.map { UInt(bitPattern: $0) }
+            let offset = UInt64(overlapped.pointee.OffsetHigh) << 32 | UInt64(overlapped.pointee.Offset)
+            // As for ReadFile: the OVERLAPPED is the packet's context unless hEvent's low bit is set.
+            let context = (event ?? 0) & 1 != 0 ? nil : UnsafeMutableRawPointer(overlapped)
+            let status = kernel.withKernelEntry {
+                kernel.ntLockFile(handle: value(hFile), event: event, apcContext: context,
+                                  ioStatus: UnsafeMutableRawPointer(overlapped), offset: offset, length: length,
+                                  exclusive: dwFlags & DWORD(LOCKFILE_EXCLUSIVE_LOCK) != 0,
+                                  failImmediately: dwFlags & DWORD(LOCKFILE_FAIL_IMMEDIATELY) != 0)
+            }
+            if status == .pending { return thread.fail(ERROR_IO_PENDING) }
+            return status.isSuccess ? true : thread.fail(status)
         }
-        overlapped.pointee.Internal = ULONG_PTR(STATUS_PENDING)
-        let event = overlapped.pointee.hEvent.map { UInt(bitPattern: $0) }
-        let offset = UInt64(overlapped.pointee.OffsetHigh) << 32 | UInt64(overlapped.pointee.Offset)
-        // As for ReadFile: the OVERLAPPED is the packet's context unless hEvent's low bit is set.
-        let context = (event ?? 0) & 1 != 0 ? nil : UnsafeMutableRawPointer(overlapped)
-        let status = kernel.withKernelEntry {
-            kernel.ntLockFile(handle: value(hFile), event: event, apcContext: context,
-                              ioStatus: UnsafeMutableRawPointer(overlapped), offset: offset, length: length,
-                              exclusive: dwFlags & DWORD(LOCKFILE_EXCLUSIVE_LOCK) != 0,
-                              failImmediately: dwFlags & DWORD(LOCKFILE_FAIL_IMMEDIATELY) != 0)
-        }
-        if status == .pending { return thread.fail(ERROR_IO_PENDING) }
-        return status.isSuccess ? true : thread.fail(status)
+        thread.traceBool("LockFileEx(\(hex(handle: hFile)), 0x\(String(dwFlags, radix: 16)), \(length) bytes, ov: \(thread.name(overlapped: lpOverlapped)))", result)
+        return result
     }
-    thread.traceBool("LockFileEx(\(hex(handle: hFile)), 0x\(String(dwFlags, radix: 16)), \(length) bytes, ov: \(thread.name(overlapped: lpOverlapped)))", result)
-    return result
 }
 
 /// Locks a byte range for exclusive access, without waiting. The corresponding Win32 function is
@@ -47,16 +48,17 @@ public func LockFileEx(_ hFile: HANDLE!, _ dwFlags: DWORD, _ dwReserved: DWORD, 
 public func LockFile(_ hFile: HANDLE!, _ dwFileOffsetLow: DWORD, _ dwFileOffsetHigh: DWORD,
                      _ nNumberOfBytesToLockLow: DWORD, _ nNumberOfBytesToLockHigh: DWORD) -> Bool
 {
-    guard let thread = currentThread() else { return false }
-    let offset = UInt64(dwFileOffsetHigh) << 32 | UInt64(dwFileOffsetLow)
-    let length = UInt64(nNumberOfBytesToLockHigh) << 32 | UInt64(nNumberOfBytesToLockLow)
-    let (status, _) = issueWithOwnStatusBlock(thread, hFile) { ioStatus in
-        thread.kernel.ntLockFile(handle: value(hFile), event: nil, apcContext: nil, ioStatus: ioStatus, offset: offset,
-                                 length: length, exclusive: true, failImmediately: true)
+    return withCurrentThread(failure: false) { (thread: borrowing SimThread) in
+        let offset = UInt64(dwFileOffsetHigh) << 32 | UInt64(dwFileOffsetLow)
+        let length = UInt64(nNumberOfBytesToLockHigh) << 32 | UInt64(nNumberOfBytesToLockLow)
+        let (status, _) = issueWithOwnStatusBlock(thread, hFile) { ioStatus in
+            thread.kernel.ntLockFile(handle: value(hFile), event: nil, apcContext: nil, ioStatus: ioStatus, offset: offset,
+                                     length: length, exclusive: true, failImmediately: true)
+        }
+        let result = status.isSuccess && status != .pending ? true : thread.fail(status)
+        thread.traceBool("LockFile(\(hex(handle: hFile)), \(offset), \(length))", result)
+        return result
     }
-    let result = status.isSuccess && status != .pending ? true : thread.fail(status)
-    thread.traceBool("LockFile(\(hex(handle: hFile)), \(offset), \(length))", result)
-    return result
 }
 
 /// Unlocks a byte range locked through this handle. The corresponding Win32 function is
@@ -68,19 +70,20 @@ public func LockFile(_ hFile: HANDLE!, _ dwFileOffsetLow: DWORD, _ dwFileOffsetH
 public func UnlockFileEx(_ hFile: HANDLE!, _ dwReserved: DWORD, _ nNumberOfBytesToUnlockLow: DWORD,
                          _ nNumberOfBytesToUnlockHigh: DWORD, _ lpOverlapped: LPOVERLAPPED!) -> Bool
 {
-    guard let thread = currentThread() else { return false }
-    let length = UInt64(nNumberOfBytesToUnlockHigh) << 32 | UInt64(nNumberOfBytesToUnlockLow)
-    let result = thread.withKernel { kernel -> Bool in
-        guard dwReserved == 0 else { return thread.fail(ERROR_INVALID_PARAMETER) }
-        guard let overlapped = lpOverlapped, kernel.userOverlappedIsAccessible(overlapped) else {
-            return thread.fail(ERROR_NOACCESS)
+    return withCurrentThread(failure: false) { (thread: borrowing SimThread) in
+        let length = UInt64(nNumberOfBytesToUnlockHigh) << 32 | UInt64(nNumberOfBytesToUnlockLow)
+        let result = thread.withKernel { kernel -> Bool in
+            guard dwReserved == 0 else { return thread.fail(ERROR_INVALID_PARAMETER) }
+            guard let overlapped = lpOverlapped, kernel.userOverlappedIsAccessible(overlapped) else {
+                return thread.fail(ERROR_NOACCESS)
+            }
+            let offset = UInt64(overlapped.pointee.OffsetHigh) << 32 | UInt64(overlapped.pointee.Offset)
+            let status = kernel.withKernelEntry { kernel.ntUnlockFile(handle: value(hFile), offset: offset, length: length) }
+            return status.isSuccess ? true : thread.fail(status)
         }
-        let offset = UInt64(overlapped.pointee.OffsetHigh) << 32 | UInt64(overlapped.pointee.Offset)
-        let status = kernel.withKernelEntry { kernel.ntUnlockFile(handle: value(hFile), offset: offset, length: length) }
-        return status.isSuccess ? true : thread.fail(status)
+        thread.traceBool("UnlockFileEx(\(hex(handle: hFile)), \(length) bytes, ov: \(thread.name(overlapped: lpOverlapped)))", result)
+        return result
     }
-    thread.traceBool("UnlockFileEx(\(hex(handle: hFile)), \(length) bytes, ov: \(thread.name(overlapped: lpOverlapped)))", result)
-    return result
 }
 
 /// Unlocks a byte range locked through this handle. The corresponding Win32 function is
@@ -89,13 +92,14 @@ public func UnlockFileEx(_ hFile: HANDLE!, _ dwReserved: DWORD, _ nNumberOfBytes
 public func UnlockFile(_ hFile: HANDLE!, _ dwFileOffsetLow: DWORD, _ dwFileOffsetHigh: DWORD,
                        _ nNumberOfBytesToUnlockLow: DWORD, _ nNumberOfBytesToUnlockHigh: DWORD) -> Bool
 {
-    guard let thread = currentThread() else { return false }
-    let offset = UInt64(dwFileOffsetHigh) << 32 | UInt64(dwFileOffsetLow)
-    let length = UInt64(nNumberOfBytesToUnlockHigh) << 32 | UInt64(nNumberOfBytesToUnlockLow)
-    let result = thread.withKernel { kernel -> Bool in
-        let status = kernel.withKernelEntry { kernel.ntUnlockFile(handle: value(hFile), offset: offset, length: length) }
-        return status.isSuccess ? true : thread.fail(status)
+    return withCurrentThread(failure: false) { (thread: borrowing SimThread) in
+        let offset = UInt64(dwFileOffsetHigh) << 32 | UInt64(dwFileOffsetLow)
+        let length = UInt64(nNumberOfBytesToUnlockHigh) << 32 | UInt64(nNumberOfBytesToUnlockLow)
+        let result = thread.withKernel { kernel -> Bool in
+            let status = kernel.withKernelEntry { kernel.ntUnlockFile(handle: value(hFile), offset: offset, length: length) }
+            return status.isSuccess ? true : thread.fail(status)
+        }
+        thread.traceBool("UnlockFile(\(hex(handle: hFile)), \(offset), \(length))", result)
+        return result
     }
-    thread.traceBool("UnlockFile(\(hex(handle: hFile)), \(offset), \(length))", result)
-    return result
 }

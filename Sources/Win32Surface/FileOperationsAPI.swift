@@ -24,20 +24,21 @@ public func MoveFileW(_ lpExistingFileName: LPCWSTR!, _ lpNewFileName: LPCWSTR!)
 }
 
 private func moveFile(_ function: String, _ source: String?, _ target: String?, _ flags: DWORD) -> Bool {
-    guard let thread = currentThread() else { return false }
-    let kernel = thread.kernel
-    let result: Bool
-    if flags & DWORD(MOVEFILE_DELAY_UNTIL_REBOOT) != 0 {
-        result = thread.fail(ERROR_ACCESS_DENIED)
-    } else if let source, let target {
-        let replace = flags & DWORD(MOVEFILE_REPLACE_EXISTING) != 0
-        let status = kernel.withKernelEntry { kernel.ntMoveFile(from: source, to: target, replace: replace) }
-        result = status.isSuccess ? true : thread.fail(status)
-    } else {
-        result = thread.fail(source == nil ? ERROR_PATH_NOT_FOUND : ERROR_INVALID_PARAMETER)
+    return withCurrentThread(failure: false) { (thread: borrowing SimThread) in
+        let kernel = thread.kernel
+        let result: Bool
+        if flags & DWORD(MOVEFILE_DELAY_UNTIL_REBOOT) != 0 {
+            result = thread.fail(ERROR_ACCESS_DENIED)
+        } else if let source, let target {
+            let replace = flags & DWORD(MOVEFILE_REPLACE_EXISTING) != 0
+            let status = kernel.withKernelEntry { kernel.ntMoveFile(from: source, to: target, replace: replace) }
+            result = status.isSuccess ? true : thread.fail(status)
+        } else {
+            result = thread.fail(source == nil ? ERROR_PATH_NOT_FOUND : ERROR_INVALID_PARAMETER)
+        }
+        thread.traceBool("\(function)(\"\(source ?? "NULL")\", \"\(target ?? "NULL")\", 0x\(String(flags, radix: 16)))", result)
+        return result
     }
-    thread.traceBool("\(function)(\"\(source ?? "NULL")\", \"\(target ?? "NULL")\", 0x\(String(flags, radix: 16)))", result)
-    return result
 }
 
 /// Copies a file of the simulated volume: its data, attributes and last-write time.
@@ -49,21 +50,22 @@ private func moveFile(_ function: String, _ source: String?, _ target: String?, 
 /// sharing `ERROR_SHARING_VIOLATION`. Watches see the target `ADDED` (when new) and `MODIFIED`.
 @discardableResult
 public func CopyFileW(_ lpExistingFileName: LPCWSTR!, _ lpNewFileName: LPCWSTR!, _ bFailIfExists: Bool) -> Bool {
-    guard let thread = currentThread() else { return false }
-    let kernel = thread.kernel
-    let source = wideString(lpExistingFileName)
-    let target = wideString(lpNewFileName)
-    let result: Bool
-    if let source, let target {
-        let status = kernel.withKernelEntry { kernel.ntCopyFile(from: source, to: target, failIfExists: bFailIfExists) }
-        if status == .objectNameCollision {
-            result = thread.fail(ERROR_FILE_EXISTS)
+    return withCurrentThread(failure: false) { (thread: borrowing SimThread) in
+        let kernel = thread.kernel
+        let source = wideString(lpExistingFileName)
+        let target = wideString(lpNewFileName)
+        let result: Bool
+        if let source, let target {
+            let status = kernel.withKernelEntry { kernel.ntCopyFile(from: source, to: target, failIfExists: bFailIfExists) }
+            if status == .objectNameCollision {
+                result = thread.fail(ERROR_FILE_EXISTS)
+            } else {
+                result = status.isSuccess ? true : thread.fail(status)
+            }
         } else {
-            result = status.isSuccess ? true : thread.fail(status)
+            result = thread.fail(ERROR_PATH_NOT_FOUND)
         }
-    } else {
-        result = thread.fail(ERROR_PATH_NOT_FOUND)
+        thread.traceBool("CopyFileW(\"\(source ?? "NULL")\", \"\(target ?? "NULL")\", failIfExists: \(bFailIfExists))", result)
+        return result
     }
-    thread.traceBool("CopyFileW(\"\(source ?? "NULL")\", \"\(target ?? "NULL")\", failIfExists: \(bFailIfExists))", result)
-    return result
 }

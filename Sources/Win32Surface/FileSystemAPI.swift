@@ -12,17 +12,18 @@ import IOKernel
 public func SetFilePointerEx(_ hFile: HANDLE!, _ liDistanceToMove: LARGE_INTEGER, _ lpNewFilePointer: PLARGE_INTEGER!,
                              _ dwMoveMethod: DWORD) -> Bool
 {
-    guard let thread = currentThread() else { return false }
-    let (status, position) = movePointer(thread, hFile, Int64(liDistanceToMove.QuadPart), dwMoveMethod)
-    let result: Bool
-    if let position {
-        thread.store(largeInteger(Int64(bitPattern: position)), into: lpNewFilePointer, call: "SetFilePointerEx")
-        result = true
-    } else {
-        result = thread.fail(status)
+    return withCurrentThread(failure: false) { (thread: borrowing SimThread) in
+        let (status, position) = movePointer(thread, hFile, Int64(liDistanceToMove.QuadPart), dwMoveMethod)
+        let result: Bool
+        if let position {
+            thread.store(largeInteger(Int64(bitPattern: position)), into: lpNewFilePointer, call: "SetFilePointerEx")
+            result = true
+        } else {
+            result = thread.fail(status)
+        }
+        thread.traceBool("SetFilePointerEx(\(hex(handle: hFile)), \(liDistanceToMove.QuadPart), method: \(dwMoveMethod))", result)
+        return result
     }
-    thread.traceBool("SetFilePointerEx(\(hex(handle: hFile)), \(liDistanceToMove.QuadPart), method: \(dwMoveMethod))", result)
-    return result
 }
 
 /// Moves a file object's current position; returns the low 32 bits of the new position.
@@ -37,29 +38,30 @@ public func SetFilePointerEx(_ hFile: HANDLE!, _ liDistanceToMove: LARGE_INTEGER
 public func SetFilePointer(_ hFile: HANDLE!, _ lDistanceToMove: LONG, _ lpDistanceToMoveHigh: PLONG!,
                            _ dwMoveMethod: DWORD) -> DWORD
 {
-    guard let thread = currentThread() else { return INVALID_SET_FILE_POINTER }
-    let distance: Int64
-    if let high = lpDistanceToMoveHigh {
-        guard let highPart = thread.load(high, call: "SetFilePointer") else {
-            _ = thread.fail(ERROR_NOACCESS)
-            return INVALID_SET_FILE_POINTER
+    return withCurrentThread(failure: INVALID_SET_FILE_POINTER) { (thread: borrowing SimThread) in
+        let distance: Int64
+        if let high = lpDistanceToMoveHigh {
+            guard let highPart = thread.load(high, call: "SetFilePointer") else {
+                _ = thread.fail(ERROR_NOACCESS)
+                return INVALID_SET_FILE_POINTER
+            }
+            distance = Int64(highPart) << 32 | Int64(UInt32(bitPattern: lDistanceToMove))
+        } else {
+            distance = Int64(lDistanceToMove)
         }
-        distance = Int64(highPart) << 32 | Int64(UInt32(bitPattern: lDistanceToMove))
-    } else {
-        distance = Int64(lDistanceToMove)
+        let (status, position) = movePointer(thread, hFile, distance, dwMoveMethod)
+        var result = INVALID_SET_FILE_POINTER
+        if let position {
+            thread.store(LONG(truncatingIfNeeded: position >> 32), into: lpDistanceToMoveHigh, call: "SetFilePointer")
+            result = DWORD(truncatingIfNeeded: position)
+            if result == INVALID_SET_FILE_POINTER { thread.setLastError(0) }
+        } else {
+            _ = thread.fail(status)
+        }
+        thread.traceResult("SetFilePointer(\(hex(handle: hFile)), \(lDistanceToMove), method: \(dwMoveMethod))",
+                           position == nil ? "INVALID_SET_FILE_POINTER, \(win32ErrorName(thread.lastError))" : "\(result)")
+        return result
     }
-    let (status, position) = movePointer(thread, hFile, distance, dwMoveMethod)
-    var result = INVALID_SET_FILE_POINTER
-    if let position {
-        thread.store(LONG(truncatingIfNeeded: position >> 32), into: lpDistanceToMoveHigh, call: "SetFilePointer")
-        result = DWORD(truncatingIfNeeded: position)
-        if result == INVALID_SET_FILE_POINTER { thread.setLastError(0) }
-    } else {
-        _ = thread.fail(status)
-    }
-    thread.traceResult("SetFilePointer(\(hex(handle: hFile)), \(lDistanceToMove), method: \(dwMoveMethod))",
-                       position == nil ? "INVALID_SET_FILE_POINTER, \(win32ErrorName(thread.lastError))" : "\(result)")
-    return result
 }
 
 /// The new position, or nil and the error (a Win32 code in `status`'s place when negative).
@@ -94,18 +96,19 @@ private func win32Error(_ status: NTStatus) -> Int32 {
 /// disk file gives `ERROR_INVALID_FUNCTION`; a bad handle `ERROR_INVALID_HANDLE`.
 @discardableResult
 public func GetFileSizeEx(_ hFile: HANDLE!, _ lpFileSize: PLARGE_INTEGER!) -> Bool {
-    guard let thread = currentThread() else { return false }
-    let kernel = thread.kernel
-    let (status, size) = kernel.withKernelEntry { kernel.ntQueryEndOfFile(handle: value(hFile)) }
-    let result: Bool
-    if status.isSuccess {
-        thread.store(largeInteger(Int64(bitPattern: size)), into: lpFileSize, call: "GetFileSizeEx")
-        result = true
-    } else {
-        result = thread.fail(status)
+    return withCurrentThread(failure: false) { (thread: borrowing SimThread) in
+        let kernel = thread.kernel
+        let (status, size) = kernel.withKernelEntry { kernel.ntQueryEndOfFile(handle: value(hFile)) }
+        let result: Bool
+        if status.isSuccess {
+            thread.store(largeInteger(Int64(bitPattern: size)), into: lpFileSize, call: "GetFileSizeEx")
+            result = true
+        } else {
+            result = thread.fail(status)
+        }
+        thread.traceBool("GetFileSizeEx(\(hex(handle: hFile))) → \(size)", result)
+        return result
     }
-    thread.traceBool("GetFileSizeEx(\(hex(handle: hFile))) → \(size)", result)
-    return result
 }
 
 /// The size of a disk file: the low half returned, the high half in `*lpFileSizeHigh`.
@@ -115,10 +118,12 @@ public func GetFileSizeEx(_ hFile: HANDLE!, _ lpFileSize: PLARGE_INTEGER!) -> Bo
 @discardableResult
 public func GetFileSize(_ hFile: HANDLE!, _ lpFileSizeHigh: LPDWORD!) -> DWORD {
     var size = LARGE_INTEGER()
-    guard GetFileSizeEx(hFile, &size), let thread = currentThread() else { return INVALID_FILE_SIZE }
-    thread.store(DWORD(bitPattern: size.HighPart), into: lpFileSizeHigh, call: "GetFileSize")
-    if size.LowPart == INVALID_FILE_SIZE { SetLastError(DWORD(NO_ERROR)) }
-    return size.LowPart
+    guard GetFileSizeEx(hFile, &size) else { return INVALID_FILE_SIZE }
+    return withCurrentThread(failure: INVALID_FILE_SIZE) { (thread: borrowing SimThread) in
+        thread.store(DWORD(bitPattern: size.HighPart), into: lpFileSizeHigh, call: "GetFileSize")
+        if size.LowPart == INVALID_FILE_SIZE { SetLastError(DWORD(NO_ERROR)) }
+        return size.LowPart
+    }
 }
 
 /// Makes the current position the end of the file, truncating or extending it (with zeros).
@@ -127,15 +132,16 @@ public func GetFileSize(_ hFile: HANDLE!, _ lpFileSizeHigh: LPDWORD!) -> DWORD {
 /// (`ERROR_ACCESS_DENIED`) and must be a disk file (`ERROR_INVALID_FUNCTION`).
 @discardableResult
 public func SetEndOfFile(_ hFile: HANDLE!) -> Bool {
-    guard let thread = currentThread() else { return false }
-    let kernel = thread.kernel
-    let status = kernel.withKernelEntry {
-        let (queried, position) = kernel.ntQueryFilePosition(handle: value(hFile))
-        return queried.isSuccess ? kernel.ntSetEndOfFile(handle: value(hFile), to: position) : queried
+    return withCurrentThread(failure: false) { (thread: borrowing SimThread) in
+        let kernel = thread.kernel
+        let status = kernel.withKernelEntry {
+            let (queried, position) = kernel.ntQueryFilePosition(handle: value(hFile))
+            return queried.isSuccess ? kernel.ntSetEndOfFile(handle: value(hFile), to: position) : queried
+        }
+        let result = status.isSuccess ? true : thread.fail(status)
+        thread.traceBool("SetEndOfFile(\(hex(handle: hFile)))", result)
+        return result
     }
-    let result = status.isSuccess ? true : thread.fail(status)
-    thread.traceBool("SetEndOfFile(\(hex(handle: hFile)))", result)
-    return result
 }
 
 /// Writes a file's buffered data through to the device.
@@ -147,14 +153,15 @@ public func SetEndOfFile(_ hFile: HANDLE!) -> Bool {
 /// `ERROR_PIPE_NOT_CONNECTED` after a disconnect (F-SYNC-4).
 @discardableResult
 public func FlushFileBuffers(_ hFile: HANDLE!) -> Bool {
-    guard let thread = currentThread() else { return false }
-    let kernel = thread.kernel
-    let (status, _) = issueWithOwnStatusBlock(thread, hFile) { ioStatus in
-        kernel.ntFlushBuffersFile(handle: value(hFile), ioStatus: ioStatus)
+    return withCurrentThread(failure: false) { (thread: borrowing SimThread) in
+        let kernel = thread.kernel
+        let (status, _) = issueWithOwnStatusBlock(thread, hFile) { ioStatus in
+            kernel.ntFlushBuffersFile(handle: value(hFile), ioStatus: ioStatus)
+        }
+        let result = status.isSuccess ? true : thread.fail(status)
+        thread.traceBool("FlushFileBuffers(\(hex(handle: hFile)))", result)
+        return result
     }
-    let result = status.isSuccess ? true : thread.fail(status)
-    thread.traceBool("FlushFileBuffers(\(hex(handle: hFile)))", result)
-    return result
 }
 
 /// Deletes a file of the simulated disk volume.
@@ -175,15 +182,16 @@ public func DeleteFileA(_ lpFileName: LPCSTR!) -> Bool {
 }
 
 private func deleteFile(_ function: String, _ path: String?) -> Bool {
-    guard let thread = currentThread(named: function) else { return false }
-    let kernel = thread.kernel
-    let result: Bool
-    if let path {
-        let status = kernel.withKernelEntry { kernel.ntDeleteFile(path: path) }
-        result = status.isSuccess ? true : thread.fail(status)
-    } else {
-        result = thread.fail(ERROR_PATH_NOT_FOUND)
+    return withCurrentThread(named: function, failure: false) { (thread: borrowing SimThread) in
+        let kernel = thread.kernel
+        let result: Bool
+        if let path {
+            let status = kernel.withKernelEntry { kernel.ntDeleteFile(path: path) }
+            result = status.isSuccess ? true : thread.fail(status)
+        } else {
+            result = thread.fail(ERROR_PATH_NOT_FOUND)
+        }
+        thread.traceBool("\(function)(\"\(path ?? "NULL")\")", result)
+        return result
     }
-    thread.traceBool("\(function)(\"\(path ?? "NULL")\")", result)
-    return result
 }

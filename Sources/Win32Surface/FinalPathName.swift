@@ -14,29 +14,30 @@ import IOKernel
 /// file system gives (`ERROR_INVALID_FUNCTION` for another device, `ERROR_INVALID_HANDLE`).
 @discardableResult
 public func GetFinalPathNameByHandleW(_ hFile: HANDLE!, _ lpszFilePath: LPWSTR!, _ cchFilePath: DWORD, _ dwFlags: DWORD) -> DWORD {
-    guard let thread = currentThread() else { return 0 }
-    let volumeFlags = dwFlags & 0x7
-    guard dwFlags & ~DWORD(0xF) == 0, [0, 1, 2, 4].contains(volumeFlags) else {
-        _ = thread.fail(ERROR_INVALID_PARAMETER)
-        return 0
+    return withCurrentThread(failure: 0) { (thread: borrowing SimThread) in
+        let volumeFlags = dwFlags & 0x7
+        guard dwFlags & ~DWORD(0xF) == 0, [0, 1, 2, 4].contains(volumeFlags) else {
+            _ = thread.fail(ERROR_INVALID_PARAMETER)
+            return 0
+        }
+        let kernel = thread.kernel
+        let (status, information) = kernel.withKernelEntry { kernel.ntQueryFileInformation(handle: value(hFile)) }
+        guard let path = information?.path else {
+            _ = thread.fail(status.isSuccess ? .invalidHandle : status)
+            return 0
+        }
+        let rest = String(path.dropFirst(2))  // `\dir\file` after the drive
+        let final = switch volumeFlags {
+        case DWORD(VOLUME_NAME_NONE): rest
+        case DWORD(VOLUME_NAME_NT): #"\Device\HarddiskVolume1"# + rest
+        case DWORD(VOLUME_NAME_GUID): #"\\?\Volume{5153494d-0000-0000-0000-000000000000}"# + rest
+        default: #"\\?\"# + path
+        }
+        let result = copyOut(thread, Array(final.utf16), cchFilePath, lpszFilePath, call: "GetFinalPathNameByHandleW")
+        thread.traceResult("GetFinalPathNameByHandleW(\(hex(handle: hFile)), \(cchFilePath), 0x\(String(dwFlags, radix: 16)))",
+                           "\(result)")
+        return result
     }
-    let kernel = thread.kernel
-    let (status, information) = kernel.withKernelEntry { kernel.ntQueryFileInformation(handle: value(hFile)) }
-    guard let path = information?.path else {
-        _ = thread.fail(status.isSuccess ? .invalidHandle : status)
-        return 0
-    }
-    let rest = String(path.dropFirst(2))  // `\dir\file` after the drive
-    let final = switch volumeFlags {
-    case DWORD(VOLUME_NAME_NONE): rest
-    case DWORD(VOLUME_NAME_NT): #"\Device\HarddiskVolume1"# + rest
-    case DWORD(VOLUME_NAME_GUID): #"\\?\Volume{5153494d-0000-0000-0000-000000000000}"# + rest
-    default: #"\\?\"# + path
-    }
-    let result = copyOut(thread, Array(final.utf16), cchFilePath, lpszFilePath, call: "GetFinalPathNameByHandleW")
-    thread.traceResult("GetFinalPathNameByHandleW(\(hex(handle: hFile)), \(cchFilePath), 0x\(String(dwFlags, radix: 16)))",
-                       "\(result)")
-    return result
 }
 
 /// Starts a directory search, as ``FindFirstFileW(_:_:)``, with the options of
@@ -49,13 +50,14 @@ public func GetFinalPathNameByHandleW(_ hFile: HANDLE!, _ lpszFilePath: LPWSTR!,
 public func FindFirstFileExW(_ lpFileName: LPCWSTR!, _ fInfoLevelId: FINDEX_INFO_LEVELS, _ lpFindFileData: LPVOID!,
                              _ fSearchOp: FINDEX_SEARCH_OPS, _ lpSearchFilter: LPVOID!, _ dwAdditionalFlags: DWORD) -> HANDLE!
 {
-    guard let thread = currentThread() else { return INVALID_HANDLE_VALUE }
-    guard fInfoLevelId == FindExInfoStandard || fInfoLevelId == FindExInfoBasic,
-          fSearchOp == FindExSearchNameMatch || fSearchOp == FindExSearchLimitToDirectories,
-          lpSearchFilter == nil, dwAdditionalFlags & ~DWORD(0x7) == 0
-    else {
-        _ = thread.fail(ERROR_INVALID_PARAMETER)
-        return INVALID_HANDLE_VALUE
+    return withCurrentThread(failure: INVALID_HANDLE_VALUE) { (thread: borrowing SimThread) in
+        guard fInfoLevelId == FindExInfoStandard || fInfoLevelId == FindExInfoBasic,
+              fSearchOp == FindExSearchNameMatch || fSearchOp == FindExSearchLimitToDirectories,
+              lpSearchFilter == nil, dwAdditionalFlags & ~DWORD(0x7) == 0
+        else {
+            _ = thread.fail(ERROR_INVALID_PARAMETER)
+            return INVALID_HANDLE_VALUE
+        }
+        return FindFirstFileW(lpFileName, lpFindFileData?.assumingMemoryBound(to: WIN32_FIND_DATAW.self))
     }
-    return FindFirstFileW(lpFileName, lpFindFileData?.assumingMemoryBound(to: WIN32_FIND_DATAW.self))
 }

@@ -13,43 +13,44 @@ import IOKernel
 /// is a handle to the directory: close it with ``FindClose(_:)``.
 @discardableResult
 public func FindFirstFileW(_ lpFileName: LPCWSTR!, _ lpFindFileData: LPWIN32_FIND_DATAW!) -> HANDLE! {
-    guard let thread = currentThread() else { return INVALID_HANDLE_VALUE }
-    let kernel = thread.kernel
-    let path = wideString(lpFileName)
-    var handle = INVALID_HANDLE_VALUE
-    if let path, lpFindFileData != nil {
-        let separator = path.lastIndex { $0 == "\\" || $0 == "/" }
-        let directory = separator.map { String(path[...$0]) } ?? "."
-        let pattern = separator.map { String(path[path.index(after: $0)...]) } ?? path
-        if pattern.isEmpty {
-            _ = thread.fail(ERROR_FILE_NOT_FOUND)
-        } else {
-            var parameters = CreateParameters(fileName: directory, desiredAccess: DWORD(FILE_LIST_DIRECTORY) | DWORD(SYNCHRONIZE),
-                                              shareAccess: DWORD(FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE))
-            parameters.options = CreateParameters.directoryFile
-            let (status, opened, entry) = kernel.withKernelEntry { () -> (NTStatus, UInt, DirectoryEntry?) in
-                let (status, opened, _) = kernel.ntCreateFile(parameters, synchronous: true)
-                guard status.isSuccess else { return (status, 0, nil) }
-                let (queried, entry) = kernel.ntQueryDirectoryFile(handle: opened, pattern: pattern)
-                if entry == nil { _ = kernel.ntClose(opened) }
-                return (queried, opened, entry)
-            }
-            if let entry, let lpFindFileData, let found = HANDLE(bitPattern: opened) {
-                fill(lpFindFileData, with: entry, thread, call: "FindFirstFileW")
-                handle = found
-            } else if status == .objectNameNotFound || status == .notADirectory {
-                // The directory part names nothing (or a file): kernelbase reports the path.
-                _ = thread.fail(ERROR_PATH_NOT_FOUND)
+    return withCurrentThread(failure: INVALID_HANDLE_VALUE) { (thread: borrowing SimThread) in
+        let kernel = thread.kernel
+        let path = wideString(lpFileName)
+        var handle = INVALID_HANDLE_VALUE
+        if let path, lpFindFileData != nil {
+            let separator = path.lastIndex { $0 == "\\" || $0 == "/" }
+            let directory = separator.map { String(path[...$0]) } ?? "."
+            let pattern = separator.map { String(path[path.index(after: $0)...]) } ?? path
+            if pattern.isEmpty {
+                _ = thread.fail(ERROR_FILE_NOT_FOUND)
             } else {
-                _ = thread.fail(status)
+                var parameters = CreateParameters(fileName: directory, desiredAccess: DWORD(FILE_LIST_DIRECTORY) | DWORD(SYNCHRONIZE),
+                                                  shareAccess: DWORD(FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE))
+                parameters.options = CreateParameters.directoryFile
+                let (status, opened, entry) = kernel.withKernelEntry { () -> (NTStatus, UInt, DirectoryEntry?) in
+                    let (status, opened, _) = kernel.ntCreateFile(parameters, synchronous: true)
+                    guard status.isSuccess else { return (status, 0, nil) }
+                    let (queried, entry) = kernel.ntQueryDirectoryFile(handle: opened, pattern: pattern)
+                    if entry == nil { _ = kernel.ntClose(opened) }
+                    return (queried, opened, entry)
+                }
+                if let entry, let lpFindFileData, let found = HANDLE(bitPattern: opened) {
+                    fill(lpFindFileData, with: entry, thread, call: "FindFirstFileW")
+                    handle = found
+                } else if status == .objectNameNotFound || status == .notADirectory {
+                    // The directory part names nothing (or a file): kernelbase reports the path.
+                    _ = thread.fail(ERROR_PATH_NOT_FOUND)
+                } else {
+                    _ = thread.fail(status)
+                }
             }
+        } else {
+            _ = thread.fail(path == nil ? ERROR_PATH_NOT_FOUND : ERROR_INVALID_PARAMETER)
         }
-    } else {
-        _ = thread.fail(path == nil ? ERROR_PATH_NOT_FOUND : ERROR_INVALID_PARAMETER)
+        thread.traceResult("FindFirstFileW(\"\(path ?? "NULL")\")",
+                           handle == INVALID_HANDLE_VALUE ? "INVALID_HANDLE_VALUE, \(win32ErrorName(thread.lastError))" : hex(handle: handle))
+        return handle
     }
-    thread.traceResult("FindFirstFileW(\"\(path ?? "NULL")\")",
-                       handle == INVALID_HANDLE_VALUE ? "INVALID_HANDLE_VALUE, \(win32ErrorName(thread.lastError))" : hex(handle: handle))
-    return handle
 }
 
 /// The next entry of a listing started by ``FindFirstFileW(_:_:)``.
@@ -58,34 +59,36 @@ public func FindFirstFileW(_ lpFileName: LPCWSTR!, _ lpFindFileData: LPWIN32_FIN
 /// `ERROR_NO_MORE_FILES`; a bad handle gives `ERROR_INVALID_HANDLE`.
 @discardableResult
 public func FindNextFileW(_ hFindFile: HANDLE!, _ lpFindFileData: LPWIN32_FIND_DATAW!) -> Bool {
-    guard let thread = currentThread() else { return false }
-    let kernel = thread.kernel
-    let result: Bool
-    if let lpFindFileData {
-        let (status, entry) = kernel.withKernelEntry { kernel.ntQueryDirectoryFile(handle: value(hFindFile), pattern: nil) }
-        if let entry {
-            fill(lpFindFileData, with: entry, thread, call: "FindNextFileW")
-            result = true
+    return withCurrentThread(failure: false) { (thread: borrowing SimThread) in
+        let kernel = thread.kernel
+        let result: Bool
+        if let lpFindFileData {
+            let (status, entry) = kernel.withKernelEntry { kernel.ntQueryDirectoryFile(handle: value(hFindFile), pattern: nil) }
+            if let entry {
+                fill(lpFindFileData, with: entry, thread, call: "FindNextFileW")
+                result = true
+            } else {
+                result = thread.fail(status)
+            }
         } else {
-            result = thread.fail(status)
+            result = thread.fail(ERROR_NOACCESS)
         }
-    } else {
-        result = thread.fail(ERROR_NOACCESS)
+        thread.traceBool("FindNextFileW(\(hex(handle: hFindFile)))", result)
+        return result
     }
-    thread.traceBool("FindNextFileW(\(hex(handle: hFindFile)))", result)
-    return result
 }
 
 /// Ends a listing. The corresponding Win32 function is `FindClose`; a bad handle gives
 /// `ERROR_INVALID_HANDLE`.
 @discardableResult
 public func FindClose(_ hFindFile: HANDLE!) -> Bool {
-    guard let thread = currentThread() else { return false }
-    let kernel = thread.kernel
-    let status = kernel.withKernelEntry { kernel.ntClose(value(hFindFile)) }
-    let result = status.isSuccess ? true : thread.fail(status)
-    thread.traceBool("FindClose(\(hex(handle: hFindFile)))", result)
-    return result
+    return withCurrentThread(failure: false) { (thread: borrowing SimThread) in
+        let kernel = thread.kernel
+        let status = kernel.withKernelEntry { kernel.ntClose(value(hFindFile)) }
+        let result = status.isSuccess ? true : thread.fail(status)
+        thread.traceBool("FindClose(\(hex(handle: hFindFile)))", result)
+        return result
+    }
 }
 
 /// Fills a `WIN32_FIND_DATAW` from an entry: the name (at most `MAX_PATH - 1` characters,

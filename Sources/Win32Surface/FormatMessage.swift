@@ -35,17 +35,18 @@ public func FormatMessageW(_ dwFlags: DWORD, _ lpSource: LPCVOID!, _ dwMessageId
                            _ Arguments: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>!,
                            file: StaticString = #fileID, line: UInt = #line) -> DWORD
 {
-    guard let thread = currentThread() else { return 0 }
-    guard lpBuffer != nil else { return failFormat(thread, ERROR_INVALID_PARAMETER) }
-    let request = MessageRequest(flags: dwFlags, source: lpSource, messageID: dwMessageId, languageID: dwLanguageId,
-                                 arguments: Arguments, wide: true)
-    let text: String
-    switch request.format(thread) {
-    case .failure(let failure): return failFormat(thread, failure.code)
-    case .success(let formatted): text = formatted
+    return withCurrentThread(failure: 0) { (thread: borrowing SimThread) in
+        guard lpBuffer != nil else { return failFormat(thread, ERROR_INVALID_PARAMETER) }
+        let request = MessageRequest(flags: dwFlags, source: lpSource, messageID: dwMessageId, languageID: dwLanguageId,
+                                     arguments: Arguments, wide: true)
+        let text: String
+        switch request.format(thread) {
+        case .failure(let failure): return failFormat(thread, failure.code)
+        case .success(let formatted): text = formatted
+        }
+        return deliver(Array(text.utf16), flags: dwFlags, to: UnsafeMutableRawPointer(lpBuffer), size: nSize,
+                       truncatesShortBuffer: true, thread, call: "FormatMessageW", file: file, line: line)
     }
-    return deliver(Array(text.utf16), flags: dwFlags, to: UnsafeMutableRawPointer(lpBuffer), size: nSize,
-                   truncatesShortBuffer: true, thread, call: "FormatMessageW", file: file, line: line)
 }
 
 /// The ANSI form of ``FormatMessageW(_:_:_:_:_:_:_:file:line:)``: strings and output are UTF-8
@@ -59,22 +60,23 @@ public func FormatMessageA(_ dwFlags: DWORD, _ lpSource: LPCVOID!, _ dwMessageId
                            _ Arguments: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>!,
                            file: StaticString = #fileID, line: UInt = #line) -> DWORD
 {
-    guard let thread = currentThread() else { return 0 }
-    let request = MessageRequest(flags: dwFlags, source: lpSource, messageID: dwMessageId, languageID: dwLanguageId,
-                                 arguments: Arguments, wide: false)
-    let text: String
-    switch request.format(thread) {
-    case .failure(let failure): return failFormat(thread, failure.code)
-    case .success(let formatted): text = formatted
+    return withCurrentThread(failure: 0) { (thread: borrowing SimThread) in
+        let request = MessageRequest(flags: dwFlags, source: lpSource, messageID: dwMessageId, languageID: dwLanguageId,
+                                     arguments: Arguments, wide: false)
+        let text: String
+        switch request.format(thread) {
+        case .failure(let failure): return failFormat(thread, failure.code)
+        case .success(let formatted): text = formatted
+        }
+        let bytes = Array(text.utf8)
+        guard bytes.count < 32767 else { return failFormat(thread, ERROR_INVALID_PARAMETER) }
+        guard lpBuffer != nil else {
+            let allocates = dwFlags & DWORD(FORMAT_MESSAGE_ALLOCATE_BUFFER) != 0
+            return failFormat(thread, allocates ? ERROR_NOT_ENOUGH_MEMORY : ERROR_INSUFFICIENT_BUFFER)
+        }
+        return deliver(bytes, flags: dwFlags, to: UnsafeMutableRawPointer(lpBuffer), size: nSize,
+                       truncatesShortBuffer: false, thread, call: "FormatMessageA", file: file, line: line)
     }
-    let bytes = Array(text.utf8)
-    guard bytes.count < 32767 else { return failFormat(thread, ERROR_INVALID_PARAMETER) }
-    guard lpBuffer != nil else {
-        let allocates = dwFlags & DWORD(FORMAT_MESSAGE_ALLOCATE_BUFFER) != 0
-        return failFormat(thread, allocates ? ERROR_NOT_ENOUGH_MEMORY : ERROR_INSUFFICIENT_BUFFER)
-    }
-    return deliver(bytes, flags: dwFlags, to: UnsafeMutableRawPointer(lpBuffer), size: nSize,
-                   truncatesShortBuffer: false, thread, call: "FormatMessageA", file: file, line: line)
 }
 
 private func failFormat(_ thread: SimThread, _ error: Int32) -> DWORD {

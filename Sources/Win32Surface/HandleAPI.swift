@@ -9,12 +9,13 @@ import IOKernel
 /// returns `TRUE` (win32-facts F-CLOSE-10, F-CLOSE-11).
 @discardableResult
 public func CloseHandle(_ hObject: HANDLE!) -> Bool {
-    guard let thread = currentThread() else { return false }
-    let kernel = thread.kernel
-    let status = kernel.withKernelEntry { kernel.ntClose(value(hObject)) }
-    let result = status.isSuccess ? true : thread.fail(status)
-    thread.traceBool("CloseHandle(\(hex(handle: hObject)))", result)
-    return result
+    return withCurrentThread(failure: false) { (thread: borrowing SimThread) in
+        let kernel = thread.kernel
+        let status = kernel.withKernelEntry { kernel.ntClose(value(hObject)) }
+        let result = status.isSuccess ? true : thread.fail(status)
+        thread.traceBool("CloseHandle(\(hex(handle: hObject)))", result)
+        return result
+    }
 }
 
 /// The pseudo-handle of the current process, `(HANDLE)-1`. The corresponding Win32 function is
@@ -48,44 +49,45 @@ public func DuplicateHandle(_ hSourceProcessHandle: HANDLE!, _ hSourceHandle: HA
                             _ lpTargetHandle: LPHANDLE!, _ dwDesiredAccess: DWORD, _ bInheritHandle: Bool,
                             _ dwOptions: DWORD) -> Bool
 {
-    guard let thread = currentThread() else { return false }
-    let kernel = thread.kernel
-    let closeSource = dwOptions & DWORD(DUPLICATE_CLOSE_SOURCE) != 0
-    var made: HANDLE?
-    let result: Bool = kernel.withKernelEntry {
-        guard let sourceProcess = kernel.process(forHandle: value(hSourceProcessHandle)) else {
-            return thread.fail(ERROR_INVALID_HANDLE)
-        }
-        let target: SimProcess?
-        if hTargetProcessHandle == nil && closeSource {
-            target = nil
-        } else if let named = kernel.process(forHandle: value(hTargetProcessHandle)) {
-            target = named
-        } else {
-            if closeSource { _ = kernel.ntClose(value(hSourceHandle), in: sourceProcess) }
-            return thread.fail(ERROR_INVALID_HANDLE)
-        }
-        let ownProcess = sourceProcess === thread.process
-        if ownProcess, value(hSourceHandle) == value(GetCurrentProcess()) || value(hSourceHandle) == value(GetCurrentThread()) {
-            guard let target else { return true }
-            let duplicate = value(hSourceHandle) == value(GetCurrentProcess())
-                ? kernel.ntDuplicateCurrentProcess(to: target, inherit: bInheritHandle)
-                : kernel.ntDuplicateCurrentThread(to: target, inherit: bInheritHandle)
-            made = HANDLE(bitPattern: duplicate)
-            thread.store(made, into: lpTargetHandle, call: "DuplicateHandle")
+    return withCurrentThread(failure: false) { (thread: borrowing SimThread) in
+        let kernel = thread.kernel
+        let closeSource = dwOptions & DWORD(DUPLICATE_CLOSE_SOURCE) != 0
+        var made: HANDLE?
+        let result: Bool = kernel.withKernelEntry {
+            guard let sourceProcess = kernel.process(forHandle: value(hSourceProcessHandle)) else {
+                return thread.fail(ERROR_INVALID_HANDLE)
+            }
+            let target: SimProcess?
+            if hTargetProcessHandle == nil && closeSource {
+                target = nil
+            } else if let named = kernel.process(forHandle: value(hTargetProcessHandle)) {
+                target = named
+            } else {
+                if closeSource { _ = kernel.ntClose(value(hSourceHandle), in: sourceProcess) }
+                return thread.fail(ERROR_INVALID_HANDLE)
+            }
+            let ownProcess = sourceProcess === thread.process
+            if ownProcess, value(hSourceHandle) == value(GetCurrentProcess()) || value(hSourceHandle) == value(GetCurrentThread()) {
+                guard let target else { return true }
+                let duplicate = value(hSourceHandle) == value(GetCurrentProcess())
+                    ? kernel.ntDuplicateCurrentProcess(to: target, inherit: bInheritHandle)
+                    : kernel.ntDuplicateCurrentThread(to: target, inherit: bInheritHandle)
+                made = HANDLE(bitPattern: duplicate)
+                thread.store(made, into: lpTargetHandle, call: "DuplicateHandle")
+                return true
+            }
+            let (status, duplicate) = kernel.ntDuplicateObject(value(hSourceHandle), from: sourceProcess, to: target,
+                                                               inherit: bInheritHandle, closeSource: closeSource)
+            guard status.isSuccess else { return thread.fail(status) }
+            if target != nil {
+                made = HANDLE(bitPattern: duplicate)
+                thread.store(made, into: lpTargetHandle, call: "DuplicateHandle")
+            }
             return true
         }
-        let (status, duplicate) = kernel.ntDuplicateObject(value(hSourceHandle), from: sourceProcess, to: target,
-                                                           inherit: bInheritHandle, closeSource: closeSource)
-        guard status.isSuccess else { return thread.fail(status) }
-        if target != nil {
-            made = HANDLE(bitPattern: duplicate)
-            thread.store(made, into: lpTargetHandle, call: "DuplicateHandle")
-        }
-        return true
+        thread.traceBool("DuplicateHandle(\(hex(handle: hSourceHandle)), options: \(dwOptions)) → \(hex(handle: made))", result)
+        return result
     }
-    thread.traceBool("DuplicateHandle(\(hex(handle: hSourceHandle)), options: \(dwOptions)) → \(hex(handle: made))", result)
-    return result
 }
 
 /// The handle's attributes: `HANDLE_FLAG_INHERIT`, `HANDLE_FLAG_PROTECT_FROM_CLOSE`. The
@@ -93,14 +95,15 @@ public func DuplicateHandle(_ hSourceProcessHandle: HANDLE!, _ hSourceHandle: HA
 /// `ERROR_INVALID_HANDLE`.
 @discardableResult
 public func GetHandleInformation(_ hObject: HANDLE!, _ lpdwFlags: LPDWORD!) -> Bool {
-    guard let thread = currentThread() else { return false }
-    let kernel = thread.kernel
-    guard let attributes = kernel.withKernelEntry({ kernel.handleAttributes(value(hObject)) }) else {
-        return thread.fail(ERROR_INVALID_HANDLE)
+    return withCurrentThread(failure: false) { (thread: borrowing SimThread) in
+        let kernel = thread.kernel
+        guard let attributes = kernel.withKernelEntry({ kernel.handleAttributes(value(hObject)) }) else {
+            return thread.fail(ERROR_INVALID_HANDLE)
+        }
+        guard let lpdwFlags else { return thread.fail(ERROR_NOACCESS) }
+        thread.store(attributes.rawValue, into: lpdwFlags, call: "GetHandleInformation")
+        return true
     }
-    guard let lpdwFlags else { return thread.fail(ERROR_NOACCESS) }
-    thread.store(attributes.rawValue, into: lpdwFlags, call: "GetHandleInformation")
-    return true
 }
 
 /// Sets the attributes in `dwMask` to their values in `dwFlags`. The corresponding Win32
@@ -112,14 +115,15 @@ public func GetHandleInformation(_ hObject: HANDLE!, _ lpdwFlags: LPDWORD!) -> B
 /// invalid handle gives `ERROR_INVALID_HANDLE`.
 @discardableResult
 public func SetHandleInformation(_ hObject: HANDLE!, _ dwMask: DWORD, _ dwFlags: DWORD) -> Bool {
-    guard let thread = currentThread() else { return false }
-    let kernel = thread.kernel
-    let known = DWORD(HANDLE_FLAG_INHERIT | HANDLE_FLAG_PROTECT_FROM_CLOSE)
-    let status = kernel.withKernelEntry {
-        kernel.setHandleAttributes(value(hObject), mask: HandleAttributes(rawValue: dwMask & known),
-                                   flags: HandleAttributes(rawValue: dwFlags & known))
+    return withCurrentThread(failure: false) { (thread: borrowing SimThread) in
+        let kernel = thread.kernel
+        let known = DWORD(HANDLE_FLAG_INHERIT | HANDLE_FLAG_PROTECT_FROM_CLOSE)
+        let status = kernel.withKernelEntry {
+            kernel.setHandleAttributes(value(hObject), mask: HandleAttributes(rawValue: dwMask & known),
+                                       flags: HandleAttributes(rawValue: dwFlags & known))
+        }
+        let result = status.isSuccess ? true : thread.fail(status)
+        thread.traceBool("SetHandleInformation(\(hex(handle: hObject)), \(dwMask), \(dwFlags))", result)
+        return result
     }
-    let result = status.isSuccess ? true : thread.fail(status)
-    thread.traceBool("SetHandleInformation(\(hex(handle: hObject)), \(dwMask), \(dwFlags))", result)
-    return result
 }

@@ -29,27 +29,28 @@ public func GetProcessHeap() -> HANDLE! {
 public func HeapAlloc(_ hHeap: HANDLE!, _ dwFlags: DWORD, _ dwBytes: SIZE_T,
                       file: StaticString = #fileID, line: UInt = #line) -> LPVOID!
 {
-    guard let thread = currentThread() else { return nil }
-    guard hHeap == processHeap(of: thread) else {
-        _ = thread.fail(ERROR_INVALID_HANDLE)
-        return nil
+    return withCurrentThread(failure: nil) { (thread: borrowing SimThread) in
+        guard hHeap == processHeap(of: thread) else {
+            _ = thread.fail(ERROR_INVALID_HANDLE)
+            return nil
+        }
+        // More than the simulated process could have: NULL, as HeapAlloc without
+        // HEAP_GENERATE_EXCEPTIONS fails (the simulator caps a block at 1 GiB).
+        guard dwBytes <= 1 << 30 else {
+            _ = thread.fail(ERROR_NOT_ENOUGH_MEMORY)
+            return nil
+        }
+        let memory = thread.kernel.trackedMemory
+        // The host may refuse even a block under the cap (an address-space limit): the same NULL
+        // with ERROR_NOT_ENOUGH_MEMORY, never a trap (issue 10, finding 6).
+        guard let block = memory.heapBlockIfAvailable(Int(clamping: dwBytes), file: file, line: line) else {
+            _ = thread.fail(ERROR_NOT_ENOUGH_MEMORY)
+            thread.traceResult("HeapAlloc(\(dwBytes))", "NULL, ERROR_NOT_ENOUGH_MEMORY")
+            return nil
+        }
+        thread.traceResult("HeapAlloc(\(dwBytes))", "block#\(memory.block(containing: block)?.id ?? 0)")
+        return block
     }
-    // More than the simulated process could have: NULL, as HeapAlloc without
-    // HEAP_GENERATE_EXCEPTIONS fails (the simulator caps a block at 1 GiB).
-    guard dwBytes <= 1 << 30 else {
-        _ = thread.fail(ERROR_NOT_ENOUGH_MEMORY)
-        return nil
-    }
-    let memory = thread.kernel.trackedMemory
-    // The host may refuse even a block under the cap (an address-space limit): the same NULL
-    // with ERROR_NOT_ENOUGH_MEMORY, never a trap (issue 10, finding 6).
-    guard let block = memory.heapBlockIfAvailable(Int(clamping: dwBytes), file: file, line: line) else {
-        _ = thread.fail(ERROR_NOT_ENOUGH_MEMORY)
-        thread.traceResult("HeapAlloc(\(dwBytes))", "NULL, ERROR_NOT_ENOUGH_MEMORY")
-        return nil
-    }
-    thread.traceResult("HeapAlloc(\(dwBytes))", "block#\(memory.block(containing: block)?.id ?? 0)")
-    return block
 }
 
 /// Frees a block from ``HeapAlloc(_:_:_:file:line:)``. The corresponding Win32 function is
@@ -63,10 +64,11 @@ public func HeapAlloc(_ hHeap: HANDLE!, _ dwFlags: DWORD, _ dwBytes: SIZE_T,
 public func HeapFree(_ hHeap: HANDLE!, _ dwFlags: DWORD, _ lpMem: LPVOID!,
                      file: StaticString = #fileID, line: UInt = #line) -> Bool
 {
-    guard let thread = currentThread() else { return false }
-    guard hHeap == processHeap(of: thread) else { return thread.fail(ERROR_INVALID_HANDLE) }
-    let freed = thread.kernel.trackedMemory.free(lpMem, file: file, line: line)
-    let result = freed ? true : thread.fail(ERROR_INVALID_PARAMETER)
-    thread.traceBool("HeapFree(\(thread.name(buffer: lpMem)))", result)
-    return result
+    return withCurrentThread(failure: false) { (thread: borrowing SimThread) in
+        guard hHeap == processHeap(of: thread) else { return thread.fail(ERROR_INVALID_HANDLE) }
+        let freed = thread.kernel.trackedMemory.free(lpMem, file: file, line: line)
+        let result = freed ? true : thread.fail(ERROR_INVALID_PARAMETER)
+        thread.traceBool("HeapFree(\(thread.name(buffer: lpMem)))", result)
+        return result
+    }
 }

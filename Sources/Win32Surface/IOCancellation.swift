@@ -10,12 +10,13 @@ import IOKernel
 /// `ERROR_INVALID_HANDLE` (win32-facts F-CAN-1 … F-CAN-4).
 @discardableResult
 public func CancelIo(_ hFile: HANDLE!) -> Bool {
-    guard let thread = currentThread() else { return false }
-    let kernel = thread.kernel
-    let status = kernel.withKernelEntry { kernel.ntCancelIoFile(handle: value(hFile)) }
-    let result = status.isSuccess ? true : thread.fail(status)
-    thread.traceBool("CancelIo(\(hex(handle: hFile)))", result)
-    return result
+    return withCurrentThread(failure: false) { (thread: borrowing SimThread) in
+        let kernel = thread.kernel
+        let status = kernel.withKernelEntry { kernel.ntCancelIoFile(handle: value(hFile)) }
+        let result = status.isSuccess ? true : thread.fail(status)
+        thread.traceBool("CancelIo(\(hex(handle: hFile)))", result)
+        return result
+    }
 }
 
 /// Requests cancellation of the I/O on the handle's file object issued by any thread of the
@@ -28,12 +29,13 @@ public func CancelIo(_ hFile: HANDLE!) -> Bool {
 /// cancels I/O issued through any other (F-CAN-3).
 @discardableResult
 public func CancelIoEx(_ hFile: HANDLE!, _ lpOverlapped: LPOVERLAPPED!) -> Bool {
-    guard let thread = currentThread() else { return false }
-    let kernel = thread.kernel
-    let status = kernel.withKernelEntry { kernel.ntCancelIoFileEx(handle: value(hFile), ioStatus: lpOverlapped.map { UnsafeMutableRawPointer($0) }) }
-    let result = status.isSuccess ? true : thread.fail(status)
-    thread.traceBool("CancelIoEx(\(hex(handle: hFile)), ov: \(thread.name(overlapped: lpOverlapped)))", result)
-    return result
+    return withCurrentThread(failure: false) { (thread: borrowing SimThread) in
+        let kernel = thread.kernel
+        let status = kernel.withKernelEntry { kernel.ntCancelIoFileEx(handle: value(hFile), ioStatus: lpOverlapped.map { UnsafeMutableRawPointer($0) }) }
+        let result = status.isSuccess ? true : thread.fail(status)
+        thread.traceBool("CancelIoEx(\(hex(handle: hFile)), ov: \(thread.name(overlapped: lpOverlapped)))", result)
+        return result
+    }
 }
 
 /// Requests cancellation of the synchronous I/O a thread is blocked in.
@@ -46,10 +48,11 @@ public func CancelIoEx(_ hFile: HANDLE!, _ lpOverlapped: LPOVERLAPPED!) -> Bool 
 /// (the race the seed `canceling-pending-io-operations` warns about).
 @discardableResult
 public func CancelSynchronousIo(_ hThread: HANDLE!) -> Bool {
-    guard let thread = currentThread() else { return false }
-    let kernel = thread.kernel
-    let status = kernel.withKernelEntry { kernel.ntCancelSynchronousIoFile(thread: value(hThread)) }
-    let result = status.isSuccess ? true : thread.fail(status)
-    thread.traceBool("CancelSynchronousIo(\(hex(handle: hThread)))", result)
-    return result
+    return withCurrentThread(failure: false) { (thread: borrowing SimThread) in
+        let kernel = thread.kernel
+        let status = kernel.withKernelEntry { kernel.ntCancelSynchronousIoFile(thread: value(hThread)) }
+        let result = status.isSuccess ? true : thread.fail(status)
+        thread.traceBool("CancelSynchronousIo(\(hex(handle: hThread)))", result)
+        return result
+    }
 }

@@ -15,33 +15,34 @@ import IOKernel
 public func CreateIoCompletionPort(_ FileHandle: HANDLE!, _ ExistingCompletionPort: HANDLE!, _ CompletionKey: ULONG_PTR,
                                    _ NumberOfConcurrentThreads: DWORD) -> HANDLE!
 {
-    guard let thread = currentThread() else { return nil }
-    let kernel = thread.kernel
-    var result: HANDLE?
-    if FileHandle == INVALID_HANDLE_VALUE {
-        if ExistingCompletionPort != nil {
-            _ = thread.fail(ERROR_INVALID_PARAMETER)
+    return withCurrentThread(failure: nil) { (thread: borrowing SimThread) in
+        let kernel = thread.kernel
+        var result: HANDLE?
+        if FileHandle == INVALID_HANDLE_VALUE {
+            if ExistingCompletionPort != nil {
+                _ = thread.fail(ERROR_INVALID_PARAMETER)
+            } else {
+                result = HANDLE(bitPattern: kernel.withKernelEntry { kernel.ntCreateIoCompletion(concurrency: Int(NumberOfConcurrentThreads)) })
+            }
         } else {
-            result = HANDLE(bitPattern: kernel.withKernelEntry { kernel.ntCreateIoCompletion(concurrency: Int(NumberOfConcurrentThreads)) })
+            let created = ExistingCompletionPort == nil
+            let port = created
+                ? kernel.withKernelEntry { kernel.ntCreateIoCompletion(concurrency: Int(NumberOfConcurrentThreads)) }
+                : value(ExistingCompletionPort)
+            let status = kernel.withKernelEntry {
+                kernel.ntAssociateCompletionPort(file: value(FileHandle), port: port, key: UInt(CompletionKey))
+            }
+            if status.isSuccess {
+                result = HANDLE(bitPattern: port)
+            } else {
+                if created { _ = kernel.withKernelEntry { kernel.ntClose(port) } }
+                _ = thread.fail(status)
+            }
         }
-    } else {
-        let created = ExistingCompletionPort == nil
-        let port = created
-            ? kernel.withKernelEntry { kernel.ntCreateIoCompletion(concurrency: Int(NumberOfConcurrentThreads)) }
-            : value(ExistingCompletionPort)
-        let status = kernel.withKernelEntry {
-            kernel.ntAssociateCompletionPort(file: value(FileHandle), port: port, key: UInt(CompletionKey))
-        }
-        if status.isSuccess {
-            result = HANDLE(bitPattern: port)
-        } else {
-            if created { _ = kernel.withKernelEntry { kernel.ntClose(port) } }
-            _ = thread.fail(status)
-        }
+        thread.traceResult("CreateIoCompletionPort(\(hex(handle: FileHandle)), \(hex(handle: ExistingCompletionPort)), key: \(CompletionKey))",
+                           result == nil ? "NULL, \(win32ErrorName(thread.lastError))" : hex(handle: result))
+        return result
     }
-    thread.traceResult("CreateIoCompletionPort(\(hex(handle: FileHandle)), \(hex(handle: ExistingCompletionPort)), key: \(CompletionKey))",
-                       result == nil ? "NULL, \(win32ErrorName(thread.lastError))" : hex(handle: result))
-    return result
 }
 
 /// Dequeues one completion packet, waiting up to `dwMilliseconds`.
@@ -60,7 +61,7 @@ public func GetQueuedCompletionStatus(_ CompletionPort: HANDLE!, _ lpNumberOfByt
                                       _ lpCompletionKey: PULONG_PTR!, _ lpOverlapped: UnsafeMutablePointer<LPOVERLAPPED?>!,
                                       _ dwMilliseconds: DWORD) -> Bool
 {
-    withCurrentThread(failure: false) { thread in
+    withCurrentThread(failure: false) { (thread: borrowing SimThread) in
         thread.withKernel { kernel in
             queuedCompletionStatus(thread, kernel, CompletionPort, lpNumberOfBytesTransferred, lpCompletionKey, lpOverlapped,
                                    dwMilliseconds)
@@ -116,40 +117,41 @@ public func GetQueuedCompletionStatusEx(_ CompletionPort: HANDLE!, _ lpCompletio
                                         _ ulCount: ULONG, _ ulNumEntriesRemoved: PULONG!, _ dwMilliseconds: DWORD,
                                         _ fAlertable: Bool) -> Bool
 {
-    guard let thread = currentThread() else { return false }
-    guard let entries = lpCompletionPortEntries, ulCount > 0 else { return thread.fail(ERROR_INVALID_PARAMETER) }
-    // NtRemoveIoCompletionEx probes the whole array for ulCount entries before it waits, as
-    // system services probe user pointers first (nt-io-model §2.1, step 1): a shorter one is
-    // STATUS_ACCESS_VIOLATION, ERROR_NOACCESS, and nothing is dequeued.
-    guard thread.kernel.probeUserBuffer(entries, count: Int(ulCount) * MemoryLayout<OVERLAPPED_ENTRY>.stride, writing: true,
-                                        call: "GetQueuedCompletionStatusEx", reportingFreed: true)
-    else { return thread.fail(ERROR_NOACCESS) }
-    let kernel = thread.kernel
-    var count = 0
-    let status = kernel.withKernelEntry {
-        kernel.ntRemoveIoCompletion(port: value(CompletionPort), maximum: Int(ulCount), timeout: .win32Timeout(dwMilliseconds),
-                                    alertable: fAlertable)
-        { key, overlapped, status, information in
-            entries[count] = OVERLAPPED_ENTRY(lpCompletionKey: ULONG_PTR(key),
-                                              lpOverlapped: overlapped?.assumingMemoryBound(to: OVERLAPPED.self),
-                                              Internal: ULONG_PTR(status.rawValue),
-                                              dwNumberOfBytesTransferred: DWORD(truncatingIfNeeded: information))
-            count += 1
+    return withCurrentThread(failure: false) { (thread: borrowing SimThread) in
+        guard let entries = lpCompletionPortEntries, ulCount > 0 else { return thread.fail(ERROR_INVALID_PARAMETER) }
+        // NtRemoveIoCompletionEx probes the whole array for ulCount entries before it waits, as
+        // system services probe user pointers first (nt-io-model §2.1, step 1): a shorter one is
+        // STATUS_ACCESS_VIOLATION, ERROR_NOACCESS, and nothing is dequeued.
+        guard thread.kernel.probeUserBuffer(entries, count: Int(ulCount) * MemoryLayout<OVERLAPPED_ENTRY>.stride, writing: true,
+                                            call: "GetQueuedCompletionStatusEx", reportingFreed: true)
+        else { return thread.fail(ERROR_NOACCESS) }
+        let kernel = thread.kernel
+        var count = 0
+        let status = kernel.withKernelEntry {
+            kernel.ntRemoveIoCompletion(port: value(CompletionPort), maximum: Int(ulCount), timeout: .win32Timeout(dwMilliseconds),
+                                        alertable: fAlertable)
+            { key, overlapped, status, information in
+                entries[count] = OVERLAPPED_ENTRY(lpCompletionKey: ULONG_PTR(key),
+                                                  lpOverlapped: overlapped?.assumingMemoryBound(to: OVERLAPPED.self),
+                                                  Internal: ULONG_PTR(status.rawValue),
+                                                  dwNumberOfBytesTransferred: DWORD(truncatingIfNeeded: information))
+                count += 1
+            }
         }
+        thread.store(ULONG(count), into: ulNumEntriesRemoved, call: "GetQueuedCompletionStatusEx")
+        let result: Bool
+        if count > 0 {
+            result = true
+        } else if status == .userAPC {
+            thread.setLastError(WAIT_IO_COMPLETION)
+            result = false
+        } else {
+            result = thread.fail(queueWaitError(status))
+        }
+        thread.traceBool("GetQueuedCompletionStatusEx(\(hex(handle: CompletionPort)), \(ulCount), \(dwMilliseconds), "
+            + "alertable: \(fAlertable)) → \(count) entries", result)
+        return result
     }
-    thread.store(ULONG(count), into: ulNumEntriesRemoved, call: "GetQueuedCompletionStatusEx")
-    let result: Bool
-    if count > 0 {
-        result = true
-    } else if status == .userAPC {
-        thread.setLastError(WAIT_IO_COMPLETION)
-        result = false
-    } else {
-        result = thread.fail(queueWaitError(status))
-    }
-    thread.traceBool("GetQueuedCompletionStatusEx(\(hex(handle: CompletionPort)), \(ulCount), \(dwMilliseconds), "
-        + "alertable: \(fAlertable)) → \(count) entries", result)
-    return result
 }
 
 /// The Win32 error of a port wait that dequeued nothing: a timeout is `WAIT_TIMEOUT`, not
@@ -168,17 +170,18 @@ private func queueWaitError(_ status: NTStatus) -> Int32 {
 public func PostQueuedCompletionStatus(_ CompletionPort: HANDLE!, _ dwNumberOfBytesTransferred: DWORD,
                                        _ dwCompletionKey: ULONG_PTR, _ lpOverlapped: LPOVERLAPPED!) -> Bool
 {
-    guard let thread = currentThread() else { return false }
-    let kernel = thread.kernel
-    let status = kernel.withKernelEntry {
-        kernel.ntSetIoCompletion(port: value(CompletionPort), key: UInt(dwCompletionKey),
-                                 overlapped: lpOverlapped.map { UnsafeMutableRawPointer($0) }, status: .success,
-                                 information: Int(dwNumberOfBytesTransferred))
+    return withCurrentThread(failure: false) { (thread: borrowing SimThread) in
+        let kernel = thread.kernel
+        let status = kernel.withKernelEntry {
+            kernel.ntSetIoCompletion(port: value(CompletionPort), key: UInt(dwCompletionKey),
+                                     overlapped: lpOverlapped.map { UnsafeMutableRawPointer($0) }, status: .success,
+                                     information: Int(dwNumberOfBytesTransferred))
+        }
+        let result = status.isSuccess ? true : thread.fail(status)
+        thread.traceBool("PostQueuedCompletionStatus(\(hex(handle: CompletionPort)), \(dwNumberOfBytesTransferred), key: "
+            + "\(dwCompletionKey), ov: \(thread.name(overlapped: lpOverlapped)))", result)
+        return result
     }
-    let result = status.isSuccess ? true : thread.fail(status)
-    thread.traceBool("PostQueuedCompletionStatus(\(hex(handle: CompletionPort)), \(dwNumberOfBytesTransferred), key: "
-        + "\(dwCompletionKey), ov: \(thread.name(overlapped: lpOverlapped)))", result)
-    return result
 }
 
 /// Sets a file's completion notification modes: `FILE_SKIP_COMPLETION_PORT_ON_SUCCESS` (no
@@ -190,10 +193,11 @@ public func PostQueuedCompletionStatus(_ CompletionPort: HANDLE!, _ dwNumberOfBy
 /// without `FILE_FLAG_OVERLAPPED` fails with `ERROR_INVALID_PARAMETER` (F-SKIP-3, F-SKIP-4).
 @discardableResult
 public func SetFileCompletionNotificationModes(_ FileHandle: HANDLE!, _ Flags: UCHAR) -> Bool {
-    guard let thread = currentThread() else { return false }
-    let kernel = thread.kernel
-    let status = kernel.withKernelEntry { kernel.ntSetCompletionNotificationModes(file: value(FileHandle), flags: Flags) }
-    let result = status.isSuccess ? true : thread.fail(status)
-    thread.traceBool("SetFileCompletionNotificationModes(\(hex(handle: FileHandle)), \(Flags))", result)
-    return result
+    return withCurrentThread(failure: false) { (thread: borrowing SimThread) in
+        let kernel = thread.kernel
+        let status = kernel.withKernelEntry { kernel.ntSetCompletionNotificationModes(file: value(FileHandle), flags: Flags) }
+        let result = status.isSuccess ? true : thread.fail(status)
+        thread.traceBool("SetFileCompletionNotificationModes(\(hex(handle: FileHandle)), \(Flags))", result)
+        return result
+    }
 }

@@ -9,16 +9,18 @@ import IOKernel
 /// checked. See JobObject.swift for what jobs do in the simulation.
 @discardableResult
 public func CreateJobObjectW(_ lpJobAttributes: LPSECURITY_ATTRIBUTES!, _ lpName: LPCWSTR!) -> HANDLE! {
-    guard let thread = currentThread() else { return nil }
-    return createJob(thread, lpJobAttributes, lpName.map(callerWideString))
+    return withCurrentThread(failure: nil) { (thread: borrowing SimThread) in
+        return createJob(thread, lpJobAttributes, lpName.map(callerWideString))
+    }
 }
 
 /// Creates or opens a job object. The corresponding Win32 function is `CreateJobObjectA`; see
 /// ``CreateJobObjectW(_:_:)``.
 @discardableResult
 public func CreateJobObjectA(_ lpJobAttributes: LPSECURITY_ATTRIBUTES!, _ lpName: LPCSTR!) -> HANDLE! {
-    guard let thread = currentThread() else { return nil }
-    return createJob(thread, lpJobAttributes, lpName.map(callerNarrowString))
+    return withCurrentThread(failure: nil) { (thread: borrowing SimThread) in
+        return createJob(thread, lpJobAttributes, lpName.map(callerNarrowString))
+    }
 }
 
 private func createJob(_ thread: SimThread, _ attributes: LPSECURITY_ATTRIBUTES?, _ name: String?) -> HANDLE? {
@@ -41,17 +43,18 @@ private func createJob(_ thread: SimThread, _ attributes: LPSECURITY_ATTRIBUTES?
 /// `ERROR_INVALID_HANDLE`.
 @discardableResult
 public func AssignProcessToJobObject(_ hJob: HANDLE!, _ hProcess: HANDLE!) -> Bool {
-    guard let thread = currentThread() else { return false }
-    let kernel = thread.kernel
-    let status: NTStatus = kernel.withKernelEntry {
-        let (job, status) = kernel.job(forHandle: value(hJob))
-        guard let job else { return status }
-        guard let process = kernel.process(forHandle: value(hProcess)) else { return .invalidHandle }
-        return kernel.ntAssignProcessToJobObject(job, process)
+    return withCurrentThread(failure: false) { (thread: borrowing SimThread) in
+        let kernel = thread.kernel
+        let status: NTStatus = kernel.withKernelEntry {
+            let (job, status) = kernel.job(forHandle: value(hJob))
+            guard let job else { return status }
+            guard let process = kernel.process(forHandle: value(hProcess)) else { return .invalidHandle }
+            return kernel.ntAssignProcessToJobObject(job, process)
+        }
+        let result = status.isSuccess ? true : thread.fail(status)
+        thread.traceBool("AssignProcessToJobObject(\(hex(handle: hJob)), \(hex(handle: hProcess)))", result)
+        return result
     }
-    let result = status.isSuccess ? true : thread.fail(status)
-    thread.traceBool("AssignProcessToJobObject(\(hex(handle: hJob)), \(hex(handle: hProcess)))", result)
-    return result
 }
 
 /// Terminates every process in a job. The corresponding Win32 function is `TerminateJobObject`.
@@ -64,22 +67,23 @@ public func AssignProcessToJobObject(_ hJob: HANDLE!, _ hProcess: HANDLE!) -> Bo
 /// process and is left running. A handle that is not a job gives `ERROR_INVALID_HANDLE`.
 @discardableResult
 public func TerminateJobObject(_ hJob: HANDLE!, _ uExitCode: UINT) -> Bool {
-    guard let thread = currentThread() else { return false }
-    let kernel = thread.kernel
-    let call = "TerminateJobObject(\(hex(handle: hJob)), \(uExitCode))"
-    let (status, exitCaller): (NTStatus, Bool) = kernel.withKernelEntry {
-        let (job, status) = kernel.job(forHandle: value(hJob))
-        guard let job else { return (status, false) }
-        return kernel.ntTerminateJobObject(job, code: uExitCode)
+    return withCurrentThread(failure: false) { (thread: borrowing SimThread) in
+        let kernel = thread.kernel
+        let call = "TerminateJobObject(\(hex(handle: hJob)), \(uExitCode))"
+        let (status, exitCaller): (NTStatus, Bool) = kernel.withKernelEntry {
+            let (job, status) = kernel.job(forHandle: value(hJob))
+            guard let job else { return (status, false) }
+            return kernel.ntTerminateJobObject(job, code: uExitCode)
+        }
+        guard status.isSuccess else {
+            let result = thread.fail(status)
+            thread.traceBool(call, result)
+            return result
+        }
+        thread.traceBool(call, true)
+        if exitCaller { ExitProcess(uExitCode) }
+        return true
     }
-    guard status.isSuccess else {
-        let result = thread.fail(status)
-        thread.traceBool(call, result)
-        return result
-    }
-    thread.traceBool(call, true)
-    if exitCaller { ExitProcess(uExitCode) }
-    return true
 }
 
 /// Whether a process is in a job. The corresponding Win32 function is `IsProcessInJob`.
@@ -90,22 +94,23 @@ public func TerminateJobObject(_ hJob: HANDLE!, _ uExitCode: UINT) -> Bool {
 /// NULL `Result` gives `ERROR_NOACCESS`.
 @discardableResult
 public func IsProcessInJob(_ ProcessHandle: HANDLE!, _ JobHandle: HANDLE!, _ Result: PBOOL!) -> Bool {
-    guard let thread = currentThread() else { return false }
-    let kernel = thread.kernel
-    let answer: (NTStatus, Bool) = kernel.withKernelEntry {
-        guard let process = kernel.process(forHandle: value(ProcessHandle)) else { return (.invalidHandle, false) }
-        guard JobHandle != nil else { return (.success, process.isInJob(nil)) }
-        let (job, status) = kernel.job(forHandle: value(JobHandle))
-        guard let job else { return (status, false) }
-        return (.success, process.isInJob(job))
+    return withCurrentThread(failure: false) { (thread: borrowing SimThread) in
+        let kernel = thread.kernel
+        let answer: (NTStatus, Bool) = kernel.withKernelEntry {
+            guard let process = kernel.process(forHandle: value(ProcessHandle)) else { return (.invalidHandle, false) }
+            guard JobHandle != nil else { return (.success, process.isInJob(nil)) }
+            let (job, status) = kernel.job(forHandle: value(JobHandle))
+            guard let job else { return (status, false) }
+            return (.success, process.isInJob(job))
+        }
+        guard answer.0.isSuccess else { return thread.fail(answer.0) }
+        guard let Result else { return thread.fail(ERROR_NOACCESS) }
+        guard thread.writeToCaller([Int32(answer.1 ? 1 : 0)], at: UnsafeMutableRawPointer(Result), call: "IsProcessInJob") else {
+            return thread.fail(ERROR_NOACCESS)
+        }
+        thread.traceBool("IsProcessInJob(\(hex(handle: ProcessHandle)), \(hex(handle: JobHandle))) → \(answer.1)", true)
+        return true
     }
-    guard answer.0.isSuccess else { return thread.fail(answer.0) }
-    guard let Result else { return thread.fail(ERROR_NOACCESS) }
-    guard thread.writeToCaller([Int32(answer.1 ? 1 : 0)], at: UnsafeMutableRawPointer(Result), call: "IsProcessInJob") else {
-        return thread.fail(ERROR_NOACCESS)
-    }
-    thread.traceBool("IsProcessInJob(\(hex(handle: ProcessHandle)), \(hex(handle: JobHandle))) → \(answer.1)", true)
-    return true
 }
 
 /// Sets a job's limits. The corresponding Win32 function is `SetInformationJobObject`.
@@ -127,39 +132,40 @@ public func IsProcessInJob(_ ProcessHandle: HANDLE!, _ JobHandle: HANDLE!, _ Res
 public func SetInformationJobObject(_ hJob: HANDLE!, _ JobObjectInformationClass: JOBOBJECTINFOCLASS,
                                     _ lpJobObjectInformation: LPVOID!, _ cbJobObjectInformationLength: DWORD) -> Bool
 {
-    guard let thread = currentThread() else { return false }
-    let kernel = thread.kernel
-    let call = "SetInformationJobObject(\(hex(handle: hJob)), \(JobObjectInformationClass.rawValue))"
-    func finish(_ status: NTStatus) -> Bool {
-        let result = status.isSuccess ? true : thread.fail(status)
-        thread.traceBool(call, result)
-        return result
-    }
-    let (found, lookup) = kernel.withKernelEntry { kernel.job(forHandle: value(hJob)) }
-    guard let job = found else { return finish(lookup) }
-    if JobObjectInformationClass == JobObjectAssociateCompletionPortInformation {
-        guard Int(cbJobObjectInformationLength) == MemoryLayout<JOBOBJECT_ASSOCIATE_COMPLETION_PORT>.size,
-              let lpJobObjectInformation
-        else { return finish(.invalidParameter) }
-        guard let association = thread.load(UnsafePointer(lpJobObjectInformation.assumingMemoryBound(
-                  to: JOBOBJECT_ASSOCIATE_COMPLETION_PORT.self)), call: "SetInformationJobObject")
+    return withCurrentThread(failure: false) { (thread: borrowing SimThread) in
+        let kernel = thread.kernel
+        let call = "SetInformationJobObject(\(hex(handle: hJob)), \(JobObjectInformationClass.rawValue))"
+        func finish(_ status: NTStatus) -> Bool {
+            let result = status.isSuccess ? true : thread.fail(status)
+            thread.traceBool(call, result)
+            return result
+        }
+        let (found, lookup) = kernel.withKernelEntry { kernel.job(forHandle: value(hJob)) }
+        guard let job = found else { return finish(lookup) }
+        if JobObjectInformationClass == JobObjectAssociateCompletionPortInformation {
+            guard Int(cbJobObjectInformationLength) == MemoryLayout<JOBOBJECT_ASSOCIATE_COMPLETION_PORT>.size,
+                  let lpJobObjectInformation
+            else { return finish(.invalidParameter) }
+            guard let association = thread.load(UnsafePointer(lpJobObjectInformation.assumingMemoryBound(
+                      to: JOBOBJECT_ASSOCIATE_COMPLETION_PORT.self)), call: "SetInformationJobObject")
+            else { return finish(.accessViolation) }
+            return finish(kernel.withKernelEntry {
+                kernel.ntAssociateJobCompletionPort(job, portHandle: value(association.CompletionPort),
+                                                    key: UInt(bitPattern: association.CompletionKey))
+            })
+        }
+        let extended = JobObjectInformationClass == JobObjectExtendedLimitInformation
+        guard extended || JobObjectInformationClass == JobObjectBasicLimitInformation else { return finish(.notSupported) }
+        let size = extended ? MemoryLayout<JOBOBJECT_EXTENDED_LIMIT_INFORMATION>.size
+            : MemoryLayout<JOBOBJECT_BASIC_LIMIT_INFORMATION>.size
+        guard Int(cbJobObjectInformationLength) == size, let lpJobObjectInformation else { return finish(.invalidParameter) }
+        guard thread.userBufferIsAccessible(lpJobObjectInformation, count: size, writing: false, call: "SetInformationJobObject"),
+              let limits = thread.load(UnsafePointer(lpJobObjectInformation.assumingMemoryBound(to: JOBOBJECT_BASIC_LIMIT_INFORMATION.self)),
+                                       call: "SetInformationJobObject")
         else { return finish(.accessViolation) }
-        return finish(kernel.withKernelEntry {
-            kernel.ntAssociateJobCompletionPort(job, portHandle: value(association.CompletionPort),
-                                                key: UInt(bitPattern: association.CompletionKey))
-        })
+        let flags = limits.LimitFlags
+        return finish(kernel.withKernelEntry { kernel.ntSetJobLimits(job, flags: flags, extended: extended) })
     }
-    let extended = JobObjectInformationClass == JobObjectExtendedLimitInformation
-    guard extended || JobObjectInformationClass == JobObjectBasicLimitInformation else { return finish(.notSupported) }
-    let size = extended ? MemoryLayout<JOBOBJECT_EXTENDED_LIMIT_INFORMATION>.size
-        : MemoryLayout<JOBOBJECT_BASIC_LIMIT_INFORMATION>.size
-    guard Int(cbJobObjectInformationLength) == size, let lpJobObjectInformation else { return finish(.invalidParameter) }
-    guard thread.userBufferIsAccessible(lpJobObjectInformation, count: size, writing: false, call: "SetInformationJobObject"),
-          let limits = thread.load(UnsafePointer(lpJobObjectInformation.assumingMemoryBound(to: JOBOBJECT_BASIC_LIMIT_INFORMATION.self)),
-                                   call: "SetInformationJobObject")
-    else { return finish(.accessViolation) }
-    let flags = limits.LimitFlags
-    return finish(kernel.withKernelEntry { kernel.ntSetJobLimits(job, flags: flags, extended: extended) })
 }
 
 /// Reads a job's limits, accounting or process list. The corresponding Win32 function is
@@ -177,51 +183,52 @@ public func QueryInformationJobObject(_ hJob: HANDLE!, _ JobObjectInformationCla
                                       _ lpJobObjectInformation: LPVOID!, _ cbJobObjectInformationLength: DWORD,
                                       _ lpReturnLength: LPDWORD!) -> Bool
 {
-    guard let thread = currentThread() else { return false }
-    let kernel = thread.kernel
-    let (found, lookup) = kernel.withKernelEntry { kernel.job(forHandle: value(hJob)) }
-    guard let job = found else { return thread.fail(lookup) }
-    let length = Int(cbJobObjectInformationLength)
-    var bytes: [UInt8]
-    var moreData = false
-    switch JobObjectInformationClass {
-    case JobObjectBasicLimitInformation:
-        var info = JOBOBJECT_BASIC_LIMIT_INFORMATION()
-        info.LimitFlags = job.limitFlags
-        bytes = withUnsafeBytes(of: &info) { Array($0) }
-    case JobObjectExtendedLimitInformation:
-        var info = JOBOBJECT_EXTENDED_LIMIT_INFORMATION()
-        info.BasicLimitInformation.LimitFlags = job.limitFlags
-        bytes = withUnsafeBytes(of: &info) { Array($0) }
-    case JobObjectBasicAccountingInformation:
-        var info = JOBOBJECT_BASIC_ACCOUNTING_INFORMATION()
-        let active = kernel.withKernelEntry { kernel.processes(in: job).filter { !$0.hasExited }.count }
-        info.TotalProcesses = DWORD(job.totalProcesses)
-        info.ActiveProcesses = DWORD(active)
-        info.TotalTerminatedProcesses = DWORD(job.terminatedProcesses)
-        bytes = withUnsafeBytes(of: &info) { Array($0) }
-    case JobObjectBasicProcessIdList:
-        let header = MemoryLayout<JOBOBJECT_BASIC_PROCESS_ID_LIST>.offset(of: \.ProcessIdList)!
-        // The structure with its one id is the least (Wine's NtQueryInformationJobObject).
-        guard length >= MemoryLayout<JOBOBJECT_BASIC_PROCESS_ID_LIST>.size else { return thread.fail(ERROR_BAD_LENGTH) }
-        let ids = kernel.withKernelEntry { kernel.processes(in: job).filter { !$0.hasExited }.map(\.processID) }
-        let fitting = min(ids.count, (length - header) / MemoryLayout<ULONG_PTR>.size)
-        bytes = withUnsafeBytes(of: (UInt32(ids.count), UInt32(fitting))) { Array($0) }
-        for id in ids.prefix(fitting) { bytes += withUnsafeBytes(of: UInt(id)) { Array($0) } }
-        moreData = fitting < ids.count  // STATUS_MORE_ENTRIES, which Win32 reports as ERROR_MORE_DATA
-    default:
-        return thread.fail(ERROR_NOT_SUPPORTED)
+    return withCurrentThread(failure: false) { (thread: borrowing SimThread) in
+        let kernel = thread.kernel
+        let (found, lookup) = kernel.withKernelEntry { kernel.job(forHandle: value(hJob)) }
+        guard let job = found else { return thread.fail(lookup) }
+        let length = Int(cbJobObjectInformationLength)
+        var bytes: [UInt8]
+        var moreData = false
+        switch JobObjectInformationClass {
+        case JobObjectBasicLimitInformation:
+            var info = JOBOBJECT_BASIC_LIMIT_INFORMATION()
+            info.LimitFlags = job.limitFlags
+            bytes = withUnsafeBytes(of: &info) { Array($0) }
+        case JobObjectExtendedLimitInformation:
+            var info = JOBOBJECT_EXTENDED_LIMIT_INFORMATION()
+            info.BasicLimitInformation.LimitFlags = job.limitFlags
+            bytes = withUnsafeBytes(of: &info) { Array($0) }
+        case JobObjectBasicAccountingInformation:
+            var info = JOBOBJECT_BASIC_ACCOUNTING_INFORMATION()
+            let active = kernel.withKernelEntry { kernel.processes(in: job).filter { !$0.hasExited }.count }
+            info.TotalProcesses = DWORD(job.totalProcesses)
+            info.ActiveProcesses = DWORD(active)
+            info.TotalTerminatedProcesses = DWORD(job.terminatedProcesses)
+            bytes = withUnsafeBytes(of: &info) { Array($0) }
+        case JobObjectBasicProcessIdList:
+            let header = MemoryLayout<JOBOBJECT_BASIC_PROCESS_ID_LIST>.offset(of: \.ProcessIdList)!
+            // The structure with its one id is the least (Wine's NtQueryInformationJobObject).
+            guard length >= MemoryLayout<JOBOBJECT_BASIC_PROCESS_ID_LIST>.size else { return thread.fail(ERROR_BAD_LENGTH) }
+            let ids = kernel.withKernelEntry { kernel.processes(in: job).filter { !$0.hasExited }.map(\.processID) }
+            let fitting = min(ids.count, (length - header) / MemoryLayout<ULONG_PTR>.size)
+            bytes = withUnsafeBytes(of: (UInt32(ids.count), UInt32(fitting))) { Array($0) }
+            for id in ids.prefix(fitting) { bytes += withUnsafeBytes(of: UInt(id)) { Array($0) } }
+            moreData = fitting < ids.count  // STATUS_MORE_ENTRIES, which Win32 reports as ERROR_MORE_DATA
+        default:
+            return thread.fail(ERROR_NOT_SUPPORTED)
+        }
+        guard length >= bytes.count || JobObjectInformationClass == JobObjectBasicProcessIdList else {
+            return thread.fail(ERROR_BAD_LENGTH)
+        }
+        guard let lpJobObjectInformation,
+              thread.writeToCaller(bytes, at: lpJobObjectInformation, call: "QueryInformationJobObject")
+        else { return thread.fail(ERROR_NOACCESS) }
+        if let lpReturnLength, !thread.writeToCaller([UInt32(bytes.count)], at: UnsafeMutableRawPointer(lpReturnLength),
+                                                     call: "QueryInformationJobObject")
+        {
+            return thread.fail(ERROR_NOACCESS)
+        }
+        return moreData ? thread.fail(ERROR_MORE_DATA) : true
     }
-    guard length >= bytes.count || JobObjectInformationClass == JobObjectBasicProcessIdList else {
-        return thread.fail(ERROR_BAD_LENGTH)
-    }
-    guard let lpJobObjectInformation,
-          thread.writeToCaller(bytes, at: lpJobObjectInformation, call: "QueryInformationJobObject")
-    else { return thread.fail(ERROR_NOACCESS) }
-    if let lpReturnLength, !thread.writeToCaller([UInt32(bytes.count)], at: UnsafeMutableRawPointer(lpReturnLength),
-                                                 call: "QueryInformationJobObject")
-    {
-        return thread.fail(ERROR_NOACCESS)
-    }
-    return moreData ? thread.fail(ERROR_MORE_DATA) : true
 }

@@ -10,16 +10,17 @@ import IOKernel
 /// `ERROR_INVALID_PARAMETER`.
 @discardableResult
 public func LocalAlloc(_ uFlags: UINT, _ uBytes: SIZE_T, file: StaticString = #fileID, line: UInt = #line) -> HLOCAL! {
-    guard let thread = currentThread() else { return nil }
-    guard uFlags & ~UINT(LMEM_VALID_FLAGS) == 0 else {
-        _ = thread.fail(ERROR_INVALID_PARAMETER)
-        return nil
+    return withCurrentThread(failure: nil) { (thread: borrowing SimThread) in
+        guard uFlags & ~UINT(LMEM_VALID_FLAGS) == 0 else {
+            _ = thread.fail(ERROR_INVALID_PARAMETER)
+            return nil
+        }
+        guard uFlags & UINT(LMEM_MOVEABLE) == 0 else {
+            _ = thread.fail(ERROR_NOT_SUPPORTED)
+            return nil
+        }
+        return HeapAlloc(GetProcessHeap(), 0, uBytes, file: file, line: line)
     }
-    guard uFlags & UINT(LMEM_MOVEABLE) == 0 else {
-        _ = thread.fail(ERROR_NOT_SUPPORTED)
-        return nil
-    }
-    return HeapAlloc(GetProcessHeap(), 0, uBytes, file: file, line: line)
 }
 
 /// Frees a block from ``LocalAlloc(_:_:file:line:)`` (or one a function allocated for the
@@ -30,11 +31,12 @@ public func LocalAlloc(_ uFlags: UINT, _ uBytes: SIZE_T, file: StaticString = #f
 /// returned unchanged with `ERROR_INVALID_HANDLE` (and recorded as an invalid free).
 @discardableResult
 public func LocalFree(_ hMem: HLOCAL!, file: StaticString = #fileID, line: UInt = #line) -> HLOCAL! {
-    guard let thread = currentThread() else { return hMem }
-    guard let hMem else { return nil }
-    guard HeapFree(GetProcessHeap(), 0, hMem, file: file, line: line) else {
-        _ = thread.fail(ERROR_INVALID_HANDLE)
-        return hMem
+    return withCurrentThread(failure: hMem) { (thread: borrowing SimThread) in
+        guard let hMem else { return nil }
+        guard HeapFree(GetProcessHeap(), 0, hMem, file: file, line: line) else {
+            _ = thread.fail(ERROR_INVALID_HANDLE)
+            return hMem
+        }
+        return nil
     }
-    return nil
 }

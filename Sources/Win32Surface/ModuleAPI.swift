@@ -45,16 +45,18 @@ private func modulePath(_ thread: SimThread, _ base: UInt) -> String? {
 /// with `ERROR_MOD_NOT_FOUND`.
 @discardableResult
 public func GetModuleHandleW(_ lpModuleName: LPCWSTR!) -> HMODULE! {
-    guard let thread = currentThread() else { return nil }
-    return moduleHandle(thread, lpModuleName.map { callerWideString($0) }, "GetModuleHandleW")
+    return withCurrentThread(failure: nil) { (thread: borrowing SimThread) in
+        return moduleHandle(thread, lpModuleName.map { callerWideString($0) }, "GetModuleHandleW")
+    }
 }
 
 /// A loaded module's handle. The corresponding Win32 function is `GetModuleHandleA`; see
 /// ``GetModuleHandleW(_:)``.
 @discardableResult
 public func GetModuleHandleA(_ lpModuleName: LPCSTR!) -> HMODULE! {
-    guard let thread = currentThread() else { return nil }
-    return moduleHandle(thread, lpModuleName.map { callerNarrowString($0) }, "GetModuleHandleA")
+    return withCurrentThread(failure: nil) { (thread: borrowing SimThread) in
+        return moduleHandle(thread, lpModuleName.map { callerNarrowString($0) }, "GetModuleHandleA")
+    }
 }
 
 /// Loads a module: the modules every process has are found (as loaded already); any other
@@ -62,23 +64,25 @@ public func GetModuleHandleA(_ lpModuleName: LPCSTR!) -> HMODULE! {
 /// corresponding Win32 function is `LoadLibraryW`.
 @discardableResult
 public func LoadLibraryW(_ lpLibFileName: LPCWSTR!) -> HMODULE! {
-    guard let thread = currentThread() else { return nil }
-    guard let lpLibFileName else {
-        _ = thread.fail(ERROR_INVALID_PARAMETER)
-        return nil
+    return withCurrentThread(failure: nil) { (thread: borrowing SimThread) in
+        guard let lpLibFileName else {
+            _ = thread.fail(ERROR_INVALID_PARAMETER)
+            return nil
+        }
+        return moduleHandle(thread, callerWideString(lpLibFileName), "LoadLibraryW")
     }
-    return moduleHandle(thread, callerWideString(lpLibFileName), "LoadLibraryW")
 }
 
 /// See ``LoadLibraryW(_:)``. The corresponding Win32 function is `LoadLibraryA`.
 @discardableResult
 public func LoadLibraryA(_ lpLibFileName: LPCSTR!) -> HMODULE! {
-    guard let thread = currentThread() else { return nil }
-    guard let lpLibFileName else {
-        _ = thread.fail(ERROR_INVALID_PARAMETER)
-        return nil
+    return withCurrentThread(failure: nil) { (thread: borrowing SimThread) in
+        guard let lpLibFileName else {
+            _ = thread.fail(ERROR_INVALID_PARAMETER)
+            return nil
+        }
+        return moduleHandle(thread, callerNarrowString(lpLibFileName), "LoadLibraryA")
     }
-    return moduleHandle(thread, callerNarrowString(lpLibFileName), "LoadLibraryA")
 }
 
 /// See ``LoadLibraryW(_:)``; the flags (`LOAD_LIBRARY_SEARCH_*`) choose where Windows searches
@@ -86,12 +90,13 @@ public func LoadLibraryA(_ lpLibFileName: LPCSTR!) -> HMODULE! {
 /// be NULL (`ERROR_INVALID_PARAMETER`).
 @discardableResult
 public func LoadLibraryExW(_ lpLibFileName: LPCWSTR!, _ hFile: HANDLE!, _ dwFlags: DWORD) -> HMODULE! {
-    guard let thread = currentThread() else { return nil }
-    guard let lpLibFileName, hFile == nil else {
-        _ = thread.fail(ERROR_INVALID_PARAMETER)
-        return nil
+    return withCurrentThread(failure: nil) { (thread: borrowing SimThread) in
+        guard let lpLibFileName, hFile == nil else {
+            _ = thread.fail(ERROR_INVALID_PARAMETER)
+            return nil
+        }
+        return moduleHandle(thread, callerWideString(lpLibFileName), "LoadLibraryExW")
     }
-    return moduleHandle(thread, callerWideString(lpLibFileName), "LoadLibraryExW")
 }
 
 /// Releases a module handle from ``LoadLibraryW(_:)``. The corresponding Win32 function is
@@ -99,10 +104,11 @@ public func LoadLibraryExW(_ lpLibFileName: LPCWSTR!, _ hFile: HANDLE!, _ dwFlag
 /// gives `ERROR_MOD_NOT_FOUND`.
 @discardableResult
 public func FreeLibrary(_ hLibModule: HMODULE!) -> Bool {
-    guard let thread = currentThread() else { return false }
-    let result = modulePath(thread, value(hLibModule)) != nil ? true : thread.fail(ERROR_MOD_NOT_FOUND)
-    thread.traceBool("FreeLibrary(\(hex(handle: hLibModule)))", result)
-    return result
+    return withCurrentThread(failure: false) { (thread: borrowing SimThread) in
+        let result = modulePath(thread, value(hLibModule)) != nil ? true : thread.fail(ERROR_MOD_NOT_FOUND)
+        thread.traceBool("FreeLibrary(\(hex(handle: hLibModule)))", result)
+        return result
+    }
 }
 
 /// The address of a module's exported function. The corresponding Win32 function is
@@ -111,12 +117,13 @@ public func FreeLibrary(_ hLibModule: HMODULE!) -> Bool {
 /// simulated module exports a C entry point.
 @discardableResult
 public func GetProcAddress(_ hModule: HMODULE!, _ lpProcName: LPCSTR!) -> FARPROC! {
-    guard let thread = currentThread() else { return nil }
-    let name = lpProcName.map { UInt(bitPattern: $0) < 0x1_0000 ? "#\(UInt(bitPattern: $0))" : callerNarrowString($0) } ?? "NULL"
-    let known = modulePath(thread, value(hModule)) != nil
-    _ = thread.fail(known ? ERROR_PROC_NOT_FOUND : ERROR_MOD_NOT_FOUND)
-    thread.traceResult("GetProcAddress(\(hex(handle: hModule)), \(name))", "NULL, \(win32ErrorName(thread.lastError))")
-    return nil
+    return withCurrentThread(failure: nil) { (thread: borrowing SimThread) in
+        let name = lpProcName.map { UInt(bitPattern: $0) < 0x1_0000 ? "#\(UInt(bitPattern: $0))" : callerNarrowString($0) } ?? "NULL"
+        let known = modulePath(thread, value(hModule)) != nil
+        _ = thread.fail(known ? ERROR_PROC_NOT_FOUND : ERROR_MOD_NOT_FOUND)
+        thread.traceResult("GetProcAddress(\(hex(handle: hModule)), \(name))", "NULL, \(win32ErrorName(thread.lastError))")
+        return nil
+    }
 }
 
 /// The full path of a loaded module (NULL: the process's image). The corresponding Win32
@@ -127,20 +134,22 @@ public func GetProcAddress(_ hModule: HMODULE!, _ lpProcName: LPCSTR!) -> FARPRO
 /// no module gives 0 with `ERROR_MOD_NOT_FOUND`.
 @discardableResult
 public func GetModuleFileNameW(_ hModule: HMODULE!, _ lpFilename: LPWSTR!, _ nSize: DWORD) -> DWORD {
-    guard let thread = currentThread() else { return 0 }
-    let result = moduleFileName(thread, hModule, lpFilename, nSize, "GetModuleFileNameW") { Array($0.utf16) }
-    thread.traceResult("GetModuleFileNameW(\(hex(handle: hModule)), \(nSize))", "\(result)")
-    return result
+    return withCurrentThread(failure: 0) { (thread: borrowing SimThread) in
+        let result = moduleFileName(thread, hModule, lpFilename, nSize, "GetModuleFileNameW") { Array($0.utf16) }
+        thread.traceResult("GetModuleFileNameW(\(hex(handle: hModule)), \(nSize))", "\(result)")
+        return result
+    }
 }
 
 /// See ``GetModuleFileNameW(_:_:_:)``. The corresponding Win32 function is `GetModuleFileNameA`
 /// (UTF-8, the simulation's ANSI code page).
 @discardableResult
 public func GetModuleFileNameA(_ hModule: HMODULE!, _ lpFilename: LPSTR!, _ nSize: DWORD) -> DWORD {
-    guard let thread = currentThread() else { return 0 }
-    let result = moduleFileName(thread, hModule, lpFilename, nSize, "GetModuleFileNameA") { $0.utf8.map { CHAR(bitPattern: $0) } }
-    thread.traceResult("GetModuleFileNameA(\(hex(handle: hModule)), \(nSize))", "\(result)")
-    return result
+    return withCurrentThread(failure: 0) { (thread: borrowing SimThread) in
+        let result = moduleFileName(thread, hModule, lpFilename, nSize, "GetModuleFileNameA") { $0.utf8.map { CHAR(bitPattern: $0) } }
+        thread.traceResult("GetModuleFileNameA(\(hex(handle: hModule)), \(nSize))", "\(result)")
+        return result
+    }
 }
 
 private func moduleFileName<Unit: FixedWidthInteger>(_ thread: SimThread, _ module: HMODULE?, _ buffer: UnsafeMutablePointer<Unit>?,

@@ -46,11 +46,12 @@ public func CreateNamedPipeA(_ lpName: LPCSTR!, _ dwOpenMode: DWORD, _ dwPipeMod
 private func createNamedPipe(_ function: String, _ name: String?, _ openMode: DWORD, _ pipeMode: DWORD,
                              _ maxInstances: DWORD, _ outBufferSize: DWORD, _ inBufferSize: DWORD) -> HANDLE
 {
-    guard let thread = currentThread(named: function) else { return INVALID_HANDLE_VALUE }
-    let handle = createPipeInstance(thread, name, openMode, pipeMode, maxInstances, outBufferSize, inBufferSize)
-    thread.traceResult("\(function)(\"\(name ?? "NULL")\", open: \(openModeText(openMode)), pipe: 0x\(String(pipeMode, radix: 16)), instances: \(maxInstances))",
-                       handle == INVALID_HANDLE_VALUE ? "INVALID_HANDLE_VALUE, \(win32ErrorName(thread.lastError))" : hex(handle: handle))
-    return handle
+    return withCurrentThread(named: function, failure: INVALID_HANDLE_VALUE) { (thread: borrowing SimThread) in
+        let handle = createPipeInstance(thread, name, openMode, pipeMode, maxInstances, outBufferSize, inBufferSize)
+        thread.traceResult("\(function)(\"\(name ?? "NULL")\", open: \(openModeText(openMode)), pipe: 0x\(String(pipeMode, radix: 16)), instances: \(maxInstances))",
+                           handle == INVALID_HANDLE_VALUE ? "INVALID_HANDLE_VALUE, \(win32ErrorName(thread.lastError))" : hex(handle: handle))
+        return handle
+    }
 }
 
 private func createPipeInstance(_ thread: SimThread, _ name: String?, _ openMode: DWORD, _ pipeMode: DWORD,
@@ -109,29 +110,30 @@ private func createPipeInstance(_ thread: SimThread, _ name: String?, _ openMode
 /// On a client end it fails with `ERROR_INVALID_FUNCTION`.
 @discardableResult
 public func ConnectNamedPipe(_ hNamedPipe: HANDLE!, _ lpOverlapped: LPOVERLAPPED!) -> Bool {
-    guard let thread = currentThread() else { return false }
-    let kernel = thread.kernel
-    let result: Bool
-    if let overlapped = lpOverlapped {
-        guard kernel.userOverlappedIsAccessible(overlapped) else { return thread.fail(ERROR_NOACCESS) }
-        overlapped.pointee.Internal = ULONG_PTR(STATUS_PENDING)
-        let event = overlapped.pointee.hEvent.map { UInt(bitPattern: $0) }
-        // As ReadFile: the packet's context is the OVERLAPPED unless hEvent's low bit is set.
-        let context = (event ?? 0) & 1 != 0 ? nil : UnsafeMutableRawPointer(overlapped)
-        let status = kernel.withKernelEntry {
-            kernel.ntFsControlFile(handle: value(hNamedPipe), event: event, apcContext: context,
-                                   ioStatus: UnsafeMutableRawPointer(overlapped), controlCode: NamedPipeDriver.listenControlCode)
+    return withCurrentThread(failure: false) { (thread: borrowing SimThread) in
+        let kernel = thread.kernel
+        let result: Bool
+        if let overlapped = lpOverlapped {
+            guard kernel.userOverlappedIsAccessible(overlapped) else { return thread.fail(ERROR_NOACCESS) }
+            overlapped.pointee.Internal = ULONG_PTR(STATUS_PENDING)
+            let event = overlapped.pointee.hEvent.map { UInt(bitPattern: $0) }
+            // As ReadFile: the packet's context is the OVERLAPPED unless hEvent's low bit is set.
+            let context = (event ?? 0) & 1 != 0 ? nil : UnsafeMutableRawPointer(overlapped)
+            let status = kernel.withKernelEntry {
+                kernel.ntFsControlFile(handle: value(hNamedPipe), event: event, apcContext: context,
+                                       ioStatus: UnsafeMutableRawPointer(overlapped), controlCode: NamedPipeDriver.listenControlCode)
+            }
+            result = status == .pending ? thread.fail(ERROR_IO_PENDING) : status.isSuccess ? true : thread.fail(status)
+        } else {
+            let (status, _) = issueWithOwnStatusBlock(thread, hNamedPipe) { ioStatus in
+                kernel.ntFsControlFile(handle: value(hNamedPipe), event: nil, apcContext: nil, ioStatus: ioStatus,
+                                       controlCode: NamedPipeDriver.listenControlCode)
+            }
+            result = status.isSuccess ? true : thread.fail(status)
         }
-        result = status == .pending ? thread.fail(ERROR_IO_PENDING) : status.isSuccess ? true : thread.fail(status)
-    } else {
-        let (status, _) = issueWithOwnStatusBlock(thread, hNamedPipe) { ioStatus in
-            kernel.ntFsControlFile(handle: value(hNamedPipe), event: nil, apcContext: nil, ioStatus: ioStatus,
-                                   controlCode: NamedPipeDriver.listenControlCode)
-        }
-        result = status.isSuccess ? true : thread.fail(status)
+        thread.traceBool("ConnectNamedPipe(\(hex(handle: hNamedPipe)), ov: \(thread.name(overlapped: lpOverlapped)))", result)
+        return result
     }
-    thread.traceBool("ConnectNamedPipe(\(hex(handle: hNamedPipe)), ov: \(thread.name(overlapped: lpOverlapped)))", result)
-    return result
 }
 
 /// Disconnects the server end of a pipe instance from its client.
@@ -144,12 +146,13 @@ public func ConnectNamedPipe(_ hNamedPipe: HANDLE!, _ lpOverlapped: LPOVERLAPPED
 /// `ERROR_PIPE_NOT_CONNECTED`; a client handle gives `ERROR_INVALID_FUNCTION`.
 @discardableResult
 public func DisconnectNamedPipe(_ hNamedPipe: HANDLE!) -> Bool {
-    guard let thread = currentThread() else { return false }
-    let kernel = thread.kernel
-    let status = kernel.withKernelEntry { kernel.ntDisconnectNamedPipe(handle: value(hNamedPipe)) }
-    let result = status.isSuccess ? true : thread.fail(status)
-    thread.traceBool("DisconnectNamedPipe(\(hex(handle: hNamedPipe)))", result)
-    return result
+    return withCurrentThread(failure: false) { (thread: borrowing SimThread) in
+        let kernel = thread.kernel
+        let status = kernel.withKernelEntry { kernel.ntDisconnectNamedPipe(handle: value(hNamedPipe)) }
+        let result = status.isSuccess ? true : thread.fail(status)
+        thread.traceBool("DisconnectNamedPipe(\(hex(handle: hNamedPipe)))", result)
+        return result
+    }
 }
 
 /// Copies what a read would get, without taking it.
@@ -167,23 +170,24 @@ public func DisconnectNamedPipe(_ hNamedPipe: HANDLE!) -> Bool {
 public func PeekNamedPipe(_ hNamedPipe: HANDLE!, _ lpBuffer: LPVOID!, _ nBufferSize: DWORD, _ lpBytesRead: LPDWORD!,
                           _ lpTotalBytesAvail: LPDWORD!, _ lpBytesLeftThisMessage: LPDWORD!) -> Bool
 {
-    guard let thread = currentThread() else { return false }
-    let kernel = thread.kernel
-    let (status, peek) = kernel.withKernelEntry {
-        kernel.ntPeekNamedPipe(handle: value(hNamedPipe), buffer: lpBuffer, maximum: Int(nBufferSize))
+    return withCurrentThread(failure: false) { (thread: borrowing SimThread) in
+        let kernel = thread.kernel
+        let (status, peek) = kernel.withKernelEntry {
+            kernel.ntPeekNamedPipe(handle: value(hNamedPipe), buffer: lpBuffer, maximum: Int(nBufferSize))
+        }
+        let result: Bool
+        if status.isSuccess {
+            let read = DWORD(truncatingIfNeeded: peek.data.count)
+            thread.store(read, into: lpBytesRead, call: "PeekNamedPipe")
+            thread.store(DWORD(truncatingIfNeeded: peek.available), into: lpTotalBytesAvail, call: "PeekNamedPipe")
+            thread.store(DWORD(truncatingIfNeeded: peek.messageLength) &- read, into: lpBytesLeftThisMessage, call: "PeekNamedPipe")
+            result = true
+        } else {
+            result = thread.fail(status)
+        }
+        thread.traceBool("PeekNamedPipe(\(hex(handle: hNamedPipe)), \(nBufferSize))", result)
+        return result
     }
-    let result: Bool
-    if status.isSuccess {
-        let read = DWORD(truncatingIfNeeded: peek.data.count)
-        thread.store(read, into: lpBytesRead, call: "PeekNamedPipe")
-        thread.store(DWORD(truncatingIfNeeded: peek.available), into: lpTotalBytesAvail, call: "PeekNamedPipe")
-        thread.store(DWORD(truncatingIfNeeded: peek.messageLength) &- read, into: lpBytesLeftThisMessage, call: "PeekNamedPipe")
-        result = true
-    } else {
-        result = thread.fail(status)
-    }
-    thread.traceBool("PeekNamedPipe(\(hex(handle: hNamedPipe)), \(nBufferSize))", result)
-    return result
 }
 
 /// Sets the read mode of one end of a pipe.
@@ -197,30 +201,31 @@ public func PeekNamedPipe(_ hNamedPipe: HANDLE!, _ lpBuffer: LPVOID!, _ nBufferS
 public func SetNamedPipeHandleState(_ hNamedPipe: HANDLE!, _ lpMode: LPDWORD!, _ lpMaxCollectionCount: LPDWORD!,
                                     _ lpCollectDataTimeout: LPDWORD!) -> Bool
 {
-    guard let thread = currentThread() else { return false }
-    let kernel = thread.kernel
-    let result: Bool
-    let mode = lpMode.map { thread.load($0, call: "SetNamedPipeHandleState") }
-    if mode == .some(nil) {
-        result = thread.fail(ERROR_NOACCESS)
-    } else if let mode = mode.flatMap({ $0 }) {
-        if mode & ~DWORD(PIPE_READMODE_MESSAGE | PIPE_NOWAIT) != 0 {
-            result = thread.fail(ERROR_INVALID_PARAMETER)
-        } else if mode & DWORD(PIPE_NOWAIT) != 0 {
-            result = thread.fail(ERROR_NOT_SUPPORTED)
-        } else {
-            let status = kernel.withKernelEntry {
-                kernel.ntSetPipeReadMode(handle: value(hNamedPipe), message: mode & DWORD(PIPE_READMODE_MESSAGE) != 0)
+    return withCurrentThread(failure: false) { (thread: borrowing SimThread) in
+        let kernel = thread.kernel
+        let result: Bool
+        let mode = lpMode.map { thread.load($0, call: "SetNamedPipeHandleState") }
+        if mode == .some(nil) {
+            result = thread.fail(ERROR_NOACCESS)
+        } else if let mode = mode.flatMap({ $0 }) {
+            if mode & ~DWORD(PIPE_READMODE_MESSAGE | PIPE_NOWAIT) != 0 {
+                result = thread.fail(ERROR_INVALID_PARAMETER)
+            } else if mode & DWORD(PIPE_NOWAIT) != 0 {
+                result = thread.fail(ERROR_NOT_SUPPORTED)
+            } else {
+                let status = kernel.withKernelEntry {
+                    kernel.ntSetPipeReadMode(handle: value(hNamedPipe), message: mode & DWORD(PIPE_READMODE_MESSAGE) != 0)
+                }
+                result = status.isSuccess ? true : thread.fail(status)
             }
-            result = status.isSuccess ? true : thread.fail(status)
+        } else {
+            let status = kernel.withKernelEntry { kernel.ntPeekNamedPipe(handle: value(hNamedPipe), buffer: nil, maximum: 0).0 }
+            result = status == .invalidHandle || status == .objectTypeMismatch || status == .invalidDeviceRequest
+                ? thread.fail(status) : true
         }
-    } else {
-        let status = kernel.withKernelEntry { kernel.ntPeekNamedPipe(handle: value(hNamedPipe), buffer: nil, maximum: 0).0 }
-        result = status == .invalidHandle || status == .objectTypeMismatch || status == .invalidDeviceRequest
-            ? thread.fail(status) : true
+        thread.traceBool("SetNamedPipeHandleState(\(hex(handle: hNamedPipe)), mode: \(mode.map { $0.map(String.init) ?? "?" } ?? "NULL"))", result)
+        return result
     }
-    thread.traceBool("SetNamedPipeHandleState(\(hex(handle: hNamedPipe)), mode: \(mode.map { $0.map(String.init) ?? "?" } ?? "NULL"))", result)
-    return result
 }
 
 /// Creates an anonymous pipe: a read handle and a write handle, both synchronous.
@@ -236,43 +241,44 @@ public func SetNamedPipeHandleState(_ hNamedPipe: HANDLE!, _ lpMode: LPDWORD!, _
 public func CreatePipe(_ hReadPipe: PHANDLE!, _ hWritePipe: PHANDLE!, _ lpPipeAttributes: LPSECURITY_ATTRIBUTES!,
                        _ nSize: DWORD) -> Bool
 {
-    guard let thread = currentThread() else { return false }
-    let kernel = thread.kernel
-    let result: Bool
-    var ends: (read: UInt, write: UInt) = (0, 0)
-    if hReadPipe == nil || hWritePipe == nil {
-        result = thread.fail(ERROR_INVALID_PARAMETER)
-    } else {
-        let name = #"\\.\pipe\"# + kernel.withKernelEntry { kernel.nextAnonymousPipeName() }
-        let size = Int(nSize == 0 ? 4096 : nSize)
-        let configuration = NamedPipeParameters(messageType: false, messageReadMode: false, maximumInstances: 1,
-                                                inboundQuota: size, outboundQuota: size, firstInstance: true)
-        let server = CreateParameters(fileName: name, desiredAccess: GENERIC_READ,
-                                      shareAccess: DWORD(FILE_SHARE_READ | FILE_SHARE_WRITE), disposition: .create,
-                                      namedPipe: configuration)
-        let (serverStatus, readEnd, _) = kernel.withKernelEntry { kernel.ntCreateFile(server, synchronous: true) }
-        if !serverStatus.isSuccess {
-            result = thread.fail(serverStatus)
+    return withCurrentThread(failure: false) { (thread: borrowing SimThread) in
+        let kernel = thread.kernel
+        let result: Bool
+        var ends: (read: UInt, write: UInt) = (0, 0)
+        if hReadPipe == nil || hWritePipe == nil {
+            result = thread.fail(ERROR_INVALID_PARAMETER)
         } else {
-            let client = CreateParameters(fileName: name, desiredAccess: DWORD(GENERIC_WRITE), shareAccess: DWORD(FILE_SHARE_READ),
-                                          disposition: .open)
-            let (clientStatus, writeEnd, _) = kernel.withKernelEntry { kernel.ntCreateFile(client, synchronous: true) }
-            if clientStatus.isSuccess {
-                thread.store(HANDLE(bitPattern: readEnd), into: hReadPipe, call: "CreatePipe")
-                thread.store(HANDLE(bitPattern: writeEnd), into: hWritePipe, call: "CreatePipe")
-                // lpPipeAttributes.bInheritHandle makes both ends inheritable.
-                ends = (readEnd, writeEnd)
-                applyInheritance(HANDLE(bitPattern: readEnd), lpPipeAttributes)
-                applyInheritance(HANDLE(bitPattern: writeEnd), lpPipeAttributes)
-                result = true
+            let name = #"\\.\pipe\"# + kernel.withKernelEntry { kernel.nextAnonymousPipeName() }
+            let size = Int(nSize == 0 ? 4096 : nSize)
+            let configuration = NamedPipeParameters(messageType: false, messageReadMode: false, maximumInstances: 1,
+                                                    inboundQuota: size, outboundQuota: size, firstInstance: true)
+            let server = CreateParameters(fileName: name, desiredAccess: GENERIC_READ,
+                                          shareAccess: DWORD(FILE_SHARE_READ | FILE_SHARE_WRITE), disposition: .create,
+                                          namedPipe: configuration)
+            let (serverStatus, readEnd, _) = kernel.withKernelEntry { kernel.ntCreateFile(server, synchronous: true) }
+            if !serverStatus.isSuccess {
+                result = thread.fail(serverStatus)
             } else {
-                _ = kernel.withKernelEntry { kernel.ntClose(readEnd) }
-                result = thread.fail(clientStatus)
+                let client = CreateParameters(fileName: name, desiredAccess: DWORD(GENERIC_WRITE), shareAccess: DWORD(FILE_SHARE_READ),
+                                              disposition: .open)
+                let (clientStatus, writeEnd, _) = kernel.withKernelEntry { kernel.ntCreateFile(client, synchronous: true) }
+                if clientStatus.isSuccess {
+                    thread.store(HANDLE(bitPattern: readEnd), into: hReadPipe, call: "CreatePipe")
+                    thread.store(HANDLE(bitPattern: writeEnd), into: hWritePipe, call: "CreatePipe")
+                    // lpPipeAttributes.bInheritHandle makes both ends inheritable.
+                    ends = (readEnd, writeEnd)
+                    applyInheritance(HANDLE(bitPattern: readEnd), lpPipeAttributes)
+                    applyInheritance(HANDLE(bitPattern: writeEnd), lpPipeAttributes)
+                    result = true
+                } else {
+                    _ = kernel.withKernelEntry { kernel.ntClose(readEnd) }
+                    result = thread.fail(clientStatus)
+                }
             }
         }
+        thread.traceBool("CreatePipe(\(nSize)) → read \(hex(handle: HANDLE(bitPattern: ends.read))), write \(hex(handle: HANDLE(bitPattern: ends.write)))", result)
+        return result
     }
-    thread.traceBool("CreatePipe(\(nSize)) → read \(hex(handle: HANDLE(bitPattern: ends.read))), write \(hex(handle: HANDLE(bitPattern: ends.write)))", result)
-    return result
 }
 
 /// A pipe open mode as the timeline shows it: `PIPE_ACCESS_DUPLEX | FILE_FLAG_OVERLAPPED`.

@@ -10,7 +10,7 @@ import IOKernel
 public func GetOverlappedResult(_ hFile: HANDLE!, _ lpOverlapped: LPOVERLAPPED!, _ lpNumberOfBytesTransferred: LPDWORD!,
                                 _ bWait: Bool) -> Bool
 {
-    withCurrentThread(failure: false) { thread in
+    withCurrentThread(failure: false) { (thread: borrowing SimThread) in
         let result = overlappedResult(thread, hFile, lpOverlapped, lpNumberOfBytesTransferred, bWait ? INFINITE : 0, false)
         thread.traceBool("GetOverlappedResult(\(hex(handle: hFile)), ov: \(thread.name(overlapped: lpOverlapped)), wait: \(bWait))", result)
         return result
@@ -38,7 +38,7 @@ public func GetOverlappedResult(_ hFile: HANDLE!, _ lpOverlapped: LPOVERLAPPED!,
 public func GetOverlappedResultEx(_ hFile: HANDLE!, _ lpOverlapped: LPOVERLAPPED!, _ lpNumberOfBytesTransferred: LPDWORD!,
                                   _ dwMilliseconds: DWORD, _ bAlertable: Bool) -> Bool
 {
-    withCurrentThread(failure: false) { thread in
+    withCurrentThread(failure: false) { (thread: borrowing SimThread) in
         let result = overlappedResult(thread, hFile, lpOverlapped, lpNumberOfBytesTransferred, dwMilliseconds, bAlertable)
         thread.traceBool("GetOverlappedResultEx(\(hex(handle: hFile)), ov: \(thread.name(overlapped: lpOverlapped)), \(dwMilliseconds), alertable: \(bAlertable))",
                          result)

@@ -21,14 +21,16 @@ private let filenameExceedsRange = HRESULT(bitPattern: 0x8007_00CE)
 /// a size of 0 (the buffer then unchanged) or more than `PATHCCH_MAX_CCH` is `E_INVALIDARG`.
 @discardableResult
 public func PathCchCanonicalizeEx(_ pszPathOut: PWSTR!, _ cchPathOut: Int, _ pszPathIn: PCWSTR!, _ dwFlags: ULONG) -> HRESULT {
-    guard let thread = currentThread(), let pszPathOut, cchPathOut > 0, cchPathOut <= Int(PATHCCH_MAX_CCH), let pszPathIn
-    else { return invalidArgument }
-    let input = callerWideString(pszPathIn)
-    if dwFlags & ULONG(PATHCCH_ALLOW_LONG_PATHS.rawValue) == 0, !hasRoot(input), input.utf16.count > Int(MAX_PATH) - 4 {
-        return fail(pszPathOut, filenameExceedsRange, thread, "PathCchCanonicalizeEx")
+    return withCurrentThread(failure: invalidArgument) { (thread: borrowing SimThread) in
+        guard let pszPathOut, cchPathOut > 0, cchPathOut <= Int(PATHCCH_MAX_CCH), let pszPathIn
+        else { return invalidArgument }
+        let input = callerWideString(pszPathIn)
+        if dwFlags & ULONG(PATHCCH_ALLOW_LONG_PATHS.rawValue) == 0, !hasRoot(input), input.utf16.count > Int(MAX_PATH) - 4 {
+            return fail(pszPathOut, filenameExceedsRange, thread, "PathCchCanonicalizeEx")
+        }
+        return deliver(canonicalize(input, options: dwFlags), rootedBy: input, into: pszPathOut, size: cchPathOut, thread,
+                       "PathCchCanonicalizeEx")
     }
-    return deliver(canonicalize(input, options: dwFlags), rootedBy: input, into: pszPathOut, size: cchPathOut, thread,
-                   "PathCchCanonicalizeEx")
 }
 
 /// Canonicalizes a path into a buffer of `cchPathOut` characters (at most `MAX_PATH` count).
@@ -49,15 +51,17 @@ public func PathCchCanonicalize(_ pszPathOut: PWSTR!, _ cchPathOut: Int, _ pszPa
 public func PathCchCombineEx(_ pszPathOut: PWSTR!, _ cchPathOut: Int, _ pszPathIn: PCWSTR!, _ pszMore: PCWSTR!,
                              _ dwFlags: ULONG) -> HRESULT
 {
-    guard let thread = currentThread(), let pszPathOut, cchPathOut > 0, cchPathOut <= Int(PATHCCH_MAX_CCH) else {
-        return invalidArgument
+    return withCurrentThread(failure: invalidArgument) { (thread: borrowing SimThread) in
+        guard let pszPathOut, cchPathOut > 0, cchPathOut <= Int(PATHCCH_MAX_CCH) else {
+            return invalidArgument
+        }
+        let first = pszPathIn.map { callerWideString($0) }
+        let second = pszMore.map { callerWideString($0) }
+        guard first != nil || second != nil else { return fail(pszPathOut, invalidArgument, thread, "PathCchCombineEx") }
+        let path = combined(first ?? "", second ?? "")
+        return deliver(canonicalize(path, options: dwFlags), rootedBy: path, into: pszPathOut, size: cchPathOut, thread,
+                       "PathCchCombineEx")
     }
-    let first = pszPathIn.map { callerWideString($0) }
-    let second = pszMore.map { callerWideString($0) }
-    guard first != nil || second != nil else { return fail(pszPathOut, invalidArgument, thread, "PathCchCombineEx") }
-    let path = combined(first ?? "", second ?? "")
-    return deliver(canonicalize(path, options: dwFlags), rootedBy: path, into: pszPathOut, size: cchPathOut, thread,
-                   "PathCchCombineEx")
 }
 
 /// Combines two paths into a buffer. The corresponding Win32 function is `PathCchCombine`:

@@ -25,13 +25,14 @@ private let outOfMemory = HRESULT(bitPattern: 0x8007_000E)
 public func PathAllocCanonicalize(_ pszPathIn: PCWSTR!, _ dwFlags: ULONG, _ ppszPathOut: UnsafeMutablePointer<PWSTR?>!)
     -> HRESULT
 {
-    guard let thread = currentThread() else { return invalidArgument }
-    guard let ppszPathOut else { return invalidArgument }
-    thread.store(nil, into: ppszPathOut, call: "PathAllocCanonicalize")
-    let path = pszPathIn.map { callerWideString($0) }
-    let result = path.map { canonicalize($0, options: dwFlags) } ?? .failure(invalidArgument)
-    let call = "PathAllocCanonicalize(\"\(path ?? "NULL")\", 0x\(String(dwFlags, radix: 16)))"
-    return allocate(result, into: ppszPathOut, thread, call, "PathAllocCanonicalize")
+    return withCurrentThread(failure: invalidArgument) { (thread: borrowing SimThread) in
+        guard let ppszPathOut else { return invalidArgument }
+        thread.store(nil, into: ppszPathOut, call: "PathAllocCanonicalize")
+        let path = pszPathIn.map { callerWideString($0) }
+        let result = path.map { canonicalize($0, options: dwFlags) } ?? .failure(invalidArgument)
+        let call = "PathAllocCanonicalize(\"\(path ?? "NULL")\", 0x\(String(dwFlags, radix: 16)))"
+        return allocate(result, into: ppszPathOut, thread, call, "PathAllocCanonicalize")
+    }
 }
 
 /// Combines two paths and canonicalizes the result into a `LocalAlloc` buffer. The
@@ -47,18 +48,19 @@ public func PathAllocCanonicalize(_ pszPathIn: PCWSTR!, _ dwFlags: ULONG, _ ppsz
 public func PathAllocCombine(_ pszPathIn: PCWSTR!, _ pszMore: PCWSTR!, _ dwFlags: ULONG,
                              _ ppszPathOut: UnsafeMutablePointer<PWSTR?>!) -> HRESULT
 {
-    guard let thread = currentThread() else { return invalidArgument }
-    guard let ppszPathOut else { return invalidArgument }
-    thread.store(nil, into: ppszPathOut, call: "PathAllocCombine")
-    let first = pszPathIn.map { callerWideString($0) }
-    let second = pszMore.map { callerWideString($0) }
-    let call = "PathAllocCombine(\"\(first ?? "NULL")\", \"\(second ?? "NULL")\", 0x\(String(dwFlags, radix: 16)))"
-    guard first != nil || second != nil else {
-        thread.traceResult(call, "0x80070057")
-        return invalidArgument
+    return withCurrentThread(failure: invalidArgument) { (thread: borrowing SimThread) in
+        guard let ppszPathOut else { return invalidArgument }
+        thread.store(nil, into: ppszPathOut, call: "PathAllocCombine")
+        let first = pszPathIn.map { callerWideString($0) }
+        let second = pszMore.map { callerWideString($0) }
+        let call = "PathAllocCombine(\"\(first ?? "NULL")\", \"\(second ?? "NULL")\", 0x\(String(dwFlags, radix: 16)))"
+        guard first != nil || second != nil else {
+            thread.traceResult(call, "0x80070057")
+            return invalidArgument
+        }
+        return allocate(canonicalize(combined(first ?? "", second ?? ""), options: dwFlags), into: ppszPathOut, thread, call,
+                        "PathAllocCombine")
     }
-    return allocate(canonicalize(combined(first ?? "", second ?? ""), options: dwFlags), into: ppszPathOut, thread, call,
-                    "PathAllocCombine")
 }
 
 /// The two paths as one, before canonicalization.
@@ -233,21 +235,22 @@ private extension String {
 /// size of 0 or more than `PATHCCH_MAX_CCH`.
 @discardableResult
 public func PathCchStripPrefix(_ pszPath: PWSTR!, _ cchPath: Int) -> HRESULT {
-    guard let thread = currentThread() else { return invalidArgument }
-    guard let pszPath, cchPath > 0, cchPath <= Int(PATHCCH_MAX_CCH) else { return invalidArgument }
-    let path = callerWideString(pszPath)
-    let characters = Array(path)
-    let stripped: String
-    if path.uppercased().hasPrefix(#"\\?\UNC\"#) {
-        stripped = #"\\"# + path.dropFirst(8)
-    } else if path.hasPrefix(#"\\?\"#), characters.count >= 6, characters[4].isLetter, characters[5] == ":" {
-        stripped = String(path.dropFirst(4))
-    } else {
-        return S_FALSE
+    return withCurrentThread(failure: invalidArgument) { (thread: borrowing SimThread) in
+        guard let pszPath, cchPath > 0, cchPath <= Int(PATHCCH_MAX_CCH) else { return invalidArgument }
+        let path = callerWideString(pszPath)
+        let characters = Array(path)
+        let stripped: String
+        if path.uppercased().hasPrefix(#"\\?\UNC\"#) {
+            stripped = #"\\"# + path.dropFirst(8)
+        } else if path.hasPrefix(#"\\?\"#), characters.count >= 6, characters[4].isLetter, characters[5] == ":" {
+            stripped = String(path.dropFirst(4))
+        } else {
+            return S_FALSE
+        }
+        guard thread.writeToCaller(Array(stripped.utf16) + [0], at: UnsafeMutableRawPointer(pszPath), call: "PathCchStripPrefix")
+        else { return invalidArgument }
+        return S_OK
     }
-    guard thread.writeToCaller(Array(stripped.utf16) + [0], at: UnsafeMutableRawPointer(pszPath), call: "PathCchStripPrefix")
-    else { return invalidArgument }
-    return S_OK
 }
 
 /// Whether a path is relative. The corresponding Win32 function is shlwapi's `PathIsRelativeW`:

@@ -133,10 +133,12 @@ public func PathIsRootW(_ pszPath: LPCWSTR!) -> Bool { PathCchIsRoot(pszPath) }
 /// pointer is then unchanged).
 @discardableResult
 public func PathCchSkipRoot(_ pszPath: PCWSTR!, _ ppszRootEnd: UnsafeMutablePointer<PCWSTR?>!) -> HRESULT {
-    guard let thread = currentThread(), let pszPath, let ppszRootEnd else { return invalidArgument }
-    guard let root = PathRoot(units(pszPath)) else { return invalidArgument }
-    thread.store(pszPath + root.end, into: ppszRootEnd, call: "PathCchSkipRoot")
-    return S_OK
+    return withCurrentThread(failure: invalidArgument) { (thread: borrowing SimThread) in
+        guard let pszPath, let ppszRootEnd else { return invalidArgument }
+        guard let root = PathRoot(units(pszPath)) else { return invalidArgument }
+        thread.store(pszPath + root.end, into: ppszRootEnd, call: "PathCchSkipRoot")
+        return S_OK
+    }
 }
 
 /// Cuts a path to its root in place. The corresponding Win32 function is `PathCchStripToRoot`
@@ -146,12 +148,14 @@ public func PathCchSkipRoot(_ pszPath: PCWSTR!, _ ppszRootEnd: UnsafeMutablePoin
 /// itself may be longer than the size: Windows reads on to its terminator).
 @discardableResult
 public func PathCchStripToRoot(_ pszPath: PWSTR!, _ cchPath: Int) -> HRESULT {
-    guard let thread = currentThread(), let pszPath, cchPath > 0, cchPath <= Int(PATHCCH_MAX_CCH) else {
-        return invalidArgument
+    return withCurrentThread(failure: invalidArgument) { (thread: borrowing SimThread) in
+        guard let pszPath, cchPath > 0, cchPath <= Int(PATHCCH_MAX_CCH) else {
+            return invalidArgument
+        }
+        let path = units(pszPath)
+        guard let root = PathRoot(path) else { return invalidArgument }
+        return truncate(pszPath, path, at: root.endWithoutUNCSeparator(in: path), size: cchPath, thread, "PathCchStripToRoot")
     }
-    let path = units(pszPath)
-    guard let root = PathRoot(path) else { return invalidArgument }
-    return truncate(pszPath, path, at: root.endWithoutUNCSeparator(in: path), size: cchPath, thread, "PathCchStripToRoot")
 }
 
 /// Removes a path's last element in place. The corresponding Win32 function is
@@ -162,19 +166,21 @@ public func PathCchStripToRoot(_ pszPath: PWSTR!, _ cchPath: Int) -> HRESULT {
 /// `PATHCCH_MAX_CCH`, or a size too small for the result and its terminator.
 @discardableResult
 public func PathCchRemoveFileSpec(_ pszPath: PWSTR!, _ cchPath: Int) -> HRESULT {
-    guard let thread = currentThread(), let pszPath, cchPath > 0, cchPath <= Int(PATHCCH_MAX_CCH) else {
-        return invalidArgument
+    return withCurrentThread(failure: invalidArgument) { (thread: borrowing SimThread) in
+        guard let pszPath, cchPath > 0, cchPath <= Int(PATHCCH_MAX_CCH) else {
+            return invalidArgument
+        }
+        let path = units(pszPath)
+        let root = PathRoot(path)
+        if root?.isWhole(path) == true { return S_FALSE }
+        let rootEnd = root?.endWithoutUNCSeparator(in: path) ?? 0
+        var end = rootEnd
+        if let separator = path[rootEnd...].lastIndex(of: 0x5C) {
+            end = separator
+            if end - 1 >= rootEnd, path[end - 1] == 0x5C { end -= 1 }
+        }
+        return truncate(pszPath, path, at: end, size: cchPath, thread, "PathCchRemoveFileSpec")
     }
-    let path = units(pszPath)
-    let root = PathRoot(path)
-    if root?.isWhole(path) == true { return S_FALSE }
-    let rootEnd = root?.endWithoutUNCSeparator(in: path) ?? 0
-    var end = rootEnd
-    if let separator = path[rootEnd...].lastIndex(of: 0x5C) {
-        end = separator
-        if end - 1 >= rootEnd, path[end - 1] == 0x5C { end -= 1 }
-    }
-    return truncate(pszPath, path, at: end, size: cchPath, thread, "PathCchRemoveFileSpec")
 }
 
 /// Ends the caller's path at `end`: `S_FALSE` if that is where it ends already, `E_INVALIDARG`

@@ -78,21 +78,22 @@ enum AttributeListLayout {
 public func InitializeProcThreadAttributeList(_ lpAttributeList: LPPROC_THREAD_ATTRIBUTE_LIST!, _ dwAttributeCount: DWORD,
                                               _ dwFlags: DWORD, _ lpSize: PSIZE_T!) -> Bool
 {
-    guard let thread = currentThread() else { return false }
-    guard dwFlags == 0, let lpSize else { return thread.fail(ERROR_INVALID_PARAMETER) }
-    let needed = AttributeListLayout.size(for: Int(dwAttributeCount))
-    guard let given = thread.load(lpSize, call: "InitializeProcThreadAttributeList") else { return thread.fail(ERROR_NOACCESS) }
-    guard let lpAttributeList, Int(given) >= needed else {
+    return withCurrentThread(failure: false) { (thread: borrowing SimThread) in
+        guard dwFlags == 0, let lpSize else { return thread.fail(ERROR_INVALID_PARAMETER) }
+        let needed = AttributeListLayout.size(for: Int(dwAttributeCount))
+        guard let given = thread.load(lpSize, call: "InitializeProcThreadAttributeList") else { return thread.fail(ERROR_NOACCESS) }
+        guard let lpAttributeList, Int(given) >= needed else {
+            thread.store(SIZE_T(needed), into: lpSize, call: "InitializeProcThreadAttributeList")
+            return thread.fail(ERROR_INSUFFICIENT_BUFFER)
+        }
+        let list = UnsafeMutableRawPointer(lpAttributeList)
+        guard AttributeListLayout.write(AttributeListLayout.header(capacity: dwAttributeCount, count: 0, mark: AttributeListLayout.mark),
+                                        at: 0, in: list, kernel: thread.kernel, call: "InitializeProcThreadAttributeList")
+        else { return thread.fail(ERROR_NOACCESS) }
         thread.store(SIZE_T(needed), into: lpSize, call: "InitializeProcThreadAttributeList")
-        return thread.fail(ERROR_INSUFFICIENT_BUFFER)
+        thread.traceBool("InitializeProcThreadAttributeList(\(dwAttributeCount))", true)
+        return true
     }
-    let list = UnsafeMutableRawPointer(lpAttributeList)
-    guard AttributeListLayout.write(AttributeListLayout.header(capacity: dwAttributeCount, count: 0, mark: AttributeListLayout.mark),
-                                    at: 0, in: list, kernel: thread.kernel, call: "InitializeProcThreadAttributeList")
-    else { return thread.fail(ERROR_NOACCESS) }
-    thread.store(SIZE_T(needed), into: lpSize, call: "InitializeProcThreadAttributeList")
-    thread.traceBool("InitializeProcThreadAttributeList(\(dwAttributeCount))", true)
-    return true
 }
 
 /// Sets one attribute of a list. The corresponding Win32 function is `UpdateProcThreadAttribute`.
@@ -110,36 +111,39 @@ public func UpdateProcThreadAttribute(_ lpAttributeList: LPPROC_THREAD_ATTRIBUTE
                                       _ Attribute: DWORD_PTR, _ lpValue: PVOID!, _ cbSize: SIZE_T,
                                       _ lpPreviousValue: PVOID!, _ lpReturnSize: PSIZE_T!) -> Bool
 {
-    guard let thread = currentThread() else { return false }
-    guard dwFlags == 0, let lpAttributeList else { return thread.fail(ERROR_INVALID_PARAMETER) }
-    let list = UnsafeMutableRawPointer(lpAttributeList)
-    guard AttributeListLayout.isInitialized(list) else { return thread.fail(ERROR_INVALID_PARAMETER) }
-    guard Attribute == DWORD_PTR(PROC_THREAD_ATTRIBUTE_HANDLE_LIST) else { return thread.fail(ERROR_NOT_SUPPORTED) }
-    let stride = SIZE_T(MemoryLayout<HANDLE>.stride)
-    // At most 2^16 handles: more than any process can hold here.
-    guard cbSize != 0, cbSize % stride == 0, cbSize <= stride << 16 else { return thread.fail(ERROR_BAD_LENGTH) }
-    let capacity = list.load(fromByteOffset: AttributeListLayout.capacityOffset, as: UInt32.self)
-    let count = list.load(fromByteOffset: AttributeListLayout.countOffset, as: UInt32.self)
-    guard AttributeListLayout.handleList(in: list, kernel: thread.kernel) == nil else { return thread.fail(ERROR_INVALID_PARAMETER) }
-    guard count < capacity else { return thread.fail(ERROR_GEN_FAILURE) }
-    let entry = AttributeListLayout.headerSize + AttributeListLayout.entrySize * Int(count)
-    let kernel = thread.kernel
-    guard AttributeListLayout.write([UInt64(Attribute), UInt64(cbSize), UInt64(UInt(bitPattern: lpValue))], at: entry, in: list,
-                                    kernel: kernel, call: "UpdateProcThreadAttribute"),
-          AttributeListLayout.write(AttributeListLayout.header(capacity: capacity, count: count + 1, mark: AttributeListLayout.mark),
-                                    at: 0, in: list, kernel: kernel, call: "UpdateProcThreadAttribute")
-    else { return thread.fail(ERROR_NOACCESS) }
-    thread.traceBool("UpdateProcThreadAttribute(PROC_THREAD_ATTRIBUTE_HANDLE_LIST, \(cbSize / stride) handles)", true)
-    return true
+    return withCurrentThread(failure: false) { (thread: borrowing SimThread) in
+        guard dwFlags == 0, let lpAttributeList else { return thread.fail(ERROR_INVALID_PARAMETER) }
+        let list = UnsafeMutableRawPointer(lpAttributeList)
+        guard AttributeListLayout.isInitialized(list) else { return thread.fail(ERROR_INVALID_PARAMETER) }
+        guard Attribute == DWORD_PTR(PROC_THREAD_ATTRIBUTE_HANDLE_LIST) else { return thread.fail(ERROR_NOT_SUPPORTED) }
+        let stride = SIZE_T(MemoryLayout<HANDLE>.stride)
+        // At most 2^16 handles: more than any process can hold here.
+        guard cbSize != 0, cbSize % stride == 0, cbSize <= stride << 16 else { return thread.fail(ERROR_BAD_LENGTH) }
+        let capacity = list.load(fromByteOffset: AttributeListLayout.capacityOffset, as: UInt32.self)
+        let count = list.load(fromByteOffset: AttributeListLayout.countOffset, as: UInt32.self)
+        guard AttributeListLayout.handleList(in: list, kernel: thread.kernel) == nil else { return thread.fail(ERROR_INVALID_PARAMETER) }
+        guard count < capacity else { return thread.fail(ERROR_GEN_FAILURE) }
+        let entry = AttributeListLayout.headerSize + AttributeListLayout.entrySize * Int(count)
+        let kernel = thread.kernel
+        guard AttributeListLayout.write([UInt64(Attribute), UInt64(cbSize), UInt64(UInt(bitPattern: lpValue))], at: entry, in: list,
+                                        kernel: kernel, call: "UpdateProcThreadAttribute"),
+              AttributeListLayout.write(AttributeListLayout.header(capacity: capacity, count: count + 1, mark: AttributeListLayout.mark),
+                                        at: 0, in: list, kernel: kernel, call: "UpdateProcThreadAttribute")
+        else { return thread.fail(ERROR_NOACCESS) }
+        thread.traceBool("UpdateProcThreadAttribute(PROC_THREAD_ATTRIBUTE_HANDLE_LIST, \(cbSize / stride) handles)", true)
+        return true
+    }
 }
 
 /// Releases an attribute list. The corresponding Win32 function is
 /// `DeleteProcThreadAttributeList`; the list must be initialised again before another use.
 public func DeleteProcThreadAttributeList(_ lpAttributeList: LPPROC_THREAD_ATTRIBUTE_LIST!) {
-    guard let lpAttributeList, let thread = currentThread() else { return }
-    let list = UnsafeMutableRawPointer(lpAttributeList)
-    guard AttributeListLayout.isInitialized(list) else { return }
-    let capacity = list.load(fromByteOffset: AttributeListLayout.capacityOffset, as: UInt32.self)
-    _ = AttributeListLayout.write(AttributeListLayout.header(capacity: capacity, count: 0, mark: 0), at: 0, in: list,
-                                  kernel: thread.kernel, call: "DeleteProcThreadAttributeList")
+    guard let lpAttributeList else { return }
+    withCurrentThread(failure: ()) { (thread: borrowing SimThread) in
+        let list = UnsafeMutableRawPointer(lpAttributeList)
+        guard AttributeListLayout.isInitialized(list) else { return }
+        let capacity = list.load(fromByteOffset: AttributeListLayout.capacityOffset, as: UInt32.self)
+        _ = AttributeListLayout.write(AttributeListLayout.header(capacity: capacity, count: 0, mark: 0), at: 0, in: list,
+                                      kernel: thread.kernel, call: "DeleteProcThreadAttributeList")
+    }
 }

@@ -40,20 +40,21 @@ public func CreateProcessW(_ lpApplicationName: LPCWSTR!, _ lpCommandLine: LPWST
                            _ lpCurrentDirectory: LPCWSTR!, _ lpStartupInfo: LPSTARTUPINFOW!,
                            _ lpProcessInformation: LPPROCESS_INFORMATION!) -> Bool
 {
-    guard let thread = currentThread() else { return false }
-    guard let lpStartupInfo else { return thread.fail(ERROR_INVALID_PARAMETER) }
-    guard let startup = thread.load(lpStartupInfo, call: "CreateProcessW") else { return thread.fail(ERROR_NOACCESS) }
-    var attributeList: LPPROC_THREAD_ATTRIBUTE_LIST?
-    if dwCreationFlags & DWORD(EXTENDED_STARTUPINFO_PRESENT) != 0 {
-        let extended = UnsafeRawPointer(lpStartupInfo).assumingMemoryBound(to: STARTUPINFOEXW.self)
-        guard let read = thread.load(extended, call: "CreateProcessW") else { return thread.fail(ERROR_NOACCESS) }
-        attributeList = read.lpAttributeList
+    return withCurrentThread(failure: false) { (thread: borrowing SimThread) in
+        guard let lpStartupInfo else { return thread.fail(ERROR_INVALID_PARAMETER) }
+        guard let startup = thread.load(lpStartupInfo, call: "CreateProcessW") else { return thread.fail(ERROR_NOACCESS) }
+        var attributeList: LPPROC_THREAD_ATTRIBUTE_LIST?
+        if dwCreationFlags & DWORD(EXTENDED_STARTUPINFO_PRESENT) != 0 {
+            let extended = UnsafeRawPointer(lpStartupInfo).assumingMemoryBound(to: STARTUPINFOEXW.self)
+            guard let read = thread.load(extended, call: "CreateProcessW") else { return thread.fail(ERROR_NOACCESS) }
+            attributeList = read.lpAttributeList
+        }
+        let standard = startup.dwFlags & DWORD(STARTF_USESTDHANDLES) != 0
+            ? (value(startup.hStdInput), value(startup.hStdOutput), value(startup.hStdError)) : nil
+        return createProcess(thread, "CreateProcessW", wideString(lpApplicationName), wideString(lpCommandLine), lpProcessAttributes,
+                             lpThreadAttributes, bInheritHandles, dwCreationFlags, lpEnvironment, standard, attributeList,
+                             lpProcessInformation)
     }
-    let standard = startup.dwFlags & DWORD(STARTF_USESTDHANDLES) != 0
-        ? (value(startup.hStdInput), value(startup.hStdOutput), value(startup.hStdError)) : nil
-    return createProcess(thread, "CreateProcessW", wideString(lpApplicationName), wideString(lpCommandLine), lpProcessAttributes,
-                         lpThreadAttributes, bInheritHandles, dwCreationFlags, lpEnvironment, standard, attributeList,
-                         lpProcessInformation)
 }
 
 /// Starts a simulated program as a new process. The corresponding Win32 function is
@@ -66,20 +67,21 @@ public func CreateProcessA(_ lpApplicationName: LPCSTR!, _ lpCommandLine: LPSTR!
                            _ lpCurrentDirectory: LPCSTR!, _ lpStartupInfo: LPSTARTUPINFOA!,
                            _ lpProcessInformation: LPPROCESS_INFORMATION!) -> Bool
 {
-    guard let thread = currentThread() else { return false }
-    guard let lpStartupInfo else { return thread.fail(ERROR_INVALID_PARAMETER) }
-    guard let startup = thread.load(lpStartupInfo, call: "CreateProcessA") else { return thread.fail(ERROR_NOACCESS) }
-    var attributeList: LPPROC_THREAD_ATTRIBUTE_LIST?
-    if dwCreationFlags & DWORD(EXTENDED_STARTUPINFO_PRESENT) != 0 {
-        let extended = UnsafeRawPointer(lpStartupInfo).assumingMemoryBound(to: STARTUPINFOEXA.self)
-        guard let read = thread.load(extended, call: "CreateProcessA") else { return thread.fail(ERROR_NOACCESS) }
-        attributeList = read.lpAttributeList
+    return withCurrentThread(failure: false) { (thread: borrowing SimThread) in
+        guard let lpStartupInfo else { return thread.fail(ERROR_INVALID_PARAMETER) }
+        guard let startup = thread.load(lpStartupInfo, call: "CreateProcessA") else { return thread.fail(ERROR_NOACCESS) }
+        var attributeList: LPPROC_THREAD_ATTRIBUTE_LIST?
+        if dwCreationFlags & DWORD(EXTENDED_STARTUPINFO_PRESENT) != 0 {
+            let extended = UnsafeRawPointer(lpStartupInfo).assumingMemoryBound(to: STARTUPINFOEXA.self)
+            guard let read = thread.load(extended, call: "CreateProcessA") else { return thread.fail(ERROR_NOACCESS) }
+            attributeList = read.lpAttributeList
+        }
+        let standard = startup.dwFlags & DWORD(STARTF_USESTDHANDLES) != 0
+            ? (value(startup.hStdInput), value(startup.hStdOutput), value(startup.hStdError)) : nil
+        return createProcess(thread, "CreateProcessA", lpApplicationName.map(callerNarrowString),
+                             lpCommandLine.map { callerNarrowString($0) }, lpProcessAttributes, lpThreadAttributes, bInheritHandles,
+                             dwCreationFlags, lpEnvironment, standard, attributeList, lpProcessInformation)
     }
-    let standard = startup.dwFlags & DWORD(STARTF_USESTDHANDLES) != 0
-        ? (value(startup.hStdInput), value(startup.hStdOutput), value(startup.hStdError)) : nil
-    return createProcess(thread, "CreateProcessA", lpApplicationName.map(callerNarrowString),
-                         lpCommandLine.map { callerNarrowString($0) }, lpProcessAttributes, lpThreadAttributes, bInheritHandles,
-                         dwCreationFlags, lpEnvironment, standard, attributeList, lpProcessInformation)
 }
 
 private func createProcess(_ thread: SimThread, _ function: String, _ applicationName: String?, _ commandLine: String?,
@@ -175,13 +177,14 @@ private func environmentBlock(_ block: UnsafeMutableRawPointer, unicode: Bool) -
 /// `ERROR_INVALID_HANDLE`.
 @discardableResult
 public func GetProcessId(_ Process: HANDLE!) -> DWORD {
-    guard let thread = currentThread() else { return 0 }
-    let kernel = thread.kernel
-    guard let process = kernel.withKernelEntry({ kernel.process(forHandle: value(Process)) }) else {
-        _ = thread.fail(ERROR_INVALID_HANDLE)
-        return 0
+    return withCurrentThread(failure: 0) { (thread: borrowing SimThread) in
+        let kernel = thread.kernel
+        guard let process = kernel.withKernelEntry({ kernel.process(forHandle: value(Process)) }) else {
+            _ = thread.fail(ERROR_INVALID_HANDLE)
+            return 0
+        }
+        return process.processID
     }
-    return process.processID
 }
 
 /// A new handle to the process with id `dwProcessId`. The corresponding Win32 function is
@@ -189,17 +192,18 @@ public func GetProcessId(_ Process: HANDLE!) -> DWORD {
 /// `ERROR_INVALID_PARAMETER` (as documented). Access rights are recorded, not checked.
 @discardableResult
 public func OpenProcess(_ dwDesiredAccess: DWORD, _ bInheritHandle: Bool, _ dwProcessId: DWORD) -> HANDLE! {
-    guard let thread = currentThread() else { return nil }
-    let kernel = thread.kernel
-    let (status, handle) = kernel.withKernelEntry { kernel.ntOpenProcess(processID: dwProcessId, inherit: bInheritHandle) }
-    guard status.isSuccess else {
-        _ = thread.fail(status)
-        thread.traceResult("OpenProcess(0x\(String(dwProcessId, radix: 16)))", "NULL")
-        return nil
+    return withCurrentThread(failure: nil) { (thread: borrowing SimThread) in
+        let kernel = thread.kernel
+        let (status, handle) = kernel.withKernelEntry { kernel.ntOpenProcess(processID: dwProcessId, inherit: bInheritHandle) }
+        guard status.isSuccess else {
+            _ = thread.fail(status)
+            thread.traceResult("OpenProcess(0x\(String(dwProcessId, radix: 16)))", "NULL")
+            return nil
+        }
+        let result = HANDLE(bitPattern: handle)
+        thread.traceResult("OpenProcess(0x\(String(dwProcessId, radix: 16)))", hex(handle: result))
+        return result
     }
-    let result = HANDLE(bitPattern: handle)
-    thread.traceResult("OpenProcess(0x\(String(dwProcessId, radix: 16)))", hex(handle: result))
-    return result
 }
 
 /// Terminates a process and all its threads. The corresponding Win32 function is
@@ -215,21 +219,22 @@ public func OpenProcess(_ dwDesiredAccess: DWORD, _ bInheritHandle: Bool, _ dwPr
 /// process `Simulation.run` runs cannot be ended (`ERROR_NOT_SUPPORTED`).
 @discardableResult
 public func TerminateProcess(_ hProcess: HANDLE!, _ uExitCode: UINT) -> Bool {
-    guard let thread = currentThread() else { return false }
-    let kernel = thread.kernel
-    let call = "TerminateProcess(\(hex(handle: hProcess)), \(uExitCode))"
-    guard let target = kernel.withKernelEntry({ kernel.process(forHandle: value(hProcess)) }) else {
-        let result = thread.fail(ERROR_INVALID_HANDLE)
+    return withCurrentThread(failure: false) { (thread: borrowing SimThread) in
+        let kernel = thread.kernel
+        let call = "TerminateProcess(\(hex(handle: hProcess)), \(uExitCode))"
+        guard let target = kernel.withKernelEntry({ kernel.process(forHandle: value(hProcess)) }) else {
+            let result = thread.fail(ERROR_INVALID_HANDLE)
+            thread.traceBool(call, result)
+            return result
+        }
+        if target === thread.process, target.exitCode == nil, kernel.canExitProcess {
+            ExitProcess(uExitCode)
+        }
+        let status = kernel.withKernelEntry { kernel.ntTerminateProcess(target, code: uExitCode) }
+        let result = status.isSuccess ? true : thread.fail(status)
         thread.traceBool(call, result)
         return result
     }
-    if target === thread.process, target.exitCode == nil, kernel.canExitProcess {
-        ExitProcess(uExitCode)
-    }
-    let status = kernel.withKernelEntry { kernel.ntTerminateProcess(target, code: uExitCode) }
-    let result = status.isSuccess ? true : thread.fail(status)
-    thread.traceBool(call, result)
-    return result
 }
 
 /// Lets a suspended thread run: its suspend count goes down by one. The corresponding Win32
@@ -238,13 +243,14 @@ public func TerminateProcess(_ hProcess: HANDLE!, _ uExitCode: UINT) -> Bool {
 /// `(DWORD)-1` with `ERROR_INVALID_HANDLE`.
 @discardableResult
 public func ResumeThread(_ hThread: HANDLE!) -> DWORD {
-    guard let thread = currentThread() else { return DWORD.max }
-    let kernel = thread.kernel
-    guard let target = kernel.withKernelEntry({ kernel.thread(forHandle: value(hThread)) }) else {
-        _ = thread.fail(ERROR_INVALID_HANDLE)
-        return DWORD.max
+    return withCurrentThread(failure: DWORD.max) { (thread: borrowing SimThread) in
+        let kernel = thread.kernel
+        guard let target = kernel.withKernelEntry({ kernel.thread(forHandle: value(hThread)) }) else {
+            _ = thread.fail(ERROR_INVALID_HANDLE)
+            return DWORD.max
+        }
+        let previous = kernel.withKernelEntry { kernel.ntResumeThread(target) }
+        thread.traceResult("ResumeThread(\(hex(handle: hThread)))", "\(previous)")
+        return previous
     }
-    let previous = kernel.withKernelEntry { kernel.ntResumeThread(target) }
-    thread.traceResult("ResumeThread(\(hex(handle: hThread)))", "\(previous)")
-    return previous
 }

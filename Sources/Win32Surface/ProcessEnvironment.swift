@@ -5,28 +5,30 @@ import IOKernel
 /// long as the process; the program must not free it.
 @discardableResult
 public func GetCommandLineW() -> LPWSTR! {
-    guard let thread = currentThread() else { return nil }
-    let process = thread.process
-    if let buffer = process.commandLineBuffer { return buffer }
-    let units = Array(process.commandLine.utf16) + [0]
-    let buffer = UnsafeMutablePointer<UInt16>.allocate(capacity: units.count)
-    buffer.initialize(from: units, count: units.count)
-    process.commandLineBuffer = buffer
-    return buffer
+    return withCurrentThread(failure: nil) { (thread: borrowing SimThread) in
+        let process = thread.process
+        if let buffer = process.commandLineBuffer { return buffer }
+        let units = Array(process.commandLine.utf16) + [0]
+        let buffer = UnsafeMutablePointer<UInt16>.allocate(capacity: units.count)
+        buffer.initialize(from: units, count: units.count)
+        process.commandLineBuffer = buffer
+        return buffer
+    }
 }
 
 /// The calling process's command line in the ANSI code page (here UTF-8). The corresponding
 /// Win32 function is `GetCommandLineA`.
 @discardableResult
 public func GetCommandLineA() -> LPSTR! {
-    guard let thread = currentThread() else { return nil }
-    let process = thread.process
-    if let buffer = process.commandLineBufferA { return buffer }
-    let bytes = Array(process.commandLine.utf8CString)
-    let buffer = UnsafeMutablePointer<CChar>.allocate(capacity: bytes.count)
-    buffer.initialize(from: bytes, count: bytes.count)
-    process.commandLineBufferA = buffer
-    return buffer
+    return withCurrentThread(failure: nil) { (thread: borrowing SimThread) in
+        let process = thread.process
+        if let buffer = process.commandLineBufferA { return buffer }
+        let bytes = Array(process.commandLine.utf8CString)
+        let buffer = UnsafeMutablePointer<CChar>.allocate(capacity: bytes.count)
+        buffer.initialize(from: bytes, count: bytes.count)
+        process.commandLineBufferA = buffer
+        return buffer
+    }
 }
 
 /// Reads an environment variable of the calling process (names are case-insensitive). The
@@ -38,34 +40,36 @@ public func GetCommandLineA() -> LPSTR! {
 /// `ERROR_ENVVAR_NOT_FOUND`.
 @discardableResult
 public func GetEnvironmentVariableW(_ lpName: LPCWSTR!, _ lpBuffer: LPWSTR!, _ nSize: DWORD) -> DWORD {
-    guard let thread = currentThread() else { return 0 }
-    guard let name = wideString(lpName), let found = thread.process.environmentValue(name) else {
-        _ = thread.fail(ERROR_ENVVAR_NOT_FOUND)
-        return 0
+    return withCurrentThread(failure: 0) { (thread: borrowing SimThread) in
+        guard let name = wideString(lpName), let found = thread.process.environmentValue(name) else {
+            _ = thread.fail(ERROR_ENVVAR_NOT_FOUND)
+            return 0
+        }
+        let units = Array(found.utf16)
+        guard let lpBuffer, units.count < Int(nSize) else { return DWORD(units.count + 1) }
+        lpBuffer.update(from: units, count: units.count)
+        lpBuffer[units.count] = 0
+        thread.setLastError(DWORD(ERROR_SUCCESS))
+        return DWORD(units.count)
     }
-    let units = Array(found.utf16)
-    guard let lpBuffer, units.count < Int(nSize) else { return DWORD(units.count + 1) }
-    lpBuffer.update(from: units, count: units.count)
-    lpBuffer[units.count] = 0
-    thread.setLastError(DWORD(ERROR_SUCCESS))
-    return DWORD(units.count)
 }
 
 /// Reads an environment variable. The corresponding Win32 function is
 /// `GetEnvironmentVariableA`; see ``GetEnvironmentVariableW(_:_:_:)`` (sizes in bytes).
 @discardableResult
 public func GetEnvironmentVariableA(_ lpName: LPCSTR!, _ lpBuffer: LPSTR!, _ nSize: DWORD) -> DWORD {
-    guard let thread = currentThread() else { return 0 }
-    guard let lpName, let found = thread.process.environmentValue(callerNarrowString(lpName)) else {
-        _ = thread.fail(ERROR_ENVVAR_NOT_FOUND)
-        return 0
+    return withCurrentThread(failure: 0) { (thread: borrowing SimThread) in
+        guard let lpName, let found = thread.process.environmentValue(callerNarrowString(lpName)) else {
+            _ = thread.fail(ERROR_ENVVAR_NOT_FOUND)
+            return 0
+        }
+        let bytes = Array(found.utf8).map { CChar(bitPattern: $0) }
+        guard let lpBuffer, bytes.count < Int(nSize) else { return DWORD(bytes.count + 1) }
+        lpBuffer.update(from: bytes, count: bytes.count)
+        lpBuffer[bytes.count] = 0
+        thread.setLastError(DWORD(ERROR_SUCCESS))
+        return DWORD(bytes.count)
     }
-    let bytes = Array(found.utf8).map { CChar(bitPattern: $0) }
-    guard let lpBuffer, bytes.count < Int(nSize) else { return DWORD(bytes.count + 1) }
-    lpBuffer.update(from: bytes, count: bytes.count)
-    lpBuffer[bytes.count] = 0
-    thread.setLastError(DWORD(ERROR_SUCCESS))
-    return DWORD(bytes.count)
 }
 
 /// Sets (or, with a NULL value, removes) an environment variable of the calling process;
@@ -74,16 +78,18 @@ public func GetEnvironmentVariableA(_ lpName: LPCSTR!, _ lpBuffer: LPSTR!, _ nSi
 /// `ERROR_INVALID_PARAMETER`.
 @discardableResult
 public func SetEnvironmentVariableW(_ lpName: LPCWSTR!, _ lpValue: LPCWSTR!) -> Bool {
-    guard let thread = currentThread() else { return false }
-    return setVariable(thread, wideString(lpName), wideString(lpValue))
+    return withCurrentThread(failure: false) { (thread: borrowing SimThread) in
+        return setVariable(thread, wideString(lpName), wideString(lpValue))
+    }
 }
 
 /// Sets or removes an environment variable. The corresponding Win32 function is
 /// `SetEnvironmentVariableA`; see ``SetEnvironmentVariableW(_:_:)``.
 @discardableResult
 public func SetEnvironmentVariableA(_ lpName: LPCSTR!, _ lpValue: LPCSTR!) -> Bool {
-    guard let thread = currentThread() else { return false }
-    return setVariable(thread, lpName.map(callerNarrowString), lpValue.map(callerNarrowString))
+    return withCurrentThread(failure: false) { (thread: borrowing SimThread) in
+        return setVariable(thread, lpName.map(callerNarrowString), lpValue.map(callerNarrowString))
+    }
 }
 
 private func setVariable(_ thread: SimThread, _ name: String?, _ value: String?) -> Bool {
@@ -105,12 +111,13 @@ private func setVariable(_ thread: SimThread, _ name: String?, _ value: String?)
 /// allocated.
 @discardableResult
 public func GetEnvironmentStringsW(file: StaticString = #fileID, line: UInt = #line) -> LPWCH! {
-    guard let thread = currentThread() else { return nil }
-    let units = thread.process.environmentBlock
-    let bytes = units.withUnsafeBytes { Array($0) }
-    guard let block = environmentCopy(thread, bytes, file: file, line: line) else { return nil }
-    thread.traceResult("GetEnvironmentStringsW()", "\(units.count) characters")
-    return block.bindMemory(to: WCHAR.self, capacity: units.count)
+    return withCurrentThread(failure: nil) { (thread: borrowing SimThread) in
+        let units = thread.process.environmentBlock
+        let bytes = units.withUnsafeBytes { Array($0) }
+        guard let block = environmentCopy(thread, bytes, file: file, line: line) else { return nil }
+        thread.traceResult("GetEnvironmentStringsW()", "\(units.count) characters")
+        return block.bindMemory(to: WCHAR.self, capacity: units.count)
+    }
 }
 
 /// A copy of the calling process's environment block in the ANSI code page (here UTF-8). The
@@ -118,13 +125,14 @@ public func GetEnvironmentStringsW(file: StaticString = #fileID, line: UInt = #l
 /// ``GetEnvironmentStringsW(file:line:)``. Free it with ``FreeEnvironmentStringsA(_:file:line:)``.
 @discardableResult
 public func GetEnvironmentStringsA(file: StaticString = #fileID, line: UInt = #line) -> LPCH! {
-    guard let thread = currentThread() else { return nil }
-    var bytes: [UInt8] = []
-    for (name, value) in thread.process.environment { bytes += Array("\(name)=\(value)".utf8) + [0] }
-    bytes += bytes.isEmpty ? [0, 0] : [0]
-    guard let block = environmentCopy(thread, bytes, file: file, line: line) else { return nil }
-    thread.traceResult("GetEnvironmentStringsA()", "\(bytes.count) bytes")
-    return block.bindMemory(to: CChar.self, capacity: bytes.count)
+    return withCurrentThread(failure: nil) { (thread: borrowing SimThread) in
+        var bytes: [UInt8] = []
+        for (name, value) in thread.process.environment { bytes += Array("\(name)=\(value)".utf8) + [0] }
+        bytes += bytes.isEmpty ? [0, 0] : [0]
+        guard let block = environmentCopy(thread, bytes, file: file, line: line) else { return nil }
+        thread.traceResult("GetEnvironmentStringsA()", "\(bytes.count) bytes")
+        return block.bindMemory(to: CChar.self, capacity: bytes.count)
+    }
 }
 
 /// A copy of the calling process's environment block in the ANSI code page. The corresponding

@@ -19,10 +19,11 @@ public func GetCurrentProcessId() -> DWORD { currentThread()?.kernel.processID ?
 /// finding 7).
 @discardableResult
 public func QueryPerformanceFrequency(_ lpFrequency: UnsafeMutablePointer<LARGE_INTEGER>!) -> Bool {
-    guard let thread = currentThread() else { return false }
-    guard let lpFrequency else { return thread.fail(ERROR_NOACCESS) }
-    thread.store(largeInteger(10_000_000), into: lpFrequency, call: "QueryPerformanceFrequency")
-    return true
+    return withCurrentThread(failure: false) { (thread: borrowing SimThread) in
+        guard let lpFrequency else { return thread.fail(ERROR_NOACCESS) }
+        thread.store(largeInteger(10_000_000), into: lpFrequency, call: "QueryPerformanceFrequency")
+        return true
+    }
 }
 
 /// The performance counter, on the virtual clock: 100-ns ticks since the simulation started.
@@ -30,11 +31,12 @@ public func QueryPerformanceFrequency(_ lpFrequency: UnsafeMutablePointer<LARGE_
 /// gives `FALSE` with `ERROR_NOACCESS`, for the reason ``QueryPerformanceFrequency(_:)`` gives.
 @discardableResult
 public func QueryPerformanceCounter(_ lpPerformanceCount: UnsafeMutablePointer<LARGE_INTEGER>!) -> Bool {
-    guard let thread = currentThread() else { return false }
-    guard let lpPerformanceCount else { return thread.fail(ERROR_NOACCESS) }
-    thread.store(largeInteger(Int64(thread.kernel.now.nanoseconds / 100)), into: lpPerformanceCount,
-                 call: "QueryPerformanceCounter")
-    return true
+    return withCurrentThread(failure: false) { (thread: borrowing SimThread) in
+        guard let lpPerformanceCount else { return thread.fail(ERROR_NOACCESS) }
+        thread.store(largeInteger(Int64(thread.kernel.now.nanoseconds / 100)), into: lpPerformanceCount,
+                     call: "QueryPerformanceCounter")
+        return true
+    }
 }
 
 /// Ends the simulated process with exit code `uExitCode`. The corresponding Win32 function is
@@ -61,12 +63,13 @@ public func ExitProcess(_ uExitCode: UINT) -> Never {
 /// exited.
 @discardableResult
 public func GetExitCodeProcess(_ hProcess: HANDLE!, _ lpExitCode: LPDWORD!) -> Bool {
-    guard let thread = currentThread() else { return false }
-    let kernel = thread.kernel
-    guard let process = kernel.withKernelEntry({ kernel.process(forHandle: value(hProcess)) }) else {
-        return thread.fail(ERROR_INVALID_HANDLE)
+    return withCurrentThread(failure: false) { (thread: borrowing SimThread) in
+        let kernel = thread.kernel
+        guard let process = kernel.withKernelEntry({ kernel.process(forHandle: value(hProcess)) }) else {
+            return thread.fail(ERROR_INVALID_HANDLE)
+        }
+        guard let lpExitCode else { return thread.fail(ERROR_NOACCESS) }
+        thread.store(process.exitCode ?? STILL_ACTIVE, into: lpExitCode, call: "GetExitCodeProcess")
+        return true
     }
-    guard let lpExitCode else { return thread.fail(ERROR_NOACCESS) }
-    thread.store(process.exitCode ?? STILL_ACTIVE, into: lpExitCode, call: "GetExitCodeProcess")
-    return true
 }

@@ -12,20 +12,21 @@ import IOKernel
 /// checked.
 @discardableResult
 public func OpenProcessToken(_ ProcessHandle: HANDLE!, _ DesiredAccess: DWORD, _ TokenHandle: PHANDLE!) -> Bool {
-    guard let thread = currentThread() else { return false }
-    let kernel = thread.kernel
-    guard let TokenHandle else { return thread.fail(ERROR_NOACCESS) }
-    let opened: UInt? = kernel.withKernelEntry {
-        guard let process = kernel.process(forHandle: value(ProcessHandle)) else { return nil }
-        return kernel.ntOpenProcessToken(process, access: DesiredAccess, inherit: false)
+    return withCurrentThread(failure: false) { (thread: borrowing SimThread) in
+        let kernel = thread.kernel
+        guard let TokenHandle else { return thread.fail(ERROR_NOACCESS) }
+        let opened: UInt? = kernel.withKernelEntry {
+            guard let process = kernel.process(forHandle: value(ProcessHandle)) else { return nil }
+            return kernel.ntOpenProcessToken(process, access: DesiredAccess, inherit: false)
+        }
+        guard let opened else {
+            thread.traceResult("OpenProcessToken(\(hex(handle: ProcessHandle)))", "FALSE, ERROR_INVALID_HANDLE")
+            return thread.fail(ERROR_INVALID_HANDLE)
+        }
+        thread.store(HANDLE(bitPattern: opened), into: TokenHandle, call: "OpenProcessToken")
+        thread.traceResult("OpenProcessToken(\(hex(handle: ProcessHandle)))", hex(handle: HANDLE(bitPattern: opened)))
+        return true
     }
-    guard let opened else {
-        thread.traceResult("OpenProcessToken(\(hex(handle: ProcessHandle)))", "FALSE, ERROR_INVALID_HANDLE")
-        return thread.fail(ERROR_INVALID_HANDLE)
-    }
-    thread.store(HANDLE(bitPattern: opened), into: TokenHandle, call: "OpenProcessToken")
-    thread.traceResult("OpenProcessToken(\(hex(handle: ProcessHandle)))", hex(handle: HANDLE(bitPattern: opened)))
-    return true
 }
 
 /// Opens a thread's impersonation token. The corresponding Win32 function is `OpenThreadToken`:
@@ -35,11 +36,12 @@ public func OpenProcessToken(_ ProcessHandle: HANDLE!, _ DesiredAccess: DWORD, _
 /// `ERROR_NOACCESS`.
 @discardableResult
 public func OpenThreadToken(_ ThreadHandle: HANDLE!, _ DesiredAccess: DWORD, _ OpenAsSelf: Bool, _ TokenHandle: PHANDLE!) -> Bool {
-    guard let thread = currentThread() else { return false }
-    guard let TokenHandle else { return thread.fail(ERROR_NOACCESS) }
-    let isThread = value(ThreadHandle) == UInt.max - 1
-        || thread.withKernel { kernel in kernel.withKernelEntry { kernel.object(forHandle: value(ThreadHandle)) is SimThread } }
-    guard isThread else { return thread.fail(ERROR_INVALID_HANDLE) }
-    thread.store(nil, into: TokenHandle, call: "OpenThreadToken")
-    return thread.fail(ERROR_NO_TOKEN)
+    return withCurrentThread(failure: false) { (thread: borrowing SimThread) in
+        guard let TokenHandle else { return thread.fail(ERROR_NOACCESS) }
+        let isThread = value(ThreadHandle) == UInt.max - 1
+            || thread.withKernel { kernel in kernel.withKernelEntry { kernel.object(forHandle: value(ThreadHandle)) is SimThread } }
+        guard isThread else { return thread.fail(ERROR_INVALID_HANDLE) }
+        thread.store(nil, into: TokenHandle, call: "OpenThreadToken")
+        return thread.fail(ERROR_NO_TOKEN)
+    }
 }

@@ -18,29 +18,30 @@ import IOKernel
 public func RegisterWaitForSingleObject(_ phNewWaitObject: PHANDLE!, _ hObject: HANDLE!, _ Callback: WAITORTIMERCALLBACK!,
                                         _ Context: PVOID!, _ dwMilliseconds: ULONG, _ dwFlags: ULONG) -> Bool
 {
-    guard let thread = currentThread() else { return false }
-    let call = "RegisterWaitForSingleObject(\(hex(handle: hObject)), \(dwMilliseconds), 0x\(String(dwFlags, radix: 16)))"
-    guard let phNewWaitObject, let Callback else {
-        let result = thread.fail(ERROR_INVALID_PARAMETER)
-        thread.traceBool(call, result)
-        return result
-    }
-    let kernel = thread.kernel
-    let context = Context
-    let (status, wait) = kernel.withKernelEntry {
-        kernel.registerWait(objectHandle: value(hObject), timeout: .win32Timeout(dwMilliseconds),
-                            executeOnlyOnce: dwFlags & ULONG(WT_EXECUTEONLYONCE) != 0) { timedOut in
-            Callback(context, timedOut ? 1 : 0)
+    return withCurrentThread(failure: false) { (thread: borrowing SimThread) in
+        let call = "RegisterWaitForSingleObject(\(hex(handle: hObject)), \(dwMilliseconds), 0x\(String(dwFlags, radix: 16)))"
+        guard let phNewWaitObject, let Callback else {
+            let result = thread.fail(ERROR_INVALID_PARAMETER)
+            thread.traceBool(call, result)
+            return result
         }
+        let kernel = thread.kernel
+        let context = Context
+        let (status, wait) = kernel.withKernelEntry {
+            kernel.registerWait(objectHandle: value(hObject), timeout: .win32Timeout(dwMilliseconds),
+                                executeOnlyOnce: dwFlags & ULONG(WT_EXECUTEONLYONCE) != 0) { timedOut in
+                Callback(context, timedOut ? 1 : 0)
+            }
+        }
+        guard status.isSuccess, let wait else {
+            let result = thread.fail(status)
+            thread.traceBool(call, result)
+            return result
+        }
+        thread.store(HANDLE(bitPattern: wait.handleValue), into: phNewWaitObject, call: "RegisterWaitForSingleObject")
+        thread.traceResult(call, "TRUE (\(wait.label))")
+        return true
     }
-    guard status.isSuccess, let wait else {
-        let result = thread.fail(status)
-        thread.traceBool(call, result)
-        return result
-    }
-    thread.store(HANDLE(bitPattern: wait.handleValue), into: phNewWaitObject, call: "RegisterWaitForSingleObject")
-    thread.traceResult(call, "TRUE (\(wait.label))")
-    return true
 }
 
 /// Cancels a registered wait: no callback starts after it. The corresponding Win32 function is
@@ -70,15 +71,16 @@ public func UnregisterWaitEx(_ WaitHandle: HANDLE!, _ CompletionEvent: HANDLE!) 
 }
 
 private func unregister(_ handle: HANDLE?, _ completion: Kernel.UnregisterCompletion, _ call: @autoclosure () -> String) -> Bool {
-    guard let thread = currentThread(named: "UnregisterWait") else { return false }
-    let kernel = thread.kernel
-    let status = kernel.withKernelEntry { kernel.unregisterWait(value(handle), completion: completion) }
-    let result: Bool
-    switch status {
-    case .success: result = true
-    case .pending: result = thread.fail(ERROR_IO_PENDING)
-    default: result = thread.fail(status)
+    return withCurrentThread(named: "UnregisterWait", failure: false) { (thread: borrowing SimThread) in
+        let kernel = thread.kernel
+        let status = kernel.withKernelEntry { kernel.unregisterWait(value(handle), completion: completion) }
+        let result: Bool
+        switch status {
+        case .success: result = true
+        case .pending: result = thread.fail(ERROR_IO_PENDING)
+        default: result = thread.fail(status)
+        }
+        thread.traceBool(call(), result)
+        return result
     }
-    thread.traceBool(call(), result)
-    return result
 }

@@ -8,11 +8,13 @@ import IOKernel
 
 /// Makes an SRW lock. The corresponding Win32 function is `InitializeSRWLock`.
 public func InitializeSRWLock(_ SRWLock: PSRWLOCK!) {
-    guard let thread = currentThread(), let SRWLock, accessible(thread, SRWLock, "InitializeSRWLock") else { return }
-    let kernel = thread.kernel
-    thread.store(SRWLOCK(), into: SRWLock, call: "InitializeSRWLock")
-    let lock = kernel.withKernelEntry { kernel.initializeUserLock(at: UInt(bitPattern: SRWLock), .srwLock) }
-    thread.traceResult("InitializeSRWLock(\(lock.label))", "initialized")
+    withCurrentThread(failure: ()) { (thread: borrowing SimThread) in
+        guard let SRWLock, accessible(thread, SRWLock, "InitializeSRWLock") else { return }
+        let kernel = thread.kernel
+        thread.store(SRWLOCK(), into: SRWLock, call: "InitializeSRWLock")
+        let lock = kernel.withKernelEntry { kernel.initializeUserLock(at: UInt(bitPattern: SRWLock), .srwLock) }
+        thread.traceResult("InitializeSRWLock(\(lock.label))", "initialized")
+    }
 }
 
 /// Takes an SRW lock exclusively, waiting while anyone holds it. The corresponding Win32
@@ -85,18 +87,19 @@ private func srwCall(_ pointer: PSRWLOCK?, _ call: StaticString, _ operation: (K
 func userLockCall(_ pointer: UnsafeMutableRawPointer?, _ kind: UserLock.Kind, _ call: StaticString,
                   _ operation: (Kernel, UserLock) -> String)
 {
-    guard let thread = currentThread(named: call.description) else { return }
-    guard let pointer else {
-        thread.traceResult("\(call)(NULL)", "an access violation on Windows: nothing done")
-        return
+    return withCurrentThread(named: call.description, failure: ()) { (thread: borrowing SimThread) in
+        guard let pointer else {
+            thread.traceResult("\(call)(NULL)", "an access violation on Windows: nothing done")
+            return
+        }
+        guard accessible(thread, pointer, call) else { return }
+        let kernel = thread.kernel
+        let (label, result) = kernel.withKernelEntry { () -> (String, String) in
+            let lock = kernel.userLock(at: UInt(bitPattern: pointer), kind)
+            return (lock.label, operation(kernel, lock))
+        }
+        thread.traceResult("\(call)(\(label))", result)
     }
-    guard accessible(thread, pointer, call) else { return }
-    let kernel = thread.kernel
-    let (label, result) = kernel.withKernelEntry { () -> (String, String) in
-        let lock = kernel.userLock(at: UInt(bitPattern: pointer), kind)
-        return (lock.label, operation(kernel, lock))
-    }
-    thread.traceResult("\(call)(\(label))", result)
 }
 
 /// Whether a lock's or condition variable's pointer-sized word can be used (probed through

@@ -27,12 +27,13 @@ private func absoluteDescriptor(_ pointer: UnsafeMutableRawPointer?, _ thread: S
 private func withAbsoluteDescriptor(_ pointer: UnsafeMutableRawPointer?, call: StaticString,
                                     _ body: (inout SECURITY_DESCRIPTOR) -> Int32?) -> Bool
 {
-    guard let thread = currentThread() else { return false }
-    switch absoluteDescriptor(pointer, thread, call: call) {
-    case .failure(let failure): return thread.fail(failure.code)
-    case .success(let descriptor):
-        if let error = body(&descriptor.pointee) { return thread.fail(error) }
-        return true
+    return withCurrentThread(failure: false) { (thread: borrowing SimThread) in
+        switch absoluteDescriptor(pointer, thread, call: call) {
+        case .failure(let failure): return thread.fail(failure.code)
+        case .success(let descriptor):
+            if let error = body(&descriptor.pointee) { return thread.fail(error) }
+            return true
+        }
     }
 }
 
@@ -41,16 +42,17 @@ private func withAbsoluteDescriptor(_ pointer: UnsafeMutableRawPointer?, call: S
 /// other than `SECURITY_DESCRIPTOR_REVISION` is `ERROR_UNKNOWN_REVISION`.
 @discardableResult
 public func InitializeSecurityDescriptor(_ pSecurityDescriptor: PSECURITY_DESCRIPTOR!, _ dwRevision: DWORD) -> Bool {
-    guard let thread = currentThread() else { return false }
-    guard dwRevision == DWORD(SECURITY_DESCRIPTOR_REVISION) else { return thread.fail(ERROR_UNKNOWN_REVISION) }
-    guard let pSecurityDescriptor,
-          thread.userBufferIsAccessible(pSecurityDescriptor, count: absoluteSize, writing: true,
-                                        call: "InitializeSecurityDescriptor")
-    else { return thread.fail(ERROR_NOACCESS) }
-    var descriptor = SECURITY_DESCRIPTOR()
-    descriptor.Revision = BYTE(SECURITY_DESCRIPTOR_REVISION)
-    pSecurityDescriptor.assumingMemoryBound(to: SECURITY_DESCRIPTOR.self).pointee = descriptor
-    return true
+    return withCurrentThread(failure: false) { (thread: borrowing SimThread) in
+        guard dwRevision == DWORD(SECURITY_DESCRIPTOR_REVISION) else { return thread.fail(ERROR_UNKNOWN_REVISION) }
+        guard let pSecurityDescriptor,
+              thread.userBufferIsAccessible(pSecurityDescriptor, count: absoluteSize, writing: true,
+                                            call: "InitializeSecurityDescriptor")
+        else { return thread.fail(ERROR_NOACCESS) }
+        var descriptor = SECURITY_DESCRIPTOR()
+        descriptor.Revision = BYTE(SECURITY_DESCRIPTOR_REVISION)
+        pSecurityDescriptor.assumingMemoryBound(to: SECURITY_DESCRIPTOR.self).pointee = descriptor
+        return true
+    }
 }
 
 /// Sets (or, with `bDaclPresent` false, removes) the descriptor's DACL. The corresponding Win32
@@ -133,53 +135,54 @@ public func MakeSelfRelativeSD(_ pAbsoluteSecurityDescriptor: PSECURITY_DESCRIPT
                                _ pSelfRelativeSecurityDescriptor: PSECURITY_DESCRIPTOR!,
                                _ lpdwBufferLength: LPDWORD!) -> Bool
 {
-    guard let thread = currentThread() else { return false }
-    let call: StaticString = "MakeSelfRelativeSD"
-    guard let source = pAbsoluteSecurityDescriptor,
-          thread.userBufferIsAccessible(source, count: absoluteSize, writing: false, call: call)
-    else { return thread.fail(ERROR_NOACCESS) }
-    let absolute = source.assumingMemoryBound(to: SECURITY_DESCRIPTOR.self).pointee
-    guard absolute.Revision == BYTE(SECURITY_DESCRIPTOR_REVISION) else { return thread.fail(ERROR_INVALID_SECURITY_DESCR) }
-    guard absolute.Control & SECURITY_DESCRIPTOR_CONTROL(SE_SELF_RELATIVE) == 0 else {
-        return thread.fail(ERROR_BAD_DESCRIPTOR_FORMAT)
-    }
-    var parts: [[UInt8]] = []
-    var offsets: [DWORD] = [0, 0, 0, 0]   // owner, group, sacl, dacl
-    var next = relativeSize
-    func place(_ bytes: [UInt8], at field: Int) {
-        offsets[field] = DWORD(next)
-        parts.append(bytes)
-        next += (bytes.count + 3) & ~3
-    }
-    let sacl = absolute.Control & SECURITY_DESCRIPTOR_CONTROL(SE_SACL_PRESENT) != 0 ? absolute.Sacl : nil
-    let dacl = absolute.Control & SECURITY_DESCRIPTOR_CONTROL(SE_DACL_PRESENT) != 0 ? absolute.Dacl : nil
-    for (list, field) in [(sacl, 2), (dacl, 3)] {
-        guard let list else { continue }
-        guard let bytes = AccessControlList.readBytes(UnsafeRawPointer(list), thread, call: call) else {
-            return thread.fail(ERROR_INVALID_ACL)
+    return withCurrentThread(failure: false) { (thread: borrowing SimThread) in
+        let call: StaticString = "MakeSelfRelativeSD"
+        guard let source = pAbsoluteSecurityDescriptor,
+              thread.userBufferIsAccessible(source, count: absoluteSize, writing: false, call: call)
+        else { return thread.fail(ERROR_NOACCESS) }
+        let absolute = source.assumingMemoryBound(to: SECURITY_DESCRIPTOR.self).pointee
+        guard absolute.Revision == BYTE(SECURITY_DESCRIPTOR_REVISION) else { return thread.fail(ERROR_INVALID_SECURITY_DESCR) }
+        guard absolute.Control & SECURITY_DESCRIPTOR_CONTROL(SE_SELF_RELATIVE) == 0 else {
+            return thread.fail(ERROR_BAD_DESCRIPTOR_FORMAT)
         }
-        place(bytes, at: field)
-    }
-    for (sid, field) in [(absolute.Owner, 0), (absolute.Group, 1)] {
-        guard let sid else { continue }
-        guard let identifier = SecurityIdentifier.read(UnsafeRawPointer(sid), thread, call: call) else {
-            return thread.fail(ERROR_INVALID_SID)
+        var parts: [[UInt8]] = []
+        var offsets: [DWORD] = [0, 0, 0, 0]   // owner, group, sacl, dacl
+        var next = relativeSize
+        func place(_ bytes: [UInt8], at field: Int) {
+            offsets[field] = DWORD(next)
+            parts.append(bytes)
+            next += (bytes.count + 3) & ~3
         }
-        place(identifier.bytes, at: field)
+        let sacl = absolute.Control & SECURITY_DESCRIPTOR_CONTROL(SE_SACL_PRESENT) != 0 ? absolute.Sacl : nil
+        let dacl = absolute.Control & SECURITY_DESCRIPTOR_CONTROL(SE_DACL_PRESENT) != 0 ? absolute.Dacl : nil
+        for (list, field) in [(sacl, 2), (dacl, 3)] {
+            guard let list else { continue }
+            guard let bytes = AccessControlList.readBytes(UnsafeRawPointer(list), thread, call: call) else {
+                return thread.fail(ERROR_INVALID_ACL)
+            }
+            place(bytes, at: field)
+        }
+        for (sid, field) in [(absolute.Owner, 0), (absolute.Group, 1)] {
+            guard let sid else { continue }
+            guard let identifier = SecurityIdentifier.read(UnsafeRawPointer(sid), thread, call: call) else {
+                return thread.fail(ERROR_INVALID_SID)
+            }
+            place(identifier.bytes, at: field)
+        }
+        guard let lpdwBufferLength,
+              thread.userBufferIsAccessible(lpdwBufferLength, count: 4, writing: true, call: call)
+        else { return thread.fail(ERROR_NOACCESS) }
+        guard Int(lpdwBufferLength.pointee) >= next, let target = pSelfRelativeSecurityDescriptor else {
+            thread.store(DWORD(next), into: lpdwBufferLength, call: "MakeSelfRelativeSD")
+            return thread.fail(ERROR_INSUFFICIENT_BUFFER)
+        }
+        var header = SECURITY_DESCRIPTOR_RELATIVE()
+        header.Revision = absolute.Revision
+        header.Control = absolute.Control | SECURITY_DESCRIPTOR_CONTROL(SE_SELF_RELATIVE)
+        (header.Owner, header.Group, header.Sacl, header.Dacl) = (offsets[0], offsets[1], offsets[2], offsets[3])
+        var bytes = withUnsafeBytes(of: header) { Array($0) }
+        for part in parts { bytes += part + [UInt8](repeating: 0, count: ((part.count + 3) & ~3) - part.count) }
+        guard thread.writeToCaller(bytes, at: target, call: call) else { return thread.fail(ERROR_NOACCESS) }
+        return true
     }
-    guard let lpdwBufferLength,
-          thread.userBufferIsAccessible(lpdwBufferLength, count: 4, writing: true, call: call)
-    else { return thread.fail(ERROR_NOACCESS) }
-    guard Int(lpdwBufferLength.pointee) >= next, let target = pSelfRelativeSecurityDescriptor else {
-        thread.store(DWORD(next), into: lpdwBufferLength, call: "MakeSelfRelativeSD")
-        return thread.fail(ERROR_INSUFFICIENT_BUFFER)
-    }
-    var header = SECURITY_DESCRIPTOR_RELATIVE()
-    header.Revision = absolute.Revision
-    header.Control = absolute.Control | SECURITY_DESCRIPTOR_CONTROL(SE_SELF_RELATIVE)
-    (header.Owner, header.Group, header.Sacl, header.Dacl) = (offsets[0], offsets[1], offsets[2], offsets[3])
-    var bytes = withUnsafeBytes(of: header) { Array($0) }
-    for part in parts { bytes += part + [UInt8](repeating: 0, count: ((part.count + 3) & ~3) - part.count) }
-    guard thread.writeToCaller(bytes, at: target, call: call) else { return thread.fail(ERROR_NOACCESS) }
-    return true
 }

@@ -51,23 +51,24 @@ public func AllocateAndInitializeSid(_ pIdentifierAuthority: PSID_IDENTIFIER_AUT
                                      _ nSubAuthority6: DWORD, _ nSubAuthority7: DWORD, _ pSid: UnsafeMutablePointer<PSID?>!,
                                      file: StaticString = #fileID, line: UInt = #line) -> Bool
 {
-    guard let thread = currentThread() else { return false }
-    guard nSubAuthorityCount <= 8 else { return thread.fail(ERROR_INVALID_PARAMETER) }
-    guard let pIdentifierAuthority, let pSid,
-          thread.userBufferIsAccessible(pIdentifierAuthority, count: 6, writing: false, call: "AllocateAndInitializeSid")
-    else { return thread.fail(ERROR_NOACCESS) }
-    let authority = withUnsafeBytes(of: pIdentifierAuthority.pointee.Value) { Array($0) }
-    let all = [nSubAuthority0, nSubAuthority1, nSubAuthority2, nSubAuthority3, nSubAuthority4, nSubAuthority5,
-               nSubAuthority6, nSubAuthority7]
-    let sid = SecurityIdentifier(authority: authority, subAuthorities: Array(all.prefix(Int(nSubAuthorityCount))))
-    guard let block = HeapAlloc(GetProcessHeap(), 0, SIZE_T(sid.length), file: file, line: line) else { return false }
-    _ = thread.writeToCaller(sid.bytes, at: block, call: "AllocateAndInitializeSid")
-    guard thread.writeToCaller([UInt(bitPattern: block)], at: UnsafeMutableRawPointer(pSid), call: "AllocateAndInitializeSid")
-    else {
-        _ = HeapFree(GetProcessHeap(), 0, block)
-        return thread.fail(ERROR_NOACCESS)
+    return withCurrentThread(failure: false) { (thread: borrowing SimThread) in
+        guard nSubAuthorityCount <= 8 else { return thread.fail(ERROR_INVALID_PARAMETER) }
+        guard let pIdentifierAuthority, let pSid,
+              thread.userBufferIsAccessible(pIdentifierAuthority, count: 6, writing: false, call: "AllocateAndInitializeSid")
+        else { return thread.fail(ERROR_NOACCESS) }
+        let authority = withUnsafeBytes(of: pIdentifierAuthority.pointee.Value) { Array($0) }
+        let all = [nSubAuthority0, nSubAuthority1, nSubAuthority2, nSubAuthority3, nSubAuthority4, nSubAuthority5,
+                   nSubAuthority6, nSubAuthority7]
+        let sid = SecurityIdentifier(authority: authority, subAuthorities: Array(all.prefix(Int(nSubAuthorityCount))))
+        guard let block = HeapAlloc(GetProcessHeap(), 0, SIZE_T(sid.length), file: file, line: line) else { return false }
+        _ = thread.writeToCaller(sid.bytes, at: block, call: "AllocateAndInitializeSid")
+        guard thread.writeToCaller([UInt(bitPattern: block)], at: UnsafeMutableRawPointer(pSid), call: "AllocateAndInitializeSid")
+        else {
+            _ = HeapFree(GetProcessHeap(), 0, block)
+            return thread.fail(ERROR_NOACCESS)
+        }
+        return true
     }
-    return true
 }
 
 /// Frees a SID from ``AllocateAndInitializeSid(_:_:_:_:_:_:_:_:_:_:_:file:line:)``. The
@@ -110,34 +111,35 @@ public func GetTokenInformation(_ TokenHandle: HANDLE!, _ TokenInformationClass:
                                 _ TokenInformation: LPVOID!, _ TokenInformationLength: DWORD,
                                 _ ReturnLength: PDWORD!) -> Bool
 {
-    guard let thread = currentThread() else { return false }
-    let isPseudoHandle = [-4, -5, -6].contains(Int(bitPattern: TokenHandle))
-    guard isPseudoHandle || thread.withKernel({ kernel in kernel.withKernelEntry { kernel.token(forHandle: value(TokenHandle)) } }) != nil
-    else { return thread.fail(ERROR_INVALID_HANDLE) }
-    let sid: SecurityIdentifier
-    let header: Int
-    switch TokenInformationClass {
-    case TokenUser: (sid, header) = (.user, MemoryLayout<TOKEN_USER>.size)
-    case TokenOwner: (sid, header) = (.user, MemoryLayout<TOKEN_OWNER>.size)
-    case TokenPrimaryGroup: (sid, header) = (.primaryGroup, MemoryLayout<TOKEN_PRIMARY_GROUP>.size)
-    case TokenElevation, TokenElevationType:
-        return tokenElevation(thread, TokenInformationClass, TokenInformation, TokenInformationLength, ReturnLength)
-    default: return thread.fail(ERROR_NOT_SUPPORTED)
+    return withCurrentThread(failure: false) { (thread: borrowing SimThread) in
+        let isPseudoHandle = [-4, -5, -6].contains(Int(bitPattern: TokenHandle))
+        guard isPseudoHandle || thread.withKernel({ kernel in kernel.withKernelEntry { kernel.token(forHandle: value(TokenHandle)) } }) != nil
+        else { return thread.fail(ERROR_INVALID_HANDLE) }
+        let sid: SecurityIdentifier
+        let header: Int
+        switch TokenInformationClass {
+        case TokenUser: (sid, header) = (.user, MemoryLayout<TOKEN_USER>.size)
+        case TokenOwner: (sid, header) = (.user, MemoryLayout<TOKEN_OWNER>.size)
+        case TokenPrimaryGroup: (sid, header) = (.primaryGroup, MemoryLayout<TOKEN_PRIMARY_GROUP>.size)
+        case TokenElevation, TokenElevationType:
+            return tokenElevation(thread, TokenInformationClass, TokenInformation, TokenInformationLength, ReturnLength)
+        default: return thread.fail(ERROR_NOT_SUPPORTED)
+        }
+        let needed = header + sid.length
+        guard let ReturnLength,
+              thread.writeToCaller([DWORD(needed)], at: UnsafeMutableRawPointer(ReturnLength), call: "GetTokenInformation")
+        else { return thread.fail(ERROR_NOACCESS) }
+        guard Int(TokenInformationLength) >= needed, let TokenInformation else {
+            return thread.fail(ERROR_INSUFFICIENT_BUFFER)
+        }
+        // The structure's first field is the SID pointer (TOKEN_USER's Attributes after it is 0).
+        var bytes = [UInt8](repeating: 0, count: header)
+        withUnsafeBytes(of: UInt(bitPattern: TokenInformation + header).littleEndian) { bytes.replaceSubrange(0..<8, with: $0) }
+        guard thread.writeToCaller(bytes + sid.bytes, at: TokenInformation, call: "GetTokenInformation") else {
+            return thread.fail(ERROR_NOACCESS)
+        }
+        return true
     }
-    let needed = header + sid.length
-    guard let ReturnLength,
-          thread.writeToCaller([DWORD(needed)], at: UnsafeMutableRawPointer(ReturnLength), call: "GetTokenInformation")
-    else { return thread.fail(ERROR_NOACCESS) }
-    guard Int(TokenInformationLength) >= needed, let TokenInformation else {
-        return thread.fail(ERROR_INSUFFICIENT_BUFFER)
-    }
-    // The structure's first field is the SID pointer (TOKEN_USER's Attributes after it is 0).
-    var bytes = [UInt8](repeating: 0, count: header)
-    withUnsafeBytes(of: UInt(bitPattern: TokenInformation + header).littleEndian) { bytes.replaceSubrange(0..<8, with: $0) }
-    guard thread.writeToCaller(bytes + sid.bytes, at: TokenInformation, call: "GetTokenInformation") else {
-        return thread.fail(ERROR_NOACCESS)
-    }
-    return true
 }
 
 /// `TokenElevation` and `TokenElevationType`: a fixed-size answer; a buffer too small is

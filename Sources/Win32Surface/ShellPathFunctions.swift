@@ -45,9 +45,11 @@ public func PathFindFileNameW(_ pszPath: LPCWSTR!) -> LPWSTR! {
 /// `PathStripPathW`: the caller's string becomes what ``PathFindFileNameW(_:)`` finds
 /// (`C:\TEST\sample.txt` → `sample.txt`); a NULL path is ignored.
 public func PathStripPathW(_ pszPath: LPWSTR!) {
-    guard let thread = currentThread(), let pszPath, let name = PathFindFileNameW(pszPath), name != pszPath else { return }
-    let units: [WCHAR] = Array(UnsafeBufferPointer(start: UnsafePointer(name), count: terminatedLength(UnsafePointer(name)))) + [0]
-    _ = thread.writeToCaller(units, at: UnsafeMutableRawPointer(pszPath), call: "PathStripPathW")
+    withCurrentThread(failure: ()) { (thread: borrowing SimThread) in
+        guard let pszPath, let name = PathFindFileNameW(pszPath), name != pszPath else { return }
+        let units: [WCHAR] = Array(UnsafeBufferPointer(start: UnsafePointer(name), count: terminatedLength(UnsafePointer(name)))) + [0]
+        _ = thread.writeToCaller(units, at: UnsafeMutableRawPointer(pszPath), call: "PathStripPathW")
+    }
 }
 
 /// Whether a file or directory exists. The corresponding Win32 function is shlwapi's

@@ -11,15 +11,16 @@ import IOKernel
 /// did not let the child inherit), as on Windows.
 @discardableResult
 public func GetStdHandle(_ nStdHandle: DWORD) -> HANDLE! {
-    guard let thread = currentThread() else { return INVALID_HANDLE_VALUE }
-    let process = thread.process
-    switch nStdHandle {
-    case STD_INPUT_HANDLE: return HANDLE(bitPattern: process.standardInput)
-    case STD_OUTPUT_HANDLE: return HANDLE(bitPattern: process.standardOutput)
-    case STD_ERROR_HANDLE: return HANDLE(bitPattern: process.standardError)
-    default:
-        _ = thread.fail(ERROR_INVALID_HANDLE)
-        return INVALID_HANDLE_VALUE
+    return withCurrentThread(failure: INVALID_HANDLE_VALUE) { (thread: borrowing SimThread) in
+        let process = thread.process
+        switch nStdHandle {
+        case STD_INPUT_HANDLE: return HANDLE(bitPattern: process.standardInput)
+        case STD_OUTPUT_HANDLE: return HANDLE(bitPattern: process.standardOutput)
+        case STD_ERROR_HANDLE: return HANDLE(bitPattern: process.standardError)
+        default:
+            _ = thread.fail(ERROR_INVALID_HANDLE)
+            return INVALID_HANDLE_VALUE
+        }
     }
 }
 
@@ -29,14 +30,15 @@ public func GetStdHandle(_ nStdHandle: DWORD) -> HANDLE! {
 /// without `STARTF_USESTDHANDLES` get these values.
 @discardableResult
 public func SetStdHandle(_ nStdHandle: DWORD, _ hHandle: HANDLE!) -> Bool {
-    guard let thread = currentThread() else { return false }
-    let process = thread.process
-    switch nStdHandle {
-    case STD_INPUT_HANDLE: process.standardInput = value(hHandle)
-    case STD_OUTPUT_HANDLE: process.standardOutput = value(hHandle)
-    case STD_ERROR_HANDLE: process.standardError = value(hHandle)
-    default: return thread.fail(ERROR_INVALID_HANDLE)
+    return withCurrentThread(failure: false) { (thread: borrowing SimThread) in
+        let process = thread.process
+        switch nStdHandle {
+        case STD_INPUT_HANDLE: process.standardInput = value(hHandle)
+        case STD_OUTPUT_HANDLE: process.standardOutput = value(hHandle)
+        case STD_ERROR_HANDLE: process.standardError = value(hHandle)
+        default: return thread.fail(ERROR_INVALID_HANDLE)
+        }
+        thread.traceBool("SetStdHandle(\(nStdHandle), \(hex(handle: hHandle)))", true)
+        return true
     }
-    thread.traceBool("SetStdHandle(\(nStdHandle), \(hex(handle: hHandle)))", true)
-    return true
 }

@@ -34,33 +34,34 @@ private enum ConversionCodePage {
 public func MultiByteToWideChar(_ CodePage: UINT, _ dwFlags: DWORD, _ lpMultiByteStr: LPCCH!, _ cbMultiByte: Int32,
                                 _ lpWideCharStr: LPWSTR!, _ cchWideChar: Int32) -> Int32
 {
-    guard let thread = currentThread() else { return 0 }
-    guard let page = ConversionCodePage(CodePage) else { return failConversion(thread, ERROR_INVALID_PARAMETER) }
-    let invalidFlags: DWORD =
-        page == .utf8
-        ? ~DWORD(MB_ERR_INVALID_CHARS)
-        : ~DWORD(MB_PRECOMPOSED | MB_COMPOSITE | MB_USEGLYPHCHARS | MB_ERR_INVALID_CHARS)
-    guard dwFlags & invalidFlags == 0, dwFlags & DWORD(MB_PRECOMPOSED | MB_COMPOSITE) != DWORD(MB_PRECOMPOSED | MB_COMPOSITE)
-    else { return failConversion(thread, ERROR_INVALID_FLAGS) }
-    guard let source = lpMultiByteStr, cbMultiByte != 0, cbMultiByte >= -1, cchWideChar >= 0,
-          cchWideChar == 0 || lpWideCharStr != nil,
-          UnsafeRawPointer(source) != UnsafeRawPointer(lpWideCharStr)
-    else { return failConversion(thread, ERROR_INVALID_PARAMETER) }
+    return withCurrentThread(failure: 0) { (thread: borrowing SimThread) in
+        guard let page = ConversionCodePage(CodePage) else { return failConversion(thread, ERROR_INVALID_PARAMETER) }
+        let invalidFlags: DWORD =
+            page == .utf8
+            ? ~DWORD(MB_ERR_INVALID_CHARS)
+            : ~DWORD(MB_PRECOMPOSED | MB_COMPOSITE | MB_USEGLYPHCHARS | MB_ERR_INVALID_CHARS)
+        guard dwFlags & invalidFlags == 0, dwFlags & DWORD(MB_PRECOMPOSED | MB_COMPOSITE) != DWORD(MB_PRECOMPOSED | MB_COMPOSITE)
+        else { return failConversion(thread, ERROR_INVALID_FLAGS) }
+        guard let source = lpMultiByteStr, cbMultiByte != 0, cbMultiByte >= -1, cchWideChar >= 0,
+              cchWideChar == 0 || lpWideCharStr != nil,
+              UnsafeRawPointer(source) != UnsafeRawPointer(lpWideCharStr)
+        else { return failConversion(thread, ERROR_INVALID_PARAMETER) }
 
-    let count = cbMultiByte == -1 ? cStringLength(source) + 1 : Int(cbMultiByte)
-    guard thread.userBufferIsAccessible(source, count: count, writing: false, call: "MultiByteToWideChar") else {
-        return failConversion(thread, ERROR_NOACCESS)
+        let count = cbMultiByte == -1 ? cStringLength(source) + 1 : Int(cbMultiByte)
+        guard thread.userBufferIsAccessible(source, count: count, writing: false, call: "MultiByteToWideChar") else {
+            return failConversion(thread, ERROR_NOACCESS)
+        }
+        var units: [UInt16] = []
+        units.reserveCapacity(count)
+        let bytes = UnsafeBufferPointer(start: UnsafeRawPointer(source).assumingMemoryBound(to: UInt8.self), count: count)
+        let hadError = transcode(bytes.makeIterator(), from: UTF8.self, to: UTF16.self, stoppingOnError: false) {
+            units.append($0)
+        }
+        if hadError, dwFlags & DWORD(MB_ERR_INVALID_CHARS) != 0 {
+            return failConversion(thread, ERROR_NO_UNICODE_TRANSLATION)
+        }
+        return store(units, into: lpWideCharStr, capacity: cchWideChar, thread, call: "MultiByteToWideChar")
     }
-    var units: [UInt16] = []
-    units.reserveCapacity(count)
-    let bytes = UnsafeBufferPointer(start: UnsafeRawPointer(source).assumingMemoryBound(to: UInt8.self), count: count)
-    let hadError = transcode(bytes.makeIterator(), from: UTF8.self, to: UTF16.self, stoppingOnError: false) {
-        units.append($0)
-    }
-    if hadError, dwFlags & DWORD(MB_ERR_INVALID_CHARS) != 0 {
-        return failConversion(thread, ERROR_NO_UNICODE_TRANSLATION)
-    }
-    return store(units, into: lpWideCharStr, capacity: cchWideChar, thread, call: "MultiByteToWideChar")
 }
 
 /// Converts `cchWideChar` UTF-16 code units at `lpWideCharStr` to UTF-8. The corresponding
@@ -77,33 +78,34 @@ public func WideCharToMultiByte(_ CodePage: UINT, _ dwFlags: DWORD, _ lpWideChar
                                 _ lpMultiByteStr: LPSTR!, _ cbMultiByte: Int32, _ lpDefaultChar: LPCCH!,
                                 _ lpUsedDefaultChar: LPBOOL!) -> Int32
 {
-    guard let thread = currentThread() else { return 0 }
-    guard let page = ConversionCodePage(CodePage) else { return failConversion(thread, ERROR_INVALID_PARAMETER) }
-    let ansiFlags = DWORD(WC_COMPOSITECHECK | WC_DISCARDNS | WC_SEPCHARS | WC_DEFAULTCHAR | WC_NO_BEST_FIT_CHARS)
-    let validFlags = DWORD(WC_ERR_INVALID_CHARS) | (page == .utf8 ? 0 : ansiFlags)
-    guard dwFlags & ~validFlags == 0 else { return failConversion(thread, ERROR_INVALID_FLAGS) }
-    guard page == .ansi || (lpDefaultChar == nil && lpUsedDefaultChar == nil),
-          let source = lpWideCharStr, cchWideChar != 0, cchWideChar >= -1, cbMultiByte >= 0,
-          cbMultiByte == 0 || lpMultiByteStr != nil,
-          UnsafeRawPointer(source) != UnsafeRawPointer(lpMultiByteStr)
-    else { return failConversion(thread, ERROR_INVALID_PARAMETER) }
+    return withCurrentThread(failure: 0) { (thread: borrowing SimThread) in
+        guard let page = ConversionCodePage(CodePage) else { return failConversion(thread, ERROR_INVALID_PARAMETER) }
+        let ansiFlags = DWORD(WC_COMPOSITECHECK | WC_DISCARDNS | WC_SEPCHARS | WC_DEFAULTCHAR | WC_NO_BEST_FIT_CHARS)
+        let validFlags = DWORD(WC_ERR_INVALID_CHARS) | (page == .utf8 ? 0 : ansiFlags)
+        guard dwFlags & ~validFlags == 0 else { return failConversion(thread, ERROR_INVALID_FLAGS) }
+        guard page == .ansi || (lpDefaultChar == nil && lpUsedDefaultChar == nil),
+              let source = lpWideCharStr, cchWideChar != 0, cchWideChar >= -1, cbMultiByte >= 0,
+              cbMultiByte == 0 || lpMultiByteStr != nil,
+              UnsafeRawPointer(source) != UnsafeRawPointer(lpMultiByteStr)
+        else { return failConversion(thread, ERROR_INVALID_PARAMETER) }
 
-    let count = cchWideChar == -1 ? wideStringLength(source) + 1 : Int(cchWideChar)
-    guard thread.userBufferIsAccessible(source, count: count * 2, writing: false, call: "WideCharToMultiByte") else {
-        return failConversion(thread, ERROR_NOACCESS)
+        let count = cchWideChar == -1 ? wideStringLength(source) + 1 : Int(cchWideChar)
+        guard thread.userBufferIsAccessible(source, count: count * 2, writing: false, call: "WideCharToMultiByte") else {
+            return failConversion(thread, ERROR_NOACCESS)
+        }
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(count * 3)
+        let units = UnsafeBufferPointer(start: source, count: count)
+        let hadError = transcode(units.makeIterator(), from: UTF16.self, to: UTF8.self, stoppingOnError: false) {
+            bytes.append($0)
+        }
+        if hadError, dwFlags & DWORD(WC_ERR_INVALID_CHARS) != 0 {
+            return failConversion(thread, ERROR_NO_UNICODE_TRANSLATION)
+        }
+        thread.store(WindowsBool(hadError), into: lpUsedDefaultChar, call: "WideCharToMultiByte")
+        let signed = bytes.map { CChar(bitPattern: $0) }
+        return store(signed, into: lpMultiByteStr, capacity: cbMultiByte, thread, call: "WideCharToMultiByte")
     }
-    var bytes: [UInt8] = []
-    bytes.reserveCapacity(count * 3)
-    let units = UnsafeBufferPointer(start: source, count: count)
-    let hadError = transcode(units.makeIterator(), from: UTF16.self, to: UTF8.self, stoppingOnError: false) {
-        bytes.append($0)
-    }
-    if hadError, dwFlags & DWORD(WC_ERR_INVALID_CHARS) != 0 {
-        return failConversion(thread, ERROR_NO_UNICODE_TRANSLATION)
-    }
-    thread.store(WindowsBool(hadError), into: lpUsedDefaultChar, call: "WideCharToMultiByte")
-    let signed = bytes.map { CChar(bitPattern: $0) }
-    return store(signed, into: lpMultiByteStr, capacity: cbMultiByte, thread, call: "WideCharToMultiByte")
 }
 
 private func failConversion(_ thread: SimThread, _ error: Int32) -> Int32 {

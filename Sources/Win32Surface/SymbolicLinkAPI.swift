@@ -15,23 +15,24 @@ import IOKernel
 /// `SYMBOLIC_LINK_FLAG_ALLOW_UNPRIVILEGED_CREATE`: privileges are not simulated.
 @discardableResult
 public func CreateSymbolicLinkW(_ lpSymlinkFileName: LPCWSTR!, _ lpTargetFileName: LPCWSTR!, _ dwFlags: DWORD) -> BOOLEAN {
-    guard let thread = currentThread() else { return 0 }
-    let link = wideString(lpSymlinkFileName)
-    let target = wideString(lpTargetFileName)
-    let result = thread.withKernel { kernel -> Bool in
-        guard dwFlags & ~DWORD(SYMBOLIC_LINK_FLAG_DIRECTORY | SYMBOLIC_LINK_FLAG_ALLOW_UNPRIVILEGED_CREATE) == 0 else {
-            return thread.fail(ERROR_INVALID_PARAMETER)
+    return withCurrentThread(failure: 0) { (thread: borrowing SimThread) in
+        let link = wideString(lpSymlinkFileName)
+        let target = wideString(lpTargetFileName)
+        let result = thread.withKernel { kernel -> Bool in
+            guard dwFlags & ~DWORD(SYMBOLIC_LINK_FLAG_DIRECTORY | SYMBOLIC_LINK_FLAG_ALLOW_UNPRIVILEGED_CREATE) == 0 else {
+                return thread.fail(ERROR_INVALID_PARAMETER)
+            }
+            guard let link, let target, !link.isEmpty, !target.isEmpty else { return thread.fail(ERROR_PATH_NOT_FOUND) }
+            let status = kernel.withKernelEntry {
+                kernel.ntCreateSymbolicLink(link: link, target: target,
+                                            directory: dwFlags & DWORD(SYMBOLIC_LINK_FLAG_DIRECTORY) != 0)
+            }
+            if status == .objectNameCollision { return thread.fail(ERROR_ALREADY_EXISTS) }
+            return status.isSuccess ? true : thread.fail(status)
         }
-        guard let link, let target, !link.isEmpty, !target.isEmpty else { return thread.fail(ERROR_PATH_NOT_FOUND) }
-        let status = kernel.withKernelEntry {
-            kernel.ntCreateSymbolicLink(link: link, target: target,
-                                        directory: dwFlags & DWORD(SYMBOLIC_LINK_FLAG_DIRECTORY) != 0)
-        }
-        if status == .objectNameCollision { return thread.fail(ERROR_ALREADY_EXISTS) }
-        return status.isSuccess ? true : thread.fail(status)
+        thread.traceBool("CreateSymbolicLinkW(\"\(link ?? "NULL")\", \"\(target ?? "NULL")\", 0x\(String(dwFlags, radix: 16)))", result)
+        return result ? 1 : 0
     }
-    thread.traceBool("CreateSymbolicLinkW(\"\(link ?? "NULL")\", \"\(target ?? "NULL")\", 0x\(String(dwFlags, radix: 16)))", result)
-    return result ? 1 : 0
 }
 
 /// Sends a control code to a device or file system. The corresponding Win32 function is
@@ -60,32 +61,33 @@ public func DeviceIoControl(_ hDevice: HANDLE!, _ dwIoControlCode: DWORD, _ lpIn
                             _ lpOutBuffer: LPVOID!, _ nOutBufferSize: DWORD, _ lpBytesReturned: LPDWORD!,
                             _ lpOverlapped: LPOVERLAPPED!) -> Bool
 {
-    guard let thread = currentThread() else { return false }
-    let (status, bytes) = thread.withKernel { kernel -> (NTStatus, Int) in
-        switch dwIoControlCode {
-        case DWORD(FSCTL_GET_REPARSE_POINT):
-            return getReparsePoint(thread, kernel, hDevice, lpOutBuffer, Int(nOutBufferSize))
-        case DWORD(FSCTL_SET_REPARSE_POINT):
-            return (setReparsePoint(thread, kernel, hDevice, lpInBuffer, Int(nInBufferSize)), 0)
-        default:
-            // The handle is checked first, as the I/O manager references it before any driver.
-            let (handleStatus, _) = kernel.withKernelEntry { kernel.ntQueryDeviceKind(handle: value(hDevice)) }
-            return (handleStatus.isSuccess ? .invalidDeviceRequest : handleStatus, 0)
+    return withCurrentThread(failure: false) { (thread: borrowing SimThread) in
+        let (status, bytes) = thread.withKernel { kernel -> (NTStatus, Int) in
+            switch dwIoControlCode {
+            case DWORD(FSCTL_GET_REPARSE_POINT):
+                return getReparsePoint(thread, kernel, hDevice, lpOutBuffer, Int(nOutBufferSize))
+            case DWORD(FSCTL_SET_REPARSE_POINT):
+                return (setReparsePoint(thread, kernel, hDevice, lpInBuffer, Int(nInBufferSize)), 0)
+            default:
+                // The handle is checked first, as the I/O manager references it before any driver.
+                let (handleStatus, _) = kernel.withKernelEntry { kernel.ntQueryDeviceKind(handle: value(hDevice)) }
+                return (handleStatus.isSuccess ? .invalidDeviceRequest : handleStatus, 0)
+            }
         }
-    }
-    let result: Bool
-    if let overlapped = lpOverlapped {
-        if thread.kernel.userOverlappedIsAccessible(overlapped) {
-            overlapped.pointee.Internal = ULONG_PTR(status.rawValue)
-            overlapped.pointee.InternalHigh = ULONG_PTR(bytes)
-            if let event = overlapped.pointee.hEvent, UInt(bitPattern: event) & 1 == 0 { SetEvent(event) }
+        let result: Bool
+        if let overlapped = lpOverlapped {
+            if thread.kernel.userOverlappedIsAccessible(overlapped) {
+                overlapped.pointee.Internal = ULONG_PTR(status.rawValue)
+                overlapped.pointee.InternalHigh = ULONG_PTR(bytes)
+                if let event = overlapped.pointee.hEvent, UInt(bitPattern: event) & 1 == 0 { SetEvent(event) }
+            }
         }
+        thread.store(DWORD(bytes), into: lpBytesReturned, call: "DeviceIoControl")
+        // STATUS_BUFFER_OVERFLOW is a warning: FALSE with ERROR_MORE_DATA, the bytes copied counted.
+        result = status == .success ? true : thread.fail(status)
+        thread.traceBool("DeviceIoControl(\(hex(handle: hDevice)), 0x\(String(dwIoControlCode, radix: 16)), in \(nInBufferSize), out \(nOutBufferSize))", result)
+        return result
     }
-    thread.store(DWORD(bytes), into: lpBytesReturned, call: "DeviceIoControl")
-    // STATUS_BUFFER_OVERFLOW is a warning: FALSE with ERROR_MORE_DATA, the bytes copied counted.
-    result = status == .success ? true : thread.fail(status)
-    thread.traceBool("DeviceIoControl(\(hex(handle: hDevice)), 0x\(String(dwIoControlCode, radix: 16)), in \(nInBufferSize), out \(nOutBufferSize))", result)
-    return result
 }
 
 /// The offsets in a `REPARSE_DATA_BUFFER`: the header, then for a symbolic link four `USHORT`s

@@ -27,13 +27,14 @@ public func CreateEventA(_ lpEventAttributes: LPSECURITY_ATTRIBUTES!, _ bManualR
 }
 
 private func createEvent(_ function: String, _ manualReset: Bool, _ initialState: Bool, _ name: String?) -> HANDLE? {
-    guard let thread = currentThread(named: function) else { return nil }
-    let kernel = thread.kernel
-    let (_, handle, existed) = kernel.withKernelEntry { kernel.ntCreateEvent(manualReset: manualReset, initialState: initialState, name: name) }
-    thread.setLastError(existed ? DWORD(ERROR_ALREADY_EXISTS) : DWORD(ERROR_SUCCESS))
-    let result = HANDLE(bitPattern: handle)
-    thread.traceResult("\(function)(manual: \(manualReset), initial: \(initialState), name: \(name ?? "NULL"))", hex(handle: result))
-    return result
+    return withCurrentThread(named: function, failure: nil) { (thread: borrowing SimThread) in
+        let kernel = thread.kernel
+        let (_, handle, existed) = kernel.withKernelEntry { kernel.ntCreateEvent(manualReset: manualReset, initialState: initialState, name: name) }
+        thread.setLastError(existed ? DWORD(ERROR_ALREADY_EXISTS) : DWORD(ERROR_SUCCESS))
+        let result = HANDLE(bitPattern: handle)
+        thread.traceResult("\(function)(manual: \(manualReset), initial: \(initialState), name: \(name ?? "NULL"))", hex(handle: result))
+        return result
+    }
 }
 
 /// Signals an event. The corresponding Win32 function is `SetEvent`.
@@ -57,12 +58,13 @@ public func PulseEvent(_ hEvent: HANDLE!) -> Bool {
 }
 
 private func eventCall(_ function: String, _ handle: HANDLE?, _ operation: (Kernel, UInt) -> NTStatus) -> Bool {
-    guard let thread = currentThread(named: function) else { return false }
-    let kernel = thread.kernel
-    let status = kernel.withKernelEntry { operation(kernel, value(handle)) }
-    let result = status.isSuccess ? true : thread.fail(status)
-    thread.traceBool("\(function)(\(hex(handle: handle)))", result)
-    return result
+    return withCurrentThread(named: function, failure: false) { (thread: borrowing SimThread) in
+        let kernel = thread.kernel
+        let status = kernel.withKernelEntry { operation(kernel, value(handle)) }
+        let result = status.isSuccess ? true : thread.fail(status)
+        thread.traceBool("\(function)(\(hex(handle: handle)))", result)
+        return result
+    }
 }
 
 /// Waits for an object to be signalled.
@@ -75,7 +77,7 @@ private func eventCall(_ function: String, _ handle: HANDLE?, _ operation: (Kern
 /// simulation records a hang report, instead of blocking the test forever.
 @discardableResult
 public func WaitForSingleObject(_ hHandle: HANDLE!, _ dwMilliseconds: DWORD) -> DWORD {
-    withCurrentThread(failure: WAIT_FAILED) { thread in
+    withCurrentThread(failure: WAIT_FAILED) { (thread: borrowing SimThread) in
         let result = withUnsafePointer(to: value(hHandle)) { handle in
             wait(thread, UnsafeBufferPointer(start: handle, count: 1), waitAll: false, dwMilliseconds, alertable: false,
                  pseudoHandles: true)
@@ -91,7 +93,7 @@ public func WaitForSingleObject(_ hHandle: HANDLE!, _ dwMilliseconds: DWORD) -> 
 /// it returns `WAIT_OBJECT_0` and the APCs stay queued (F-APC-3 … F-APC-5).
 @discardableResult
 public func WaitForSingleObjectEx(_ hHandle: HANDLE!, _ dwMilliseconds: DWORD, _ bAlertable: Bool) -> DWORD {
-    withCurrentThread(failure: WAIT_FAILED) { thread in
+    withCurrentThread(failure: WAIT_FAILED) { (thread: borrowing SimThread) in
         let result = withUnsafePointer(to: value(hHandle)) { handle in
             wait(thread, UnsafeBufferPointer(start: handle, count: 1), waitAll: false, dwMilliseconds, alertable: bAlertable,
                  pseudoHandles: true)
@@ -113,7 +115,7 @@ public func WaitForSingleObjectEx(_ hHandle: HANDLE!, _ dwMilliseconds: DWORD, _
 public func WaitForMultipleObjects(_ nCount: DWORD, _ lpHandles: UnsafePointer<HANDLE?>!, _ bWaitAll: Bool,
                                    _ dwMilliseconds: DWORD) -> DWORD
 {
-    withCurrentThread(failure: WAIT_FAILED) { thread in
+    withCurrentThread(failure: WAIT_FAILED) { (thread: borrowing SimThread) in
         let result = waitMultiple(thread, nCount, lpHandles, bWaitAll, dwMilliseconds, false)
         thread.traceResult("WaitForMultipleObjects(\(nCount), all: \(bWaitAll), \(dwMilliseconds))", waitResult(thread, result))
         return result
@@ -127,7 +129,7 @@ public func WaitForMultipleObjects(_ nCount: DWORD, _ lpHandles: UnsafePointer<H
 public func WaitForMultipleObjectsEx(_ nCount: DWORD, _ lpHandles: UnsafePointer<HANDLE?>!, _ bWaitAll: Bool,
                                      _ dwMilliseconds: DWORD, _ bAlertable: Bool) -> DWORD
 {
-    withCurrentThread(failure: WAIT_FAILED) { thread in
+    withCurrentThread(failure: WAIT_FAILED) { (thread: borrowing SimThread) in
         let result = waitMultiple(thread, nCount, lpHandles, bWaitAll, dwMilliseconds, bAlertable)
         thread.traceResult("WaitForMultipleObjectsEx(\(nCount), all: \(bWaitAll), \(dwMilliseconds), alertable: \(bAlertable))",
                            waitResult(thread, result))
@@ -187,7 +189,7 @@ private func waitResult(_ thread: SimThread, _ result: DWORD) -> String {
 /// Lets `dwMilliseconds` of virtual time pass. The corresponding Win32 function is `Sleep`.
 /// `Sleep(INFINITE)` with nothing left that could ever wake the thread is reported as a hang.
 public func Sleep(_ dwMilliseconds: DWORD) {
-    withCurrentThread(failure: ()) { thread in
+    withCurrentThread(failure: ()) { (thread: borrowing SimThread) in
         thread.withKernel { kernel in
             kernel.enter()
             _ = kernel.ntDelayExecution(alertable: false, duration: .win32Timeout(dwMilliseconds))

@@ -44,8 +44,9 @@ public func GetSystemWindowsDirectoryW(_ lpBuffer: LPWSTR!, _ uSize: UINT) -> UI
 private func directory<Unit: FixedWidthInteger>(_ path: String, _ buffer: UnsafeMutablePointer<Unit>?, _ size: UINT,
                                                 _ call: StaticString, _ encode: (String) -> [Unit]) -> UINT
 {
-    guard let thread = currentThread(named: call.description) else { return 0 }
-    let result = copyOut(thread, encode(path), size, buffer, call: call)
-    thread.traceResult("\(call)(\(size))", "\(result)")
-    return result
+    return withCurrentThread(named: call.description, failure: 0) { (thread: borrowing SimThread) in
+        let result = copyOut(thread, encode(path), size, buffer, call: call)
+        thread.traceResult("\(call)(\(size))", "\(result)")
+        return result
+    }
 }

@@ -7,20 +7,22 @@ import IOKernel
 /// user address range, so code that sizes a worker pool from `dwNumberOfProcessors` gets the
 /// simulation's count.
 public func GetSystemInfo(_ lpSystemInfo: LPSYSTEM_INFO!) {
-    guard let thread = currentThread(), let lpSystemInfo,
-          thread.userBufferIsAccessible(lpSystemInfo, count: MemoryLayout<SYSTEM_INFO>.size, writing: true,
-                                        call: "GetSystemInfo")
-    else { return }
-    let processors = max(1, min(64, thread.kernel.options.processorCount))
-    var info = SYSTEM_INFO()
-    info.wProcessorArchitecture = WORD(PROCESSOR_ARCHITECTURE_AMD64)
-    info.dwPageSize = 4096
-    info.lpMinimumApplicationAddress = UnsafeMutableRawPointer(bitPattern: 0x1_0000)
-    info.lpMaximumApplicationAddress = UnsafeMutableRawPointer(bitPattern: 0x7FFF_FFFE_FFFF)
-    info.dwActiveProcessorMask = processors == 64 ? DWORD_PTR.max : (DWORD_PTR(1) << processors) - 1
-    info.dwNumberOfProcessors = DWORD(processors)
-    info.dwProcessorType = DWORD(PROCESSOR_AMD_X8664)
-    info.dwAllocationGranularity = 65536
-    info.wProcessorLevel = 6
-    thread.store(info, into: lpSystemInfo, call: "GetSystemInfo")
+    withCurrentThread(failure: ()) { (thread: borrowing SimThread) in
+        guard let lpSystemInfo,
+              thread.userBufferIsAccessible(lpSystemInfo, count: MemoryLayout<SYSTEM_INFO>.size, writing: true,
+                                            call: "GetSystemInfo")
+        else { return }
+        let processors = max(1, min(64, thread.kernel.options.processorCount))
+        var info = SYSTEM_INFO()
+        info.wProcessorArchitecture = WORD(PROCESSOR_ARCHITECTURE_AMD64)
+        info.dwPageSize = 4096
+        info.lpMinimumApplicationAddress = UnsafeMutableRawPointer(bitPattern: 0x1_0000)
+        info.lpMaximumApplicationAddress = UnsafeMutableRawPointer(bitPattern: 0x7FFF_FFFE_FFFF)
+        info.dwActiveProcessorMask = processors == 64 ? DWORD_PTR.max : (DWORD_PTR(1) << processors) - 1
+        info.dwNumberOfProcessors = DWORD(processors)
+        info.dwProcessorType = DWORD(PROCESSOR_AMD_X8664)
+        info.dwAllocationGranularity = 65536
+        info.wProcessorLevel = 6
+        thread.store(info, into: lpSystemInfo, call: "GetSystemInfo")
+    }
 }

@@ -7,29 +7,33 @@ import IOKernel
 /// The current system time as a `FILETIME`. The corresponding Win32 function is
 /// `GetSystemTimeAsFileTime`.
 public func GetSystemTimeAsFileTime(_ lpSystemTimeAsFileTime: LPFILETIME!) {
-    guard let thread = currentThread() else { return }
-    thread.store(fileTime(FileTime.from(thread.kernel.now)), into: lpSystemTimeAsFileTime, call: "GetSystemTimeAsFileTime")
+    withCurrentThread(failure: ()) { (thread: borrowing SimThread) in
+        thread.store(fileTime(FileTime.from(thread.kernel.now)), into: lpSystemTimeAsFileTime, call: "GetSystemTimeAsFileTime")
+    }
 }
 
 /// The current system time as a `FILETIME`, to the 100 ns the virtual clock resolves. The
 /// corresponding Win32 function is `GetSystemTimePreciseAsFileTime`.
 public func GetSystemTimePreciseAsFileTime(_ lpSystemTimeAsFileTime: LPFILETIME!) {
-    guard let thread = currentThread() else { return }
-    thread.store(fileTime(FileTime.from(thread.kernel.now)), into: lpSystemTimeAsFileTime,
-                 call: "GetSystemTimePreciseAsFileTime")
+    withCurrentThread(failure: ()) { (thread: borrowing SimThread) in
+        thread.store(fileTime(FileTime.from(thread.kernel.now)), into: lpSystemTimeAsFileTime,
+                     call: "GetSystemTimePreciseAsFileTime")
+    }
 }
 
 /// The current system time (UTC). The corresponding Win32 function is `GetSystemTime`.
 public func GetSystemTime(_ lpSystemTime: LPSYSTEMTIME!) {
-    guard let thread = currentThread() else { return }
-    thread.store(systemTime(FileTime.from(thread.kernel.now)), into: lpSystemTime, call: "GetSystemTime")
+    withCurrentThread(failure: ()) { (thread: borrowing SimThread) in
+        thread.store(systemTime(FileTime.from(thread.kernel.now)), into: lpSystemTime, call: "GetSystemTime")
+    }
 }
 
 /// The current local time: the simulated machine's time zone is UTC. The corresponding Win32
 /// function is `GetLocalTime`.
 public func GetLocalTime(_ lpSystemTime: LPSYSTEMTIME!) {
-    guard let thread = currentThread() else { return }
-    thread.store(systemTime(FileTime.from(thread.kernel.now)), into: lpSystemTime, call: "GetLocalTime")
+    withCurrentThread(failure: ()) { (thread: borrowing SimThread) in
+        thread.store(systemTime(FileTime.from(thread.kernel.now)), into: lpSystemTime, call: "GetLocalTime")
+    }
 }
 
 /// Converts a `FILETIME` to a `SYSTEMTIME` (with its day of the week). The corresponding Win32
@@ -37,14 +41,15 @@ public func GetLocalTime(_ lpSystemTime: LPSYSTEMTIME!) {
 /// `ERROR_INVALID_PARAMETER`.
 @discardableResult
 public func FileTimeToSystemTime(_ lpFileTime: UnsafePointer<FILETIME>!, _ lpSystemTime: LPSYSTEMTIME!) -> Bool {
-    guard let thread = currentThread() else { return false }
-    guard let lpFileTime, let time = thread.load(lpFileTime, call: "FileTimeToSystemTime") else {
-        return thread.fail(ERROR_NOACCESS)
+    return withCurrentThread(failure: false) { (thread: borrowing SimThread) in
+        guard let lpFileTime, let time = thread.load(lpFileTime, call: "FileTimeToSystemTime") else {
+            return thread.fail(ERROR_NOACCESS)
+        }
+        let value = UInt64(time.dwHighDateTime) << 32 | UInt64(time.dwLowDateTime)
+        guard value < 0x8000_0000_0000_0000 else { return thread.fail(ERROR_INVALID_PARAMETER) }
+        thread.store(systemTime(value), into: lpSystemTime, call: "FileTimeToSystemTime")
+        return true
     }
-    let value = UInt64(time.dwHighDateTime) << 32 | UInt64(time.dwLowDateTime)
-    guard value < 0x8000_0000_0000_0000 else { return thread.fail(ERROR_INVALID_PARAMETER) }
-    thread.store(systemTime(value), into: lpSystemTime, call: "FileTimeToSystemTime")
-    return true
 }
 
 /// Converts a `SYSTEMTIME` to a `FILETIME` (`wDayOfWeek` is ignored). The corresponding Win32
@@ -53,13 +58,14 @@ public func FileTimeToSystemTime(_ lpFileTime: UnsafePointer<FILETIME>!, _ lpSys
 /// `ERROR_INVALID_PARAMETER`.
 @discardableResult
 public func SystemTimeToFileTime(_ lpSystemTime: UnsafePointer<SYSTEMTIME>!, _ lpFileTime: LPFILETIME!) -> Bool {
-    guard let thread = currentThread() else { return false }
-    guard let lpSystemTime, let time = thread.load(lpSystemTime, call: "SystemTimeToFileTime") else {
-        return thread.fail(ERROR_NOACCESS)
+    return withCurrentThread(failure: false) { (thread: borrowing SimThread) in
+        guard let lpSystemTime, let time = thread.load(lpSystemTime, call: "SystemTimeToFileTime") else {
+            return thread.fail(ERROR_NOACCESS)
+        }
+        guard let value = fileTimeValue(time) else { return thread.fail(ERROR_INVALID_PARAMETER) }
+        thread.store(fileTime(value), into: lpFileTime, call: "SystemTimeToFileTime")
+        return true
     }
-    guard let value = fileTimeValue(time) else { return thread.fail(ERROR_INVALID_PARAMETER) }
-    thread.store(fileTime(value), into: lpFileTime, call: "SystemTimeToFileTime")
-    return true
 }
 
 /// Virtual time since the simulation started, in 100 ns units (no sleep or hibernation is ever
@@ -67,18 +73,20 @@ public func SystemTimeToFileTime(_ lpSystemTime: UnsafePointer<SYSTEMTIME>!, _ l
 /// `QueryUnbiasedInterruptTime`.
 @discardableResult
 public func QueryUnbiasedInterruptTime(_ UnbiasedTime: PULONGLONG!) -> Bool {
-    guard let thread = currentThread() else { return false }
-    guard let UnbiasedTime else { return thread.fail(ERROR_INVALID_PARAMETER) }
-    thread.store(ULONGLONG(thread.kernel.now.nanoseconds / 100), into: UnbiasedTime, call: "QueryUnbiasedInterruptTime")
-    return true
+    return withCurrentThread(failure: false) { (thread: borrowing SimThread) in
+        guard let UnbiasedTime else { return thread.fail(ERROR_INVALID_PARAMETER) }
+        thread.store(ULONGLONG(thread.kernel.now.nanoseconds / 100), into: UnbiasedTime, call: "QueryUnbiasedInterruptTime")
+        return true
+    }
 }
 
 /// See ``QueryUnbiasedInterruptTime(_:)``. The corresponding Win32 function is
 /// `QueryUnbiasedInterruptTimePrecise`.
 public func QueryUnbiasedInterruptTimePrecise(_ lpUnbiasedInterruptTimePrecise: PULONGLONG!) {
-    guard let thread = currentThread() else { return }
-    thread.store(ULONGLONG(thread.kernel.now.nanoseconds / 100), into: lpUnbiasedInterruptTimePrecise,
-                 call: "QueryUnbiasedInterruptTimePrecise")
+    withCurrentThread(failure: ()) { (thread: borrowing SimThread) in
+        thread.store(ULONGLONG(thread.kernel.now.nanoseconds / 100), into: lpUnbiasedInterruptTimePrecise,
+                     call: "QueryUnbiasedInterruptTimePrecise")
+    }
 }
 
 private let ticksPerDay: UInt64 = 864_000_000_000

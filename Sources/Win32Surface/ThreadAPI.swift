@@ -11,47 +11,50 @@ public func CreateThread(_ lpThreadAttributes: LPSECURITY_ATTRIBUTES!, _ dwStack
                          _ lpStartAddress: LPTHREAD_START_ROUTINE!, _ lpParameter: LPVOID!, _ dwCreationFlags: DWORD,
                          _ lpThreadId: LPDWORD!) -> HANDLE!
 {
-    guard let thread = currentThread() else { return nil }
-    guard let routine = lpStartAddress else {
-        _ = thread.fail(ERROR_INVALID_PARAMETER)
-        return nil
+    return withCurrentThread(failure: nil) { (thread: borrowing SimThread) in
+        guard let routine = lpStartAddress else {
+            _ = thread.fail(ERROR_INVALID_PARAMETER)
+            return nil
+        }
+        guard dwCreationFlags & 0x4 == 0 else {
+            _ = thread.fail(ERROR_NOT_SUPPORTED)
+            return nil
+        }
+        let (handle, created) = thread.withKernel { kernel in
+            kernel.withKernelEntry { kernel.ntCreateThread(startAddress: routine, parameter: lpParameter) }
+        }
+        thread.store(created.threadID, into: lpThreadId, call: "CreateThread")
+        let result = HANDLE(bitPattern: handle)
+        applyInheritance(result, lpThreadAttributes)
+        thread.traceResult("CreateThread(\(thread.name(parameter: UInt(bitPattern: lpParameter))))", "\(hex(handle: result)) (\(created.name))")
+        return result
     }
-    guard dwCreationFlags & 0x4 == 0 else {
-        _ = thread.fail(ERROR_NOT_SUPPORTED)
-        return nil
-    }
-    let (handle, created) = thread.withKernel { kernel in
-        kernel.withKernelEntry { kernel.ntCreateThread(startAddress: routine, parameter: lpParameter) }
-    }
-    thread.store(created.threadID, into: lpThreadId, call: "CreateThread")
-    let result = HANDLE(bitPattern: handle)
-    applyInheritance(result, lpThreadAttributes)
-    thread.traceResult("CreateThread(\(thread.name(parameter: UInt(bitPattern: lpParameter))))", "\(hex(handle: result)) (\(created.name))")
-    return result
 }
 
 /// The exit code of a thread: `STILL_ACTIVE` (259) while it runs. The corresponding Win32
 /// function is `GetExitCodeThread`.
 @discardableResult
 public func GetExitCodeThread(_ hThread: HANDLE!, _ lpExitCode: LPDWORD!) -> Bool {
-    guard let thread = currentThread() else { return false }
-    guard let target = thread.kernel.thread(forHandle: value(hThread)) else { return thread.fail(ERROR_INVALID_HANDLE) }
-    thread.store(target.exitCode, into: lpExitCode, call: "GetExitCodeThread")
-    return true
+    return withCurrentThread(failure: false) { (thread: borrowing SimThread) in
+        guard let target = thread.kernel.thread(forHandle: value(hThread)) else { return thread.fail(ERROR_INVALID_HANDLE) }
+        thread.store(target.exitCode, into: lpExitCode, call: "GetExitCodeThread")
+        return true
+    }
 }
 
 /// A handle to the thread with id `dwThreadId`. The corresponding Win32 function is
 /// `OpenThread`; an id that names no running thread gives `ERROR_INVALID_PARAMETER`.
 @discardableResult
 public func OpenThread(_ dwDesiredAccess: DWORD, _ bInheritHandle: Bool, _ dwThreadId: DWORD) -> HANDLE! {
-    guard let thread = currentThread() else { return nil }
-    let kernel = thread.kernel
-    let (status, handle) = kernel.withKernelEntry { kernel.ntOpenThread(threadID: dwThreadId) }
-    guard status.isSuccess else {
-        _ = thread.fail(status)
-        return nil
+    return withCurrentThread(failure: nil) { (thread: borrowing SimThread) in
+        let kernel = thread.kernel
+        let (status, handle) = kernel.withKernelEntry { kernel.ntOpenThread(threadID: dwThreadId) }
+        guard status.isSuccess else {
+            _ = thread.fail(status)
+            return nil
+        }
+        return HANDLE(bitPattern: handle)
     }
-    return HANDLE(bitPattern: handle)
 }
 
 /// Ends the calling thread with exit code `dwExitCode`. The corresponding Win32 function is
@@ -85,22 +88,23 @@ public func ExitThread(_ dwExitCode: DWORD) -> Never {
 /// `ERROR_NOT_SUPPORTED`. It can end itself with ``ExitThread(_:)``.
 @discardableResult
 public func TerminateThread(_ hThread: HANDLE!, _ dwExitCode: DWORD) -> Bool {
-    guard let thread = currentThread() else { return false }
-    let kernel = thread.kernel
-    guard let target = kernel.thread(forHandle: value(hThread)) else {
-        let result = thread.fail(ERROR_INVALID_HANDLE)
-        thread.traceBool("TerminateThread(\(hex(handle: hThread)), \(dwExitCode))", result)
-        return result
+    return withCurrentThread(failure: false) { (thread: borrowing SimThread) in
+        let kernel = thread.kernel
+        guard let target = kernel.thread(forHandle: value(hThread)) else {
+            let result = thread.fail(ERROR_INVALID_HANDLE)
+            thread.traceBool("TerminateThread(\(hex(handle: hThread)), \(dwExitCode))", result)
+            return result
+        }
+        guard !kernel.isCallersThread(target) else {
+            let result = thread.fail(ERROR_NOT_SUPPORTED)
+            thread.traceBool("TerminateThread(\(hex(handle: hThread)), \(dwExitCode)): the main thread of Simulation.run cannot be stopped", result)
+            return result
+        }
+        if thread.isSame(target) {
+            Kernel.exitCallingThread(code: dwExitCode, processExit: false, call: "TerminateThread(GetCurrentThread(), \(dwExitCode))")
+        }
+        thread.traceBool("TerminateThread(\(hex(handle: hThread)), \(dwExitCode))", true)
+        kernel.call { kernel.ntTerminateThread(target, code: dwExitCode) }
+        return true
     }
-    guard !kernel.isCallersThread(target) else {
-        let result = thread.fail(ERROR_NOT_SUPPORTED)
-        thread.traceBool("TerminateThread(\(hex(handle: hThread)), \(dwExitCode)): the main thread of Simulation.run cannot be stopped", result)
-        return result
-    }
-    if target === thread {
-        Kernel.exitCallingThread(code: dwExitCode, processExit: false, call: "TerminateThread(GetCurrentThread(), \(dwExitCode))")
-    }
-    thread.traceBool("TerminateThread(\(hex(handle: hThread)), \(dwExitCode))", true)
-    kernel.call { kernel.ntTerminateThread(target, code: dwExitCode) }
-    return true
 }

@@ -8,14 +8,15 @@ import IOKernel
 /// as `Sleep(0)` does here, without giving the processor away).
 @discardableResult
 public func SwitchToThread() -> Bool {
-    guard let thread = currentThread() else { return false }
-    return thread.withKernel { kernel in
-        let before = kernel.contextSwitches
-        kernel.enter()
-        _ = kernel.ntDelayExecution(alertable: false, duration: .nanoseconds(100))
-        kernel.leave()
-        let switched = kernel.contextSwitches != before
-        thread.traceResult("SwitchToThread()", switched ? "TRUE" : "FALSE")
-        return switched
+    return withCurrentThread(failure: false) { (thread: borrowing SimThread) in
+        return thread.withKernel { kernel in
+            let before = kernel.contextSwitches
+            kernel.enter()
+            _ = kernel.ntDelayExecution(alertable: false, duration: .nanoseconds(100))
+            kernel.leave()
+            let switched = kernel.contextSwitches != before
+            thread.traceResult("SwitchToThread()", switched ? "TRUE" : "FALSE")
+            return switched
+        }
     }
 }

@@ -7,12 +7,12 @@ extension SimThread {
 
     /// Records `call` with a `BOOL` result: `TRUE`, or `FALSE` and the last error.
     func traceBool(_ call: @autoclosure () -> String, _ result: Bool) {
-        guard isTracing else { return }
+        guard isTracing, !isTerminating else { return }
         kernel.recordCall(call(), result: result ? "TRUE" : "FALSE, \(win32ErrorName(lastError))")
     }
 
     func traceResult(_ call: @autoclosure () -> String, _ result: @autoclosure () -> String) {
-        guard isTracing else { return }
+        guard isTracing, !isTerminating else { return }
         kernel.recordCall(call(), result: result())
     }
 }

@@ -14,30 +14,31 @@ import IOKernel
 /// it from Wine's kernel32 `volume.c` test_GetVolumePathNameA/W.
 @discardableResult
 public func GetVolumePathNameW(_ lpszFileName: LPCWSTR!, _ lpszVolumePathName: LPWSTR!, _ cchBufferLength: DWORD) -> Bool {
-    guard let thread = currentThread() else { return false }
-    let name = wideString(lpszFileName)
-    let result = thread.withKernel { kernel -> Bool in
-        guard let name, !name.isEmpty, let buffer = lpszVolumePathName, cchBufferLength > 0 else {
-            return thread.fail(ERROR_INVALID_PARAMETER)
+    return withCurrentThread(failure: false) { (thread: borrowing SimThread) in
+        let name = wideString(lpszFileName)
+        let result = thread.withKernel { kernel -> Bool in
+            guard let name, !name.isEmpty, let buffer = lpszVolumePathName, cchBufferLength > 0 else {
+                return thread.fail(ERROR_INVALID_PARAMETER)
+            }
+            let root: String
+            switch volumeRoot(of: name, currentDirectory: kernel.currentDirectory) {
+            case .success(let found): root = found
+            case .failure(let error): return thread.fail(error.code)
+            }
+            // "C:\" needs 4 characters; with 3, "C:" fits and is the answer.
+            var units = Array(root.utf16)
+            if Int(cchBufferLength) <= units.count {
+                guard Int(cchBufferLength) == units.count else { return thread.fail(ERROR_FILENAME_EXCED_RANGE) }
+                units.removeLast()
+            }
+            guard copyOut(thread, units, cchBufferLength, buffer, call: "GetVolumePathNameW") != 0 || units.isEmpty else {
+                return false
+            }
+            return true
         }
-        let root: String
-        switch volumeRoot(of: name, currentDirectory: kernel.currentDirectory) {
-        case .success(let found): root = found
-        case .failure(let error): return thread.fail(error.code)
-        }
-        // "C:\" needs 4 characters; with 3, "C:" fits and is the answer.
-        var units = Array(root.utf16)
-        if Int(cchBufferLength) <= units.count {
-            guard Int(cchBufferLength) == units.count else { return thread.fail(ERROR_FILENAME_EXCED_RANGE) }
-            units.removeLast()
-        }
-        guard copyOut(thread, units, cchBufferLength, buffer, call: "GetVolumePathNameW") != 0 || units.isEmpty else {
-            return false
-        }
-        return true
+        thread.traceBool("GetVolumePathNameW(\"\(name ?? "NULL")\", \(cchBufferLength))", result)
+        return result
     }
-    thread.traceBool("GetVolumePathNameW(\"\(name ?? "NULL")\", \(cchBufferLength))", result)
-    return result
 }
 
 /// A Win32 error code, as a value a `Result` can carry.
@@ -76,23 +77,24 @@ private func volumeRoot(of name: String, currentDirectory: String) -> Result<Str
 public func GetDiskFreeSpaceExW(_ lpDirectoryName: LPCWSTR!, _ lpFreeBytesAvailableToCaller: PULARGE_INTEGER!,
                                 _ lpTotalNumberOfBytes: PULARGE_INTEGER!, _ lpTotalNumberOfFreeBytes: PULARGE_INTEGER!) -> Bool
 {
-    guard let thread = currentThread() else { return false }
-    let directory = wideString(lpDirectoryName)
-    let result = thread.withKernel { kernel -> Bool in
-        let (status, volume) = kernel.withKernelEntry { kernel.ntQueryVolumeInformation(directory: directory) }
-        guard let volume else { return thread.fail(status) }
-        func large(_ value: UInt64) -> ULARGE_INTEGER {
-            var result = ULARGE_INTEGER()
-            result.QuadPart = value
-            return result
+    return withCurrentThread(failure: false) { (thread: borrowing SimThread) in
+        let directory = wideString(lpDirectoryName)
+        let result = thread.withKernel { kernel -> Bool in
+            let (status, volume) = kernel.withKernelEntry { kernel.ntQueryVolumeInformation(directory: directory) }
+            guard let volume else { return thread.fail(status) }
+            func large(_ value: UInt64) -> ULARGE_INTEGER {
+                var result = ULARGE_INTEGER()
+                result.QuadPart = value
+                return result
+            }
+            thread.store(large(volume.freeBytes), into: lpFreeBytesAvailableToCaller, call: "GetDiskFreeSpaceExW")
+            thread.store(large(volume.totalBytes), into: lpTotalNumberOfBytes, call: "GetDiskFreeSpaceExW")
+            thread.store(large(volume.freeBytes), into: lpTotalNumberOfFreeBytes, call: "GetDiskFreeSpaceExW")
+            return true
         }
-        thread.store(large(volume.freeBytes), into: lpFreeBytesAvailableToCaller, call: "GetDiskFreeSpaceExW")
-        thread.store(large(volume.totalBytes), into: lpTotalNumberOfBytes, call: "GetDiskFreeSpaceExW")
-        thread.store(large(volume.freeBytes), into: lpTotalNumberOfFreeBytes, call: "GetDiskFreeSpaceExW")
-        return true
+        thread.traceBool("GetDiskFreeSpaceExW(\"\(directory ?? "NULL")\")", result)
+        return result
     }
-    thread.traceBool("GetDiskFreeSpaceExW(\"\(directory ?? "NULL")\")", result)
-    return result
 }
 
 /// The label, serial number, name limit, flags and file-system name of a volume. The
@@ -113,29 +115,30 @@ public func GetVolumeInformationW(_ lpRootPathName: LPCWSTR!, _ lpVolumeNameBuff
                                   _ lpFileSystemFlags: LPDWORD!, _ lpFileSystemNameBuffer: LPWSTR!,
                                   _ nFileSystemNameSize: DWORD) -> Bool
 {
-    guard let thread = currentThread() else { return false }
-    let root = wideString(lpRootPathName)
-    let result = thread.withKernel { kernel -> Bool in
-        if let error = rootError(root, currentDirectory: kernel.currentDirectory) { return thread.fail(error) }
-        let (status, volume) = kernel.withKernelEntry { kernel.ntQueryVolumeInformation(directory: nil) }
-        guard let volume else { return thread.fail(status) }
-        for (text, buffer, size) in [(volume.label, lpVolumeNameBuffer, nVolumeNameSize),
-                                     (volume.fileSystemName, lpFileSystemNameBuffer, nFileSystemNameSize)]
-        {
-            guard let buffer else { continue }
-            let units = Array(text.utf16)
-            guard Int(size) > units.count else { return thread.fail(ERROR_MORE_DATA) }
-            guard copyOut(thread, units, size, buffer, call: "GetVolumeInformationW") != 0 || units.isEmpty else {
-                return false
+    return withCurrentThread(failure: false) { (thread: borrowing SimThread) in
+        let root = wideString(lpRootPathName)
+        let result = thread.withKernel { kernel -> Bool in
+            if let error = rootError(root, currentDirectory: kernel.currentDirectory) { return thread.fail(error) }
+            let (status, volume) = kernel.withKernelEntry { kernel.ntQueryVolumeInformation(directory: nil) }
+            guard let volume else { return thread.fail(status) }
+            for (text, buffer, size) in [(volume.label, lpVolumeNameBuffer, nVolumeNameSize),
+                                         (volume.fileSystemName, lpFileSystemNameBuffer, nFileSystemNameSize)]
+            {
+                guard let buffer else { continue }
+                let units = Array(text.utf16)
+                guard Int(size) > units.count else { return thread.fail(ERROR_MORE_DATA) }
+                guard copyOut(thread, units, size, buffer, call: "GetVolumeInformationW") != 0 || units.isEmpty else {
+                    return false
+                }
             }
+            thread.store(volume.serialNumber, into: lpVolumeSerialNumber, call: "GetVolumeInformationW")
+            thread.store(volume.maximumComponentLength, into: lpMaximumComponentLength, call: "GetVolumeInformationW")
+            thread.store(volume.fileSystemFlags, into: lpFileSystemFlags, call: "GetVolumeInformationW")
+            return true
         }
-        thread.store(volume.serialNumber, into: lpVolumeSerialNumber, call: "GetVolumeInformationW")
-        thread.store(volume.maximumComponentLength, into: lpMaximumComponentLength, call: "GetVolumeInformationW")
-        thread.store(volume.fileSystemFlags, into: lpFileSystemFlags, call: "GetVolumeInformationW")
-        return true
+        thread.traceBool("GetVolumeInformationW(\"\(root ?? "NULL")\")", result)
+        return result
     }
-    thread.traceBool("GetVolumeInformationW(\"\(root ?? "NULL")\")", result)
-    return result
 }
 
 /// Why `GetVolumeInformationW` refuses a root path, or nil if it names the volume's root.

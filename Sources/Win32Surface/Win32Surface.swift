@@ -18,13 +18,28 @@ public var INVALID_HANDLE_VALUE: HANDLE { HANDLE(bitPattern: -1)! }
 /// ``currentThread(_:)``). For the calls on the hot path, and for calls that may block or exit:
 /// a frame that an exit abandons must hold no reference of its own.
 @inline(__always) func withCurrentThread<R>(_ function: StaticString = #function, failure: R,
-                                            _ body: (SimThread) -> R) -> R
+                                            _ body: (borrowing SimThread) -> R) -> R
 {
     guard let thread = SimThread.currentUnmanaged else {
         recordForeignCall(function)
         return failure
     }
-    return thread._withUnsafeGuaranteedRef(body)
+    return thread._withUnsafeGuaranteedRef { (thread: borrowing SimThread) in
+        guard Kernel.beginWin32Call(thread) else { return body(thread) }
+        let result = body(thread)
+        Kernel.endWin32Call(thread)
+        return result
+    }
+}
+
+/// ``withCurrentThread(_:failure:_:)`` for helpers shared by several Win32 functions, which know
+/// the name of the one called.
+@inline(__always) func withCurrentThread<R>(named function: String, failure: R, _ body: (borrowing SimThread) -> R) -> R {
+    guard SimThread.currentUnmanaged != nil else {
+        ForeignThreadCall.record(function: function)
+        return failure
+    }
+    return withCurrentThread(failure: failure, body)
 }
 
 /// ``currentThread(_:)`` for helpers shared by several Win32 functions, which know the name of
@@ -49,8 +64,8 @@ extension SimThread {
     /// Runs `body` with the thread's kernel borrowed (+0): the simulation keeps the kernel alive
     /// while any of its threads runs, so a Win32 call holds no reference that an exit inside it
     /// would strand.
-    @inline(__always) func withKernel<R>(_ body: (Kernel) -> R) -> R {
-        kernelReference._withUnsafeGuaranteedRef(body)
+    @inline(__always) func withKernel<R>(_ body: (borrowing Kernel) -> R) -> R {
+        kernelReference._withUnsafeGuaranteedRef { (kernel: borrowing Kernel) in body(kernel) }
     }
 
     /// Fails a call: sets the last error and returns `false`.

@@ -32,9 +32,10 @@ enum Fiber {
     static func start(_ thread: SimThread) -> OpaquePointer? {
         iosim_fiber_start({ context in
             guard let context else { return }
-            Unmanaged<SimThread>.fromOpaque(context)._withUnsafeGuaranteedRef { thread in
-                // Unretained: a thread that exits never comes back to release what it holds.
-                thread.kernelReference._withUnsafeGuaranteedRef { $0.runThread(thread) }
+            Unmanaged<SimThread>.fromOpaque(context)._withUnsafeGuaranteedRef { (thread: borrowing SimThread) in
+                // Borrowed, not retained: a thread that exits never comes back to release what
+                // these frames hold (`borrowing`: a closure that captures it does not retain it).
+                thread.kernelReference._withUnsafeGuaranteedRef { (kernel: borrowing Kernel) in kernel.runThread(thread) }
             }
         }, Unmanaged.passUnretained(thread).toOpaque(), Unmanaged.passUnretained(thread).toOpaque())
     }

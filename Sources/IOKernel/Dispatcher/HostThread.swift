@@ -80,11 +80,10 @@ final class HostThread: @unchecked Sendable {
     private func serve() {
         while let job {
             self.job = nil
-            job._withUnsafeGuaranteedRef { thread in
-                SimThread.setCurrent(thread)
-                // Unretained: a thread that exits never comes back to release what it holds.
-                let kernel = Unmanaged.passUnretained(thread.kernel)
-                kernel._withUnsafeGuaranteedRef { $0.runThread(thread) }
+            job._withUnsafeGuaranteedRef { (thread: borrowing SimThread) in
+                SimThread.setCurrent(copy thread)
+                // Borrowed: a thread that exits never comes back to release what it holds.
+                thread.kernelReference._withUnsafeGuaranteedRef { (kernel: borrowing Kernel) in kernel.runThread(thread) }
             }
             // The simulated thread may be gone already (its simulation released once the baton
             // passed on): the slot is cleared without looking at it.

@@ -78,6 +78,17 @@ public final class SimThread: KernelObject {
     // `Simulation.run`, running on the caller's own OS thread (its exit unwinds to `run`).
     @exclusivity(unchecked) @usableFromInline var terminationCode: UInt32?
     @exclusivity(unchecked) var isExiting = false
+    /// `self === other`, for a thread the caller borrows (`borrowing`), which Swift 6.0 cannot
+    /// yet compare by identity itself.
+    package func isSame(_ other: SimThread) -> Bool { self === other }
+    /// Whether a termination is pending: the thread exits at its next return to user mode.
+    package var isTerminating: Bool { terminationCode != nil }
+    /// Set while a Win32 function runs on this thread (``Kernel/beginWin32Call(_:)``): a
+    /// termination found on the way back from the kernel is then carried out at that function's
+    /// outermost frame, once every frame of the call has returned, rather than in the innermost.
+    /// A thread's exit abandons the frames it leaves, and what they retain stays allocated (in
+    /// a debug build, every closure that captures the thread or the kernel retains it).
+    @exclusivity(unchecked) package var inWin32Call = false
     @exclusivity(unchecked) var isProcessMain = false
     @exclusivity(unchecked) var runsOnCallersThread = false
     /// `CREATE_SUSPENDED`: the thread does not start until `ResumeThread` brings this to 0.

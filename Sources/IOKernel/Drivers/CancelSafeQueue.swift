@@ -85,6 +85,15 @@ public final class CancelSafeQueue: CancelRoutine {
     }
 
     /// Takes the cancel routine back; false when cancellation already owns the IRP.
+    /// The simulation is released with requests still queued: the queue lets go of them (each
+    /// holds its file object, and through it the device and the driver that holds the queue).
+    /// The kernel calls it for a queue armed as an IRP's cancel routine; a driver's
+    /// `simulationEnded()` calls it for a queue that arms none.
+    package func releaseQueued() {
+        irps.removeAll()
+        head = 0
+    }
+
     private func takeBack(_ irp: IRP, _ k: DriverContext) -> Bool {
         guard isCancellable else { return true }
         // The common case, the queue's own routine still armed, without materialising it.

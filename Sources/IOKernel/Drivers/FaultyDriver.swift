@@ -39,6 +39,9 @@ public final class FaultyDriver: Driver {
         }
     }
 
+    /// The requests it dropped hold their file object, its device and so this driver.
+    public func simulationEnded() { dropped.removeAll() }
+
     private final class NeverCalled: CancelRoutine {
         nonisolated(unsafe) static let shared = NeverCalled()
         func cancel(_ irp: IRP, _ context: DriverContext) {}

@@ -9,6 +9,20 @@
 /// kernel object itself can outlive the simulation.
 extension Kernel {
     func releaseEverything() {
+        // Requests still in flight hold their file object, and through it the device and its
+        // driver, whose cancel-safe queue holds them (it is their armed cancel routine); a
+        // port's packets hold theirs, and a bound file object holds its port.
+        for thread in threads { for irp in thread.irps { letGo(irp) } }
+        for file in fileObjects {
+            for irp in file.agnosticIRPs { letGo(irp) }
+            file.completionPort = nil
+            file.lockOwner = nil
+        }
+        for port in ports {
+            port.packets = RingQueue()
+            port.waiters.removeAll()
+            port.associated.removeAll()
+        }
         for thread in threads {
             thread.startRoutine = nil
             thread.userAPCs.removeAll()
@@ -43,5 +57,13 @@ extension Kernel {
         for block in ownStatusBlocks { block.deallocate() }
         ownStatusBlocks.removeAll()
         memory.releaseHostMemory()
+    }
+
+    /// An IRP in flight at release lets go of what refers back to it.
+    private func letGo(_ irp: IRP) {
+        (irp.cancelRoutine as? CancelSafeQueue)?.releaseQueued()
+        irp.cancelRoutine = nil
+        irp.thread = nil
+        irp.userEvent = nil
     }
 }

@@ -156,11 +156,35 @@ extension Kernel {
     @usableFromInline func returnToUserMode(_ thread: SimThread) {
         if thread.hasCompletionWork { runCompletionWork(of: thread) }
         if let code = thread.terminationCode {
+            // Inside a Win32 function, its outermost frame exits (``endWin32Call(_:)``), and no
+            // user APC runs before.
+            guard !thread.inWin32Call else { return }
             Self.leaveFrames(unwinding: exit(thread, code: code, processExit: false, call: nil))
         }
         if thread.userAPCsDue {
             thread.userAPCsDue = false
             deliverUserAPCs(thread)
+        }
+    }
+
+    /// A Win32 function starts on `thread` (the outermost, if it was in none): true if this call
+    /// is the outermost, which then ends with ``endWin32Call(_:)``.
+    @inline(__always) package static func beginWin32Call(_ thread: borrowing SimThread) -> Bool {
+        guard !thread.inWin32Call else { return false }
+        thread.inWin32Call = true
+        return true
+    }
+
+    /// The outermost Win32 function of `thread` returns to its caller: every frame of the call
+    /// has returned, so a termination found inside it is carried out here, where the thread's
+    /// exit abandons nothing of the simulator's. Until then the rest of the call ran as
+    /// kernel32's user-mode code after a system call the thread never came back from: nothing
+    /// it stores through the caller's pointers is stored and nothing is traced
+    /// (``SimThread/isTerminating``), since on Windows that code never runs.
+    @inline(__always) package static func endWin32Call(_ thread: borrowing SimThread) {
+        thread.inWin32Call = false
+        if thread.terminationCode != nil {
+            thread.kernelReference._withUnsafeGuaranteedRef { (kernel: borrowing Kernel) in kernel.returnToUserMode(thread) }
         }
     }
 
