@@ -144,6 +144,8 @@ public final class Kernel {
     /// What the OS thread of the caller of `runProcess` (or of `run`, once its main thread has
     /// exited) parks on until no simulated thread can run any more.
     @exclusivity(unchecked) var runner: Baton?
+    /// What a thread unwound for the simulation's release hands control back on (SimulationRelease.swift).
+    @exclusivity(unchecked) var releasingThreads: Baton?
     /// The main thread of `Simulation.run` has exited: when nothing more can run, control goes
     /// back to `run` (no hang is reported, as when `run`'s body returns with threads blocked).
     @exclusivity(unchecked) var callerWaitsForSettle = false

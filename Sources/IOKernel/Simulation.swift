@@ -33,6 +33,7 @@ public final class Simulation {
 
     deinit {
         kernel.concurrency.executor?.releaseWakeUps()
+        kernel.unwindBlockedThreads()
         kernel.endParkedThreads()
         kernel.releaseDriverState()
         kernel.releaseEverything()

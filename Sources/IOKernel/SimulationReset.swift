@@ -20,7 +20,8 @@ extension Simulation {
     /// Brings the simulation back to the state `Simulation(options:strategy:)` made it in, with
     /// `strategy` as its scheduling strategy and the same options, so that a scenario can run
     /// again in it. What the previous run left is let go as a released simulation lets it go:
-    /// threads still blocked stop where they are (their stacks go back to the pool), I/O still in
+    /// threads still blocked are unwound out of their calls and stop (their stacks go back to
+    /// the pool), I/O still in
     /// flight is dropped after the drivers are told the simulation ended, handles are forgotten,
     /// and tracked memory goes back to the host.
     ///
@@ -40,6 +41,7 @@ extension Simulation {
         guard kernel.current == nil else { return false }
         // As `deinit` does: what the run left behind is let go.
         kernel.concurrency.executor?.releaseWakeUps()
+        kernel.unwindBlockedThreads()
         kernel.endParkedThreads()
         kernel.releaseDriverState()
         kernel.releaseEverything()

@@ -31,6 +31,22 @@ public func CreateThread(_ lpThreadAttributes: LPSECURITY_ATTRIBUTES!, _ dwStack
     }
 }
 
+/// `CreateThread` for Swift code whose thread is a closure rather than a C routine and a
+/// parameter (the tests' `spawn`). The kernel holds the closure, and calls it in a frame below
+/// the thread's exit point (`runExitable`), so that what it captures is released however the
+/// thread ends: by returning, by `ExitThread`, by `TerminateThread`, or still blocked when its
+/// simulation is released. A closure boxed into `lpParameter` would stay allocated in each of
+/// the last three cases, held by the frame of the routine that unboxed it. The timeline shows
+/// `CreateThread(closure)`.
+package func CreateThread(running body: @escaping () -> DWORD) -> HANDLE? {
+    return withCurrentThread(failure: nil) { (thread: borrowing SimThread) in
+        let (handle, created) = thread.withKernel { kernel in kernel.withKernelEntry { kernel.ntCreateThread(body) } }
+        let result = HANDLE(bitPattern: handle)
+        thread.traceResult("CreateThread(closure)", "\(hex(handle: result)) (\(created.name))")
+        return result
+    }
+}
+
 /// The exit code of a thread: `STILL_ACTIVE` (259) while it runs. The corresponding Win32
 /// function is `GetExitCodeThread`.
 @discardableResult

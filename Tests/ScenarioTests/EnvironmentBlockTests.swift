@@ -31,7 +31,8 @@ final class EnvironmentBlockTests: XCTestCase {
         let sim = checkedSimulation()
         var seen: [[String]] = []
         var sizes: [Int] = []
-        sim.installProgram(#"C:\tools\env.exe"#) {
+        // Unowned: the simulation keeps its programs (a cycle otherwise).
+        sim.installProgram(#"C:\tools\env.exe"#) { [unowned sim] in
             let first = GetEnvironmentStringsW()
             seen.append(self.entries(first))
             sizes.append(sim.memory.block(containing: first)?.size ?? 0)

@@ -16,7 +16,9 @@ final class ProcessHeapTests: XCTestCase {
         let sim = checkedSimulation(expectingCleanFinish: false)
         var childHeap: HANDLE?
         var leaked: [UnsafeMutableRawPointer?] = []
-        sim.installProgram(#"C:\tools\leaky.exe"#) {
+        // Unowned: the simulation keeps its programs, and a program that kept the simulation
+        // would keep both allocated for good.
+        sim.installProgram(#"C:\tools\leaky.exe"#) { [unowned sim] in
             childHeap = GetProcessHeap()
             // The parent's heap handle names no heap of this process.
             XCTAssertNil(HeapAlloc(HANDLE(bitPattern: 0x00A7_0000), 0, 16))
@@ -115,9 +117,11 @@ final class ProcessHeapTests: XCTestCase {
     func testTeardownReportsEachProcessWithItsIdAndImageName() {
         let sim = checkedSimulation(expectingCleanFinish: false)
         sim.installProgram(#"C:\tools\reader.exe"#) {
-            var buffer = [UInt8](repeating: 0, count: 16)
+            // On the stack, not an Array: the child ends inside ReadFile, and what its own frames
+            // hold stays allocated, as a C++ vector would on Windows.
+            var buffer: (UInt64, UInt64) = (0, 0)
             var read: DWORD = 0
-            _ = buffer.withUnsafeMutableBytes { ReadFile(GetStdHandle(STD_INPUT_HANDLE), $0.baseAddress, 16, &read, nil) }
+            _ = withUnsafeMutableBytes(of: &buffer) { ReadFile(GetStdHandle(STD_INPUT_HANDLE), $0.baseAddress, 16, &read, nil) }
             return 0
         }
         var labels: [String] = []

@@ -13,9 +13,11 @@ final class ProcessRundownTests: XCTestCase {
     func testTerminatingAChildCancelsItsPendingReadAndLeavesTheSharedEndOpen() {
         let sim = checkedSimulation()
         sim.installProgram(#"C:\tools\reader.exe"#) {
-            var buffer = [UInt8](repeating: 0, count: 16)
+            // On the stack, not an Array: the child ends inside ReadFile, and what its own frames
+            // hold stays allocated, as a C++ vector would on Windows.
+            var buffer: (UInt64, UInt64) = (0, 0)
             var read: DWORD = 0
-            _ = buffer.withUnsafeMutableBytes { ReadFile(GetStdHandle(STD_INPUT_HANDLE), $0.baseAddress, 16, &read, nil) }
+            _ = withUnsafeMutableBytes(of: &buffer) { ReadFile(GetStdHandle(STD_INPUT_HANDLE), $0.baseAddress, 16, &read, nil) }
             return 99  // never reached: the child is terminated inside ReadFile
         }
         sim.run {

@@ -15,6 +15,9 @@ final class ScenarioMemory {
     /// The simulations whose memory this handed out, checked for violations when the test ends.
     private(set) var kernels: [Kernel] = []
 
+    /// Lets go of the simulations once they are checked.
+    func forgetKernels() { kernels.removeAll() }
+
     private func allocate(_ count: Int) -> UnsafeMutableRawPointer {
         if let kernel = SimThread.current?.kernel {
             if !kernels.contains(where: { $0 === kernel }) { kernels.append(kernel) }
@@ -52,6 +55,8 @@ extension XCTestCase {
             for kernel in memory.kernels {
                 XCTAssertEqual(kernel.memoryViolations.map(\.description), [], "memory violations", file: file, line: line)
             }
+            // XCTest keeps its test cases and their teardown blocks for the whole run.
+            memory.forgetKernels()
         }
         return memory
     }
@@ -73,20 +78,10 @@ func string(_ buffer: UnsafeMutableRawPointer, _ count: Int) -> String {
 /// `OVERLAPPED.Internal` as the NTSTATUS it holds.
 func internalStatus(_ ov: LPOVERLAPPED) -> DWORD { DWORD(truncatingIfNeeded: ov.pointee.Internal) }
 
-/// A thread body, boxed so that it can travel through `CreateThread`'s `lpParameter`.
-private final class ThreadBody {
-    let body: () -> DWORD
-    init(_ body: @escaping () -> DWORD) { self.body = body }
-}
-
-private let runThreadBody: LPTHREAD_START_ROUTINE = { parameter in
-    guard let parameter else { return 0 }
-    return Unmanaged<ThreadBody>.fromOpaque(parameter).takeRetainedValue().body()
-}
-
-/// Starts a simulated thread running `body` with the real `CreateThread`, and returns its
-/// handle. Like any new thread, it first runs when the calling thread blocks.
+/// Starts a simulated thread running `body` with `CreateThread`, and returns its handle. Like
+/// any new thread, it first runs when the calling thread blocks. The closure is the kernel's to
+/// hold (``CreateThread(running:)``), so what it captures is released even when the thread
+/// exits, is terminated or is still blocked when the simulation goes.
 func spawn(_ body: @escaping () -> DWORD) -> HANDLE? {
-    let box = Unmanaged.passRetained(ThreadBody(body)).toOpaque()
-    return CreateThread(nil, 0, runThreadBody, box, 0, nil)
+    CreateThread(running: body)
 }

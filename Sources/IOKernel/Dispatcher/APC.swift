@@ -53,7 +53,14 @@ extension Kernel {
     func deliverUserAPCs(_ thread: SimThread) {
         let savedDepth = depth
         depth = 0
-        defer { depth = savedDepth }
+        // The routines are user-mode code: a Win32 call they make is an outermost one, where a
+        // termination found inside it is carried out (``SimThread/inWin32Call``).
+        let savedInWin32Call = thread.inWin32Call
+        thread.inWin32Call = false
+        defer {
+            depth = savedDepth
+            thread.inWin32Call = savedInWin32Call
+        }
         while !thread.userAPCs.isEmpty {
             let apc = thread.userAPCs.removeFirst()
             if tracing { record(.apcDelivered(thread: thread.name, apc: apc.label)) }

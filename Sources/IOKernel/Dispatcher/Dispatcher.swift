@@ -42,6 +42,8 @@ extension Kernel {
             thread.waitStatus = nil
         }
         while true {
+            // Its simulation is being released: the wait ends, and nothing else runs.
+            if thread.unwindsForRelease { return .threadIsTerminating }
             if thread.hasCompletionWork { runCompletionWork(of: thread) }
             // Terminated by another thread: the wait ends so that the call unwinds (nt-io-model §4).
             if thread.terminationCode != nil { return .threadIsTerminating }

@@ -350,24 +350,48 @@ extension Kernel {
     /// The body of a started thread: APCs queued before it started run first (F-APC-9), then
     /// its code; returning from it exits the thread.
     func runThread(_ thread: SimThread) {
+        // Handed back once the thread's frames have all returned (its simulation waits for it).
+        runThreadCode(thread)?.signal()
+    }
+
+    /// ``runThread(_:)``'s work: nil, or what to hand control back on when the thread was
+    /// unwound for its simulation's release.
+    private func runThreadCode(_ thread: SimThread) -> Baton? {
         // A thread terminated before it first ran never runs its code.
         if let code = thread.terminationCode {
             thread.startRoutine = nil
             exitThread(thread, code: code)
-            return
+            return nil
         }
-        if !thread.userAPCs.isEmpty { deliverUserAPCs(thread) }
-        let code: UInt32
-        if let startAddress = thread.startAddress {
-            code = startAddress(thread.startParameter)
-        } else {
-            code = thread.startRoutine?() ?? 0
+        // The routine is held here, below the thread's exit point: an exit inside it comes back
+        // to this frame (runExitable), which then returns and lets go of it.
+        // (Not optional: unwrapping it inside would copy it into a frame an exit abandons.)
+        let routine = thread.startRoutine ?? { 0 }
+        var code: UInt32 = 0
+        let end = runExitable(thread) {
+            if !thread.userAPCs.isEmpty { deliverUserAPCs(thread) }
+            if let startAddress = thread.startAddress {
+                code = startAddress(thread.startParameter)
+            } else {
+                code = call(routine)
+            }
+        }
+        switch end {
+        case .returned: break
+        // An exited thread is gone (with OS threads, so may its simulation be): touch nothing.
+        case .exited: return nil
+        case .unwoundForRelease: return releasingThreads
         }
         thread.startRoutine = nil
         // Returning from a process's main function is ExitProcess (what the C runtime does).
         if thread.isProcessMain { beginProcessExit(code: code, from: thread) }
         exitThread(thread, code: code)
+        return nil
     }
+
+    /// Calls a thread's routine without retaining it (`borrowing`): the frame that calls it is
+    /// abandoned if the thread exits inside it.
+    private func call(_ routine: borrowing @escaping () -> UInt32) -> UInt32 { routine() }
 
     /// The exiting thread gives the baton to whoever can run, firing device events until
     /// someone can; if no one ever can, the blocked threads have hung, and the main thread (or

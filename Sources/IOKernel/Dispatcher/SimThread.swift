@@ -78,6 +78,11 @@ public final class SimThread: KernelObject {
     // `Simulation.run`, running on the caller's own OS thread (its exit unwinds to `run`).
     @exclusivity(unchecked) @usableFromInline var terminationCode: UInt32?
     @exclusivity(unchecked) var isExiting = false
+    /// Set when the thread's simulation is released while the thread is blocked: it returns from
+    /// its wait and through its Win32 call, and leaves for its exit point (SimulationRelease.swift).
+    @exclusivity(unchecked) var unwindsForRelease = false
+    /// Where the thread's exit goes back to while its code runs (``runExitable(_:_:)``).
+    @exclusivity(unchecked) var exitPoint: UnsafeMutableRawPointer?
     /// `self === other`, for a thread the caller borrows (`borrowing`), which Swift 6.0 cannot
     /// yet compare by identity itself.
     package func isSame(_ other: SimThread) -> Bool { self === other }

@@ -187,6 +187,10 @@ public final class StockDriver: Driver {
 
     public func close(_ fileObject: FileObject, _ k: DriverContext) { closeCount += 1 }
 
+    /// The requests still queued hold their file object, its device and so this driver (a
+    /// queue that arms no cancel routine is not one the kernel can find from its IRPs).
+    public func simulationEnded() { queue.releaseQueued() }
+
     private func completePending(of file: FileObject, with status: NTStatus, _ k: DriverContext) {
         while let pending = queue.removeNext(for: file, k) {
             (pending.driverContext as? ScheduledEvent)?.cancel()

@@ -115,17 +115,34 @@ public final class TrackedMemory {
     /// Runs `body` as a function with a stack frame: locals allocated with
     /// ``StackFrame/local(_:_:file:line:)`` are freed, in reverse order, when `body` returns
     /// (the seed's "returning from the function implicitly frees the automatic variable").
+    ///
+    /// The running thread's list of open frames owns the frame while `body` runs, and this
+    /// function's own frame holds no reference to it: a thread that exits inside `body` never
+    /// returns here (the exit frees the frame's locals itself).
     public func withFrame<R>(_ function: String, file: StaticString = #fileID, line: UInt = #line,
                              _ body: (StackFrame) throws -> R) rethrows -> R
     {
-        let frame = StackFrame(kernel: kernel, function: function, location: SourceLocation(file, line))
-        let thread = kernel.current
-        thread?.openFrames.append(frame)
-        defer {
-            if let thread, let index = thread.openFrames.lastIndex(where: { $0 === frame }) { thread.openFrames.remove(at: index) }
-            frame.pop(because: "the return from \(function)")
+        let (frame, owner) = openFrame(function, SourceLocation(file, line))
+        defer { closeFrame(frame, function) }
+        return try withExtendedLifetime(owner) { try frame._withUnsafeGuaranteedRef { try body($0) } }
+    }
+
+    /// A new frame, owned by the running thread's open frames; outside any thread, the second
+    /// value owns it.
+    private func openFrame(_ function: String, _ location: SourceLocation) -> (Unmanaged<StackFrame>, StackFrame?) {
+        let frame = StackFrame(kernel: kernel, function: function, location: location)
+        guard let thread = kernel.current else { return (Unmanaged.passUnretained(frame), frame) }
+        thread.openFrames.append(frame)
+        return (Unmanaged.passUnretained(frame), nil)
+    }
+
+    /// `body` returned: the frame's locals are freed and the thread lets go of it.
+    private func closeFrame(_ reference: Unmanaged<StackFrame>, _ function: String) {
+        let frame = reference.takeUnretainedValue()
+        if let thread = kernel.current, let index = thread.openFrames.lastIndex(where: { $0 === frame }) {
+            thread.openFrames.remove(at: index)
         }
-        return try body(frame)
+        frame.pop(because: "the return from \(function)")
     }
 
     /// The block that holds `address`, as diagnostics show it; nil for memory the simulator

@@ -28,6 +28,8 @@ extension Kernel {
     func exitThread(_ thread: SimThread, code: UInt32) {
         thread.terminationCode = nil
         thread.isExiting = true
+        // Its routine, if it exits inside it, is still held by the frame it exits back to.
+        thread.startRoutine = nil
         depth = 1
         abandonWaits(of: thread)
         let inFlight = thread.irps
@@ -104,36 +106,52 @@ extension Kernel {
         // are abandoned, and the exit hands the baton on, after which another thread may release
         // the simulation while this one is still on its way out.
         let kernel = Unmanaged.passUnretained(thread.takeUnretainedValue().kernel)
-        let unwinds = kernel._withUnsafeGuaranteedRef {
+        let way = kernel._withUnsafeGuaranteedRef {
             $0.exit(thread.takeUnretainedValue(), code: code, processExit: processExit, call: call())
         }
-        leaveFrames(unwinding: unwinds)
+        leaveFrames(way)
+    }
+
+    /// How an exited thread leaves its frames.
+    private enum WayOut {
+        /// Back to `Simulation.run`'s unwind point: the main thread of `run`.
+        case unwindToRun
+        /// Back to the thread's exit point, below its code (``runExitable(_:_:)``).
+        case exitPoint(UnsafeMutableRawPointer)
+        /// Its fiber (or host OS thread) ends where it is.
+        case end
     }
 
     /// The exit's work in the kernel, in `thread` (the running one): the trace, the process's
     /// exit if asked, the thread's exit, and for the main thread of `run` the wait until the
     /// others have run as far as they can. True if the thread then unwinds to `run`; false if
     /// its fiber (or host OS thread) ends.
-    private func exit(_ thread: SimThread, code: UInt32, processExit: Bool, call: String?) -> Bool {
+    private func exit(_ thread: SimThread, code: UInt32, processExit: Bool, call: String?) -> WayOut {
         if tracing, let call { recordCall(call, result: "never returns") }
         if processExit { beginProcessExit(code: code, from: thread) }
         guard thread.runsOnCallersThread else {
+            // Read before the baton passes on: with OS threads, the thread may be gone after.
+            let point = thread.exitPoint
+            thread.exitPoint = nil
             exitThread(thread, code: code)
-            return false
+            return point.map(WayOut.exitPoint) ?? .end
         }
         runner = settleBaton
         callerWaitsForSettle = true
         exitThread(thread, code: code)
         settleBaton.wait()
         runner = nil
-        return true
+        return .unwindToRun
     }
 
     /// Leaves the exited thread's frames: back to `run`'s unwind point, or its fiber (or OS
     /// thread) ends.
-    private static func leaveFrames(unwinding: Bool) -> Never {
-        if unwinding { iosim_unwind() }
-        iosim_end_simulated_thread()
+    private static func leaveFrames(_ way: WayOut) -> Never {
+        switch way {
+        case .unwindToRun: iosim_unwind()
+        case .exitPoint(let point): leaveThread(to: point)
+        case .end: iosim_end_simulated_thread()
+        }
     }
 
     /// Whether `thread` is the main thread of ``Simulation/run(_:)``: the test's own flow, which
@@ -154,12 +172,16 @@ extension Kernel {
     /// On the way back to user mode: completion work queued to the thread runs, and a thread
     /// that was terminated exits instead of returning.
     @usableFromInline func returnToUserMode(_ thread: SimThread) {
+        if thread.unwindsForRelease {
+            guard !thread.inWin32Call else { return }
+            leaveForRelease(thread)
+        }
         if thread.hasCompletionWork { runCompletionWork(of: thread) }
         if let code = thread.terminationCode {
             // Inside a Win32 function, its outermost frame exits (``endWin32Call(_:)``), and no
             // user APC runs before.
             guard !thread.inWin32Call else { return }
-            Self.leaveFrames(unwinding: exit(thread, code: code, processExit: false, call: nil))
+            Self.leaveFrames(exit(thread, code: code, processExit: false, call: nil))
         }
         if thread.userAPCsDue {
             thread.userAPCsDue = false

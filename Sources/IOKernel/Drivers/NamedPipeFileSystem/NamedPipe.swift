@@ -81,6 +81,9 @@ public final class NamedPipeDriver: Driver {
                 end.peer = nil
             }
         }
+        // The requests queued in the ends hold their file objects, their device and so this
+        // driver, which holds the ends through its pipes.
+        pipes.removeAll()
     }
 
     /// The pipe name in a `\\.\pipe\name` path (any case, `/` or `\`), or nil.
