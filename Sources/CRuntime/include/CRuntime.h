@@ -9,6 +9,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include "CLocale.h"
 
 #ifndef _WIN32
 
