@@ -94,6 +94,11 @@ public func _open(_ filename: UnsafePointer<CChar>!, _ oflag: Int32, _ pmode: In
 /// The wide-path form of ``_open(_:_:_:)``. The corresponding CRT function is `_wopen`.
 @discardableResult
 public func _wopen(_ filename: UnsafePointer<WCHAR>!, _ oflag: Int32, _ pmode: Int32 = 0) -> Int32 {
+    openWide(filename, oflag, share: DWORD(FILE_SHARE_READ | FILE_SHARE_WRITE))
+}
+
+/// ``_wopen(_:_:_:)`` with the share mode of the handle given (`_wsopen_s`'s `_SH_*` flags).
+func openWide(_ filename: UnsafePointer<WCHAR>?, _ oflag: Int32, share: DWORD) -> Int32 {
     guard RuntimeLibraryState.current() != nil else { return -1 }
     guard let filename else { return fail(EINVAL) }
     let disposition: Int32 =
@@ -118,7 +123,6 @@ public func _wopen(_ filename: UnsafePointer<WCHAR>!, _ oflag: Int32, _ pmode: I
     if oflag & _O_TEMPORARY != 0 { flags |= DWORD(FILE_FLAG_DELETE_ON_CLOSE) }
     if oflag & _O_SEQUENTIAL != 0 { flags |= DWORD(FILE_FLAG_SEQUENTIAL_SCAN) }
     if oflag & _O_RANDOM != 0 { flags |= DWORD(FILE_FLAG_RANDOM_ACCESS) }
-    let share = DWORD(FILE_SHARE_READ | FILE_SHARE_WRITE)
     guard let file = CreateFileW(filename, access, share, &attributes, DWORD(disposition), flags, nil),
           file != INVALID_HANDLE_VALUE
     else { return fail(errnoForLastError()) }

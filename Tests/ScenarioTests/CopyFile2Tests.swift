@@ -110,6 +110,37 @@ final class CopyFile2Tests: XCTestCase {
         XCTAssertEqual(sim.fileSystem.contents(of: Self.destination), Array("pfx\0".utf8))
     }
 
+    /// test_CopyFile2's times: the source's last-write time moved back 60 seconds with
+    /// `SetFileTime` (read back with `GetFileTime`) is the copy's last-write time. `SetFileTime`
+    /// needs write access.
+    func testTheCopyKeepsTheLastWriteTimeSetFileTimeGaveTheSource() {
+        let sim = checkedSimulation()
+        sim.fileSystem.setContents(Array("pfx\0".utf8), of: Self.source)
+        var times: [String] = []
+        sim.run {
+            let handle = open(Self.source, DWORD(GENERIC_WRITE), 0)
+            var ft1 = FILETIME()
+            XCTAssertTrue(GetFileTime(handle, nil, nil, &ft1))
+            ft1.dwLowDateTime &-= 600_000_000  // 60 seconds
+            times.append("SetFileTime: \(result(SetFileTime(handle, nil, nil, &ft1)))")
+            XCTAssertTrue(GetFileTime(handle, nil, nil, &ft1))
+            XCTAssertTrue(CloseHandle(handle))
+            let reader = open(Self.source, GENERIC_READ, FILE_SHARE_READ)
+            times.append("read-only handle: \(result(SetFileTime(reader, nil, nil, &ft1)))")
+            XCTAssertTrue(CloseHandle(reader))
+            times.append("copy: \(copy(Self.source, Self.destination))")
+            let copied = open(Self.destination, GENERIC_READ, FILE_SHARE_READ)
+            var ft2 = FILETIME()
+            XCTAssertTrue(GetFileTime(copied, nil, nil, &ft2))
+            XCTAssertTrue(CloseHandle(copied))
+            times.append("same last-write time: \(CompareFileTime(&ft1, &ft2) == 0), 60 s before the start: \(UInt64(ft2.dwHighDateTime) << 32 | UInt64(ft2.dwLowDateTime) == FileTime.simulationStart - 600_000_000)")
+        }
+        XCTAssertEqual(times, ["SetFileTime: TRUE", "read-only handle: ERROR_ACCESS_DENIED", "copy: 0x0 ",
+                               "same last-write time: true, 60 s before the start: true"])
+    }
+
+    private func result(_ ok: Bool) -> String { ok ? "TRUE" : win32ErrorName(GetLastError()) }
+
     /// A copy of 2.5 MiB reports its stream and three chunks of up to 1 MiB to the progress
     /// routine, in order, with the bytes done so far. Answering `CANCEL` after the second chunk
     /// ends the copy with `ERROR_REQUEST_ABORTED` and deletes the destination; `STOP` ends it the
