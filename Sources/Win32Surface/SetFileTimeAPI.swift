@@ -12,35 +12,38 @@ import IOKernel
 public func SetFileTime(_ hFile: HANDLE!, _ lpCreationTime: UnsafePointer<FILETIME>!,
                         _ lpLastAccessTime: UnsafePointer<FILETIME>!, _ lpLastWriteTime: UnsafePointer<FILETIME>!) -> Bool
 {
-    guard let thread = currentThread() else { return false }
-    let result = thread.withKernel { kernel -> Bool in
-        var times: [Int64] = []
-        for pointer in [lpCreationTime, lpLastAccessTime, lpLastWriteTime] {
-            guard let pointer else {
-                times.append(0)
-                continue
+    return withCurrentThread(failure: false) { (thread: borrowing SimThread) in
+        let result = thread.withKernel { kernel -> Bool in
+            var times: [Int64] = []
+            for pointer in [lpCreationTime, lpLastAccessTime, lpLastWriteTime] {
+                guard let pointer else {
+                    times.append(0)
+                    continue
+                }
+                guard let time = thread.load(pointer, call: "SetFileTime") else { return thread.fail(ERROR_NOACCESS) }
+                times.append(Int64(bitPattern: UInt64(time.dwHighDateTime) << 32 | UInt64(time.dwLowDateTime)))
             }
-            guard let time = thread.load(pointer, call: "SetFileTime") else { return thread.fail(ERROR_NOACCESS) }
-            times.append(Int64(bitPattern: UInt64(time.dwHighDateTime) << 32 | UInt64(time.dwLowDateTime)))
+            let status = kernel.withKernelEntry {
+                kernel.ntSetBasicInformation(handle: value(hFile), attributes: 0, creationTime: times[0],
+                                             lastAccessTime: times[1], lastWriteTime: times[2], changeTime: 0)
+            }
+            return status.isSuccess ? true : thread.fail(status)
         }
-        let status = kernel.withKernelEntry {
-            kernel.ntSetBasicInformation(handle: value(hFile), attributes: 0, creationTime: times[0],
-                                         lastAccessTime: times[1], lastWriteTime: times[2], changeTime: 0)
-        }
-        return status.isSuccess ? true : thread.fail(status)
+        thread.traceBool("SetFileTime(\(hex(handle: hFile)))", result)
+        return result
     }
-    thread.traceBool("SetFileTime(\(hex(handle: hFile)))", result)
-    return result
 }
 
 /// Compares two file times. The corresponding Win32 function is `CompareFileTime`: -1 if the
 /// first is earlier, 0 if they are equal, 1 if it is later.
 @discardableResult
 public func CompareFileTime(_ lpFileTime1: UnsafePointer<FILETIME>!, _ lpFileTime2: UnsafePointer<FILETIME>!) -> LONG {
-    guard let thread = currentThread(), let first = lpFileTime1, let second = lpFileTime2,
-          let a = thread.load(first, call: "CompareFileTime"), let b = thread.load(second, call: "CompareFileTime")
-    else { return 0 }
-    let left = UInt64(a.dwHighDateTime) << 32 | UInt64(a.dwLowDateTime)
-    let right = UInt64(b.dwHighDateTime) << 32 | UInt64(b.dwLowDateTime)
-    return left < right ? -1 : left == right ? 0 : 1
+    return withCurrentThread(failure: 0) { (thread: borrowing SimThread) in
+        guard let first = lpFileTime1, let second = lpFileTime2,
+              let a = thread.load(first, call: "CompareFileTime"), let b = thread.load(second, call: "CompareFileTime")
+        else { return 0 }
+        let left = UInt64(a.dwHighDateTime) << 32 | UInt64(a.dwLowDateTime)
+        let right = UInt64(b.dwHighDateTime) << 32 | UInt64(b.dwLowDateTime)
+        return left < right ? -1 : left == right ? 0 : 1
+    }
 }
