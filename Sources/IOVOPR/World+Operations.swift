@@ -192,21 +192,45 @@ private let workerMain: LPTHREAD_START_ROUTINE = { _ in
 /// waits on an event nobody sets, until it is terminated or the wait is found to be a hang.
 func installChildProgram(in sim: Simulation) {
     sim.installProgram(#"C:\vopr\child.exe"#) {
-        guard let line = GetCommandLineW() else { return 99 }
-        let words = callerLine(line).split(separator: " ")
-        switch words.count > 1 ? words[1] : "" {
-        case "write":
-            let count = words.count > 2 ? Int(words[2]) ?? 0 : 0
-            let data = [UInt8](repeating: 0x43, count: count)
+        // The command is read into plain values before any call that may block: the child may
+        // be terminated there, or still waiting when its episode ends, and what its own frames
+        // hold then stays allocated (as on Windows). Its data is in its process heap, which
+        // goes with the process.
+        switch childCommand() {
+        case .write(let count):
+            let data = HeapAlloc(GetProcessHeap(), 0, SIZE_T(max(count, 1)))
+            data?.initializeMemory(as: UInt8.self, repeating: 0x43, count: max(count, 1))
             var written: DWORD = 0
-            let ok = data.withUnsafeBytes { WriteFile(GetStdHandle(STD_OUTPUT_HANDLE), $0.baseAddress, DWORD(count), &written, nil) }
-            return ok ? 0 : GetLastError()
-        case "exit":
-            return words.count > 2 ? UInt32(words[2]) ?? 0 : 0
-        default:
+            let ok = WriteFile(GetStdHandle(STD_OUTPUT_HANDLE), data, DWORD(count), &written, nil)
+            let error = ok ? 0 : GetLastError()
+            _ = HeapFree(GetProcessHeap(), 0, data)
+            return error
+        case .exit(let code):
+            return code
+        case .wait:
             let never = CreateEventW(nil, true, false, nil)
             return WaitForSingleObject(never, INFINITE)
+        case .unreadable:
+            return 99
         }
+    }
+}
+
+/// What the child was asked to do on its command line.
+private enum ChildCommand {
+    case write(Int)
+    case exit(UInt32)
+    case wait
+    case unreadable
+}
+
+private func childCommand() -> ChildCommand {
+    guard let line = GetCommandLineW() else { return .unreadable }
+    let words = callerLine(line).split(separator: " ")
+    switch words.count > 1 ? words[1] : "" {
+    case "write": return .write(words.count > 2 ? Int(words[2]) ?? 0 : 0)
+    case "exit": return .exit(words.count > 2 ? UInt32(words[2]) ?? 0 : 0)
+    default: return .wait
     }
 }
 

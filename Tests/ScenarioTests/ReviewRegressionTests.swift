@@ -30,6 +30,8 @@ private final class StuckCleanupDriver: Driver {
         cleanupIRP = irp
         return .pending
     }
+    /// The request it holds holds its file object, its device and so this driver.
+    func simulationEnded() { cleanupIRP = nil }
 }
 
 private let postFromAPC: PAPCFUNC = { port in

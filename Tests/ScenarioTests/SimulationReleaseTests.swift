@@ -97,6 +97,30 @@ final class SimulationReleaseTests: XCTestCase {
         XCTAssertEqual(left.drivers, 0)
     }
 
+    /// ExitThread inside a user APC that an alertable SleepEx ran: the APC's routine comes
+    /// back to where it was delivered, SleepEx returns through its frames, and the thread
+    /// exits at its outermost one with the APC's code.
+    func testAThreadThatExitedInsideAnAPC() {
+        let left = survivors { sim in
+            sim.run {
+                let worker = CreateThread(nil, 0, { _ in
+                    _ = openDevice(#"\\.\slow"#)
+                    _ = SleepEx(INFINITE, true)
+                    return 0
+                }, nil, 0, nil)
+                Sleep(1)
+                XCTAssertEqual(QueueUserAPC({ _ in ExitThread(3) }, worker, 0), 1)
+                XCTAssertEqual(WaitForSingleObject(worker, INFINITE), WAIT_OBJECT_0)
+                var code: DWORD = 0
+                XCTAssertTrue(GetExitCodeThread(worker, &code))
+                XCTAssertEqual(code, 3)
+                XCTAssertTrue(CloseHandle(worker))
+            }
+        }
+        XCTAssertEqual(left.kernels, 0)
+        XCTAssertEqual(left.drivers, 0)
+    }
+
     func testAMainThreadThatExitedUnderRun() {
         let left = survivors { sim in
             sim.run {

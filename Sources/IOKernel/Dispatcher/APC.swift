@@ -73,8 +73,13 @@ extension Kernel {
                 if pinned >= 0 { memory.pin(pinned) }
                 releaseOverlapped(of: irp)
             }
-            apc.routine(apc.context, apc.argument1, apc.argument2)
+            // Inside a Win32 call, a routine that exits the thread comes back here, and the call
+            // returns through its frames to its outermost one, where the thread exits.
+            let exited = savedInWin32Call
+                ? runAPCRoutine(thread) { apc.routine(apc.context, apc.argument1, apc.argument2) }
+                : { apc.routine(apc.context, apc.argument1, apc.argument2); return false }()
             if pinned >= 0 { memory.unpin(pinned) }
+            if exited { break }
         }
     }
 

@@ -81,6 +81,9 @@ public final class SimThread: KernelObject {
     /// Set when the thread's simulation is released while the thread is blocked: it returns from
     /// its wait and through its Win32 call, and leaves for its exit point (SimulationRelease.swift).
     @exclusivity(unchecked) var unwindsForRelease = false
+    /// Where an exit inside a user APC goes back to while the APC runs inside a Win32 call
+    /// (``runAPCRoutine(_:_:)``).
+    @exclusivity(unchecked) var apcExitPoint: UnsafeMutableRawPointer?
     /// Where the thread's exit goes back to while its code runs (``runExitable(_:_:)``).
     @exclusivity(unchecked) var exitPoint: UnsafeMutableRawPointer?
     /// `self === other`, for a thread the caller borrows (`borrowing`), which Swift 6.0 cannot

@@ -106,10 +106,26 @@ extension Kernel {
         // are abandoned, and the exit hands the baton on, after which another thread may release
         // the simulation while this one is still on its way out.
         let kernel = Unmanaged.passUnretained(thread.takeUnretainedValue().kernel)
+        // Inside a user APC that interrupted a Win32 call: the call unwinds, and the thread
+        // exits at its outermost frame with this code.
+        if let point = thread._withUnsafeGuaranteedRef({ $0.apcExitPoint }) {
+            kernel._withUnsafeGuaranteedRef {
+                $0.askForExit(thread.takeUnretainedValue(), code: code, processExit: processExit, call: call())
+            }
+            leaveThread(to: point)
+        }
         let way = kernel._withUnsafeGuaranteedRef {
             $0.exit(thread.takeUnretainedValue(), code: code, processExit: processExit, call: call())
         }
         leaveFrames(way)
+    }
+
+    /// An exit asked for inside a user APC: recorded, the process's exit begun if asked, and
+    /// the thread terminated (it exits once the Win32 call the APC interrupted has returned).
+    private func askForExit(_ thread: SimThread, code: UInt32, processExit: Bool, call: String) {
+        if tracing { recordCall(call, result: "never returns") }
+        if processExit { beginProcessExit(code: code, from: thread) }
+        thread.terminationCode = code
     }
 
     /// How an exited thread leaves its frames.

@@ -68,3 +68,23 @@ enum ThreadEnd {
 func leaveThread(to point: UnsafeMutableRawPointer, releasing: Bool = false) -> Never {
     jump(to: point, releasing ? 2 : 1)
 }
+
+/// Runs a user APC's routine, delivered inside a Win32 call, so that `ExitThread` or
+/// `ExitProcess` inside it comes back here (``Kernel/exitCallingThread(code:processExit:call:)``
+/// then only asks for the thread's exit): the Win32 call the APC interrupted then returns
+/// through its frames, and the thread exits at its outermost one, abandoning nothing of the
+/// simulator's. True if the routine exited.
+@inline(never)
+func runAPCRoutine(_ thread: borrowing SimThread, _ body: () -> Void) -> Bool {
+    let point = UnsafeMutableRawPointer.allocate(byteCount: MemoryLayout<jmp_buf>.size, alignment: 16)
+    defer { point.deallocate() }
+    let outer = thread.apcExitPoint
+    thread.apcExitPoint = point
+    if setUnwindPoint(point) != 0 {
+        thread.apcExitPoint = outer
+        return true
+    }
+    body()
+    thread.apcExitPoint = outer
+    return false
+}
