@@ -81,6 +81,64 @@ public func GetComputerNameExA(_ NameType: COMPUTER_NAME_FORMAT, _ lpBuffer: LPS
     }
 }
 
+/// The user's name in one of secext.h's formats. The corresponding Win32 function is
+/// `GetUserNameExW` (secur32), which returns a `BOOLEAN`.
+///
+/// The simulated account is a local one. For an account in no domain "only NameSamCompatible is
+/// supported" (Microsoft's documentation): `NameSamCompatible` is `COMPUTER\user` (the NetBIOS
+/// name; with a domain configured, the domain's first label in upper case) and every other
+/// format fails with `ERROR_NONE_MAPPED`; with a domain configured they fail with
+/// `ERROR_NO_SUCH_DOMAIN`, as no domain controller is simulated to ask. `NameUnknown` and
+/// values outside the enumeration are `ERROR_INVALID_PARAMETER`. On success `*nSize` is the
+/// length without the terminator; a buffer too small is `ERROR_MORE_DATA` with the size needed,
+/// terminator included.
+@discardableResult
+public func GetUserNameExW(_ NameFormat: EXTENDED_NAME_FORMAT, _ lpNameBuffer: LPWSTR!, _ nSize: PULONG!) -> BOOLEAN {
+    guard let thread = currentThread() else { return 0 }
+    guard let name = extendedUserName(thread, NameFormat) else { return 0 }
+    return copyName(thread, Array(name.utf16), lpNameBuffer, nSize, sizeCountsTerminator: false, shortBuffer: ERROR_MORE_DATA,
+                    call: "GetUserNameExW") ? 1 : 0
+}
+
+/// See ``GetUserNameExW(_:_:_:)``; UTF-8, sizes in bytes. The corresponding Win32 function is
+/// `GetUserNameExA`.
+@discardableResult
+public func GetUserNameExA(_ NameFormat: EXTENDED_NAME_FORMAT, _ lpNameBuffer: LPSTR!, _ nSize: PULONG!) -> BOOLEAN {
+    guard let thread = currentThread() else { return 0 }
+    guard let name = extendedUserName(thread, NameFormat) else { return 0 }
+    return copyName(thread, name.utf8.map { CHAR(bitPattern: $0) }, lpNameBuffer, nSize, sizeCountsTerminator: false,
+                    shortBuffer: ERROR_MORE_DATA, call: "GetUserNameExA") ? 1 : 0
+}
+
+private func extendedUserName(_ thread: SimThread, _ format: EXTENDED_NAME_FORMAT) -> String? {
+    let machine = thread.kernel.machineIdentity
+    switch format {
+    case NameSamCompatible:
+        let authority = machine.domain.isEmpty ? netBIOSName(machine)
+                                               : String(machine.domain.prefix { $0 != "." }).uppercased()
+        return authority + "\\" + machine.userName
+    case NameFullyQualifiedDN, NameDisplay, NameUniqueId, NameCanonical, NameUserPrincipal, NameCanonicalEx,
+         NameServicePrincipal, NameDnsDomain, NameGivenName, NameSurname:
+        _ = thread.fail(machine.domain.isEmpty ? ERROR_NONE_MAPPED : ERROR_NO_SUCH_DOMAIN)
+        return nil
+    default:
+        _ = thread.fail(ERROR_INVALID_PARAMETER)
+        return nil
+    }
+}
+
+/// The memory installed in the simulated machine, in kilobytes. The corresponding Win32 function
+/// is `GetPhysicallyInstalledSystemMemory`: ``MachineIdentity/installedMemory`` / 1024; a NULL
+/// pointer is FALSE with `ERROR_INVALID_PARAMETER` (Microsoft's documentation).
+@discardableResult
+public func GetPhysicallyInstalledSystemMemory(_ TotalMemoryInKilobytes: PULONGLONG!) -> Bool {
+    guard let thread = currentThread() else { return false }
+    guard let TotalMemoryInKilobytes else { return thread.fail(ERROR_INVALID_PARAMETER) }
+    thread.store(ULONGLONG(thread.kernel.machineIdentity.installedMemory / 1024), into: TotalMemoryInKilobytes,
+                 call: "GetPhysicallyInstalledSystemMemory")
+    return true
+}
+
 private func netBIOSName(_ machine: MachineIdentity) -> String { String(machine.hostName.prefix(Int(MAX_COMPUTERNAME_LENGTH))).uppercased() }
 
 private func computerName(_ format: COMPUTER_NAME_FORMAT, _ machine: MachineIdentity) -> String? {

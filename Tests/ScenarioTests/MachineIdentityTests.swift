@@ -194,4 +194,43 @@ final class MachineIdentityTests: XCTestCase {
             XCTAssertTrue(sim.reset())
         }
     }
+
+    /// GetUserNameExW: a local account has only its SAM-compatible name (COMPUTER\\user);
+    /// the other formats are ERROR_NONE_MAPPED, or ERROR_NO_SUCH_DOMAIN with a domain but no
+    /// domain controller. GetPhysicallyInstalledSystemMemory reports the configured memory.
+    func testExtendedUserNamesAndInstalledMemory() {
+        let sim = checkedSimulation(options: SimulationOptions(machine: MachineIdentity(hostName: "agent", userName: "runner",
+                                                                                         installedMemory: 8 << 30)))
+        sim.run {
+            var size: ULONG = 0
+            XCTAssertEqual(GetUserNameExW(NameSamCompatible, nil, &size), 0)
+            XCTAssertEqual(GetLastError(), DWORD(ERROR_MORE_DATA))
+            XCTAssertEqual(size, 13, #"AGENT\runner and its terminator"#)
+            var buffer = [WCHAR](repeating: 0, count: Int(size))
+            XCTAssertEqual(GetUserNameExW(NameSamCompatible, &buffer, &size), 1)
+            XCTAssertEqual(size, 12)
+            XCTAssertEqual(String(decoding: buffer.prefix(12), as: UTF16.self), #"AGENT\runner"#)
+            size = 64
+            XCTAssertEqual(GetUserNameExW(NameDisplay, &buffer, &size), 0)
+            XCTAssertEqual(GetLastError(), DWORD(ERROR_NONE_MAPPED))
+            XCTAssertEqual(GetUserNameExW(NameUnknown, &buffer, &size), 0)
+            XCTAssertEqual(GetLastError(), DWORD(ERROR_INVALID_PARAMETER))
+
+            var kilobytes: ULONGLONG = 0
+            XCTAssertTrue(GetPhysicallyInstalledSystemMemory(&kilobytes))
+            XCTAssertEqual(kilobytes, 8 * 1024 * 1024)
+            XCTAssertFalse(GetPhysicallyInstalledSystemMemory(nil))
+            XCTAssertEqual(GetLastError(), DWORD(ERROR_INVALID_PARAMETER))
+        }
+        let joined = checkedSimulation(options: SimulationOptions(machine: MachineIdentity(domain: "corp.example")))
+        joined.run {
+            var buffer = [WCHAR](repeating: 0, count: 64)
+            var size: ULONG = 64
+            XCTAssertEqual(GetUserNameExW(NameSamCompatible, &buffer, &size), 1)
+            XCTAssertEqual(String(decoding: buffer.prefix(Int(size)), as: UTF16.self), #"CORP\iosim"#)
+            size = 64
+            XCTAssertEqual(GetUserNameExW(NameUserPrincipal, &buffer, &size), 0)
+            XCTAssertEqual(GetLastError(), DWORD(ERROR_NO_SUCH_DOMAIN))
+        }
+    }
 }

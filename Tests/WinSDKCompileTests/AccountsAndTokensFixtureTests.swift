@@ -83,4 +83,35 @@ final class AccountsAndTokensFixtureTests: XCTestCase {
             XCTAssertEqual(formats.count, 6)
         }
     }
+
+    /// swift-foundation's `ProcessInfo.fullUserName` (GetUserNameExW with NameDisplay, its
+    /// BOOLEAN result compared with 0) and `physicalMemory`, and the version structure
+    /// `operatingSystemVersionString` reads (RtlGetVersion is not found: the answer is "Windows").
+    func testProcessInfoShapes() {
+        let sim = checkedSimulation()
+        sim.run {
+            var ulLength: ULONG = 0
+            _ = GetUserNameExW(NameDisplay, nil, &ulLength)
+            let fullName = withUnsafeTemporaryAllocation(of: WCHAR.self, capacity: max(Int(ulLength), 1)) { wszBuffer in
+                guard GetUserNameExW(NameDisplay, wszBuffer.baseAddress!, &ulLength) != 0 else { return "" }
+                return String(decoding: wszBuffer.prefix(Int(ulLength)), as: UTF16.self)
+            }
+            XCTAssertEqual(fullName, "", "a local account has no display name")
+
+            var totalMemoryKB: ULONGLONG = 0
+            XCTAssertTrue(GetPhysicallyInstalledSystemMemory(&totalMemoryKB))
+            XCTAssertEqual(totalMemoryKB * 1024, 16 << 30)
+
+            typealias RTLGetVersionTy = @convention(c) (UnsafeMutablePointer<RTL_OSVERSIONINFOEXW>) -> NTSTATUS
+            let ntdll = "ntdll.dll".withCString(encodedAs: UTF16.self, LoadLibraryW)
+            XCTAssertNotNil(ntdll)
+            defer { FreeLibrary(ntdll) }
+            XCTAssertNil(unsafeBitCast(GetProcAddress(ntdll, "RtlGetVersion"), to: Optional<RTLGetVersionTy>.self))
+            var info = RTL_OSVERSIONINFOEXW()
+            info.dwOSVersionInfoSize = DWORD(MemoryLayout<RTL_OSVERSIONINFOEXW>.size)
+            XCTAssertEqual(info.dwOSVersionInfoSize, 284)
+            XCTAssertFalse(info.wProductType == VER_NT_WORKSTATION)
+            XCTAssertEqual(VER_SUITE_WH_SERVER, 0x8000)
+        }
+    }
 }

@@ -41,4 +41,42 @@ typedef enum _TOKEN_ELEVATION_TYPE : int {
     TokenElevationTypeLimited
 } TOKEN_ELEVATION_TYPE, *PTOKEN_ELEVATION_TYPE;
 
+/// secext.h: the formats `GetUserNameExW` names the user in.
+typedef enum _EXTENDED_NAME_FORMAT : int {
+    NameUnknown = 0,
+    NameFullyQualifiedDN = 1,
+    NameSamCompatible = 2,
+    NameDisplay = 3,
+    NameUniqueId = 6,
+    NameCanonical = 7,
+    NameUserPrincipal = 8,
+    NameCanonicalEx = 9,
+    NameServicePrincipal = 10,
+    NameDnsDomain = 12,
+    NameGivenName = 13,
+    NameSurname = 14
+} EXTENDED_NAME_FORMAT, *PEXTENDED_NAME_FORMAT;
+
+/// wdm.h/winnt.h: what `RtlGetVersion` fills (code reaches it through `GetProcAddress`, which
+/// finds no ntdll export on the simulation, so only the structure is needed).
+typedef struct _OSVERSIONINFOEXW {
+    ULONG dwOSVersionInfoSize;
+    ULONG dwMajorVersion;
+    ULONG dwMinorVersion;
+    ULONG dwBuildNumber;
+    ULONG dwPlatformId;
+    WCHAR szCSDVersion[128];
+    USHORT wServicePackMajor;
+    USHORT wServicePackMinor;
+    USHORT wSuiteMask;
+    UCHAR wProductType;
+    UCHAR wReserved;
+} OSVERSIONINFOEXW, *POSVERSIONINFOEXW, *LPOSVERSIONINFOEXW, RTL_OSVERSIONINFOEXW, *PRTL_OSVERSIONINFOEXW;
+
+#define VER_NT_WORKSTATION 0x0000001
+#define VER_NT_DOMAIN_CONTROLLER 0x0000002
+#define VER_NT_SERVER 0x0000003
+#define VER_SUITE_WH_SERVER 0x00008000
+#define VER_PLATFORM_WIN32_NT 2
+
 #endif

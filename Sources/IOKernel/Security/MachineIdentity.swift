@@ -14,14 +14,17 @@ public struct MachineIdentity: Sendable, Equatable {
     /// `TokenElevationType` is `TokenElevationTypeFull`, another's `TokenElevationTypeDefault`
     /// (a standard user, whose token UAC does not split).
     public var isElevated: Bool
+    /// The memory installed, in bytes (`GetPhysicallyInstalledSystemMemory`): 16 GiB by default.
+    public var installedMemory: UInt64
 
     public init(hostName: String = "iosim-host", domain: String = "", userName: String = "iosim",
-                isElevated: Bool = false)
+                isElevated: Bool = false, installedMemory: UInt64 = 16 << 30)
     {
         self.hostName = hostName
         self.domain = domain
         self.userName = userName
         self.isElevated = isElevated
+        self.installedMemory = installedMemory
     }
 }
 
