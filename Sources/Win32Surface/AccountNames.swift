@@ -94,20 +94,22 @@ public func GetComputerNameExA(_ NameType: COMPUTER_NAME_FORMAT, _ lpBuffer: LPS
 /// terminator included.
 @discardableResult
 public func GetUserNameExW(_ NameFormat: EXTENDED_NAME_FORMAT, _ lpNameBuffer: LPWSTR!, _ nSize: PULONG!) -> BOOLEAN {
-    guard let thread = currentThread() else { return 0 }
-    guard let name = extendedUserName(thread, NameFormat) else { return 0 }
-    return copyName(thread, Array(name.utf16), lpNameBuffer, nSize, sizeCountsTerminator: false, shortBuffer: ERROR_MORE_DATA,
-                    call: "GetUserNameExW") ? 1 : 0
+    return withCurrentThread(failure: 0) { (thread: borrowing SimThread) in
+        guard let name = extendedUserName(thread, NameFormat) else { return 0 }
+        return copyName(thread, Array(name.utf16), lpNameBuffer, nSize, sizeCountsTerminator: false,
+                        shortBuffer: ERROR_MORE_DATA, call: "GetUserNameExW") ? 1 : 0
+    }
 }
 
 /// See ``GetUserNameExW(_:_:_:)``; UTF-8, sizes in bytes. The corresponding Win32 function is
 /// `GetUserNameExA`.
 @discardableResult
 public func GetUserNameExA(_ NameFormat: EXTENDED_NAME_FORMAT, _ lpNameBuffer: LPSTR!, _ nSize: PULONG!) -> BOOLEAN {
-    guard let thread = currentThread() else { return 0 }
-    guard let name = extendedUserName(thread, NameFormat) else { return 0 }
-    return copyName(thread, name.utf8.map { CHAR(bitPattern: $0) }, lpNameBuffer, nSize, sizeCountsTerminator: false,
-                    shortBuffer: ERROR_MORE_DATA, call: "GetUserNameExA") ? 1 : 0
+    return withCurrentThread(failure: 0) { (thread: borrowing SimThread) in
+        guard let name = extendedUserName(thread, NameFormat) else { return 0 }
+        return copyName(thread, name.utf8.map { CHAR(bitPattern: $0) }, lpNameBuffer, nSize, sizeCountsTerminator: false,
+                        shortBuffer: ERROR_MORE_DATA, call: "GetUserNameExA") ? 1 : 0
+    }
 }
 
 private func extendedUserName(_ thread: SimThread, _ format: EXTENDED_NAME_FORMAT) -> String? {
@@ -132,11 +134,12 @@ private func extendedUserName(_ thread: SimThread, _ format: EXTENDED_NAME_FORMA
 /// pointer is FALSE with `ERROR_INVALID_PARAMETER` (Microsoft's documentation).
 @discardableResult
 public func GetPhysicallyInstalledSystemMemory(_ TotalMemoryInKilobytes: PULONGLONG!) -> Bool {
-    guard let thread = currentThread() else { return false }
-    guard let TotalMemoryInKilobytes else { return thread.fail(ERROR_INVALID_PARAMETER) }
-    thread.store(ULONGLONG(thread.kernel.machineIdentity.installedMemory / 1024), into: TotalMemoryInKilobytes,
-                 call: "GetPhysicallyInstalledSystemMemory")
-    return true
+    return withCurrentThread(failure: false) { (thread: borrowing SimThread) in
+        guard let TotalMemoryInKilobytes else { return thread.fail(ERROR_INVALID_PARAMETER) }
+        thread.store(ULONGLONG(thread.kernel.machineIdentity.installedMemory / 1024), into: TotalMemoryInKilobytes,
+                     call: "GetPhysicallyInstalledSystemMemory")
+        return true
+    }
 }
 
 private func netBIOSName(_ machine: MachineIdentity) -> String { String(machine.hostName.prefix(Int(MAX_COMPUTERNAME_LENGTH))).uppercased() }
