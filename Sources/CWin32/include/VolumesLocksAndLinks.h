@@ -3,7 +3,7 @@
 // Names, values and layouts of WinSDK's fileapi.h, winbase.h, winnt.h and winioctl.h, from
 // Microsoft's documentation of LockFileEx, DeviceIoControl's FSCTL_GET_REPARSE_POINT,
 // CreateSymbolicLinkW, CopyFile2 (COPYFILE2_EXTENDED_PARAMETERS, COPYFILE2_MESSAGE) and
-// GetVolumeInformationW. REPARSE_DATA_BUFFER is not here: it is ntifs.h's (the driver kit), which
+// GetVolumeInformationW, and LSTATUS for RegGetValueW. REPARSE_DATA_BUFFER is not here: it is ntifs.h's (the driver kit), which
 // WinSDK does not declare, so code that reads reparse data declares its own.
 #ifndef CWIN32_VOLUMES_LOCKS_AND_LINKS_H
 #define CWIN32_VOLUMES_LOCKS_AND_LINKS_H
@@ -137,5 +137,8 @@ typedef struct COPYFILE2_EXTENDED_PARAMETERS {
     PCOPYFILE2_PROGRESS_ROUTINE pProgressRoutine;
     PVOID pvCallbackContext;
 } COPYFILE2_EXTENDED_PARAMETERS;
+
+// RegGetValueW's result (winreg.h)
+typedef LONG LSTATUS;
 
 #endif
