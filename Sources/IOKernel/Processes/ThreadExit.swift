@@ -10,14 +10,16 @@ import CHostThreads
 /// wait for it, drop its APCs, signal the thread object.
 ///
 /// **How a thread that exits leaves its frames.** Swift frames cannot be unwound, so an exiting
-/// thread abandons them, as `ExitThread` abandons C++ frames without running destructors. A
-/// thread on a fiber ends the fiber (its stack goes back to the pool; with `IOSIM_THREADS=os`,
-/// its host OS thread ends, `pthread_exit`); the main
+/// thread abandons the frames of its own code, as `ExitThread` abandons C++ frames without
+/// running destructors; the simulator's frames are never abandoned. A termination is carried
+/// out at the outermost frame of the Win32 call it interrupted (``endWin32Call(_:)``), once the
+/// rest of the call has returned; a thread's exit then jumps back to the exit point below its
+/// code (``runExitable(_:_:)``), whose frames return and let go of the thread's routine, and its
+/// fiber ends (with `IOSIM_THREADS=os`, its host OS thread goes back to the pool). The main
 /// thread of ``Simulation/run(_:)`` runs on the caller's own OS thread and jumps back to `run`
 /// instead (an unwind point, `longjmp`), once the other threads have run as far as they can;
 /// `run` then returns. The exit path itself holds the thread and the kernel unretained
-/// (`Unmanaged`), so the abandoned frames of the kernel keep nothing alive: a released
-/// ``Simulation`` frees its kernel whatever its threads did.
+/// (`Unmanaged`), so a released ``Simulation`` frees its kernel whatever its threads did.
 extension Kernel {
     /// A thread exits with `code`: cancel the I/O it issued (not thread-agnostic requests,
     /// F-EXIT-2) and wait up to five minutes of virtual time for it; requests still in a driver
