@@ -138,6 +138,16 @@ typedef struct COPYFILE2_EXTENDED_PARAMETERS {
     PVOID pvCallbackContext;
 } COPYFILE2_EXTENDED_PARAMETERS;
 
+// SHGetFileInfoW's answer (shellapi.h); only SHGFI_EXETYPE is simulated, which fills nothing.
+typedef HANDLE HICON;
+typedef struct _SHFILEINFOW {
+    HICON hIcon;
+    int iIcon;
+    DWORD dwAttributes;
+    WCHAR szDisplayName[260];
+    WCHAR szTypeName[80];
+} SHFILEINFOW;
+
 // RegGetValueW's result (winreg.h)
 typedef LONG LSTATUS;
 
