@@ -8,7 +8,7 @@ import IOKernel
 /// `\Device\HarddiskVolume1\dir\file`, with `VOLUME_NAME_GUID` the volume's GUID path
 /// (`\\?\Volume{5153494d-0000-0000-0000-000000000000}\dir\file`, made from the simulated volume's
 /// serial number). `FILE_NAME_NORMALIZED` and `FILE_NAME_OPENED` give the same path: the volume
-/// has no links. The length without the terminator when it fits in `cchFilePath` characters,
+/// keeps no short (8.3) names, so the name a file was opened by is already the normalized one. The length without the terminator when it fits in `cchFilePath` characters,
 /// else the size needed with it (nothing copied). Other flags give `ERROR_INVALID_PARAMETER`;
 /// a handle that is no disk file or directory (a pipe, a device) fails with the status the
 /// file system gives (`ERROR_INVALID_FUNCTION` for another device, `ERROR_INVALID_HANDLE`).
