@@ -91,6 +91,7 @@ typedef struct _SECURITY_ATTRIBUTES {
 #include "FileSystemConstants.h"
 // LockFileEx, reparse points, CopyFile2, volume flags.
 #include "VolumesLocksAndLinks.h"
+#include "DeviceControl.h"
 
 // MARK: - Callbacks
 

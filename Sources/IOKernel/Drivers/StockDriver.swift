@@ -206,7 +206,10 @@ public final class StockDriver: Driver {
     ///   - status: The completion status.
     ///   - bytes: The byte count to report; by default, the bytes delivered (reads) or the
     ///     request's length (writes). Ignored (0) for an error status.
-    ///   - data: For a read, the bytes to deliver; by default the next bytes of the source.
+    ///   - data: For a read, the bytes to deliver; by default the next bytes of the source. For
+    ///     a `DeviceIoControl` (`IRP_MJ_DEVICE_CONTROL` or `IRP_MJ_FILE_SYSTEM_CONTROL`), its
+    ///     output, cut to the output buffer's size; by default none. The control's code and
+    ///     input are the request's ``IRP/controlCode`` and ``IRP/systemBuffer``.
     /// - Returns: The request completed, or nil if none was pending (a request whose
     ///   cancellation is under way belongs to its cancel routine and is skipped).
     @discardableResult
@@ -260,7 +263,14 @@ public final class StockDriver: Driver {
             let count = max(0, min(bytes ?? irp.length, irp.systemBuffer.count))
             written.append(contentsOf: irp.systemBuffer.prefix(count))
             return k.complete(irp, status: status, information: max(0, bytes ?? count))
-        case .create, .cleanup, .fileSystemControl, .flushBuffers, .directoryControl:
+        case .fileSystemControl, .deviceControl:
+            // A control's output, if the test gives one, as a read's data (buffered: the
+            // output replaces the input in the system buffer); else none.
+            guard let data else { return k.complete(irp, status: status, information: 0) }
+            let delivered = min(data.count, irp.length)
+            irp.systemBuffer = data[..<delivered]
+            return k.complete(irp, status: status, information: min(max(0, bytes ?? delivered), delivered))
+        case .create, .cleanup, .flushBuffers, .directoryControl:
             return k.complete(irp, status: status)
         case .lockControl:
             // No byte-range locks on a device (IopInvalidDeviceRequest).

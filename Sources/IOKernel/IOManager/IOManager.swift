@@ -74,7 +74,8 @@ extension Kernel {
     /// this returns; on a synchronous file object the caller waits for a pending one.
     func transfer(_ major: MajorFunction, handle: UInt, event eventHandle: UInt?, apcRoutine: APCRoutine?,
                   apcContext: UnsafeMutableRawPointer?, ioStatus: UnsafeMutableRawPointer?, buffer: UnsafeMutableRawPointer?, length: Int,
-                  byteOffset: UInt64?, controlCode: UInt32 = 0, watchesSubtree: Bool = false) -> NTStatus
+                  byteOffset: UInt64?, controlCode: UInt32 = 0, watchesSubtree: Bool = false,
+                  controlInput: UnsafeRawBufferPointer? = nil) -> NTStatus
     {
         // The running thread borrowed (the kernel's thread list keeps it), and through it its
         // process's handle table: no reference counting on the way in.
@@ -83,7 +84,8 @@ extension Kernel {
             Unmanaged.passUnretained(thread.process.handles)._withUnsafeGuaranteedRef { handles in
                 transfer(major, thread, handles: handles, handle: handle, event: eventHandle,
                          apcRoutine: apcRoutine, apcContext: apcContext, ioStatus: ioStatus, buffer: buffer, length: length,
-                         byteOffset: byteOffset, controlCode: controlCode, watchesSubtree: watchesSubtree)
+                         byteOffset: byteOffset, controlCode: controlCode, watchesSubtree: watchesSubtree,
+                         controlInput: controlInput)
             }
         }
     }
@@ -91,7 +93,8 @@ extension Kernel {
     private func transfer(_ major: MajorFunction, _ thread: SimThread, handles: HandleTable, handle: UInt,
                           event eventHandle: UInt?, apcRoutine: APCRoutine?, apcContext: UnsafeMutableRawPointer?,
                           ioStatus: UnsafeMutableRawPointer?, buffer: UnsafeMutableRawPointer?, length: Int,
-                          byteOffset: UInt64?, controlCode: UInt32, watchesSubtree: Bool) -> NTStatus
+                          byteOffset: UInt64?, controlCode: UInt32, watchesSubtree: Bool,
+                          controlInput: UnsafeRawBufferPointer?) -> NTStatus
     {
         // ObReferenceObjectByHandle for the file object and the event, with the objects borrowed
         // from the handle table rather than retained: the table keeps them alive meanwhile.
@@ -110,7 +113,7 @@ extension Kernel {
             guard let eventHandle else {
                 return issue(major, thread, file, nil, apcRoutine: apcRoutine, apcContext: apcContext, ioStatus: ioStatus,
                              buffer: buffer, length: length, byteOffset: byteOffset, controlCode: controlCode,
-                             watchesSubtree: watchesSubtree)
+                             watchesSubtree: watchesSubtree, controlInput: controlInput)
             }
             guard let eventEntry = handles.unretainedObject(eventHandle) else {
                 dereference(file, by: "I/O request")
@@ -126,7 +129,7 @@ extension Kernel {
                 event.signaled = false
                 return issue(major, thread, file, event, apcRoutine: apcRoutine, apcContext: apcContext, ioStatus: ioStatus,
                              buffer: buffer, length: length, byteOffset: byteOffset, controlCode: controlCode,
-                             watchesSubtree: watchesSubtree)
+                             watchesSubtree: watchesSubtree, controlInput: controlInput)
             }
         }
     }
@@ -136,7 +139,7 @@ extension Kernel {
     private func issue(_ major: MajorFunction, _ thread: SimThread, _ file: FileObject, _ event: EventObject?,
                        apcRoutine: APCRoutine?, apcContext: UnsafeMutableRawPointer?, ioStatus: UnsafeMutableRawPointer?,
                        buffer: UnsafeMutableRawPointer?, length: Int, byteOffset: UInt64?, controlCode: UInt32,
-                       watchesSubtree: Bool) -> NTStatus
+                       watchesSubtree: Bool, controlInput: UnsafeRawBufferPointer?) -> NTStatus
     {
         var offset = byteOffset
         if file.isSynchronous {
@@ -158,13 +161,20 @@ extension Kernel {
         if let buffer, !probeUserBuffer(buffer, count: length, writing: major.returnsData, call: major.callName) {
             return failIssue(file, event, .accessViolation)
         }
+        // A control's input buffer is read whole at issue (METHOD_BUFFERED): probed here.
+        if let controlInput, controlInput.count > 0 {
+            guard let input = controlInput.baseAddress,
+                  probeUserBuffer(input, count: controlInput.count, writing: false, call: major.callName)
+            else { return failIssue(file, event, .accessViolation) }
+        }
 
         // The IRP borrowed from the lookaside list, which keeps it until it is freed.
         return allocateUnretainedIRP(major, fileObject: file, thread: thread, length: length, byteOffset: offset,
                                      userIOSB: ioStatus, userBuffer: buffer, userEvent: event, synchronousAPI: false)
             ._withUnsafeGuaranteedRef { irp in
                 issue(irp, thread, file, event, apcRoutine: apcRoutine, apcContext: apcContext, ioStatus: ioStatus,
-                      buffer: buffer, length: length, controlCode: controlCode, watchesSubtree: watchesSubtree)
+                      buffer: buffer, length: length, controlCode: controlCode, watchesSubtree: watchesSubtree,
+                      controlInput: controlInput)
             }
     }
 
@@ -172,7 +182,8 @@ extension Kernel {
     /// completion or the wait.
     private func issue(_ irp: IRP, _ thread: SimThread, _ file: FileObject, _ event: EventObject?, apcRoutine: APCRoutine?,
                        apcContext: UnsafeMutableRawPointer?, ioStatus: UnsafeMutableRawPointer?,
-                       buffer: UnsafeMutableRawPointer?, length: Int, controlCode: UInt32, watchesSubtree: Bool) -> NTStatus
+                       buffer: UnsafeMutableRawPointer?, length: Int, controlCode: UInt32, watchesSubtree: Bool,
+                       controlInput: UnsafeRawBufferPointer?) -> NTStatus
     {
         let major = irp.major
         irp.apcRoutine = apcRoutine
@@ -182,6 +193,10 @@ extension Kernel {
         irp.isThreadAgnostic = file.completionPort != nil && !file.isSynchronous && apcRoutine == nil
             && apcContext != nil && event == nil
         if major == .write, let buffer, length > 0 { irp.systemBuffer = readUserBuffer(buffer, count: length, for: irp) }
+        // A control's input goes to the system buffer, where the driver finds it.
+        if let controlInput, let input = controlInput.baseAddress, controlInput.count > 0 {
+            irp.systemBuffer = readUserBuffer(UnsafeMutableRawPointer(mutating: input), count: controlInput.count, for: irp)
+        }
         if memoryTracking { trackIssue(irp, overlapped: ioStatus, buffer: buffer, call: major.callName) }
         if irp.isThreadAgnostic { file.agnosticList.append(irp) } else { thread.appendIRP(irp) }
         file.liveIRPCount += 1

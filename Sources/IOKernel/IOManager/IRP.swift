@@ -5,8 +5,13 @@ public enum MajorFunction: String, Sendable {
     case write = "IRP_MJ_WRITE"
     case cleanup = "IRP_MJ_CLEANUP"
     /// `NtFsControlFile`: a file-system control request (`FSCTL_PIPE_LISTEN` for
-    /// `ConnectNamedPipe`); ``IRP/controlCode`` says which.
+    /// `ConnectNamedPipe`, `DeviceIoControl` with an `FSCTL_` code of `FILE_DEVICE_FILE_SYSTEM`);
+    /// ``IRP/controlCode`` says which. Buffered: the input is in ``IRP/systemBuffer`` at
+    /// dispatch, and the output the driver leaves there is copied to the caller's buffer.
     case fileSystemControl = "IRP_MJ_FILE_SYSTEM_CONTROL"
+    /// `NtDeviceIoControlFile`: `DeviceIoControl` with a code of any other device type;
+    /// ``IRP/controlCode`` holds it, buffered as ``fileSystemControl``.
+    case deviceControl = "IRP_MJ_DEVICE_CONTROL"
     /// `NtFlushBuffersFile` (`FlushFileBuffers`).
     case flushBuffers = "IRP_MJ_FLUSH_BUFFERS"
     /// `NtNotifyChangeDirectoryFile` (`ReadDirectoryChangesW`), `IRP_MN_NOTIFY_CHANGE_DIRECTORY`:
@@ -23,7 +28,7 @@ public enum MajorFunction: String, Sendable {
     @inline(__always) var transfersData: Bool {
         switch self {
         case .create, .cleanup: false
-        case .read, .write, .fileSystemControl, .flushBuffers, .directoryControl, .lockControl: true
+        case .read, .write, .fileSystemControl, .deviceControl, .flushBuffers, .directoryControl, .lockControl: true
         }
     }
 
@@ -31,8 +36,8 @@ public enum MajorFunction: String, Sendable {
     /// buffer at completion (buffered I/O out).
     @inline(__always) var returnsData: Bool {
         switch self {
-        case .read, .directoryControl: true
-        case .write, .create, .cleanup, .fileSystemControl, .flushBuffers, .lockControl: false
+        case .read, .directoryControl, .fileSystemControl, .deviceControl: true
+        case .write, .create, .cleanup, .flushBuffers, .lockControl: false
         }
     }
 
@@ -42,6 +47,7 @@ public enum MajorFunction: String, Sendable {
         case .read: "a read"
         case .write: "a write"
         case .fileSystemControl: "a file-system control"
+        case .deviceControl: "a device control"
         case .flushBuffers: "a flush"
         case .directoryControl: "a directory change notification"
         case .lockControl: "a lock request"
@@ -144,7 +150,8 @@ public final class IRP {
     /// The byte offset, if the caller gave one (or the file object's current offset).
     @exclusivity(unchecked) public internal(set) var byteOffset: UInt64?
 
-    /// For `IRP_MJ_FILE_SYSTEM_CONTROL`: the `FSCTL_…` code; for `IRP_MJ_DIRECTORY_CONTROL`:
+    /// For `IRP_MJ_FILE_SYSTEM_CONTROL` and `IRP_MJ_DEVICE_CONTROL`: the `FSCTL_…`/`IOCTL_…`
+    /// code; for `IRP_MJ_DIRECTORY_CONTROL`:
     /// the `FILE_NOTIFY_CHANGE_…` completion filter.
     @exclusivity(unchecked) public internal(set) var controlCode: UInt32 = 0
     /// The completion status, once the driver completed the IRP.

@@ -129,7 +129,11 @@ extension Kernel {
             }
             if file.isSynchronous {
                 file.finalStatus = status
-                if status.isSuccess { file.currentByteOffset = (irp.byteOffset ?? file.currentByteOffset) &+ UInt64(irp.information) }
+                // Only a transfer moves the position: a control's or a lock's count is not bytes
+                // of the file, and a lock's offset is the range's.
+                if status.isSuccess && (irp.major == .read || irp.major == .write) {
+                    file.currentByteOffset = (irp.byteOffset ?? file.currentByteOffset) &+ UInt64(irp.information)
+                }
             }
             // The file object's event, unless FILE_SKIP_SET_EVENT_ON_HANDLE (F-SIG-4): set when
             // the request has no event of its own, and on a synchronous file object for every

@@ -362,7 +362,14 @@ public final class FileSystemDriver: Driver {
             return notifyChangeDirectory(irp, open, file, k)
         case .lockControl:
             return lock(irp, open, file, k)
-        case .create, .cleanup, .fileSystemControl:
+        case .fileSystemControl:
+            return fileSystemControl(irp, open, file, k)
+        case .create, .cleanup:
+            return k.complete(irp, status: .invalidDeviceRequest)
+        case .deviceControl:
+            // "The file system driver should [...] determine whether the request has been
+            // issued on a handle that is a volume open. [...] If not, the driver should fail the
+            // IRP" (IRP_MJ_DEVICE_CONTROL, FS and filter drivers). No volume opens are simulated.
             return k.complete(irp, status: .invalidDeviceRequest)
         }
         if irp.fileObject.isSynchronous {

@@ -74,32 +74,6 @@ extension Kernel {
                                        filter: DirectoryChange.nameFilter(directory: directory))], driverContext)
         return .success
     }
-
-    /// `FSCTL_GET_REPARSE_POINT` on a handle to the volume: the entry's reparse data, or
-    /// `STATUS_NOT_A_REPARSE_POINT`.
-    package func ntGetReparsePoint(handle: UInt) -> (NTStatus, ReparsePoint?) {
-        let (open, status) = diskOpen(handle)
-        guard let file = open?.file else { return (status, nil) }
-        guard let reparse = file.reparsePoint else { return (.notAReparsePoint, nil) }
-        return (.success, reparse)
-    }
-
-    /// `FSCTL_SET_REPARSE_POINT`: makes the handle's entry a symbolic link (a file or a directory)
-    /// or a mount point (a directory, which must be empty: `STATUS_DIRECTORY_NOT_EMPTY`). The
-    /// handle needs write access (`STATUS_ACCESS_DENIED`); a mount point on a file is
-    /// `STATUS_NOT_A_DIRECTORY`.
-    package func ntSetReparsePoint(handle: UInt, _ reparse: ReparsePoint) -> NTStatus {
-        let (open, status) = diskOpen(handle)
-        guard let open, let file = open.file else { return status }
-        guard open.canWrite else { return .accessDenied }
-        if reparse.tag == ReparsePoint.mountPointTag {
-            guard file.isDirectory else { return .notADirectory }
-            guard file.entries.isEmpty else { return .directoryNotEmpty }
-        }
-        file.reparsePoint = reparse
-        driverContext.trace("\(file.path): reparse point set, leading to \(reparse.printName)")
-        return .success
-    }
 }
 
 extension ReparsePoint {

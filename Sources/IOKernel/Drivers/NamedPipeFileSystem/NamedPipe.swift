@@ -207,7 +207,11 @@ public final class NamedPipeDriver: Driver {
             guard irp.controlCode == Self.listenControlCode else { return k.complete(irp, status: .invalidDeviceRequest) }
             return listen(irp, end, k)
         case .flushBuffers: return flush(irp, end, k)
-        case .create, .cleanup, .directoryControl, .lockControl: return k.complete(irp, status: .invalidDeviceRequest)
+        // A file system fails a device control on anything but a volume open ("IRP_MJ_DEVICE_CONTROL
+        // (FS and filter drivers)"): DeviceIoControl sends FSCTL_PIPE_* codes, whose device type is
+        // FILE_DEVICE_NAMED_PIPE, this way (see DeviceIoControl).
+        case .create, .cleanup, .directoryControl, .lockControl, .deviceControl:
+            return k.complete(irp, status: .invalidDeviceRequest)
         }
     }
 
