@@ -16,9 +16,16 @@ extension Kernel {
                                        output: UnsafeMutableRawPointer?, outputLength: Int) -> NTStatus
     {
         guard inputLength == 0 || input != nil else { return .accessViolation }
-        let controlInput = input.map { UnsafeRawBufferPointer(start: $0, count: inputLength) }
+        let controlInput = input.map { ControlInput(address: $0, count: inputLength) }
         return transfer(fileSystem ? .fileSystemControl : .deviceControl, handle: handle, event: event,
                         apcRoutine: apcRoutine, apcContext: apcContext, ioStatus: ioStatus, buffer: output,
                         length: outputLength, byteOffset: nil, controlCode: controlCode, controlInput: controlInput)
     }
+}
+
+/// A control's input buffer, as the caller gave it: read whole at issue, into the IRP's system
+/// buffer, after the probe.
+struct ControlInput {
+    let address: UnsafeRawPointer
+    let count: Int
 }

@@ -75,7 +75,7 @@ extension Kernel {
     func transfer(_ major: MajorFunction, handle: UInt, event eventHandle: UInt?, apcRoutine: APCRoutine?,
                   apcContext: UnsafeMutableRawPointer?, ioStatus: UnsafeMutableRawPointer?, buffer: UnsafeMutableRawPointer?, length: Int,
                   byteOffset: UInt64?, controlCode: UInt32 = 0, watchesSubtree: Bool = false,
-                  controlInput: UnsafeRawBufferPointer? = nil) -> NTStatus
+                  controlInput: ControlInput? = nil) -> NTStatus
     {
         // The running thread borrowed (the kernel's thread list keeps it), and through it its
         // process's handle table: no reference counting on the way in.
@@ -94,7 +94,7 @@ extension Kernel {
                           event eventHandle: UInt?, apcRoutine: APCRoutine?, apcContext: UnsafeMutableRawPointer?,
                           ioStatus: UnsafeMutableRawPointer?, buffer: UnsafeMutableRawPointer?, length: Int,
                           byteOffset: UInt64?, controlCode: UInt32, watchesSubtree: Bool,
-                          controlInput: UnsafeRawBufferPointer?) -> NTStatus
+                          controlInput: ControlInput?) -> NTStatus
     {
         // ObReferenceObjectByHandle for the file object and the event, with the objects borrowed
         // from the handle table rather than retained: the table keeps them alive meanwhile.
@@ -139,7 +139,7 @@ extension Kernel {
     private func issue(_ major: MajorFunction, _ thread: SimThread, _ file: FileObject, _ event: EventObject?,
                        apcRoutine: APCRoutine?, apcContext: UnsafeMutableRawPointer?, ioStatus: UnsafeMutableRawPointer?,
                        buffer: UnsafeMutableRawPointer?, length: Int, byteOffset: UInt64?, controlCode: UInt32,
-                       watchesSubtree: Bool, controlInput: UnsafeRawBufferPointer?) -> NTStatus
+                       watchesSubtree: Bool, controlInput: ControlInput?) -> NTStatus
     {
         var offset = byteOffset
         if file.isSynchronous {
@@ -162,10 +162,8 @@ extension Kernel {
             return failIssue(file, event, .accessViolation)
         }
         // A control's input buffer is read whole at issue (METHOD_BUFFERED): probed here.
-        if let controlInput, controlInput.count > 0 {
-            guard let input = controlInput.baseAddress,
-                  probeUserBuffer(input, count: controlInput.count, writing: false, call: major.callName)
-            else { return failIssue(file, event, .accessViolation) }
+        if let controlInput, !probeUserBuffer(controlInput.address, count: controlInput.count, writing: false, call: major.callName) {
+            return failIssue(file, event, .accessViolation)
         }
 
         // The IRP borrowed from the lookaside list, which keeps it until it is freed.
@@ -183,7 +181,7 @@ extension Kernel {
     private func issue(_ irp: IRP, _ thread: SimThread, _ file: FileObject, _ event: EventObject?, apcRoutine: APCRoutine?,
                        apcContext: UnsafeMutableRawPointer?, ioStatus: UnsafeMutableRawPointer?,
                        buffer: UnsafeMutableRawPointer?, length: Int, controlCode: UInt32, watchesSubtree: Bool,
-                       controlInput: UnsafeRawBufferPointer?) -> NTStatus
+                       controlInput: ControlInput?) -> NTStatus
     {
         let major = irp.major
         irp.apcRoutine = apcRoutine
@@ -194,8 +192,8 @@ extension Kernel {
             && apcContext != nil && event == nil
         if major == .write, let buffer, length > 0 { irp.systemBuffer = readUserBuffer(buffer, count: length, for: irp) }
         // A control's input goes to the system buffer, where the driver finds it.
-        if let controlInput, let input = controlInput.baseAddress, controlInput.count > 0 {
-            irp.systemBuffer = readUserBuffer(UnsafeMutableRawPointer(mutating: input), count: controlInput.count, for: irp)
+        if let controlInput, controlInput.count > 0 {
+            irp.systemBuffer = readUserBuffer(UnsafeMutableRawPointer(mutating: controlInput.address), count: controlInput.count, for: irp)
         }
         if memoryTracking { trackIssue(irp, overlapped: ioStatus, buffer: buffer, call: major.callName) }
         if irp.isThreadAgnostic { file.agnosticList.append(irp) } else { thread.appendIRP(irp) }
