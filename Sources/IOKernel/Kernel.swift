@@ -42,6 +42,8 @@ public final class Kernel {
     @exclusivity(unchecked) package internal(set) var userMode = UserModeRuntime()
     /// Job objects created with a name (Processes/JobObject.swift).
     @exclusivity(unchecked) var namedJobs: [String: JobObject] = [:]
+    /// Named sections and the files with views mapped (Memory/SectionObject.swift).
+    @exclusivity(unchecked) var sections = SectionTable()
     /// Each process's primary token once opened, by process id (Security/AccessToken.swift).
     /// Only looked up, never iterated.
     @exclusivity(unchecked) var processTokens: [UInt32: AccessToken] = [:]

@@ -69,6 +69,7 @@ extension Kernel {
         namedEvents.removeAll(keepingCapacity: true)
         userMode = UserModeRuntime()
         namedJobs.removeAll(keepingCapacity: true)
+        sections = SectionTable()
         processTokens.removeAll(keepingCapacity: true)
         ports.removeAll(keepingCapacity: true)
         fileObjects.removeAll(keepingCapacity: true)

@@ -89,6 +89,7 @@ typedef struct _SECURITY_ATTRIBUTES {
 #include "ConsoleAndWindows.h"
 #include "ModulesAndPaths.h"
 #include "FileSystemConstants.h"
+#include "FileMapping.h"
 // LockFileEx, reparse points, CopyFile2, volume flags.
 #include "VolumesLocksAndLinks.h"
 #include "DeviceControl.h"

@@ -4,8 +4,8 @@
 //
 // Names and values of WinSDK's winbase.h, fileapi.h, winnt.h, memoryapi.h, winreg.h,
 // shellapi.h and shtypes.h, from Microsoft's documentation of the functions that take them.
-// Only constants: the functions behind the registry, the shell and memory mapping are not
-// simulated.
+// The functions behind the registry and the shell are not simulated (but for the few the
+// surface names); memory mapping is, with more of its constants in FileMapping.h.
 #ifndef CWIN32_FILE_SYSTEM_CONSTANTS_H
 #define CWIN32_FILE_SYSTEM_CONSTANTS_H
 

@@ -260,6 +260,7 @@ extension Kernel {
         depth = next.savedDepth
         current = next
         contextSwitches &+= 1
+        if !sections.mapped.isEmpty { synchronizeMappedViews() }
         if tracing { record(.note("switch to \(next.name)")) }
         if next.life == .notStarted {
             next.life = .alive

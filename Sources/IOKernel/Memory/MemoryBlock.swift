@@ -44,6 +44,9 @@ public enum MemoryRegion: Equatable, Sendable {
     /// Static storage (a C global or `static` variable): it lives as long as the process, so it
     /// is never freed and never reported as memory never freed.
     case `static`
+    /// A view of a section (`MapViewOfFile`), named after the section: freed by
+    /// `UnmapViewOfFile` or the process's exit.
+    case mappedView(of: String)
 
     var isStack: Bool {
         if case .stack = self { return true }
@@ -79,6 +82,7 @@ public struct MemoryBlockInfo: Equatable, Sendable, CustomStringConvertible {
         case .heap: text += process.map { " in the heap of \($0)" } ?? " on the heap"
         case .stack(let function): text += " in the stack frame of \(function)"
         case .static: text += " in static storage"
+        case .mappedView(let section): text += " mapped from \(section)"
         }
         text += ", allocated at \(allocatedAt)"
         if let freedAt { text += ", freed at \(freedAt)" }

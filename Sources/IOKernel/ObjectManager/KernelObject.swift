@@ -7,6 +7,7 @@ public enum ObjectKind: String, Sendable {
     case process = "Process"
     case job = "Job"
     case token = "Token"
+    case section = "Section"
 }
 
 /// An object in the simulated object manager: a header with a handle count and a pointer count

@@ -23,6 +23,7 @@ extension Kernel {
     private func deleteObject(_ object: KernelObject) {
         guard !object.isDeleted else { return }
         if let file = object as? FileObject { sendClose(file) }
+        if let section = object as? SectionObject { deleteSection(section) }
         object.isDeleted = true
     }
 
@@ -79,6 +80,7 @@ extension Kernel {
         }
         if object.handleCount == 0, let port = object as? CompletionPort { closePort(port) }
         if object.handleCount == 0, let job = object as? JobObject { closeLastJobHandle(job) }
+        if object.handleCount == 0, let section = object as? SectionObject { lastSectionHandleClosed(section) }
         dereference(object, by: "handle")
         return status
     }

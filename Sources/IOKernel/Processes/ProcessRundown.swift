@@ -75,6 +75,7 @@ extension Kernel {
         }
         for entry in process.handles.entries { _ = ntClose(entry.value, in: process, rundown: true) }
         if thread.hasCompletionWork { runCompletionWork(of: thread) }
+        unmapViews(of: process)
         // A child's heap goes with it; the first process's memory stays for the test to
         // inspect after `run` returns (teardown reports what it never freed).
         if process !== initialProcess { freeHeap(of: process) }

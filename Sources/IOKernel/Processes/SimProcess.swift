@@ -43,6 +43,8 @@ public final class SimProcess: KernelObject {
     /// How many blocks of the process's heap are in use: the exit looks for them (and frees
     /// them) only if there are some (ProcessHeap.swift).
     @exclusivity(unchecked) public internal(set) var liveHeapBlockCount = 0
+    /// The views of sections mapped into the process (Memory/MappedView.swift), in mapping order.
+    @exclusivity(unchecked) var mappedViews: [MappedView] = []
     /// The `GetCommandLineW` buffer, made on first request and kept for the process's life.
     @exclusivity(unchecked) package var commandLineBuffer: UnsafeMutablePointer<UInt16>?
     @exclusivity(unchecked) package var commandLineBufferA: UnsafeMutablePointer<CChar>?

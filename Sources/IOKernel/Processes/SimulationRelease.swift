@@ -85,6 +85,7 @@ extension Kernel {
             process.job = nil
         }
         namedJobs.removeAll()
+        sections = SectionTable()
         processTokens.removeAll()
         programs.removeAll()
         devices.removeAll()

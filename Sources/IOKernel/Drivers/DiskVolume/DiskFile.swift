@@ -12,7 +12,22 @@ final class DiskFile {
     @exclusivity(unchecked) weak var parent: DiskFile?
     /// A directory's entries, by lower-cased name. Only looked up; listings sort the names.
     @exclusivity(unchecked) var entries: [String: DiskFile] = [:]
-    @exclusivity(unchecked) var contents = FileContents()
+    /// The file's data. While views of it are mapped (``FileDataSection``), reading it first
+    /// takes in what the views stored, and changing it shows the change in them.
+    var contents: FileContents {
+        _read {
+            if let dataSection { dataSection.synchronize(&storedContents) }
+            yield storedContents
+        }
+        _modify {
+            if let dataSection { dataSection.synchronize(&storedContents) }
+            yield &storedContents
+            if let dataSection { dataSection.publish(storedContents) }
+        }
+    }
+    @exclusivity(unchecked) private var storedContents = FileContents()
+    /// The sections and views over the file's data, once a section has been created over it.
+    @exclusivity(unchecked) var dataSection: FileDataSection?
     /// The opens not yet cleaned up, for share checks.
     @exclusivity(unchecked) var opens: [DiskOpen] = []
     @exclusivity(unchecked) var deletePending = false
@@ -78,6 +93,9 @@ final class DiskFile {
             }
         }
     }
+
+    /// Makes the file's mapped views and its data agree (``FileDataSection``).
+    func synchronizeViews() { dataSection?.synchronize(&storedContents) }
 
     /// Whether `ancestor` is this entry or a directory above it.
     func isInside(_ ancestor: DiskFile) -> Bool {

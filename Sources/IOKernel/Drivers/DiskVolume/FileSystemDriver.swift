@@ -302,6 +302,9 @@ public final class FileSystemDriver: Driver {
             }
             switch parameters.disposition {
             case .overwriteIf, .overwrite:
+                // Emptying a file a section maps is refused (CREATE_ALWAYS, TRUNCATE_EXISTING:
+                // ERROR_USER_MAPPED_FILE).
+                if existing.dataSection.map({ $0.mappedSize > 0 }) == true { return k.complete(irp, status: .userMappedFile) }
                 existing.contents = FileContents()
                 existing.lastWriteTime = now
                 report([DirectoryChange(path: existing.path, action: DirectoryChange.modified,

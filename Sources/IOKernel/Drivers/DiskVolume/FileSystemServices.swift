@@ -66,6 +66,7 @@ extension Kernel {
         let volume = fileSystem
         guard size <= UInt64(max(0, volume.maximumFileSize)) else { return .diskFull }
         let old = file.contents.size
+        if let refused = userMappedFileStatus(file, truncatingTo: size) { return refused }
         file.contents.setSize(size)
         file.lastWriteTime = volume.now
         if old != size {

@@ -126,6 +126,8 @@ extension FileSystemDriver {
             guard !existing.isDirectory, !existing.deletePending else { return .accessDenied }
             let writer = DiskOpen(access: 0x4000_0000, share: 0x3, deleteOnClose: false)
             guard existing.opens.allSatisfy({ $0.allowsAlongside(writer) }) else { return .sharingViolation }
+            // The copy empties the destination first, which a section over it forbids.
+            if existing.dataSection.map({ $0.mappedSize > 0 }) == true { return .userMappedFile }
             destination = existing
         } else {
             guard let targetParent, targetParent.isDirectory else { return .objectPathNotFound }
