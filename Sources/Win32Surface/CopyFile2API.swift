@@ -21,8 +21,14 @@ func hresult(fromWin32 error: DWORD) -> HRESULT {
 /// **Progress**: with a `pProgressRoutine`, the routine gets `COPYFILE2_CALLBACK_STREAM_STARTED`,
 /// then a `CHUNK_STARTED` and `CHUNK_FINISHED` per chunk of up to 1 MiB (none for an empty
 /// file), then `STREAM_FINISHED`, with the stream number 1, the sizes and the bytes done so far,
-/// and `pvCallbackContext`. The source and destination handles in the messages are null: the
-/// simulated copy opens no handles. `COPYFILE2_PROGRESS_CANCEL` ends the copy, deletes the
+/// and `pvCallbackContext`. Every message carries the copy's handles to the source and the
+/// destination (`hSourceFile`, `hDestinationFile`: "handle to the source stream", COPYFILE2_MESSAGE),
+/// handles of the calling process, valid in the routine (`GetFileSizeEx`,
+/// `GetFinalPathNameByHandleW`, `GetFileInformationByHandle` work on them) and closed before
+/// `CopyFile2` returns: the source opened for reading, the destination for writing, both sharing
+/// everything, synchronous. The simulated volume copies the data in one step before the first
+/// message, so the destination already holds all of it when the routine sees its handle (on
+/// Windows the chunks are written between the messages). `COPYFILE2_PROGRESS_CANCEL` ends the copy, deletes the
 /// destination and fails with `HRESULT_FROM_WIN32(ERROR_REQUEST_ABORTED)`;
 /// `COPYFILE2_PROGRESS_STOP` ends it the same way but leaves the destination;
 /// `COPYFILE2_PROGRESS_QUIET` continues without more messages; `COPYFILE2_PROGRESS_PAUSE` stops
@@ -76,9 +82,16 @@ private func copyFile2(_ thread: SimThread, _ source: String?, _ target: String?
     }
     guard let routine = options.pProgressRoutine else { return 0 }
 
+    // The copy's own handles, which every message carries.
+    let (streamStatus, streams) = openStreams(kernel, source, target)
+    guard let streams else {
+        _ = thread.fail(streamStatus)
+        return hresult(fromWin32: thread.lastError)
+    }
     let size = UInt64(kernel.fileSystem.contents(of: target)?.count ?? 0)
     var message = COPYFILE2_MESSAGE()
     var quiet = false
+    var deletesDestination = false
     /// Sends one message; nil to go on, or the copy's result.
     func send(_ fill: (inout COPYFILE2_MESSAGE) -> Void) -> HRESULT? {
         guard !quiet else { return cancelled() ? abort(deleting: true) : nil }
@@ -96,17 +109,59 @@ private func copyFile2(_ thread: SimThread, _ source: String?, _ target: String?
         return cancelled() ? abort(deleting: true) : nil
     }
     func abort(deleting: Bool) -> HRESULT {
-        if deleting { _ = kernel.withKernelEntry { kernel.ntDeleteFile(path: target) } }
+        deletesDestination = deleting
         return fail(ERROR_REQUEST_ABORTED)
     }
+    let result = sendMessages(send, size: size, streams)
+    // The handles go before the destination does: a file still open would only be marked for
+    // deletion.
+    _ = kernel.withKernelEntry { kernel.ntClose(streams.source) }
+    _ = kernel.withKernelEntry { kernel.ntClose(streams.destination) }
+    if deletesDestination { _ = kernel.withKernelEntry { kernel.ntDeleteFile(path: target) } }
+    return result
+}
+
+/// The copy's handles to its source and its destination.
+private struct CopyStreams {
+    let source: UInt
+    let destination: UInt
+    var sourceHandle: HANDLE? { HANDLE(bitPattern: source) }
+    var destinationHandle: HANDLE? { HANDLE(bitPattern: destination) }
+}
+
+/// Opens the copy's handles in the calling process: the source for reading, the destination for
+/// writing, both sharing reads, writes and deletes, so that they stand beside any handle that let
+/// the copy happen. Nil and the status if either open fails.
+private func openStreams(_ kernel: Kernel, _ source: String, _ target: String) -> (NTStatus, CopyStreams?) {
+    let share: UInt32 = 0x7
+    let read = CreateParameters(fileName: source, desiredAccess: UInt32(GENERIC_READ) | UInt32(SYNCHRONIZE), shareAccess: share)
+    let (readStatus, sourceHandle, _) = kernel.withKernelEntry { kernel.ntCreateFile(read, synchronous: true) }
+    guard readStatus.isSuccess else { return (readStatus, nil) }
+    let write = CreateParameters(fileName: target, desiredAccess: UInt32(GENERIC_WRITE) | UInt32(SYNCHRONIZE), shareAccess: share)
+    let (writeStatus, destinationHandle, _) = kernel.withKernelEntry { kernel.ntCreateFile(write, synchronous: true) }
+    guard writeStatus.isSuccess else {
+        _ = kernel.withKernelEntry { kernel.ntClose(sourceHandle) }
+        return (writeStatus, nil)
+    }
+    return (.success, CopyStreams(source: sourceHandle, destination: destinationHandle))
+}
+
+/// The stream's messages, each with the copy's handles: `S_OK` when they all went, or the result
+/// an answer gave.
+private func sendMessages(_ send: ((inout COPYFILE2_MESSAGE) -> Void) -> HRESULT?, size: UInt64,
+                          _ streams: CopyStreams) -> HRESULT
+{
     func large(_ value: UInt64) -> ULARGE_INTEGER {
         var result = ULARGE_INTEGER()
         result.QuadPart = value
         return result
     }
+    let source = streams.sourceHandle, destination = streams.destinationHandle
     if let result = send({
         $0.Type = COPYFILE2_CALLBACK_STREAM_STARTED
         $0.Info.StreamStarted.dwStreamNumber = 1
+        $0.Info.StreamStarted.hSourceFile = source
+        $0.Info.StreamStarted.hDestinationFile = destination
         $0.Info.StreamStarted.uliStreamSize = large(size)
         $0.Info.StreamStarted.uliTotalFileSize = large(size)
     }) { return result }
@@ -117,6 +172,8 @@ private func copyFile2(_ thread: SimThread, _ source: String?, _ target: String?
         if let result = send({
             $0.Type = COPYFILE2_CALLBACK_CHUNK_STARTED
             $0.Info.ChunkStarted.dwStreamNumber = 1
+            $0.Info.ChunkStarted.hSourceFile = source
+            $0.Info.ChunkStarted.hDestinationFile = destination
             $0.Info.ChunkStarted.uliChunkNumber = large(chunk)
             $0.Info.ChunkStarted.uliChunkSize = large(length)
             $0.Info.ChunkStarted.uliStreamSize = large(size)
@@ -126,6 +183,8 @@ private func copyFile2(_ thread: SimThread, _ source: String?, _ target: String?
         if let result = send({ [done] in
             $0.Type = COPYFILE2_CALLBACK_CHUNK_FINISHED
             $0.Info.ChunkFinished.dwStreamNumber = 1
+            $0.Info.ChunkFinished.hSourceFile = source
+            $0.Info.ChunkFinished.hDestinationFile = destination
             $0.Info.ChunkFinished.uliChunkNumber = large(chunk)
             $0.Info.ChunkFinished.uliChunkSize = large(length)
             $0.Info.ChunkFinished.uliStreamSize = large(size)
@@ -138,6 +197,8 @@ private func copyFile2(_ thread: SimThread, _ source: String?, _ target: String?
     if let result = send({
         $0.Type = COPYFILE2_CALLBACK_STREAM_FINISHED
         $0.Info.StreamFinished.dwStreamNumber = 1
+        $0.Info.StreamFinished.hSourceFile = source
+        $0.Info.StreamFinished.hDestinationFile = destination
         $0.Info.StreamFinished.uliStreamSize = large(size)
         $0.Info.StreamFinished.uliStreamBytesTransferred = large(size)
         $0.Info.StreamFinished.uliTotalFileSize = large(size)

@@ -38,6 +38,39 @@ private let progress: PCOPYFILE2_PROGRESS_ROUTINE = { message, context in
     return COPYFILE2_PROGRESS_CONTINUE
 }
 
+/// What a progress routine sees of the handles in its messages: each message's handles, and
+/// what the routine learns through them.
+private final class HandleLog {
+    var handles: [[HANDLE?]] = []
+    var seen: [String] = []
+}
+
+/// A routine that looks at the source and destination through the handles it is given.
+private let handleProgress: PCOPYFILE2_PROGRESS_ROUTINE = { message, context in
+    guard let message, let context else { return COPYFILE2_PROGRESS_CANCEL }
+    let log = Unmanaged<HandleLog>.fromOpaque(context).takeUnretainedValue()
+    let info = message.pointee.Info
+    let pair: [HANDLE?]
+    switch message.pointee.Type {
+    case COPYFILE2_CALLBACK_STREAM_STARTED: pair = [info.StreamStarted.hSourceFile, info.StreamStarted.hDestinationFile]
+    case COPYFILE2_CALLBACK_CHUNK_STARTED: pair = [info.ChunkStarted.hSourceFile, info.ChunkStarted.hDestinationFile]
+    case COPYFILE2_CALLBACK_CHUNK_FINISHED: pair = [info.ChunkFinished.hSourceFile, info.ChunkFinished.hDestinationFile]
+    case COPYFILE2_CALLBACK_STREAM_FINISHED: pair = [info.StreamFinished.hSourceFile, info.StreamFinished.hDestinationFile]
+    default: pair = []
+    }
+    log.handles.append(pair)
+    if message.pointee.Type == COPYFILE2_CALLBACK_STREAM_STARTED {
+        for handle in pair {
+            var path = [WCHAR](repeating: 0, count: 128)
+            let length = GetFinalPathNameByHandleW(handle, &path, 128, 0)
+            var size = LARGE_INTEGER()
+            let sized = GetFileSizeEx(handle, &size)
+            log.seen.append("\(String(decoding: path.prefix(Int(length)), as: UTF16.self)), \(sized ? "\(size.QuadPart) bytes" : "no size")")
+        }
+    }
+    return COPYFILE2_PROGRESS_CONTINUE
+}
+
 /// `CopyFile2` on the simulated volume: the results and last errors of Wine's kernel32
 /// `file.c` test_CopyFile2, and the progress routine's messages and answers (CopyFile2 and
 /// `COPYFILE2_MESSAGE_ACTION` in Microsoft's documentation).
@@ -187,6 +220,44 @@ final class CopyFile2Tests: XCTestCase {
             "cancel: 0x800704d3 ERROR_REQUEST_ABORTED", "exists afterwards: false",
             "stop: 0x800704d3 ERROR_REQUEST_ABORTED", "exists afterwards: true",
             "pfCancel: 0x800704d3 ERROR_REQUEST_ABORTED", "exists afterwards: false",
+        ])
+    }
+
+    /// Every message carries the copy's own handles to the source and the destination
+    /// (COPYFILE2_MESSAGE's `hSourceFile`, `hDestinationFile`): the same two in each message,
+    /// handles of the calling process that the routine can query (their final paths, their
+    /// sizes), closed when `CopyFile2` returns.
+    func testTheMessagesCarryTheCopysOwnHandles() {
+        let sim = checkedSimulation()
+        sim.fileSystem.setContents(Array("pfx\0".utf8), of: Self.source)
+        let log = HandleLog()
+        var results: [String] = []
+        sim.run {
+            var parameters = COPYFILE2_EXTENDED_PARAMETERS()
+            parameters.dwSize = DWORD(MemoryLayout<COPYFILE2_EXTENDED_PARAMETERS>.size)
+            parameters.pProgressRoutine = handleProgress
+            parameters.pvCallbackContext = Unmanaged.passUnretained(log).toOpaque()
+            let hr = wide(Self.source).withUnsafeBufferPointer { from in
+                wide(Self.destination).withUnsafeBufferPointer { to in CopyFile2(from.baseAddress, to.baseAddress, &parameters) }
+            }
+            results.append("copy: 0x\(String(UInt32(bitPattern: hr), radix: 16))")
+            let first = log.handles.first ?? []
+            results.append("messages: \(log.handles.count), two handles each, the same: \(log.handles.allSatisfy { $0 == first } && first.count == 2)")
+            results.append("distinct and not null: \(first.count == 2 && first[0] != nil && first[1] != nil && first[0] != first[1])")
+            for handle in first {
+                results.append("closed afterwards: \(CloseHandle(handle) ? "no" : win32ErrorName(GetLastError()))")
+            }
+        }
+        XCTAssertEqual(log.seen, [
+            #"\\?\C:\Users\User\AppData\Local\Temp\pfx1.tmp, 4 bytes"#,
+            #"\\?\C:\Users\User\AppData\Local\Temp\pfx2.tmp, 4 bytes"#,
+        ])
+        XCTAssertEqual(results, [
+            "copy: 0x0",
+            "messages: 4, two handles each, the same: true",
+            "distinct and not null: true",
+            "closed afterwards: ERROR_INVALID_HANDLE",
+            "closed afterwards: ERROR_INVALID_HANDLE",
         ])
     }
 }
