@@ -60,7 +60,7 @@ public final class Kernel {
     /// except to free them.
     @exclusivity(unchecked) var ownStatusBlocks: Set<UnsafeMutableRawPointer> = []
     /// Where IRPs come from and go back to (IRPLookasideList.swift).
-    @exclusivity(unchecked) var irpLookaside = IRPLookasideList()
+    let irpLookaside = IRPLookasideList()
     @exclusivity(unchecked) var nextThreadID: UInt32 = 0x1000
 
     /// The process of the running thread (the initial process when no thread runs).

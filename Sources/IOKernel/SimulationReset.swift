@@ -76,9 +76,9 @@ extension Kernel {
         nextObjectID = 1
         nextIRPID = 1
         ownStatusBlocks.removeAll(keepingCapacity: true)
-        // A new list rather than the old one's slab: an `IRP` the scenario kept from the last
-        // run must not come to name a request of this one.
-        irpLookaside = IRPLookasideList()
+        // The old slab let go rather than reused: an `IRP` the scenario kept from the last run
+        // must not come to name a request of this one.
+        irpLookaside.reset()
         nextThreadID = 0x1000
         memory.reset()
         memoryViolationLog = BoundedLog(limit: Kernel.memoryViolationLimit)

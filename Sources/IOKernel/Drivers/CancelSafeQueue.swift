@@ -15,8 +15,12 @@ public final class CancelSafeQueue: CancelRoutine {
 
     public let isCancellable: Bool
     private let onCancelled: CancelledHandler?
-    @exclusivity(unchecked) private var irps: [IRP] = []
-    @exclusivity(unchecked) private var head = 0
+    // The queue is a list linked through its IRPs (``IRP/queueNext``), as `IoCsq` links
+    // `Irp->Tail.Overlay.ListEntry`: the kernel's lookaside list owns the IRPs, so neither the
+    // links nor the IRPs' pointer back to the queue are reference counted.
+    @exclusivity(unchecked) private var head: Unmanaged<IRP>?
+    @exclusivity(unchecked) private var tail: Unmanaged<IRP>?
+    @exclusivity(unchecked) public private(set) var count = 0
 
     public init(cancellable: Bool = true, onCancelled: CancelledHandler? = nil) {
         self.isCancellable = cancellable
@@ -24,59 +28,77 @@ public final class CancelSafeQueue: CancelRoutine {
     }
 
     /// The IRPs queued, oldest first.
-    public var queued: [IRP] { Array(irps[head...]) }
-    public var count: Int { irps.count - head }
-    public var isEmpty: Bool { head == irps.count }
+    public var queued: [IRP] {
+        var result: [IRP] = []
+        result.reserveCapacity(count)
+        var next = head
+        while let link = next {
+            let irp = link.takeUnretainedValue()
+            result.append(irp)
+            next = irp.queueNext
+        }
+        return result
+    }
+    public var isEmpty: Bool { head == nil }
 
     /// `IoCsqInsertIrp`: marks the IRP pending and queues it. If it was already cancelled (and
     /// the queue is cancellable), it is completed as cancelled instead and `false` returned.
+    /// An IRP is in one queue at a time (it has one list entry): inserting it into another
+    /// takes it out of the first.
     @discardableResult
     public func insert(_ irp: IRP, _ k: DriverContext) -> Bool {
         k.markPending(irp)
-        if isCancellable {
-            if irp.isCancelRequested {
-                cancelled(irp, k)
-                return false
-            }
-            // Armed without a reference count (IRP.cancelQueue): the queue holds the IRP
-            // meanwhile, and its deinit disarms what it still holds.
-            irp.cancelQueue = Unmanaged.passUnretained(self)
+        if isCancellable && irp.isCancelRequested {
+            cancelled(irp, k)
+            return false
         }
-        irps.append(irp)
+        if let other = irp.queue { other._withUnsafeGuaranteedRef { $0.unlink(irp) } }
+        let link = Unmanaged.passUnretained(irp)
+        irp.queue = Unmanaged.passUnretained(self)
+        // Armed without a reference count: the IRP is in the queue for as long as it is armed.
+        irp.isArmedByQueue = isCancellable
+        irp.queuePrevious = tail
+        irp.queueNext = nil
+        if let tail { tail._withUnsafeGuaranteedRef { $0.queueNext = link } } else { head = link }
+        tail = link
+        count += 1
         return true
     }
 
-    deinit {
-        for irp in irps[head...] where irp.cancelQueue?.toOpaque() == Unmanaged.passUnretained(self).toOpaque() {
-            irp.cancelQueue = nil
-        }
-    }
+    deinit { releaseQueued() }
 
     /// `IoCsqRemoveNextIrp`: the oldest queued IRP (of `fileObject`, if given) whose cancel
     /// routine could be taken back, removed from the queue.
     public func removeNext(for fileObject: FileObject? = nil, _ k: DriverContext) -> IRP? {
-        var index = head
-        while index < irps.count {
-            let irp = irps[index]
-            if fileObject == nil || irp.fileObject === fileObject, takeBack(irp, k) {
-                removeAt(index)
-                return irp
+        removeNextUnretained(for: fileObject, k)?.takeUnretainedValue()
+    }
+
+    /// ``removeNext(for:_:)`` for the hot path, which borrows the IRP (the lookaside list keeps
+    /// it): no reference counting.
+    func removeNextUnretained(for fileObject: FileObject? = nil, _ k: DriverContext) -> Unmanaged<IRP>? {
+        var next = head
+        while let link = next {
+            let taken = link._withUnsafeGuaranteedRef { irp -> Bool in
+                next = irp.queueNext
+                guard fileObject == nil || irp.fileObject === fileObject, takeBack(irp, k) else { return false }
+                unlink(irp)
+                return true
             }
-            index += 1
+            if taken { return link }
         }
         return nil
     }
 
     /// `IoCsqRemoveIrp`: removes this IRP if it is queued and not being cancelled.
     public func remove(_ irp: IRP, _ k: DriverContext) -> Bool {
-        guard let index = irps[head...].firstIndex(where: { $0 === irp }), takeBack(irp, k) else { return false }
-        removeAt(index)
+        guard isQueued(irp), takeBack(irp, k) else { return false }
+        unlink(irp)
         return true
     }
 
     /// The queue's cancel routine.
     public func cancel(_ irp: IRP, _ context: DriverContext) {
-        if let index = irps[head...].firstIndex(where: { $0 === irp }) { removeAt(index) }
+        if isQueued(irp) { unlink(irp) }
         cancelled(irp, context)
     }
 
@@ -84,44 +106,51 @@ public final class CancelSafeQueue: CancelRoutine {
         if let onCancelled { onCancelled(irp, k) } else { k.complete(irp, status: .cancelled, information: 0) }
     }
 
-    /// Takes the cancel routine back; false when cancellation already owns the IRP.
-    /// The simulation is released with requests still queued: the queue lets go of them (each
-    /// holds its file object, and through it the device and the driver that holds the queue).
-    /// The kernel calls it for a queue armed as an IRP's cancel routine; a driver's
-    /// `simulationEnded()` calls it for a queue that arms none.
+    /// The simulation is released (or the queue goes away) with requests still queued: the
+    /// queue lets go of them, so that none points back to it. The kernel calls it for every
+    /// queue that still holds an IRP (``IRPLookasideList/releaseQueues()``), while the IRPs
+    /// still exist; a driver's `simulationEnded()` may call it too.
     package func releaseQueued() {
-        irps.removeAll()
-        head = 0
+        var next = head
+        while let link = next {
+            link._withUnsafeGuaranteedRef { irp in
+                next = irp.queueNext
+                irp.queue = nil
+                irp.isArmedByQueue = false
+                irp.queueNext = nil
+                irp.queuePrevious = nil
+            }
+        }
+        head = nil
+        tail = nil
+        count = 0
     }
 
+    @inline(__always) private func isQueued(_ irp: IRP) -> Bool {
+        irp.queue?.toOpaque() == Unmanaged.passUnretained(self).toOpaque()
+    }
+
+    /// Takes the cancel routine back; false when cancellation already owns the IRP.
     private func takeBack(_ irp: IRP, _ k: DriverContext) -> Bool {
         guard isCancellable else { return true }
         // The common case, the queue's own routine still armed, without materialising it.
-        if irp.cancelQueue != nil {
-            irp.cancelQueue = nil
+        if irp.isArmedByQueue {
+            irp.isArmedByQueue = false
             return true
         }
         return k.setCancelRoutine(irp, nil) != nil
     }
 
-    private func removeAt(_ index: Int) {
-        // The common case, a queue of one: removeLast is cheap where removeAll is a generic call.
-        if index == 0 && irps.count == 1 {
-            irps.removeLast()
-            head = 0
-            return
-        }
-        if index == head {
-            head += 1
-            if head == irps.count {
-                irps.removeAll(keepingCapacity: true)
-                head = 0
-            } else if head > 64, head * 2 > irps.count {
-                irps.removeFirst(head)
-                head = 0
-            }
-        } else {
-            irps.remove(at: index)
-        }
+    /// Takes a queued IRP out of the list.
+    fileprivate func unlink(_ irp: IRP) {
+        let previous = irp.queuePrevious
+        let next = irp.queueNext
+        if let previous { previous._withUnsafeGuaranteedRef { $0.queueNext = next } } else { head = next }
+        if let next { next._withUnsafeGuaranteedRef { $0.queuePrevious = previous } } else { tail = previous }
+        irp.queueNext = nil
+        irp.queuePrevious = nil
+        irp.queue = nil
+        irp.isArmedByQueue = false
+        count -= 1
     }
 }

@@ -217,12 +217,14 @@ public final class StockDriver: Driver {
         guard let k = context else { return nil }
         // A device-side action: completion work for the running thread runs before it returns.
         // The kernel is borrowed: the driver's context holds it unowned.
-        return k.kernelReference._withUnsafeGuaranteedRef { kernel in
+        return k.kernelReference._withUnsafeGuaranteedRef { kernel -> IRP? in
             kernel.enter()
             defer { kernel.leave() }
-            guard let irp = queue.removeNext(k) else { return nil }
-            finish(irp, k, status: status, bytes: bytes, data: data)
-            return irp
+            // The IRP borrowed (the lookaside list keeps it); only the one returned is retained,
+            // before completion processing can free it.
+            guard let irp = queue.removeNextUnretained(k) else { return nil }
+            _ = irp._withUnsafeGuaranteedRef { finish($0, k, status: status, bytes: bytes, data: data) }
+            return irp.takeUnretainedValue()
         }
     }
 

@@ -130,19 +130,24 @@ public final class IRP {
     @exclusivity(unchecked) var listNext: Unmanaged<IRP>?
     @exclusivity(unchecked) var listPrevious: Unmanaged<IRP>?
     /// The armed cancel routine (`Irp->CancelRoutine`): a driver's routine object, retained,
-    /// or, armed by its own `insert`, a ``CancelSafeQueue``, unretained (``cancelQueue``).
+    /// or, armed by its own `insert`, the ``CancelSafeQueue`` the IRP is in, unretained
+    /// (``isArmedByQueue``).
     var cancelRoutine: CancelRoutine? {
-        get { cancelQueue.map { $0.takeUnretainedValue() } ?? cancelRoutineObject }
+        get { isArmedByQueue ? queue?.takeUnretainedValue() : cancelRoutineObject }
         set {
-            if cancelQueue != nil { cancelQueue = nil }
+            if isArmedByQueue { isArmedByQueue = false }
             cancelRoutineObject = newValue
         }
     }
     @exclusivity(unchecked) private var cancelRoutineObject: CancelRoutine?
-    /// A cancel-safe queue armed as the cancel routine by its own `insert`: unretained, so that
-    /// arming and disarming cost no reference counting. The IRP is in the queue for as long as
-    /// the queue is armed, and a queue that goes away disarms the IRPs it still holds.
-    @exclusivity(unchecked) var cancelQueue: Unmanaged<CancelSafeQueue>?
+    /// The cancel-safe queue the IRP is in (`IoCsqInsertIrp` links `Irp->Tail.Overlay.ListEntry`
+    /// into the driver's list): unretained, as are the links, so that queueing and dequeueing
+    /// cost no reference counting. The queue's links live in the IRP; the lookaside list never
+    /// reuses an IRP that is still queued (``IRPLookasideList``), and a queue that goes away
+    /// unlinks what it still holds.
+    @exclusivity(unchecked) var queue: Unmanaged<CancelSafeQueue>?
+    @exclusivity(unchecked) var queueNext: Unmanaged<IRP>?
+    @exclusivity(unchecked) var queuePrevious: Unmanaged<IRP>?
     /// The system buffer (buffered I/O): for a write, the caller's bytes captured at issue; for
     /// a read, the bytes the driver puts here are copied to the caller's buffer on completion.
     /// A slice, so that a driver can hand out part of a buffer it keeps without copying it.
@@ -175,7 +180,7 @@ public final class IRP {
     /// `Irp->Cancel`: cancellation was requested. It stays set whatever the driver does.
     @exclusivity(unchecked) public internal(set) var isCancelRequested = false
     /// Whether a cancel routine is armed (`Irp->CancelRoutine != NULL`).
-    public var isCancelRoutineArmed: Bool { cancelQueue != nil || cancelRoutineObject != nil }
+    public var isCancelRoutineArmed: Bool { isArmedByQueue || cancelRoutineObject != nil }
     /// The driver called `markPending` (`IoMarkIrpPending`).
     @exclusivity(unchecked) public internal(set) var isMarkedPending = false
     /// Dispatch returned `STATUS_PENDING` to the caller.
@@ -189,6 +194,8 @@ public final class IRP {
     @exclusivity(unchecked) var synchronousAPI: Bool
     @exclusivity(unchecked) var isOnList = false
     @exclusivity(unchecked) var isFree = false
+    /// The queue the IRP is in (``queue``) armed itself as its cancel routine.
+    @exclusivity(unchecked) var isArmedByQueue = false
 
     init(slot: Int32, id: Int, major: MajorFunction, fileObject: FileObject, thread: SimThread?, length: Int,
          byteOffset: UInt64?, userIOSB: UnsafeMutableRawPointer?, userBuffer: UnsafeMutableRawPointer?,
@@ -236,7 +243,7 @@ public final class IRP {
         isCancelRequested = false
         isMarkedPending = false
         pendingReturned = false
-        cancelQueue = nil
+        isArmedByQueue = false
         if cancelRoutineObject != nil { cancelRoutineObject = nil }
         apcRoutine = nil
         apcContext = nil

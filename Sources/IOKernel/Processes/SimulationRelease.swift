@@ -53,6 +53,7 @@ extension Kernel {
         // Requests still in flight hold their file object, and through it the device and its
         // driver, whose cancel-safe queue holds them (it is their armed cancel routine); a
         // port's packets hold theirs, and a bound file object holds its port.
+        irpLookaside.releaseQueues()
         for thread in threads { for irp in thread.irps { letGo(irp) } }
         for file in fileObjects {
             for irp in file.agnosticIRPs { letGo(irp) }
