@@ -90,6 +90,7 @@ typedef struct _SECURITY_ATTRIBUTES {
 #include "ModulesAndPaths.h"
 #include "FileSystemConstants.h"
 #include "FileMapping.h"
+#include "AccountLookup.h"
 // LockFileEx, reparse points, CopyFile2, volume flags.
 #include "VolumesLocksAndLinks.h"
 #include "DeviceControl.h"
