@@ -72,7 +72,7 @@ public final class Kernel {
 
     /// The process's user memory, and whether the kernel checks the pointers it keeps against
     /// it (``MemoryOptions/tracking``).
-    let memory: MemoryArena
+    @usableFromInline let memory: MemoryArena
     @usableFromInline let memoryTracking: Bool
     /// The scenario's view of ``memory``.
     package private(set) lazy var trackedMemory = TrackedMemory(kernel: self)

@@ -31,12 +31,25 @@ import Darwin
 /// the same size and region instead, as a real heap or stack would, so that the corruption
 /// shows. Nothing here depends on host addresses except lookups by address, whose answers do
 /// not depend on the order of the addresses.
-final class MemoryArena {
+@usableFromInline final class MemoryArena {
+    /// Each block's description, by index (its id less one).
     @exclusivity(unchecked) private(set) var blocks: [MemoryBlock] = []
+    /// Each block's state, by the same index: what the checks read (``MemoryBlockState``).
+    @exclusivity(unchecked) @usableFromInline private(set) var states = PlainTable<MemoryBlockState>(capacity: 64)
+    /// The holders of a block after its first (``MemoryBlockState/firstHolder``), in order, for
+    /// the blocks that have more than one. Only looked up, never iterated.
+    @exclusivity(unchecked) var moreHolders: [Int32: [MemoryBlockHolder]] = [:]
     /// The host ranges the arena owns, sorted by start, each with its current occupant.
     @exclusivity(unchecked) private var ranges: [(start: UInt, end: UInt, block: Int32)] = []
-    /// The two most recent lookups (an `OVERLAPPED` and a buffer, issued again and again).
-    @exclusivity(unchecked) private var recent: (Int32, Int32) = (-1, -1)
+    /// The lowest and highest address of any range: an address outside them (a caller's stack
+    /// variable, usually) is found untracked without a search.
+    @exclusivity(unchecked) @usableFromInline private(set) var lowestAddress = UInt.max
+    @exclusivity(unchecked) @usableFromInline private(set) var highestAddress: UInt = 0
+    /// The two blocks found most recently (an `OVERLAPPED` and a buffer, used again and again),
+    /// with their ranges, so that finding them again reads nothing else; a block found by a
+    /// search replaces the older. Cleared whenever an
+    /// address changes blocks (a reuse, a range taken over).
+    @exclusivity(unchecked) @usableFromInline var recent = (RecentBlock(), RecentBlock())
     /// Freed blocks whose memory may be reused, by region and size, most recently freed last.
     /// Only looked up, never iterated.
     @exclusivity(unchecked) private var reusable: [ReuseKey: [Int32]] = [:]
@@ -69,12 +82,28 @@ final class MemoryArena {
         let size: Int
     }
 
+    /// A block found recently and the range it spans.
+    @usableFromInline struct RecentBlock {
+        @usableFromInline var start: UInt = 0
+        @usableFromInline var capacity: UInt = 0
+        @usableFromInline var index: Int32 = -1
+
+        @usableFromInline init(start: UInt = 0, capacity: UInt = 0, index: Int32 = -1) {
+            self.start = start
+            self.capacity = capacity
+            self.index = index
+        }
+    }
+
     init(reuseFreedMemory: Bool, quarantineBudget: Int = MemoryOptions.defaultQuarantineBudget) {
         self.reuseFreedMemory = reuseFreedMemory
         self.quarantineBudget = max(0, quarantineBudget)
     }
 
-    deinit { releaseHostMemory() }
+    deinit {
+        releaseHostMemory()
+        states.deallocate()
+    }
 
     /// Back to an empty arena, as a new one (``Simulation/reset(strategy:)``): every block's
     /// host memory given back, the arena's own arrays kept for the next run.
@@ -86,7 +115,7 @@ final class MemoryArena {
     /// Gives every block's host memory back (the simulation is gone; nothing uses it again).
     /// Blocks the quarantine released have given theirs already.
     func releaseHostMemory() {
-        for range in ranges where !blocks[Int(range.block)].isReleased {
+        for range in ranges where !states[Int(range.block)].isReleased {
             UnsafeMutableRawPointer(bitPattern: range.start).map(releaseToHost)
         }
         for (_, var kept) in releasedMemory {
@@ -95,14 +124,18 @@ final class MemoryArena {
         releasedMemory.removeAll()
         keptReleasedBytes = 0
         ranges.removeAll(keepingCapacity: true)
+        lowestAddress = .max
+        highestAddress = 0
         blocks.removeAll(keepingCapacity: true)
+        states.removeAll()
+        moreHolders.removeAll()
         reusable.removeAll()
         quarantine = RingQueue()
         quarantinedBytes = 0
         heldFreedBytes = 0
         pinned.removeAll()
         liveBytes = 0
-        recent = (-1, -1)
+        forgetRecentBlocks()
     }
 
     /// A new zeroed block; its index, or nil if the host could not allocate it.
@@ -115,35 +148,38 @@ final class MemoryArena {
         if reuseFreedMemory, region != .static, var pool = reusable[key] {
             while let old = pool.popLast() {
                 // A block the quarantine released has no memory to hand on.
-                guard !blocks[Int(old)].isReleased else { continue }
+                guard !states[Int(old)].isReleased else { continue }
                 reusable[key] = pool
                 let base = blocks[Int(old)].base
                 base.initializeMemory(as: UInt8.self, repeating: 0, count: max(size, 1))
-                blocks[Int(old)].reusedBy = index
+                states[Int(old)].reusedBy = index
                 quarantinedBytes -= blocks[Int(old)].size
                 liveBytes += size
-                blocks.append(MemoryBlock(id: blocks.count + 1, givenLabel: label, type: type, size: size, region: region,
-                                          allocatedAt: location, base: base, owner: owner))
+                append(MemoryBlock(id: blocks.count + 1, givenLabel: label, type: type, size: size, region: region,
+                                   allocatedAt: location, base: base, owner: owner))
                 if let slot = rangeIndex(of: UInt(bitPattern: base)) { ranges[slot].block = index }
+                forgetRecentBlocks()
                 return index
             }
             reusable[key] = pool
         }
         if let kept = reuseReleasedMemory(capacity: max(size, 1)) {
-            blocks.append(MemoryBlock(id: blocks.count + 1, givenLabel: label, type: type, size: size, region: region,
-                                      allocatedAt: location, base: blocks[Int(kept)].base, owner: owner))
-            blocks[Int(kept)].reusedBy = index
+            append(MemoryBlock(id: blocks.count + 1, givenLabel: label, type: type, size: size, region: region,
+                               allocatedAt: location, base: blocks[Int(kept)].base, owner: owner))
+            states[Int(kept)].reusedBy = index
             liveBytes += size
             if let slot = rangeIndex(of: UInt(bitPattern: blocks[Int(kept)].base)) { ranges[slot].block = index }
-            recent = (-1, -1)
+            forgetRecentBlocks()
             return index
         }
         guard let base = calloc(1, max(size, 1)) else { return nil }
-        blocks.append(MemoryBlock(id: blocks.count + 1, givenLabel: label, type: type, size: size, region: region,
-                                  allocatedAt: location, base: base, owner: owner))
+        append(MemoryBlock(id: blocks.count + 1, givenLabel: label, type: type, size: size, region: region,
+                           allocatedAt: location, base: base, owner: owner))
         liveBytes += size
         let start = UInt(bitPattern: base)
         let end = start + UInt(max(size, 1))
+        lowestAddress = min(lowestAddress, start)
+        highestAddress = max(highestAddress, end)
         var position = insertionPoint(for: start)
         // The host may hand out again memory the quarantine released. Only the part the new
         // block takes changes hands: the rest of a released block's range stays the released
@@ -164,11 +200,17 @@ final class MemoryArena {
             displaced = true
         }
         if displaced {
-            recent = (-1, -1)
+            forgetRecentBlocks()
             pieces.sort { $0.start < $1.start }
         }
         ranges.insert(contentsOf: pieces, at: position)
         return index
+    }
+
+    /// A new block's description and state.
+    private func append(_ block: MemoryBlock) {
+        blocks.append(block)
+        states.append(MemoryBlockState(start: block.start, size: block.size))
     }
 
     /// Marks a block freed (the caller has checked it was live) and quarantines or pools it;
@@ -178,6 +220,7 @@ final class MemoryArena {
         let i = Int(index)
         blocks[i].freedAt = location
         blocks[i].leftAtExit = byProcessExit
+        states[i].isFreed = true
         liveBytes -= blocks[i].size
         quarantinedBytes += blocks[i].size
         quarantine.append(index)
@@ -186,7 +229,7 @@ final class MemoryArena {
         }
         enforceQuarantineBudget()
         // Poisoned only if it stays: a block larger than the budget goes at once, untouched.
-        if !blocks[i].isReleased {
+        if !states[i].isReleased {
             blocks[i].base.initializeMemory(as: UInt8.self, repeating: 0xFE, count: max(blocks[i].size, 1))
         }
     }
@@ -201,15 +244,15 @@ final class MemoryArena {
     private func enforceQuarantineBudget() {
         while quarantinedBytes > quarantineBudget, let oldest = quarantine.popFirst() {
             let i = Int(oldest)
-            guard blocks[i].reusedBy < 0, !blocks[i].isReleased else { continue }
-            if !blocks[i].holders.isEmpty || pinned.contains(oldest) {
-                blocks[i].awaitsRelease = true
+            guard states[i].reusedBy < 0, !states[i].isReleased else { continue }
+            if states[i].isHeld || pinned.contains(oldest) {
+                states[i].awaitsRelease = true
                 quarantinedBytes -= blocks[i].size
                 heldFreedBytes += blocks[i].size
                 continue
             }
             keepReleasedMemory(oldest)
-            blocks[i].isReleased = true
+            states[i].isReleased = true
             quarantinedBytes -= blocks[i].size
             releasedCount += 1
         }
@@ -255,22 +298,28 @@ final class MemoryArena {
     /// Host memory the arena holds for the scenario: live blocks and the quarantine.
     var hostBytes: Int { liveBytes + quarantinedBytes + heldFreedBytes }
 
-    /// The block that now occupies `address` (live, or freed and quarantined), if the arena
-    /// owns it.
-    @inline(__always) func lookup(_ address: UInt) -> Int32? {
-        let (a, b) = recent
-        if a >= 0, blocks[Int(a)].reusedBy < 0, blocks[Int(a)].contains(address) { return a }
-        if b >= 0, blocks[Int(b)].reusedBy < 0, blocks[Int(b)].contains(address) {
-            recent = (b, a)
-            return b
-        }
-        guard let slot = rangeIndex(of: address) else { return nil }
-        let found = ranges[slot].block
-        // A released block may own only part of its old range now (``allocate``): the cache,
-        // which tests the whole block, keeps live and quarantined blocks only.
-        if !blocks[Int(found)].isReleased { recent = (found, a) }
-        return found
+    /// The block that now occupies `address` (live, freed and quarantined, or released), if the
+    /// arena owns it. The two blocks found last are tested first, from their ranges alone.
+    @inlinable @inline(__always) func lookup(_ address: UInt) -> Int32? {
+        if recent.0.index >= 0, address &- recent.0.start < recent.0.capacity { return recent.0.index }
+        if recent.1.index >= 0, address &- recent.1.start < recent.1.capacity { return recent.1.index }
+        // Outside every range (a caller's stack variable, usually): untracked without a search.
+        guard address >= lowestAddress, address < highestAddress else { return nil }
+        return search(address)
     }
+
+    /// ``lookup(_:)`` past the recent blocks: the range that holds `address`, which becomes the
+    /// most recent. A range may be only part of its block (a released block some of whose
+    /// memory a new block took), so the range, not the block, is remembered.
+    @usableFromInline func search(_ address: UInt) -> Int32? {
+        guard let slot = rangeIndex(of: address) else { return nil }
+        let range = ranges[slot]
+        recent = (RecentBlock(start: range.start, capacity: range.end - range.start, index: range.block), recent.0)
+        return range.block
+    }
+
+    /// Forgets the recent blocks: an address changed blocks.
+    private func forgetRecentBlocks() { recent = (RecentBlock(), RecentBlock()) }
 
     private func rangeIndex(of address: UInt) -> Int? {
         // Outside every range (a caller's stack variable, usually): no search.
@@ -292,20 +341,14 @@ final class MemoryArena {
         return low
     }
 
-    // MARK: - Holders
+    /// A block's state, read in place (no copy of its description, no reference count).
+    @inline(__always) func state(_ index: Int32) -> MemoryBlockState { states[Int(index)] }
 
-    func addHolder(_ index: Int32, irp: Int, address: UInt, asOverlapped: Bool) {
-        blocks[Int(index)].holders.append((irp, address, asOverlapped))
-    }
-
-    func removeHolder(_ index: Int32, irp: Int, asOverlapped: Bool) {
-        let i = Int(index)
-        guard let position = blocks[i].holders.firstIndex(where: { $0.irp == irp && $0.asOverlapped == asOverlapped }) else { return }
-        // Usually the only holder, or the last: then nothing moves.
-        let last = blocks[i].holders.count - 1
-        if position != last { blocks[i].holders.swapAt(position, last) }
-        blocks[i].holders.removeLast()
-        if blocks[i].awaitsRelease { requeueIfLetGo(index) }
+    /// Whether the block is live and holds `count` bytes from `address` (which it contains):
+    /// the check every use of caller memory passes when nothing is wrong.
+    @inlinable @inline(__always) func isLive(_ index: Int32, from address: UInt, count: Int) -> Bool {
+        let block = states[Int(index)]
+        return !block.isFreed && count <= block.size &- Int(bitPattern: address &- block.start)
     }
 
     /// Keeps a block's memory the arena's while kernel32 reads it (see ``pinned``).
@@ -320,31 +363,26 @@ final class MemoryArena {
 
     /// A freed block that waited for its users to let go, and now has none: back into the
     /// quarantine, as its youngest block, and the budget applies again.
-    private func requeueIfLetGo(_ index: Int32) {
+    func requeueIfLetGo(_ index: Int32) {
         let i = Int(index)
-        guard blocks[i].awaitsRelease, blocks[i].holders.isEmpty, !pinned.contains(index) else { return }
-        blocks[i].awaitsRelease = false
+        guard states[i].awaitsRelease, !states[i].isHeld, !pinned.contains(index) else { return }
+        states[i].awaitsRelease = false
         heldFreedBytes -= blocks[i].size
         quarantinedBytes += blocks[i].size
         quarantine.append(index)
         enforceQuarantineBudget()
     }
 
-    /// The request whose I/O on the `OVERLAPPED` at `address` is still in flight.
-    func irpInFlight(onOverlapped address: UInt, in index: Int32) -> Int? {
-        blocks[Int(index)].holders.first { $0.asOverlapped && $0.address == address }?.irp
-    }
-
-    /// A block's fields read in place: `blocks[i]` as a value would copy the whole record (its
-    /// strings, type and holders, with their reference counts) to read a flag or a size.
-    @inline(__always) func view(_ index: Int32) -> MemoryBlockView { MemoryBlockView(arena: Unmanaged.passUnretained(self), index: Int(index)) }
+    /// A block's name as reports show it.
+    func label(_ index: Int32) -> String { blocks[Int(index)].label }
 
     /// A block as diagnostics show it.
     func info(_ index: Int32) -> MemoryBlockInfo {
         let block = blocks[Int(index)]
+        let reusedBy = states[Int(index)].reusedBy
         return MemoryBlockInfo(id: block.id, label: block.label, typeName: block.typeName, size: block.size,
                                region: block.region, allocatedAt: block.allocatedAt, freedAt: block.freedAt,
-                               reusedBy: block.reusedBy >= 0 ? blocks[Int(block.reusedBy)].label : nil)
+                               reusedBy: reusedBy >= 0 ? blocks[Int(reusedBy)].label : nil)
     }
 }
 
@@ -385,18 +423,4 @@ private func zeroKeptMemory(_ base: UnsafeMutableRawPointer, _ count: Int) {
     #else
     base.initializeMemory(as: UInt8.self, repeating: 0, count: count)
     #endif
-}
-
-/// One block of a ``MemoryArena`` read field by field (``MemoryArena/view(_:)``), for the
-/// checks on the I/O path. The arena is borrowed: a view lives for one check.
-struct MemoryBlockView {
-    let arena: Unmanaged<MemoryArena>
-    let index: Int
-
-    var isFreed: Bool { arena._withUnsafeGuaranteedRef { $0.blocks[index].freedAt != nil } }
-    var isReleased: Bool { arena._withUnsafeGuaranteedRef { $0.blocks[index].isReleased } }
-    var size: Int { arena._withUnsafeGuaranteedRef { $0.blocks[index].size } }
-    var start: UInt { arena._withUnsafeGuaranteedRef { $0.blocks[index].start } }
-    var reusedBy: Int32 { arena._withUnsafeGuaranteedRef { $0.blocks[index].reusedBy } }
-    var label: String { arena._withUnsafeGuaranteedRef { $0.blocks[index].label } }
 }

@@ -91,8 +91,9 @@ public struct MemoryBlockInfo: Equatable, Sendable, CustomStringConvertible {
     }
 }
 
-/// The arena's record of a block. Its label and type name are made only when a report needs
-    /// them, so that an allocation formats nothing.
+/// The arena's description of a block, as reports show it. Its label and type name are made
+/// only when a report needs them, so that an allocation formats nothing. What the checks read
+/// on the I/O path (freed, released, reused, held) is in its ``MemoryBlockState``.
 struct MemoryBlock {
     let id: Int
     /// The name the scenario gave it, if any.
@@ -110,18 +111,6 @@ struct MemoryBlock {
     /// A heap block still in use when its process exited, freed by the exit: reported as that
     /// process's memory never freed.
     var leftAtExit = false
-    var reusedBy: Int32 = -1
-    /// The IRPs that still use this block: as their `OVERLAPPED` (until the caller has been
-    /// handed its last notification) or as their buffer (until completion processing).
-    var holders: [(irp: Int, address: UInt, asOverlapped: Bool)] = []
-
-    /// A freed block whose host memory the arena gave back (the quarantine's byte budget): its
-    /// record stays, so that a late kernel write into it is still reported, but nothing may be
-    /// written there any more.
-    var isReleased = false
-    /// A freed block the quarantine's budget would have released while an I/O request still
-    /// held it: it waits, out of the quarantine, for its last holder to let go.
-    var awaitsRelease = false
 
     var isFreed: Bool { freedAt != nil }
     var start: UInt { UInt(bitPattern: base) }
@@ -139,7 +128,6 @@ struct MemoryBlock {
         if let typeName { return typeName }
         return region == .static ? "static BYTE[\(size)]" : "HeapAlloc(\(size))"
     }
-    func contains(_ address: UInt) -> Bool { address >= start && address < start + UInt(max(size, 1)) }
 }
 
 /// A C type's name as the program knows it: `OVERLAPPED`, not the struct tag `_OVERLAPPED`.

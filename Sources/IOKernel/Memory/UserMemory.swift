@@ -20,13 +20,13 @@ extension Kernel {
     /// into `Internal` (its upper half keeps what kernel32 stored, zero) and the information
     /// into `InternalHigh`.
     func writeIOStatus(_ ioStatus: UnsafeMutableRawPointer, status: NTStatus, information: Int, for irp: IRP) {
-        if irp.overlappedBlock >= 0 {
-            checkKernelWrite(irp.overlappedBlock, at: UInt(bitPattern: ioStatus), count: 16, irp: irp,
-                             what: "\(status.name), \(information) bytes")
+        let block = irp.overlappedBlock
+        if block >= 0, !memory.isLive(block, from: UInt(bitPattern: ioStatus), count: 16) {
+            reportStatusWrite(block, at: UInt(bitPattern: ioStatus), status: status, information: information, irp: irp)
         }
         // A block whose memory the arena released keeps its record, so the write is reported
         // above; the memory itself is no longer the simulator's to write.
-        if irp.overlappedBlock < 0 || !memory.blocks[Int(irp.overlappedBlock)].isReleased {
+        if block < 0 || !memory.state(block).isReleased {
             ioStatus.storeBytes(of: status.rawValue, as: UInt32.self)
             ioStatus.storeBytes(of: UInt64(truncatingIfNeeded: information), toByteOffset: 8, as: UInt64.self)
         }
@@ -44,10 +44,12 @@ extension Kernel {
         var count = count
         if irp.bufferBlock >= 0 {
             let address = UInt(bitPattern: buffer)
-            checkKernelWrite(irp.bufferBlock, at: address, count: count, irp: irp, what: "\(count) bytes of data")
-            // Never past the end of a tracked block: that would corrupt the simulator itself.
-            let block = memory.view(irp.bufferBlock)
-            count = block.isReleased ? 0 : min(count, max(0, Int(block.start + UInt(block.size)) - Int(address)))
+            if !memory.isLive(irp.bufferBlock, from: address, count: count) {
+                reportDataWrite(irp.bufferBlock, at: address, count: count, irp: irp)
+                // Never past the end of a tracked block: that would corrupt the simulator itself.
+                let block = memory.state(irp.bufferBlock)
+                count = block.isReleased ? 0 : min(count, max(0, Int(block.start + UInt(block.size)) - Int(address)))
+            }
         }
         if let base = source.baseAddress, count > 0, !repeating {
             buffer.copyMemory(from: base, byteCount: min(count, source.count))
@@ -94,30 +96,35 @@ extension Kernel {
     @inline(__always) @inlinable package func storeToUser<T>(_ value: T, at pointer: UnsafeMutablePointer<T>, call: StaticString) {
         // Inlined into each Win32 function, so that an untracked store is a plain store (the
         // generic function called across modules cost 30 instructions a store).
+        // With tracking, a live block (or memory the arena does not hold) is found inline too.
         guard memoryTracking else { return pointer.pointee = value }
-        if outParameterIsWritable(UInt(bitPattern: pointer), count: MemoryLayout<T>.size, call: call) { pointer.pointee = value }
+        let address = UInt(bitPattern: pointer)
+        guard let index = memory.lookup(address), !memory.isLive(index, from: address, count: MemoryLayout<T>.size) else {
+            return pointer.pointee = value
+        }
+        if outParameterIsWritable(index, address, count: MemoryLayout<T>.size, call: call) { pointer.pointee = value }
     }
 
-    /// Whether `count` bytes at `address` may be stored into by a call's result, recording the
-    /// violation when they may not (or when they are freed).
-    @usableFromInline func outParameterIsWritable(_ address: UInt, count: Int, call: StaticString) -> Bool {
-        guard let index = memory.lookup(address) else { return true }
-        let block = memory.view(index)
+    /// Whether `count` bytes at `address`, in the block at `index`, which is freed or too short,
+    /// may be stored into by a call's result, recording the violation when they may not (or when
+    /// they are freed).
+    @usableFromInline @inline(never) func outParameterIsWritable(_ index: Int32, _ address: UInt, count: Int, call: StaticString) -> Bool {
+        let block = memory.state(index)
         if block.isReleased {
             violation(.kernelWroteFreedMemory, irp: nil, block: index, address: address,
-                      "\(call) was to store its result into \(block.label), freed and released to the host: nothing is stored")
+                      "\(call) was to store its result into \(memory.label(index)), freed and released to the host: nothing is stored")
             return false
         }
         let available = block.size - Int(address - block.start)
         if count > available {
             violation(.bufferTooShort, irp: nil, block: index, address: address,
-                      "\(call) was to store \(count) bytes of its result into \(block.label), which has \(available) from there: "
+                      "\(call) was to store \(count) bytes of its result into \(memory.label(index)), which has \(available) from there: "
                           + "nothing is stored")
             return false
         }
         if block.isFreed {
             violation(.kernelWroteFreedMemory, irp: nil, block: index, address: address,
-                      "\(call) stored its result into \(block.label), which was freed")
+                      "\(call) stored its result into \(memory.label(index)), which was freed")
         }
         return true
     }
@@ -131,15 +138,15 @@ extension Kernel {
         guard memoryTracking else { return nil }
         let start = UInt(bitPattern: address)
         guard let index = memory.lookup(start) else { return nil }
-        let block = memory.view(index)
+        let block = memory.state(index)
         if block.isReleased {
             violation(.kernelReadFreedMemory, irp: nil, block: index, address: start,
-                      "\(call) was handed a string in \(block.label), freed and released: it reads as empty")
+                      "\(call) was handed a string in \(memory.label(index)), freed and released: it reads as empty")
             return 0
         }
         if block.isFreed {
             violation(.kernelReadFreedMemory, irp: nil, block: index, address: start,
-                      "\(call) read a string from \(block.label), which was freed")
+                      "\(call) read a string from \(memory.label(index)), which was freed")
         }
         return block.size - Int(start - block.start)
     }
@@ -150,7 +157,7 @@ extension Kernel {
         let start = UInt(bitPattern: address)
         guard let index = memory.lookup(start) else { return }
         violation(.bufferTooShort, irp: nil, block: index, address: start,
-                  "\(call) was handed a string that \(memory.blocks[Int(index)].label) ends before its terminating NUL: "
+                  "\(call) was handed a string that \(memory.label(index)) ends before its terminating NUL: "
                       + "it is read as far as the block goes")
     }
 
@@ -165,22 +172,25 @@ extension Kernel {
     @inlinable package func userOverlappedIsAccessible<T>(_ pointer: UnsafeMutablePointer<T>) -> Bool {
         // Inlined, so that without tracking the check is one load (see storeToUser).
         guard memoryTracking else { return true }
-        return userOverlappedIsAccessible(UInt(bitPattern: pointer), size: MemoryLayout<T>.size)
+        let address = UInt(bitPattern: pointer)
+        guard let index = memory.lookup(address) else { return true }
+        return memory.isLive(index, from: address, count: MemoryLayout<T>.size)
+            || userOverlappedIsAccessible(index, address, size: MemoryLayout<T>.size)
     }
 
-    /// The check itself, with tracking on: `size` bytes of `OVERLAPPED` at `address`.
-    @usableFromInline func userOverlappedIsAccessible(_ address: UInt, size: Int) -> Bool {
-        guard let index = memory.lookup(address) else { return true }
-        let block = memory.view(index)
+    /// The check for an `OVERLAPPED` of `size` bytes at `address` in the block at `index`, which
+    /// is freed or too short.
+    @usableFromInline @inline(never) func userOverlappedIsAccessible(_ index: Int32, _ address: UInt, size: Int) -> Bool {
+        let block = memory.state(index)
         if block.isReleased {
             violation(.kernelWroteFreedMemory, irp: nil, block: index, address: address,
-                      "an OVERLAPPED in \(block.label), freed and released, was handed to a call: it fails with ERROR_NOACCESS")
+                      "an OVERLAPPED in \(memory.label(index)), freed and released, was handed to a call: it fails with ERROR_NOACCESS")
             return false
         }
         let available = block.size - Int(address - block.start)
         guard available < size else { return true }
         violation(.bufferTooShort, irp: nil, block: index, address: address,
-                  "an OVERLAPPED needs \(size) bytes, but \(block.label) has \(available) from there: "
+                  "an OVERLAPPED needs \(size) bytes, but \(memory.label(index)) has \(available) from there: "
                       + "the call fails with ERROR_NOACCESS")
         return false
     }
@@ -204,20 +214,29 @@ extension Kernel {
         guard memoryTracking, count > 0 else { return true }
         let start = UInt(bitPattern: address)
         guard let index = memory.lookup(start) else { return true }
-        let block = memory.view(index)
+        return memory.isLive(index, from: start, count: count)
+            || probeUserBuffer(index, start, count: count, writing: writing, call: call, reportingFreed: reportingFreed)
+    }
+
+    /// ``probeUserBuffer(_:count:writing:call:reportingFreed:)`` for a block that is freed or too
+    /// short.
+    @inline(never) private func probeUserBuffer(_ index: Int32, _ start: UInt, count: Int, writing: Bool, call: StaticString,
+                                                reportingFreed: Bool) -> Bool
+    {
+        let block = memory.state(index)
         if reportingFreed, block.isFreed, !block.isReleased {
             violation(writing ? .kernelWroteFreedMemory : .kernelReadFreedMemory, irp: nil, block: index, address: start,
-                      "\(call) was handed \(block.label), which was freed")
+                      "\(call) was handed \(memory.label(index)), which was freed")
         }
         if block.isReleased {
             violation(writing ? .kernelWroteFreedMemory : .kernelReadFreedMemory, irp: nil, block: index, address: start,
-                      "\(call) was handed \(block.label), freed and released: the call fails with ERROR_NOACCESS")
+                      "\(call) was handed \(memory.label(index)), freed and released: the call fails with ERROR_NOACCESS")
             return false
         }
         let available = block.size - Int(start - block.start)
         guard count > available else { return true }
         violation(.bufferTooShort, irp: nil, block: index, address: start,
-                  "\(call) was told the buffer holds \(count) bytes, but \(block.label) has \(available) from there: "
+                  "\(call) was told the buffer holds \(count) bytes, but \(memory.label(index)) has \(available) from there: "
                       + "the call fails with ERROR_NOACCESS and \(writing ? "writes" : "reads") nothing")
         return false
     }
@@ -226,17 +245,12 @@ extension Kernel {
 
     /// At issue: the `OVERLAPPED` must be live and not in flight already; the IRP starts
     /// holding it, and a read's buffer. Pointers from outside the arena are noted as unchecked.
-    func trackIssue(_ irp: IRP, overlapped: UnsafeMutableRawPointer?, buffer: UnsafeMutableRawPointer?, call: StaticString) {
+    @inline(__always) func trackIssue(_ irp: IRP, overlapped: UnsafeMutableRawPointer?, buffer: UnsafeMutableRawPointer?, call: StaticString) {
         if let overlapped, current?.issuingWithOwnStatusBlock != true {
             let address = UInt(bitPattern: overlapped)
             if let index = memory.lookup(address) {
-                if memory.blocks[Int(index)].isFreed {
-                    violation(.kernelWroteFreedMemory, irp: irp.id, block: index, address: address,
-                              "\(call) was handed an OVERLAPPED in freed memory and wrote STATUS_PENDING into it")
-                } else if let earlier = memory.irpInFlight(onOverlapped: address, in: index) {
-                    violation(.overlappedReusedInFlight, irp: irp.id, block: index, address: address,
-                              "\(call) was handed an OVERLAPPED that IRP#\(earlier) still uses: the kernel will write both results into it")
-                }
+                let block = memory.state(index)
+                if block.isFreed || block.isHeld { checkIssuedOverlapped(irp, index, address, call) }
                 memory.addHolder(index, irp: irp.id, address: address, asOverlapped: true)
                 irp.overlappedBlock = index
             } else {
@@ -246,7 +260,7 @@ extension Kernel {
         if let buffer, irp.length > 0 {
             let address = UInt(bitPattern: buffer)
             if let index = memory.lookup(address) {
-                if memory.blocks[Int(index)].isFreed {
+                if memory.state(index).isFreed {
                     let reads = irp.major == .write
                     violation(reads ? .kernelReadFreedMemory : .kernelWroteFreedMemory, irp: irp.id, block: index,
                               address: address, "\(call) was handed a buffer in freed memory")
@@ -261,16 +275,39 @@ extension Kernel {
         }
     }
 
-    /// The kernel is about to write into a block an IRP holds: it must still be live.
-    private func checkKernelWrite(_ index: Int32, at address: UInt, count: Int, irp: IRP, what: @autoclosure () -> String) {
-        let block = memory.view(index)
-        if block.isFreed {
-            let victim = block.reusedBy >= 0 ? ", corrupting \(memory.blocks[Int(block.reusedBy)].label) which now lives there" : ""
+    /// An `OVERLAPPED` handed to a call is in a block that is freed or that a request holds: is
+    /// it freed, or in flight already?
+    @inline(never) private func checkIssuedOverlapped(_ irp: IRP, _ index: Int32, _ address: UInt, _ call: StaticString) {
+        if memory.state(index).isFreed {
             violation(.kernelWroteFreedMemory, irp: irp.id, block: index, address: address,
-                      "completion of IRP#\(irp.id) wrote \(what()) into \(block.label) after it was freed\(victim)")
+                      "\(call) was handed an OVERLAPPED in freed memory and wrote STATUS_PENDING into it")
+        } else if let earlier = memory.irpInFlight(onOverlapped: address, in: index) {
+            violation(.overlappedReusedInFlight, irp: irp.id, block: index, address: address,
+                      "\(call) was handed an OVERLAPPED that IRP#\(earlier) still uses: the kernel will write both results into it")
+        }
+    }
+
+    /// ``reportKernelWrite(_:at:count:irp:what:)`` for an I/O status block.
+    @inline(never) private func reportStatusWrite(_ index: Int32, at address: UInt, status: NTStatus, information: Int, irp: IRP) {
+        reportKernelWrite(index, at: address, count: 16, irp: irp, what: "\(status.name), \(information) bytes")
+    }
+
+    /// ``reportKernelWrite(_:at:count:irp:what:)`` for a read's data.
+    @inline(never) private func reportDataWrite(_ index: Int32, at address: UInt, count: Int, irp: IRP) {
+        reportKernelWrite(index, at: address, count: count, irp: irp, what: "\(count) bytes of data")
+    }
+
+    /// The kernel was about to write into a block an IRP holds, and it is not live or too
+    /// short (``MemoryArena/isLive(_:from:count:)``).
+    private func reportKernelWrite(_ index: Int32, at address: UInt, count: Int, irp: IRP, what: String) {
+        let block = memory.state(index)
+        if block.isFreed {
+            let victim = block.reusedBy >= 0 ? ", corrupting \(memory.label(block.reusedBy)) which now lives there" : ""
+            violation(.kernelWroteFreedMemory, irp: irp.id, block: index, address: address,
+                      "completion of IRP#\(irp.id) wrote \(what) into \(memory.label(index)) after it was freed\(victim)")
         } else if Int(address - block.start) + count > block.size {
             violation(.kernelWroteFreedMemory, irp: irp.id, block: index, address: address,
-                      "completion of IRP#\(irp.id) would write \(what()) past the end of \(block.label) (\(block.size) bytes); the write was cut short")
+                      "completion of IRP#\(irp.id) would write \(what) past the end of \(memory.label(index)) (\(block.size) bytes); the write was cut short")
         }
     }
 
@@ -302,9 +339,9 @@ extension Kernel {
         let value = UInt(bitPattern: address)
         let carried = irp.map { $0.overlappedBlock } ?? block
         let index = carried >= 0 ? carried : memory.lookup(value)
-        guard let index, memory.blocks[Int(index)].isFreed else { return }
+        guard let index, memory.state(index).isFreed else { return }
         violation(.freedOverlappedHandedOut, irp: irp?.id ?? (id != 0 ? id : nil), block: index, address: value,
-                  "\(whom) was handed \(memory.blocks[Int(index)].label), which was freed")
+                  "\(whom) was handed \(memory.label(index)), which was freed")
     }
 
     /// The program has been handed the packet: the delivered request behind it no longer uses
@@ -318,18 +355,19 @@ extension Kernel {
     /// is reported here, at the line that did it; the block is freed all the same.
     func freeBlock(_ index: Int32, at location: SourceLocation, by what: String) {
         let block = memory.blocks[Int(index)]
-        if !block.holders.isEmpty {
-            let users = block.holders.map { "IRP#\($0.irp) (as its \($0.asOverlapped ? "OVERLAPPED" : "buffer"))" }
+        if memory.state(index).isHeld {
+            let holders = memory.holders(of: index)
+            let users = holders.map { "IRP#\($0.irp) (as its \($0.asOverlapped ? "OVERLAPPED" : "buffer"))" }
             // The address the requests use (the OVERLAPPED's, if any), so that the violation
             // names it as the timeline does.
-            let used = block.holders.first(where: \.asOverlapped) ?? block.holders.first
+            let used = holders.first(where: \.asOverlapped) ?? holders.first
             violation(.freedWhileInFlight, irp: used?.irp, block: index, address: used?.address ?? block.start,
-                      "\(what) freed \(block.label) at \(location) while \(users.joined(separator: ", ")) still uses it",
+                      "\(what) freed \(memory.label(index)) at \(location) while \(users.joined(separator: ", ")) still uses it",
                       freedAt: location)
         }
         memory.free(index, at: location)
         if block.region == .heap, let owner = process(withID: block.owner) { owner.liveHeapBlockCount -= 1 }
-        if tracing { record(.note("\(what) freed \(block.label) (block#\(block.id))")) }
+        if tracing { record(.note("\(what) freed \(memory.label(index)) (block#\(block.id))")) }
     }
 
     private func unchecked(_ address: UInt, _ prefix: String, _ call: StaticString) {
@@ -350,9 +388,9 @@ extension Kernel {
                                    region: current.region, allocatedAt: current.allocatedAt, freedAt: freedAt,
                                    reusedBy: current.reusedBy)
         }
-        let offset = block.map { Int(address &- memory.blocks[Int($0)].start) } ?? 0
+        let offset = block.map { Int(address &- memory.state($0).start) } ?? 0
         let isOverlapped = info?.typeName == "OVERLAPPED" || kind == .overlappedReusedInFlight || kind == .freedOverlappedHandedOut
-            || (block.map { index in memory.blocks[Int(index)].holders.contains { $0.address == address && $0.asOverlapped } } ?? false)
+            || (block.map { index in memory.irpInFlight(onOverlapped: address, in: index) != nil } ?? false)
         let name = trace.name(of: address, isOverlapped ? "ov" : "buf")
         let found = MemoryViolation(kind: kind, time: now, thread: current?.name, irp: irp, address: name, block: info, offset: offset,
                                     detail: detail, traceIndex: tracing ? trace.entries.count : nil)

@@ -1,0 +1,74 @@
+/// What the checks on the I/O path read about a block, and the first request that holds it:
+/// plain values, one small record a block, kept apart from the block's description
+/// (``MemoryBlock``: its label, type, region and locations), so that a check reads a few words
+/// and no reference count moves. The arena keeps one per block, at the block's index.
+@usableFromInline struct MemoryBlockState: BitwiseCopyable {
+    @usableFromInline var start: UInt
+    @usableFromInline var size: Int
+    @usableFromInline var isFreed = false
+    /// Its host memory went back to the host (``MemoryArena``'s quarantine budget).
+    var isReleased = false
+    /// Freed, held by a request, and past the budget: it waits for its last holder.
+    var awaitsRelease = false
+    /// The block a later allocation gave this one's memory to, or -1.
+    var reusedBy: Int32 = -1
+    /// How many I/O requests hold the block (``MemoryBlockHolder``); the first is kept here,
+    /// the others (rare: two requests on one block) in the arena's ``MemoryArena/moreHolders``.
+    var holderCount: Int32 = 0
+    var firstHolder = MemoryBlockHolder(irp: 0, address: 0, asOverlapped: false)
+
+    init(start: UInt, size: Int) {
+        self.start = start
+        self.size = size
+    }
+
+    var isHeld: Bool { holderCount > 0 }
+}
+
+/// An I/O request that uses a block: as its `OVERLAPPED` (until the caller has been handed its
+/// last notification) or as its buffer (until completion processing).
+struct MemoryBlockHolder: BitwiseCopyable {
+    var irp: Int
+    var address: UInt
+    var asOverlapped: Bool
+}
+
+/// A growable table of plain values in memory it owns: reading or writing an element is a load
+/// or a store, with none of the uniqueness checks an `Array` of structs mutated in place makes
+/// on every write. Its owner frees it (``deallocate()``); a copy is the same table, so only its
+/// owner keeps one.
+@usableFromInline struct PlainTable<Element: BitwiseCopyable> {
+    @usableFromInline private(set) var base: UnsafeMutablePointer<Element>
+    private(set) var count = 0
+    private var capacity: Int
+
+    init(capacity: Int = 16) {
+        self.capacity = capacity
+        self.base = UnsafeMutablePointer<Element>.allocate(capacity: capacity)
+    }
+
+    /// The element at `index`, which the owner got from ``append(_:)`` (never from its caller).
+    @inlinable subscript(index: Int) -> Element {
+        @inline(__always) unsafeAddress { UnsafePointer(base + index) }
+        @inline(__always) nonmutating unsafeMutableAddress { base + index }
+    }
+
+    var indices: Range<Int> { 0..<count }
+
+    mutating func append(_ element: Element) {
+        if count == capacity {
+            let larger = UnsafeMutablePointer<Element>.allocate(capacity: capacity * 2)
+            larger.initialize(from: base, count: count)
+            base.deallocate()
+            base = larger
+            capacity *= 2
+        }
+        (base + count).initialize(to: element)
+        count += 1
+    }
+
+    /// Empty again, its storage kept.
+    mutating func removeAll() { count = 0 }
+
+    func deallocate() { base.deallocate() }
+}
