@@ -2,6 +2,7 @@
 #include "Fibers.h"
 #include "HostThreads.h"
 
+#include <errno.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -55,6 +56,10 @@ struct iosim_fiber {
     void *thread;
     /// Swift's exclusivity access set while the context is parked.
     uintptr_t exclusivity[2];
+    /// The C library's `errno` while the context is parked: the host keeps one per OS thread,
+    /// a simulated thread has one of its own (as a Windows thread has), and the CRT of the
+    /// simulation (Sources/ucrt) keeps its `errno` there.
+    int savedErrno;
     void (*body)(void *);
     void *context;
     /// The mapping (guard page included); NULL for an OS thread's own context.
@@ -166,6 +171,7 @@ static void recycle(iosim_fiber *fiber) {
     fiber->context = 0;
     fiber->thread = 0;
     fiber->exclusivity[0] = fiber->exclusivity[1] = 0;
+    fiber->savedErrno = 0;
     pthread_mutex_lock(&poolLock);
     if (pooled < POOL_LIMIT) {
         fiber->nextFree = pool;
@@ -242,9 +248,10 @@ static void prepare_stack(iosim_fiber *fiber) {
 #endif
 
 /// What every context does first when it gets the CPU back (or first gets it): tell the
-/// sanitizers where it came from, and recycle a fiber that ended to get here.
+/// sanitizers where it came from, take back its `errno`, and recycle a fiber that ended to get here.
 __attribute__((noinline)) static void landed(iosim_fiber *self) {
     struct fiber_tls *state = tls();
+    errno = self->savedErrno;
 #if IOSIM_ASAN
     iosim_fiber *from = state->from;
     __sanitizer_finish_switch_fiber(self->asanFakeStack, &from->stackBottom, &from->stackSize);
@@ -261,6 +268,7 @@ __attribute__((noinline)) static void switch_to(iosim_fiber *target, bool ending
     struct fiber_tls *state = tls();
     iosim_fiber *self = running(state);
     self->thread = iosim_current_thread();
+    self->savedErrno = errno;
     // This context's accesses leave the thread's set with it; the target's come back.
     swift_task_exitThreadLocalContext((char *)self->exclusivity);
     swift_task_enterThreadLocalContext((char *)target->exclusivity);

@@ -50,7 +50,8 @@ public func _open_osfhandle(_ osfhandle: intptr_t, _ flags: Int32) -> Int32 {
     let type = GetFileType(HANDLE(bitPattern: osfhandle))
     guard type != DWORD(FILE_TYPE_UNKNOWN) || GetLastError() == DWORD(NO_ERROR) else { return fail(EBADF) }
     let kept = flags & (_O_APPEND | _O_RDONLY | _O_WRONLY | _O_RDWR | _O_TEXT | _O_BINARY | _O_NOINHERIT)
-    guard let fd = state.allocate(.init(handle: osfhandle, flags: kept)) else { return fail(EMFILE) }
+    let descriptor = RuntimeLibraryState.Descriptor(handle: osfhandle, flags: kept, isCharacterDevice: type == DWORD(FILE_TYPE_CHAR))
+    guard let fd = state.allocate(descriptor) else { return fail(EMFILE) }
     return fd
 }
 

@@ -1,25 +1,71 @@
 #if !os(Windows)
 import IOKernel
 import Synchronization
+// `errno` is the host C library's own declaration, re-exported: one variable, so that a file that
+// imports both this module (or `WinSDK`) and Foundation (which brings Glibc) sees one `errno`,
+// not two ambiguous ones, as a Windows file sees one. The host keeps it per OS thread, and the
+// fiber switch carries it (CHostThreads' Fibers.c), so each simulated thread has its own, as
+// each thread has its own on Windows.
+#if canImport(Glibc)
+@_exported import var Glibc.errno
+#elseif canImport(Darwin)
+@_exported import var Darwin.errno
+#endif
 
-/// The C runtime's state in one simulated process: the descriptor table and each thread's
-/// `errno`. It lives beside the simulation, keyed by its kernel, and goes when the kernel does.
+/// The C runtime's state in one simulated process: the descriptor table and the streams. It
+/// lives beside the simulation, keyed by the process, and goes when the process object does.
 ///
-/// As the Universal CRT sets them up at startup, descriptors 0, 1 and 2 are taken by the
-/// standard streams. The simulation starts processes without standard handles, so they map to
-/// -2, what `_get_osfhandle` returns for a standard stream with no handle.
+/// As the Universal CRT sets them up at startup, descriptors 0, 1 and 2 are the process's
+/// standard handles (`GetStdHandle`); one the process does not have (the simulation's first
+/// process has none) maps to -2, what `_get_osfhandle` and `_fileno` return for a standard
+/// stream with no handle. The table is made at the process's first CRT call, from the standard
+/// handles it has then.
 final class RuntimeLibraryState: @unchecked Sendable {
     struct Descriptor {
         var handle: Int
         var flags: Int32
+        /// The handle is to a character device (`GetFileType`'s `FILE_TYPE_CHAR`): the CRT's
+        /// `FDEV` flag, which `_isatty` reports.
+        var isCharacterDevice = false
     }
 
     /// The lowest free slot is reused first, as the CRT's table does.
-    var descriptors: [Descriptor?] = Array(repeating: Descriptor(handle: -2, flags: _O_TEXT), count: 3)
-    var errnos: [UInt32: Int32] = [:]
+    var descriptors: [Descriptor?]
+    /// The streams `fopen` and its kind opened, in the order they were opened (`fflush(NULL)`
+    /// flushes them in that order); the standard streams are `standardStreams`.
+    var openedStreams: [(file: UnsafeMutablePointer<FILE>, stream: CRTStream)] = []
+    /// `stdin`, `stdout` and `stderr` of this process; nil once closed.
+    var standardStreams: [CRTStream?]
 
     /// The CRT caps its table at 8,192 descriptors (`_NHANDLE_`); the next open is `EMFILE`.
     static let maximumDescriptors = 8192
+
+    init(process: SimProcess, kernel: Kernel) {
+        var standard: [Descriptor?] = []
+        for handle in [process.standardInput, process.standardOutput, process.standardError] {
+            let kind = handle == 0 || handle == UInt.max ? nil : kernel.withKernelEntry { kernel.ntQueryDeviceKind(handle: handle).1 }
+            if let kind {
+                // The CRT does not restrict a standard descriptor to reading or writing: the
+                // handle's access decides.
+                standard.append(Descriptor(handle: Int(bitPattern: handle), flags: _O_TEXT | _O_RDWR,
+                                           isCharacterDevice: kind == .character))
+            } else {
+                standard.append(Descriptor(handle: -2, flags: _O_TEXT))
+            }
+        }
+        descriptors = standard
+        standardStreams = (0..<3).map { fd in
+            let descriptor = standard[fd]
+            // Microsoft's Stream I/O page: stdout and stderr are flushed when full or, writing
+            // to a character device, after each library call.
+            return CRTStream(descriptor: Int32(fd), access: fd == 0 ? .read : .write,
+                             flushesEachCall: fd != 0 && descriptor?.isCharacterDevice == true)
+        }
+    }
+
+    deinit {
+        for (file, _) in openedStreams { file.deallocate() }
+    }
 
     func allocate(_ descriptor: Descriptor, at wanted: Int? = nil) -> Int32? {
         if let wanted {
@@ -41,8 +87,16 @@ final class RuntimeLibraryState: @unchecked Sendable {
         return descriptors[Int(fd)]
     }
 
+    /// The stream a `FILE *` names in this process: one of the three standard ones (the same
+    /// addresses in every process, as `__acrt_iob_func` gives each process its own at the same
+    /// place), or one `fopen` returned and `fclose` has not closed. Nil for anything else.
+    func stream(_ file: UnsafeMutablePointer<FILE>) -> CRTStream? {
+        if let index = StandardFiles.index(of: file) { return standardStreams[index] }
+        return openedStreams.first(where: { $0.file == file })?.stream
+    }
+
     private struct Entry {
-        weak var kernel: Kernel?
+        weak var process: SimProcess?
         let state: RuntimeLibraryState
     }
 
@@ -51,35 +105,23 @@ final class RuntimeLibraryState: @unchecked Sendable {
     nonisolated(unsafe) private static var states: [ObjectIdentifier: Entry] = [:]
 
     /// The state of the calling simulated thread's process, made on first use. Entries of
-    /// released simulations are dropped as new ones are made.
+    /// processes that are gone are dropped as new ones are made.
     static func current() -> (SimThread, RuntimeLibraryState)? {
         guard let thread = SimThread.current else { return nil }
-        let kernel = thread.kernel
-        let key = ObjectIdentifier(kernel)
+        let process = thread.process
+        let key = ObjectIdentifier(process)
+        if let state = lock.withLock({ _ in states[key].flatMap { $0.process === process ? $0.state : nil } }) {
+            return (thread, state)
+        }
+        // Made outside the lock: reading the standard handles enters the kernel.
+        let made = RuntimeLibraryState(process: process, kernel: thread.kernel)
         let state = lock.withLock { _ -> RuntimeLibraryState in
-            if let entry = states[key], entry.kernel === kernel { return entry.state }
-            states = states.filter { $0.value.kernel != nil }
-            let state = RuntimeLibraryState()
-            states[key] = Entry(kernel: kernel, state: state)
-            return state
+            if let entry = states[key], entry.process === process { return entry.state }
+            states = states.filter { $0.value.process != nil }
+            states[key] = Entry(process: process, state: made)
+            return made
         }
         return (thread, state)
-    }
-}
-
-/// The calling thread's `errno`, as the CRT keeps one per thread (errno.h's `(*_errno())`).
-/// Outside a simulation it reads 0 and ignores writes.
-///
-/// On Linux, a file that imports both this module (or `WinSDK`) and Glibc (Foundation brings it)
-/// sees two `errno`s and two `EINVAL`s…: write `ucrt.errno`, as the values differ.
-public var errno: Int32 {
-    get {
-        guard let (thread, state) = RuntimeLibraryState.current() else { return 0 }
-        return state.errnos[thread.threadID] ?? 0
-    }
-    set {
-        guard let (thread, state) = RuntimeLibraryState.current() else { return }
-        state.errnos[thread.threadID] = newValue
     }
 }
 

@@ -48,6 +48,16 @@ public func _wsopen_s(_ pfh: UnsafeMutablePointer<Int32>!, _ filename: UnsafePoi
     return 0
 }
 
+/// See ``_wsopen_s(_:_:_:_:_:)``; the name in the ANSI code page (UTF-8 in the simulation).
+/// The corresponding CRT function is `_sopen_s`.
+@discardableResult
+public func _sopen_s(_ pfh: UnsafeMutablePointer<Int32>!, _ filename: UnsafePointer<CChar>!, _ oflag: Int32,
+                     _ shflag: Int32, _ pmode: Int32) -> Int32
+{
+    guard let filename else { return _wsopen_s(pfh, nil, oflag, shflag, pmode) }
+    return _wsopen_s(pfh, Array(String(cString: filename).utf16) + [0], oflag, shflag, pmode)
+}
+
 /// Flushes a descriptor's file to disk. The corresponding CRT function is `_commit`:
 /// `FlushFileBuffers` on its handle; 0, or -1 with `EBADF` for a descriptor that is not open
 /// or the mapped error.

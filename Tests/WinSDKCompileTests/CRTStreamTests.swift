@@ -1,0 +1,296 @@
+import IOKernel
+import IOSimXCTest
+import WinSDK
+import XCTest
+
+/// The CRT's streams in simulated processes, through the TSCBasic-shaped code of
+/// CRTStreamFixture.swift. Behaviour from Microsoft's reference pages: Stream I/O (streams are
+/// buffered, 4K by default; stdout and stderr are flushed when full, or after each call on a
+/// character device), fwrite, fread, setvbuf, _fileno, strerror_s, and the Universal CRT's
+/// message table.
+final class CRTStreamTests: XCTestCase {
+    /// A parent runs a filter: the child reads its standard input with fread to the end and
+    /// writes it back through TSCBasic's stdout stream with fwrite, then a marker straight to
+    /// its output handle with WriteFile, then flushes. The stream's bytes were still in its
+    /// buffer when the marker went, so the parent, reading through a CRT stream of its own over
+    /// its pipe, gets the marker first; fread's end is the pipe's writer gone.
+    func testAChildFilterWritesThroughItsBufferedStandardOutput() {
+        let sim = checkedSimulation()
+        sim.installProgram(#"C:\tools\filter.exe"#) {
+            let input = fixtureReadToEnd(ucrt.stdin, chunk: 4)
+            let out = fixtureStandardOutput()
+            out.write(Array("echo: ".utf8))
+            out.write(input.bytes[...])
+            var written: DWORD = 0
+            let marker = Array("[direct]".utf8)
+            WriteFile(GetStdHandle(STD_OUTPUT_HANDLE), marker, DWORD(marker.count), &written, nil)
+            out.flush()
+            return input.atEnd && !input.failed && out.errorCode == nil ? 0 : 1
+        }
+        sim.run {
+            var attributes = inheritable
+            var childIn: HANDLE?, parentIn: HANDLE?, parentOut: HANDLE?, childOut: HANDLE?
+            XCTAssertTrue(CreatePipe(&childIn, &parentIn, &attributes, 0))
+            XCTAssertTrue(CreatePipe(&parentOut, &childOut, &attributes, 0))
+            // The parent's ends stay in the parent, or the child would hold its own input open.
+            XCTAssertTrue(SetHandleInformation(parentIn, DWORD(HANDLE_FLAG_INHERIT), 0))
+            XCTAssertTrue(SetHandleInformation(parentOut, DWORD(HANDLE_FLAG_INHERIT), 0))
+            let info = startChild(#"C:\tools\filter.exe"#, input: childIn, output: childOut, error: childOut)
+            CloseHandle(childIn)
+            CloseHandle(childOut)
+            let request = Array("ping pong".utf8)
+            var written: DWORD = 0
+            XCTAssertTrue(WriteFile(parentIn, request, DWORD(request.count), &written, nil))
+            CloseHandle(parentIn)
+
+            let fd = _open_osfhandle(Int(bitPattern: parentOut), _O_RDONLY | _O_BINARY)
+            XCTAssertEqual(fd, 3)
+            let stream = _fdopen(fd, "rb")!
+            let output = fixtureReadToEnd(stream, chunk: 64)
+            XCTAssertEqual(String(decoding: output.bytes, as: UTF8.self), "[direct]echo: ping pong")
+            XCTAssertTrue(output.atEnd)
+            XCTAssertFalse(output.failed)
+            XCTAssertEqual(ucrt.fclose(stream), 0, "closes descriptor 3 and the pipe's read end")
+
+            XCTAssertEqual(exitCode(of: info), 0)
+        }
+    }
+
+    /// A stream's buffer on a file: the first fwrite of 5,000 bytes writes one whole 4,096-byte
+    /// buffer's worth and keeps the other 904; the next ten bytes join them; fflush writes them.
+    /// With _IONBF every fwrite goes to the file at once. ftell counts what is buffered.
+    func testAFileStreamBuffersFourKilobytes() {
+        let sim = checkedSimulation()
+        sim.run {
+            var openErrno: Int32 = 0
+            let log = FixtureFileOutputStream(path: #"C:\build.log"#, openErrno: &openErrno)!
+            var sizes: [Int64] = []
+            log.write([UInt8](repeating: 0x61, count: 5000))
+            sizes.append(fixtureFileSize(log.filePointer))
+            log.write([UInt8](repeating: 0x62, count: 10)[...])
+            sizes.append(fixtureFileSize(log.filePointer))
+            let rewind = fixtureRewind(log.filePointer)
+            sizes.append(fixtureFileSize(log.filePointer))
+            XCTAssertEqual(sizes, [4096, 4096, 5010], "the seek flushed the buffer")
+            XCTAssertEqual(rewind.before, 5010)
+            XCTAssertEqual(rewind.seek, 0)
+            XCTAssertEqual(rewind.after, 0)
+            XCTAssertFalse(log.isTTY, "a disk file is not a character device")
+            XCTAssertEqual(log.close(), 0)
+
+            let raw = ucrt.fopen(#"C:\raw.log"#, "wb")!
+            XCTAssertEqual(ucrt.setvbuf(raw, nil, ucrt._IONBF, 0), 0)
+            let line = fixtureWriteLine("abc", to: raw)
+            XCTAssertEqual(line.fputs, 0)
+            XCTAssertEqual(line.fputc, 10)
+            XCTAssertEqual(fixtureFileSize(raw), 4, "unbuffered: written at once")
+            XCTAssertEqual(ucrt.fclose(raw), 0)
+
+            // Reading it back in update mode: ftell counts what fread took, not what the
+            // stream read ahead.
+            let reader = ucrt.fopen(#"C:\build.log"#, "r+b")!
+            var head = [UInt8](repeating: 0, count: 3)
+            XCTAssertEqual(ucrt.fread(&head, 1, 3, reader), 3)
+            XCTAssertEqual(ucrt.ftell(reader), 3)
+            XCTAssertEqual(_ftelli64(reader), 3)
+            XCTAssertEqual(_fseeki64(reader, -2, ucrt.SEEK_END), 0)
+            XCTAssertEqual(ucrt.fread(&head, 1, 3, reader), 2)
+            XCTAssertNotEqual(ucrt.feof(reader), 0)
+            ucrt.clearerr(reader)
+            XCTAssertEqual(ucrt.feof(reader), 0)
+            XCTAssertEqual(Array(head.prefix(2)), [0x62, 0x62])
+            XCTAssertEqual(ucrt.fclose(reader), 0)
+        }
+    }
+
+    /// Opening: wide names, the secure form (not shared for writing), fopen's errors and a
+    /// stream used against its mode.
+    func testOpeningAndMisuse() {
+        let sim = checkedSimulation()
+        sim.run {
+            let opened = fixtureWideOpen(#"C:\wide.txt"#, mode: "w")
+            XCTAssertNotNil(opened.stream)
+            XCTAssertEqual(opened.secure, ucrt.EACCES, "fopen_s shares nothing with a writer, and the first open writes")
+            XCTAssertNil(opened.secureStream)
+            XCTAssertEqual(ucrt.fwrite("hi", 1, 2, opened.stream), 2)
+            XCTAssertEqual(ucrt.fread(nil, 1, 1, opened.stream), 0)
+            XCTAssertEqual(ucrt.errno, ucrt.EINVAL)
+            var byte: UInt8 = 0
+            XCTAssertEqual(ucrt.fread(&byte, 1, 1, opened.stream), 0, "written only")
+            XCTAssertNotEqual(ucrt.ferror(opened.stream), 0)
+            XCTAssertEqual(ucrt.fclose(opened.stream), 0)
+            XCTAssertEqual(ucrt.fclose(opened.stream), ucrt.EOF, "closed: no longer a stream")
+            XCTAssertEqual(ucrt.errno, ucrt.EINVAL)
+
+            var secure: UnsafeMutablePointer<ucrt.FILE>?
+            XCTAssertEqual(fopen_s(&secure, #"C:\wide.txt"#, "rb"), 0)
+            let reader = try! XCTUnwrap(secure)
+            var text = [UInt8](repeating: 0, count: 8)
+            XCTAssertEqual(ucrt.fread(&text, 1, 8, reader), 2)
+            XCTAssertEqual(Array(text.prefix(2)), Array("hi".utf8))
+            XCTAssertEqual(ucrt.fwrite("x", 1, 1, reader), 0, "read only")
+            XCTAssertEqual(ucrt.errno, ucrt.EBADF)
+            XCTAssertEqual(ucrt.fclose(reader), 0)
+
+            XCTAssertEqual(fixtureInvalidParameters(), [
+                "fwrite(NULL stream): 0, errno 22",
+                "fclose(NULL): -1, errno 22",
+                "fflush of nothing pending: 0",
+                "fopen bad mode: true, errno 22",
+                "fopen missing: true, errno 2",
+                "setvbuf(mode 7): -1, errno 22",
+                "_fileno(NULL): -1, errno 22",
+                "strerror_s(NULL): 22, errno 22",
+                "strerror_s(size 0): 22, untouched true",
+                "_isatty(-2): 0, errno 9",
+                "EINVAL 22, ERANGE 34",
+            ])
+            var openErrno: Int32 = 0
+            XCTAssertNil(FixtureFileOutputStream(path: #"C:\no\such\dir\out.txt"#, openErrno: &openErrno))
+            XCTAssertEqual(openErrno, ucrt.ENOENT)
+        }
+    }
+
+    /// The Universal CRT's messages, through TSCBasic's, swift-nio's and PackagePlugin's
+    /// wrappers: truncated to the buffer and always terminated.
+    func testErrorMessages() {
+        let sim = checkedSimulation()
+        sim.run {
+            XCTAssertEqual(fixtureStrerror(2), "No such file or directory (2)")
+            XCTAssertEqual(fixtureStrerror(16), "Resource device (16)")
+            XCTAssertEqual(fixtureStrerror(41), "Directory not empty (41)")
+            XCTAssertEqual(fixtureStrerror(114), "too many symbolic link levels (114)")
+            XCTAssertEqual(fixtureStrerror(43), "Unknown error (43)")
+            XCTAssertEqual(fixtureStrerror(-1), "Unknown error (-1)")
+            XCTAssertEqual(fixtureNIOStrerror(13, capacity: 256).1, "Permission denied")
+            let truncated = fixtureNIOStrerror(2, capacity: 8)
+            XCTAssertEqual(truncated.0, 0)
+            XCTAssertEqual(truncated.1, "No such")
+            XCTAssertEqual(fixturePluginStrerror(32), "Broken pipe")
+        }
+    }
+
+    /// The standard streams: the first process has no standard handles, so _fileno gives -2
+    /// (Microsoft's _fileno page) and output to them fails at the flush with EBADF. A child
+    /// whose standard handles are a pipe gets 0, 1, 2; PackagePlugin's redirection works on
+    /// them.
+    func testStandardStreamsFollowTheStandardHandles() {
+        let sim = checkedSimulation()
+        sim.installProgram(#"C:\tools\plugin.exe"#) {
+            let descriptors = fixtureStandardDescriptors()
+            let redirect = fixturePluginRedirectsOutput()
+            let out = fixtureStandardOutput()
+            out.write(Array("to stderr".utf8))
+            let ok = descriptors == [0, 1, 2] && redirect.saved == 3 && redirect.dup2 == 0 && redirect.setvbuf == 0
+                && redirect.lineBufferedWithoutSize == -1 && redirect.errno == ucrt.EINVAL && !out.isTTY
+            _close(redirect.saved)
+            return ok ? 0 : 1
+        }
+        sim.run {
+            XCTAssertEqual(fixtureStandardDescriptors(), [-2, -2, -2])
+            let out = fixtureStandardOutput()
+            out.write(Array("lost".utf8))
+            XCTAssertNil(out.errorCode, "buffered")
+            XCTAssertEqual(ucrt.fflush(ucrt.stdout), ucrt.EOF)
+            XCTAssertEqual(ucrt.errno, ucrt.EBADF)
+
+            var attributes = inheritable
+            var parentOut: HANDLE?, childOut: HANDLE?
+            XCTAssertTrue(CreatePipe(&parentOut, &childOut, &attributes, 0))
+            XCTAssertTrue(SetHandleInformation(parentOut, DWORD(HANDLE_FLAG_INHERIT), 0))
+            let info = startChild(#"C:\tools\plugin.exe"#, input: childOut, output: childOut, error: childOut)
+            CloseHandle(childOut)
+            var buffer = [UInt8](repeating: 0, count: 64)
+            var read: DWORD = 0
+            XCTAssertTrue(ReadFile(parentOut, &buffer, 64, &read, nil))
+            XCTAssertEqual(String(decoding: buffer.prefix(Int(read)), as: UTF8.self), "to stderr", "unbuffered: out at once")
+            XCTAssertEqual(exitCode(of: info), 0)
+            CloseHandle(parentOut)
+        }
+    }
+
+    /// A child whose standard output is a character device (a console stand-in: an installed
+    /// device, `FILE_TYPE_CHAR`): stdout is a terminal to TSCBasic's TerminalController, and
+    /// each fwrite reaches the device at the end of the call ("flushed ... if you are writing to
+    /// a character device, after each library call", Stream I/O), where a pipe would get one
+    /// write at the flush.
+    func testStandardOutputOnACharacterDeviceIsWrittenEachCall() {
+        let sim = checkedSimulation()
+        sim.installDevice(#"\\.\terminal"#, driver: StockDriver(completion: .immediate))
+        sim.installProgram(#"C:\tools\tty.exe"#) {
+            let out = fixtureStandardOutput()
+            let terminal = out.isTTY && _isatty(1) == 0x40
+            out.write(Array("a".utf8))
+            out.write(Array("bc".utf8))
+            return terminal ? 0 : 1
+        }
+        sim.run {
+            var attributes = inheritable
+            let terminal = CreateFileW(Array(#"\\.\terminal"#.utf16) + [0], DWORD(GENERIC_WRITE), 0, &attributes,
+                                       DWORD(OPEN_EXISTING), 0, nil)
+            XCTAssertEqual(GetFileType(terminal), DWORD(FILE_TYPE_CHAR))
+            let info = startChild(#"C:\tools\tty.exe"#, input: nil, output: terminal, error: nil)
+            CloseHandle(terminal)
+            XCTAssertEqual(exitCode(of: info), 0)
+        }
+        let writes = sim.trace.timeline().split(separator: "\n").filter { $0.contains("WriteFile(") }
+        // "tty.exe:main  WriteFile(0x4, buf#1, 1, ov: NULL) → TRUE": the byte counts.
+        XCTAssertEqual(writes.map { $0.split(separator: ",")[2].trimmingCharacters(in: .whitespaces) }, ["1", "2"])
+        XCTAssertTrue(writes.allSatisfy { $0.contains("tty.exe:main  WriteFile(0x4, ") }, "\(writes)")
+    }
+
+    /// `errno` is each simulated thread's own: a thread that failed an open keeps its ENOENT
+    /// while another thread, run during its wait, fails with EBADF.
+    func testErrnoIsPerThread() {
+        let sim = checkedSimulation()
+        sim.run {
+            let event = CreateEventW(nil, true, false, nil)
+            var seen: [Int32] = []
+            let worker = startThread {
+                _ = _close(77)
+                seen.append(ucrt.errno)
+                SetEvent(event)
+                return 0
+            }
+            XCTAssertEqual(_open(#"C:\missing.txt"#, _O_RDONLY), -1)
+            XCTAssertEqual(ucrt.errno, ucrt.ENOENT)
+            XCTAssertEqual(WaitForSingleObject(event, INFINITE), WAIT_OBJECT_0)
+            seen.append(ucrt.errno)
+            XCTAssertEqual(seen, [ucrt.EBADF, ucrt.ENOENT])
+            XCTAssertEqual(WaitForSingleObject(worker, INFINITE), WAIT_OBJECT_0)
+            CloseHandle(worker)
+            CloseHandle(event)
+        }
+    }
+
+    /// Starts `path` with the given standard handles (inherited, `STARTF_USESTDHANDLES`).
+    private func startChild(_ path: String, input: HANDLE?, output: HANDLE?, error: HANDLE?,
+                            file: StaticString = #filePath, line: UInt = #line) -> PROCESS_INFORMATION
+    {
+        var startup = STARTUPINFOW()
+        startup.cb = DWORD(MemoryLayout<STARTUPINFOW>.size)
+        startup.dwFlags = DWORD(STARTF_USESTDHANDLES)
+        startup.hStdInput = input
+        startup.hStdOutput = output
+        startup.hStdError = error
+        var info = PROCESS_INFORMATION()
+        var commandLine = Array(path.utf16) + [0]
+        XCTAssertTrue(CreateProcessW(nil, &commandLine, nil, nil, true, 0, nil, nil, &startup, &info), file: file, line: line)
+        return info
+    }
+
+    /// Waits for a child, closes its handles and gives its exit code.
+    private func exitCode(of info: PROCESS_INFORMATION, file: StaticString = #filePath, line: UInt = #line) -> DWORD {
+        XCTAssertEqual(WaitForSingleObject(info.hProcess, INFINITE), WAIT_OBJECT_0, file: file, line: line)
+        var code: DWORD = 99
+        XCTAssertTrue(GetExitCodeProcess(info.hProcess, &code), file: file, line: line)
+        CloseHandle(info.hThread)
+        CloseHandle(info.hProcess)
+        return code
+    }
+
+    /// An inheritable handle's attributes.
+    private var inheritable: SECURITY_ATTRIBUTES {
+        SECURITY_ATTRIBUTES(nLength: DWORD(MemoryLayout<SECURITY_ATTRIBUTES>.size), lpSecurityDescriptor: nil, bInheritHandle: true)
+    }
+}
