@@ -78,8 +78,11 @@ public final class StockDriver: Driver {
     public let open: Open
     @exclusivity(unchecked) public private(set) var source: ByteSource
     @exclusivity(unchecked) private var sourceOffset = 0
-    /// The repeating pattern laid out several times over, so reads can be slices of it.
-    @exclusivity(unchecked) private var repeated: [UInt8] = []
+    /// A repeating source's pattern laid out several times over (memory the driver owns), so
+    /// that a read's data is one copy from it; `patternLength` is 0 for any other source.
+    @exclusivity(unchecked) private var repeated: UnsafeMutablePointer<UInt8>?
+    @exclusivity(unchecked) private var repeatedCount = 0
+    private let patternLength: Int
 
     /// Every byte written to the device, in completion order (the byte sink).
     @exclusivity(unchecked) public private(set) var written: [UInt8] = []
@@ -105,6 +108,7 @@ public final class StockDriver: Driver {
         self.cleanupPolicy = cleanup
         self.open = open
         self.source = source
+        if case .repeating(let pattern) = source { patternLength = pattern.count } else { patternLength = 0 }
         // A cancelled request's own completion timer is cancelled too, as a careful driver does.
         switch cancellation {
         case .supported:
@@ -123,6 +127,8 @@ public final class StockDriver: Driver {
             }
         }
     }
+
+    deinit { repeated?.deallocate() }
 
     public func installed(on device: Device, _ k: DriverContext) { context = k }
 
@@ -252,18 +258,21 @@ public final class StockDriver: Driver {
                 irp.systemBufferRepeats = true
                 return k.complete(irp, status: status, information: min(max(0, bytes ?? irp.length), irp.length))
             }
-            let chunk = data.map { $0[...] } ?? takeFromSource(irp.length)
-            if chunk.isEmpty, irp.length > 0, data == nil, case .bytes = source {
-                return k.complete(irp, status: .endOfFile, information: 0)
+            let delivered: Int
+            if let data {
+                irp.systemBuffer = data[...]
+                delivered = data.count
+            } else {
+                delivered = deliverFromSource(irp, irp.length)
+                if delivered == 0, irp.length > 0, case .bytes = source {
+                    return k.complete(irp, status: .endOfFile, information: 0)
+                }
             }
-            // Never more than the bytes delivered: the count reported is the count copied. The
-            // chunk is moved into the IRP, not copied (one reference count, not two).
-            let delivered = chunk.count
-            irp.systemBuffer = consume chunk
+            // Never more than the bytes delivered: the count reported is the count copied.
             return k.complete(irp, status: status, information: min(max(0, bytes ?? delivered), delivered, irp.length))
         case .write:
-            let count = max(0, min(bytes ?? irp.length, irp.systemBuffer.count))
-            written.append(contentsOf: irp.systemBuffer.prefix(count))
+            let count = max(0, min(bytes ?? irp.length, irp.systemBufferCount))
+            written.append(contentsOf: irp.systemBufferBytes.prefix(count))
             return k.complete(irp, status: status, information: max(0, bytes ?? count))
         case .fileSystemControl, .deviceControl:
             // A control's output, if the test gives one, as a read's data (buffered: the
@@ -280,7 +289,7 @@ public final class StockDriver: Driver {
         }
     }
 
-    /// Reads up to this size of a repeating source are slices of a buffer the driver keeps;
+    /// Reads up to this size of a repeating source are copied from the pattern the driver lays out;
     /// larger ones are produced as they are copied (``repeatingPeriod(for:)``), so the driver
     /// never holds more than this.
     static let largestBuiltRead = 64 << 10
@@ -295,19 +304,43 @@ public final class StockDriver: Driver {
         return ArraySlice(pattern[start...] + pattern[..<start])
     }
 
-    /// The next `count` bytes of the source, as a slice of a buffer the driver keeps (no copy
-    /// per read).
+    /// Puts the next `count` bytes of the source into the IRP's system buffer and returns how
+    /// many there were. A repeating source's bytes are one copy from the pattern laid out in
+    /// the driver's own memory: no reference counting and no allocation per read.
+    private func deliverFromSource(_ irp: IRP, _ count: Int) -> Int {
+        guard count > 0 else {
+            irp.systemBuffer = []
+            return 0
+        }
+        guard patternLength > 0 else {
+            let chunk = takeFromSource(count)
+            irp.systemBuffer = chunk
+            return chunk.count
+        }
+        let start = sourceOffset
+        sourceOffset = (start + count) % patternLength
+        if repeatedCount < start + count { layOutPattern(covering: start + count) }
+        guard let repeated else { return 0 }
+        irp.withSystemBuffer(count: count) { $0.baseAddress?.update(from: repeated + start, count: count) }
+        return count
+    }
+
+    /// Lays the repeating pattern out over at least `count` bytes.
+    @inline(never) private func layOutPattern(covering count: Int) {
+        guard case .repeating(let pattern) = source, !pattern.isEmpty else { return }
+        let laidOut = Array(repeating: pattern, count: count / pattern.count + 2).flatMap { $0 }
+        repeated?.deallocate()
+        let storage = UnsafeMutablePointer<UInt8>.allocate(capacity: laidOut.count)
+        storage.initialize(from: laidOut, count: laidOut.count)
+        repeated = storage
+        repeatedCount = laidOut.count
+    }
+
+    /// The next `count` bytes of a source that is not a non-empty pattern.
     private func takeFromSource(_ count: Int) -> ArraySlice<UInt8> {
-        guard count > 0 else { return [] }
         switch source {
-        case .repeating(let pattern):
-            guard !pattern.isEmpty else { return ArraySlice(repeating: 0, count: count) }
-            let start = sourceOffset
-            sourceOffset = (sourceOffset + count) % pattern.count
-            if repeated.count < start + count {
-                repeated = Array(repeating: pattern, count: (start + count) / pattern.count + 2).flatMap { $0 }
-            }
-            return repeated[start..<start + count]
+        case .repeating:
+            return ArraySlice(repeating: 0, count: count)
         case .bytes(let bytes):
             let end = min(bytes.count, sourceOffset + count)
             let chunk = bytes[min(sourceOffset, end)..<end]

@@ -190,10 +190,10 @@ extension Kernel {
         irp.watchesSubtree = watchesSubtree
         irp.isThreadAgnostic = file.completionPort != nil && !file.isSynchronous && apcRoutine == nil
             && apcContext != nil && event == nil
-        if major == .write, let buffer, length > 0 { irp.systemBuffer = readUserBuffer(buffer, count: length, for: irp) }
+        if major == .write, let buffer, length > 0 { captureUserBuffer(buffer, count: length, into: irp) }
         // A control's input goes to the system buffer, where the driver finds it.
         if let controlInput, controlInput.count > 0 {
-            irp.systemBuffer = readUserBuffer(UnsafeMutableRawPointer(mutating: controlInput.address), count: controlInput.count, for: irp)
+            captureUserBuffer(controlInput.address, count: controlInput.count, into: irp)
         }
         if memoryTracking { trackIssue(irp, overlapped: ioStatus, buffer: buffer, call: major.callName) }
         if irp.isThreadAgnostic { file.agnosticList.append(irp) } else { thread.appendIRP(irp) }

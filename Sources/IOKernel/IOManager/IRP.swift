@@ -148,10 +148,13 @@ public final class IRP {
     @exclusivity(unchecked) var queue: Unmanaged<CancelSafeQueue>?
     @exclusivity(unchecked) var queueNext: Unmanaged<IRP>?
     @exclusivity(unchecked) var queuePrevious: Unmanaged<IRP>?
-    /// The system buffer (buffered I/O): for a write, the caller's bytes captured at issue; for
-    /// a read, the bytes the driver puts here are copied to the caller's buffer on completion.
-    /// A slice, so that a driver can hand out part of a buffer it keeps without copying it.
-    @exclusivity(unchecked) public var systemBuffer: ArraySlice<UInt8> = []
+    /// The system buffer's storage (SystemBuffer.swift): memory the IRP owns, kept from one
+    /// request to the next, so that capturing a write and delivering a read count no
+    /// references and allocate nothing once it is large enough.
+    @exclusivity(unchecked) var systemBufferStorage: UnsafeMutablePointer<UInt8>?
+    @exclusivity(unchecked) var systemBufferCapacity = 0
+    /// How many bytes of the storage are the system buffer.
+    @exclusivity(unchecked) var systemBufferCount = 0
     /// The byte offset, if the caller gave one (or the file object's current offset).
     @exclusivity(unchecked) public internal(set) var byteOffset: UInt64?
 
@@ -234,6 +237,7 @@ public final class IRP {
         if createParametersBox != nil { createParametersBox = nil }
         controlCode = 0
         systemBufferRepeats = false
+        systemBufferCount = 0
         state = .dispatching
         status = .pending
         overlappedBlock = -1
@@ -250,6 +254,8 @@ public final class IRP {
         isThreadAgnostic = false
         isFree = false
     }
+
+    deinit { systemBufferStorage?.deallocate() }
 
     /// `IRP#7`.
     public var label: String { "IRP#\(id)" }

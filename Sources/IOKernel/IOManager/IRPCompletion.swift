@@ -118,13 +118,13 @@ extension Kernel {
         if notify {
             if let ioStatus = irp.userIOSB { writeIOStatus(ioStatus, status: status, information: irp.information, for: irp) }
             if irp.major.returnsData, !status.isError, let buffer = irp.userBuffer {
-                let available = irp.systemBufferRepeats && !irp.systemBuffer.isEmpty ? Int.max : irp.systemBuffer.count
+                let held = irp.systemBufferCount
+                let available = irp.systemBufferRepeats && held > 0 ? Int.max : held
                 let count = min(irp.information, irp.length, available)
                 if count > 0 {
-                    // The system buffer's bytes borrowed in place: passing the slice would retain it.
-                    irp.systemBuffer.withUnsafeBytes {
-                        writeUserBuffer(buffer, from: $0, count: count, repeating: irp.systemBufferRepeats, for: irp)
-                    }
+                    // The system buffer's bytes in place, in the IRP's own storage.
+                    writeUserBuffer(buffer, from: UnsafeRawBufferPointer(irp.systemBufferBytes), count: count,
+                                    repeating: irp.systemBufferRepeats, for: irp)
                 }
             }
             if file.isSynchronous {

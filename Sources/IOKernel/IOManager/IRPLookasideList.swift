@@ -123,6 +123,10 @@ final class IRPLookasideList {
         guard !irp.isFree else { return }
         irp.isFree = true
         if irp.driverContext != nil { irp.driverContext = nil }
+        // A large transfer's storage goes, unless someone still holds the IRP (and may read it).
+        if irp.systemBufferCapacity > IRP.retainedCapacity && isKnownUniquelyReferenced(&slab[Int(irp.slot)]) {
+            irp.trimSystemBuffer()
+        }
         irp.listNext = freeHead
         freeHead = Unmanaged.passUnretained(irp)
     }

@@ -66,10 +66,11 @@ extension Kernel {
         if tracing { record(.wroteData(address: UInt(bitPattern: buffer), count: count, irp: irp.id)) }
     }
 
-    /// Captures a write's data from the caller's buffer at issue (buffered I/O). The buffer has
-    /// been probed for `count` bytes (``probeUserBuffer(_:count:writing:call:)``).
-    func readUserBuffer(_ buffer: UnsafeMutableRawPointer, count: Int, for irp: IRP) -> ArraySlice<UInt8> {
-        ArraySlice(UnsafeRawBufferPointer(start: buffer, count: count))
+    /// Captures a write's data (or a control's input) from the caller's buffer into the IRP's system
+    /// buffer at issue (buffered I/O). The buffer has been probed for `count` bytes
+    /// (``probeUserBuffer(_:count:writing:call:)``).
+    func captureUserBuffer(_ buffer: UnsafeRawPointer, count: Int, into irp: IRP) {
+        irp.withSystemBuffer(count: count) { UnsafeMutableRawPointer($0.baseAddress)?.copyMemory(from: buffer, byteCount: count) }
     }
 
     /// Copies bytes the kernel returns from a call at once (`PeekNamedPipe`'s data) into the

@@ -265,25 +265,35 @@ public final class NamedPipeDriver: Driver {
             }
             return k.complete(irp, status: .success, information: 0)
         }
-        var rest = irp.systemBuffer.prefix(irp.length)
-        // Pending reads exist only while the queue is empty: hand the data to them directly.
+        // The written bytes, in the write's system buffer; `handed` of them have gone to readers.
+        let data = UnsafeBufferPointer(rebasing: irp.systemBufferBytes.prefix(irp.length))
+        var handed = 0
+        // Pending reads exist only while the queue is empty: hand the data to them directly,
+        // each read's share copied into its own system buffer (the readers borrowed: the
+        // lookaside list keeps them).
         if queue.isEmpty && !queue.readers.isEmpty {
             let messageRead = queue.messageRead
-            while !rest.isEmpty, let reader = queue.readers.removeNext(k) {
-                if reader.length == 0 {
-                    // Consumes nothing; in message read mode the message did not fit (F-RW-13).
-                    k.complete(reader, status: messageRead ? .bufferOverflow : .success, information: 0)
-                    continue
+            while handed < data.count, let next = queue.readers.removeNextUnretained(k) {
+                handed = next._withUnsafeGuaranteedRef { reader -> Int in
+                    if reader.length == 0 {
+                        // Consumes nothing; in message read mode the message did not fit (F-RW-13).
+                        k.complete(reader, status: messageRead ? .bufferOverflow : .success, information: 0)
+                        return handed
+                    }
+                    let count = min(reader.length, data.count - handed)
+                    reader.withSystemBuffer(count: count) { target in
+                        if let base = data.baseAddress { target.baseAddress?.update(from: base + handed, count: count) }
+                    }
+                    let partial = messageRead && handed + count < data.count
+                    k.complete(reader, status: partial ? .bufferOverflow : .success, information: count)
+                    return handed + count
                 }
-                let count = min(reader.length, rest.count)
-                reader.systemBuffer = rest.prefix(count)
-                rest = rest.dropFirst(count)
-                let partial = messageRead && !rest.isEmpty
-                k.complete(reader, status: partial ? .bufferOverflow : .success, information: count)
             }
         }
-        if rest.isEmpty { return k.complete(irp, status: .success, information: irp.length) }
-        queue.append(PipeEntry(data: rest, write: nil))
+        if handed == data.count { return k.complete(irp, status: .success, information: irp.length) }
+        // The rest waits in the pipe, copied out of the write (whose IRP goes back to the
+        // lookaside list when it completes).
+        queue.append(PipeEntry(data: ArraySlice(data[handed...]), write: nil))
         if queue.bytes <= queue.quota { return k.complete(irp, status: .success, information: irp.length) }
         // Over the quota: the write pends, its data readable, until the reader drains enough.
         queue.stall(irp, k)
