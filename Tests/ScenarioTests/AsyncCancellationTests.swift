@@ -6,13 +6,15 @@ import XCTest
 /// Task cancellation against I/O completion, over every schedule; hangs with suspended tasks;
 /// Win32 calls from threads the simulation does not own.
 final class AsyncCancellationTests: XCTestCase {
+    private static let options = SimulationOptions(tracing: true)
+
     /// A reader task reads a device that completes at 1 s; a sibling task cancels the reader at
     /// 1 s, after a `Task.sleep`. The device's completion and the sleeper's wake-up fall due at the
-    /// same instant: the schedule decides which comes first.
-    private func cancellationRace(_ strategy: SchedulingStrategy, waitsForCancelledRequests: Bool) async
+    /// same instant: the schedule decides which comes first. Runs in `sim` (new, or reset by
+    /// the explorer with the schedule's strategy).
+    private func cancellationRace(_ sim: Simulation, waitsForCancelledRequests: Bool) async
         -> (outcome: String, violations: [MemoryViolation.Kind])
     {
-        let sim = Simulation(options: SimulationOptions(tracing: true), strategy: strategy)
         sim.installDevice(#"\\.\device"#, driver: StockDriver(completion: .after(.seconds(1))))
         let clock = sim.clock
         let outcome = try? await sim.run { () async throws -> String in
@@ -51,8 +53,8 @@ final class AsyncCancellationTests: XCTestCase {
 
     func testCancellationRacingCompletionHoldsOnEverySchedule() async {
         var outcomes: Set<String> = []
-        let result = await ScheduleExplorer.explore { strategy in
-            let (outcome, violations) = await cancellationRace(strategy, waitsForCancelledRequests: true)
+        let result = await ScheduleExplorer.explore(in: Simulation(options: Self.options)) { sim in
+            let (outcome, violations) = await cancellationRace(sim, waitsForCancelledRequests: true)
             outcomes.insert(outcome)
             return violations.isEmpty
                 && ["read data at 1000.000ms", "read threw CancellationError() at 1000.000ms"].contains(outcome)
@@ -66,8 +68,8 @@ final class AsyncCancellationTests: XCTestCase {
     }
 
     func testAWrapperThatDoesNotWaitIsCaughtAndItsScheduleReplays() async throws {
-        let result = await ScheduleExplorer.explore(stopAtFirstFailure: true) { strategy in
-            await cancellationRace(strategy, waitsForCancelledRequests: false).violations.isEmpty
+        let result = await ScheduleExplorer.explore(in: Simulation(options: Self.options), stopAtFirstFailure: true) { sim in
+            await cancellationRace(sim, waitsForCancelledRequests: false).violations.isEmpty
         }
         let token = try XCTUnwrap(result.failures.first)
         // The failing schedule, replayed from its token, fails the same way every time: the
@@ -75,14 +77,15 @@ final class AsyncCancellationTests: XCTestCase {
         // queued; the monitor is then handed the freed OVERLAPPED, which the dequeue writes
         // (a thread-agnostic request's OVERLAPPED is written at dequeue, F-OVL-11).
         for _ in 0..<2 {
-            let replay = await cancellationRace(ReplayStrategy(token), waitsForCancelledRequests: false)
+            let replay = await cancellationRace(Simulation(options: Self.options, strategy: ReplayStrategy(token)),
+                                                waitsForCancelledRequests: false)
             XCTAssertEqual(replay.outcome, "read threw CancellationError() at 1000.000ms")
             XCTAssertEqual(replay.violations,
                            [.freedWhileInFlight, .freedWhileInFlight, .freedOverlappedHandedOut, .kernelWroteFreedMemory])
         }
         // Where the completion wins, the same wrapper is clean: only exploring finds the bug.
-        let schedules = await ScheduleExplorer.explore { strategy in
-            await cancellationRace(strategy, waitsForCancelledRequests: false).violations.isEmpty
+        let schedules = await ScheduleExplorer.explore(in: Simulation(options: Self.options)) { sim in
+            await cancellationRace(sim, waitsForCancelledRequests: false).violations.isEmpty
         }
         XCTAssertTrue(schedules.isComplete)
         XCTAssertGreaterThan(schedules.failures.count, 0)

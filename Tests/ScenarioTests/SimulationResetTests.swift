@@ -374,4 +374,92 @@ final class SimulationResetTests: XCTestCase {
         XCTAssertEqual(reused.shrunkFailure, fresh.shrunkFailure)
         XCTAssertEqual(reused.shrunkPerturbations, fresh.shrunkPerturbations)
     }
+
+    // MARK: - Async runs
+
+    /// Swift concurrency in the simulation: a reader task reads a device that completes at 1 s
+    /// through an ``AsyncIOPort`` (whose monitor is a `CreateThread` thread), a sibling task
+    /// sleeps for `sleep`, and the main task collects what each saw, in the order they finished.
+    private func asyncReadAndSleep(_ sim: Simulation, sleep: Duration) async -> [String] {
+        sim.installDevice(#"\\.\device"#, driver: StockDriver(completion: .after(.seconds(1))))
+        let clock = sim.clock
+        let outcome = try? await sim.run { () async throws -> [String] in
+            let io = try XCTUnwrap(AsyncIOPort(waitsForCancelledRequests: true))
+            let device = try XCTUnwrap(SharedHandle(openDevice(#"\\.\device"#)))
+            XCTAssertTrue(io.register(device.value))
+            let lines = await withTaskGroup(of: String.self) { group in
+                group.addTask {
+                    let data = try? await io.read(device.value, upTo: 4)
+                    return "read \(data.map { String(decoding: $0, as: UTF8.self) } ?? "nothing") at \(clock.now)"
+                }
+                group.addTask {
+                    try? await Task.sleep(for: sleep)
+                    return "slept until \(clock.now)"
+                }
+                var lines: [String] = []
+                for await line in group { lines.append(line) }
+                return lines
+            }
+            await sim.settle()
+            XCTAssertTrue(CloseHandle(device.value))
+            io.shutdown()
+            return lines
+        }
+        return outcome ?? ["the run failed"]
+    }
+
+    /// An async run after a reset (after another async run, or after any of the scenarios
+    /// above) runs as in a new simulation: the same tasks' outcome, trace, teardown, threads
+    /// and clock.
+    func testAnAsyncRunAfterAResetRunsAsInANewSimulation() async {
+        let sim = Simulation(options: Self.options)
+        let outcome = await asyncReadAndSleep(sim, sleep: .milliseconds(500))
+        let fresh = fingerprint(sim)
+        XCTAssertEqual(outcome, ["slept until 500.000ms", "read data at 1000.000ms"])
+        XCTAssertTrue(fresh.contains("finish: clean: nothing left behind"), "\(fresh)")
+        XCTAssertTrue(fresh.contains { $0.contains("GetQueuedCompletionStatus") }, "\(fresh)")
+
+        let reused = Simulation(options: Self.options)
+        for _ in 0..<2 {
+            XCTAssertTrue(reused.reset())
+            let again = await asyncReadAndSleep(reused, sleep: .milliseconds(500))
+            XCTAssertEqual(again, outcome)
+            XCTAssertEqual(fingerprint(reused), fresh)
+        }
+        for before in scenarios {
+            XCTAssertTrue(reused.reset())
+            before.run(reused)
+            XCTAssertTrue(reused.reset())
+            let again = await asyncReadAndSleep(reused, sleep: .milliseconds(500))
+            XCTAssertEqual(again, outcome, "after \(before.name)")
+            XCTAssertEqual(fingerprint(reused), fresh, "after \(before.name)")
+        }
+    }
+
+    /// The async explorer in one simulation, reset before each schedule, finds what it finds
+    /// with a new simulation per schedule. The device's completion and the sleeper's wake-up
+    /// fall due at the same instant, so the schedules differ in which task finishes first.
+    func testAsyncScheduleExplorationInOneSimulationFindsWhatNewSimulationsFind() async {
+        var freshOutcomes: Set<[String]> = []
+        let fresh = await ScheduleExplorer.explore { strategy in
+            let outcome = await asyncReadAndSleep(Simulation(options: Self.options, strategy: strategy), sleep: .seconds(1))
+            freshOutcomes.insert(outcome)
+            return outcome.first?.hasPrefix("read") == true
+        }
+        var reusedOutcomes: Set<[String]> = []
+        let reused = await ScheduleExplorer.explore(in: Simulation(options: Self.options)) { sim in
+            let outcome = await asyncReadAndSleep(sim, sleep: .seconds(1))
+            reusedOutcomes.insert(outcome)
+            return outcome.first?.hasPrefix("read") == true
+        }
+        XCTAssertTrue(fresh.isComplete)
+        XCTAssertEqual(freshOutcomes, [["read data at 1000.000ms", "slept until 1000.000ms"],
+                                       ["slept until 1000.000ms", "read data at 1000.000ms"]])
+        XCTAssertGreaterThan(fresh.failures.count, 0)
+        XCTAssertLessThan(fresh.failures.count, fresh.runs)
+        XCTAssertEqual(reused.runs, fresh.runs)
+        XCTAssertEqual(reused.isComplete, fresh.isComplete)
+        XCTAssertEqual(reused.failures, fresh.failures)
+        XCTAssertEqual(reusedOutcomes, freshOutcomes)
+    }
 }

@@ -23,4 +23,21 @@ extension ScheduleExplorer {
         }
         return Result(runs: runs, isComplete: next == nil, failures: failures)
     }
+
+    /// ``explore(in:maxRuns:stopAtFirstFailure:_:)`` for scenarios that use an async
+    /// ``Simulation/run(_:)-(()async->R)``: every schedule runs in `simulation`, reset before
+    /// it with the schedule's strategy (``Simulation/reset(strategy:)``), rather than in a new
+    /// simulation per schedule, and finds the same schedules, choices and failures. A reset
+    /// lets go of what an async run leaves as a release does (tasks' wake-ups, the threads that
+    /// ran task jobs). `run` installs its devices in the simulation it is given, runs the
+    /// scenario and says whether it held; afterwards `simulation` holds the last run's state.
+    public static func explore(in simulation: Simulation, maxRuns: Int = 10_000, stopAtFirstFailure: Bool = false,
+                               perturbations: PerturbationBudget? = nil,
+                               _ run: (Simulation) async -> Bool) async -> Result
+    {
+        await explore(maxRuns: maxRuns, stopAtFirstFailure: stopAtFirstFailure, perturbations: perturbations) { strategy in
+            simulation.reset(strategy: strategy)
+            return await run(simulation)
+        }
+    }
 }
