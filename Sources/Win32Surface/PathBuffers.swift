@@ -84,23 +84,38 @@ private func hasRoot(_ path: String) -> Bool {
 private func deliver(_ result: Canonical, rootedBy input: String, into buffer: PWSTR, size: Int, _ thread: SimThread,
                      _ call: StaticString) -> HRESULT
 {
+    switch bufferedPath(result, rootedBy: input, size: size) {
+    case .failure(let failure):
+        return fail(buffer, failure.hresult, thread, call)
+    case .success(let units):
+        guard thread.writeToCaller(units, at: UnsafeMutableRawPointer(buffer), call: call) else { return invalidArgument }
+        return S_OK
+    }
+}
+
+/// A canonical result as a buffer of `size` characters holds it (its units and terminator), or
+/// the buffer protocol's failure: `STRSAFE_E_INSUFFICIENT_BUFFER` when it does not fit (for a
+/// rootless path over `MAX_PATH - 4`, `ERROR_FILENAME_EXCED_RANGE`). A bare drive gets its root's
+/// backslash where there is room (test_PathCchCanonicalizeEx).
+func bufferedPath(_ result: Canonical, rootedBy input: String, size: Int) -> Result<[WCHAR], PathBufferFailure> {
     switch result {
     case .failure(let hresult):
-        return fail(buffer, hresult, thread, call)
+        return .failure(PathBufferFailure(hresult: hresult))
     case .success(var path):
         let length = path.utf16.count
         guard length + 1 <= size else {
             let tooLong = !hasRoot(input) && length > Int(MAX_PATH) - 4
-            return fail(buffer, tooLong ? filenameExceedsRange : STRSAFE_E_INSUFFICIENT_BUFFER, thread, call)
+            return .failure(PathBufferFailure(hresult: tooLong ? filenameExceedsRange : STRSAFE_E_INSUFFICIENT_BUFFER))
         }
-        // A bare drive gets its root's backslash where there is room (test_PathCchCanonicalizeEx).
         let units = Array(path.utf16)
         if units.count == 2, units[1] == 0x3A, size > 3 { path += #"\"# }
-        guard thread.writeToCaller(Array(path.utf16) + [0], at: UnsafeMutableRawPointer(buffer), call: call) else {
-            return invalidArgument
-        }
-        return S_OK
+        return .success(Array(path.utf16) + [0])
     }
+}
+
+/// The `HRESULT` a path that cannot be delivered fails with.
+struct PathBufferFailure: Error {
+    let hresult: HRESULT
 }
 
 /// Leaves an empty string in the caller's buffer and returns `hresult`.
