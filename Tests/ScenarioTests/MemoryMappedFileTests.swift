@@ -377,6 +377,45 @@ final class MemoryMappedFileTests: XCTestCase {
         XCTAssertEqual(violations, [.bufferTooShort])
         XCTAssertEqual(sim.fileSystem.contents(of: Self.path)?.count, 5000)
     }
+
+    /// Named shared memory between processes: the child opens the parent's mapping by name,
+    /// reads what the parent stored and stores its answer, and exits without unmapping its view.
+    /// The parent reads the answer in its own view once the child has exited, and the exit has
+    /// unmapped the child's view (UnmapViewOfFile: "Although an application may close the file
+    /// handle used to create a file mapping object, the system holds the corresponding file
+    /// open until the last view of the file is unmapped"; a process's views go with its address
+    /// space): the section's pointer count is back to the parent's handle and view.
+    func testAChildProcessSharesNamedMemoryAndItsExitUnmapsItsView() {
+        let sim = checkedSimulation()
+        sim.installProgram(#"C:\tools\child.exe"#) {
+            let board = OpenFileMappingW(DWORD(FILE_MAP_ALL_ACCESS), false, #"Local\Board"#.wide)
+            guard let view = MapViewOfFile(board, DWORD(FILE_MAP_WRITE), 0, 0, 0) else { return 1 }
+            let question = view.load(as: UInt32.self)
+            view.storeBytes(of: question * 2, toByteOffset: 4, as: UInt32.self)
+            CloseHandle(board)
+            return 0
+        }
+        var seen: [String] = []
+        sim.run {
+            let board = CreateFileMappingW(INVALID_HANDLE_VALUE, nil, DWORD(PAGE_READWRITE), 0, 0x1_0000, #"Local\Board"#.wide)
+            guard let section = sim.object(board), let view = MapViewOfFile(board, DWORD(FILE_MAP_ALL_ACCESS), 0, 0, 0) else {
+                return XCTFail("no mapping")
+            }
+            view.storeBytes(of: 21, as: UInt32.self)
+            let (ok, info) = startChild(#"C:\tools\child.exe"#, stdout: nil, inherit: false)
+            WaitForSingleObject(info.hProcess, INFINITE)
+            var code: DWORD = 99
+            GetExitCodeProcess(info.hProcess, &code)
+            seen.append("child started \(ok), exit code \(code), answer \(view.load(fromByteOffset: 4, as: UInt32.self))")
+            seen.append("section \(section.handleCount)/\(section.pointerCount)")
+            CloseHandle(info.hThread)
+            CloseHandle(info.hProcess)
+            UnmapViewOfFile(view)
+            CloseHandle(board)
+            seen.append("section deleted \(section.isDeleted)")
+        }
+        XCTAssertEqual(seen, ["child started true, exit code 0, answer 42", "section 1/2", "section deleted true"])
+    }
 }
 
 private extension String {
