@@ -196,3 +196,20 @@ func fixtureInvalidParameters() -> [String] {
     outcome.append("EINVAL \(EINVAL), ERANGE \(ERANGE)")
     return outcome
 }
+
+/// swift-corelibs-foundation's FileHandle: the standard handles' descriptors
+/// (`FileHandle(fileDescriptor: STDOUT_FILENO, closeOnDealloc: false)`) and an open with the
+/// POSIX flag names.
+func fixtureFoundationStandardDescriptors() -> [Int32] {
+    [STDIN_FILENO, STDOUT_FILENO, STDERR_FILENO]
+}
+
+func fixtureFoundationOpenForReading(_ path: String) -> Int32 {
+    _open(path, O_RDONLY)
+}
+
+/// swift-corelibs-foundation's Process.terminate(): `TerminateProcess` with the code a signal
+/// would have given.
+func fixtureFoundationTerminate(_ processHandle: HANDLE?) -> Bool {
+    TerminateProcess(processHandle, UINT(0xC0000000 | DWORD(SIGTERM)))
+}

@@ -239,6 +239,34 @@ final class CRTStreamTests: XCTestCase {
         XCTAssertTrue(writes.allSatisfy { $0.contains("tty.exe:main  WriteFile(0x4, ") }, "\(writes)")
     }
 
+    /// The POSIX names swift-corelibs-foundation's Windows FileHandle and Process use: the
+    /// standard descriptors (-2 in the first process, which has no standard handles; 0, 1, 2 in
+    /// a child given a pipe), `O_RDONLY`, and `SIGTERM` in the exit code `terminate()` gives.
+    func testCorelibsFoundationsPOSIXNames() {
+        let sim = checkedSimulation()
+        let childDescriptors = StoryLog()
+        sim.installProgram(#"C:\tools\waits.exe"#) {
+            childDescriptors.lines = fixtureFoundationStandardDescriptors().map(String.init)
+            Sleep(INFINITE)
+            return 0
+        }
+        sim.run {
+            XCTAssertEqual(fixtureFoundationStandardDescriptors(), [-2, -2, -2])
+            XCTAssertEqual(fixtureFoundationOpenForReading(#"C:\nothing.txt"#), -1)
+            XCTAssertEqual(ucrt.errno, ucrt.ENOENT)
+            var attributes = self.inheritable
+            var parentEnd: HANDLE?, childEnd: HANDLE?
+            XCTAssertTrue(CreatePipe(&parentEnd, &childEnd, &attributes, 0))
+            let info = self.startChild(#"C:\tools\waits.exe"#, input: childEnd, output: childEnd, error: childEnd)
+            CloseHandle(childEnd)
+            Sleep(10)
+            XCTAssertTrue(fixtureFoundationTerminate(info.hProcess))
+            XCTAssertEqual(self.exitCode(of: info), 0xC000_000F)
+            XCTAssertEqual(childDescriptors.lines, ["0", "1", "2"])
+            CloseHandle(parentEnd)
+        }
+    }
+
     /// `errno` is each simulated thread's own: a thread that failed an open keeps its ENOENT
     /// while another thread, run during its wait, fails with EBADF.
     func testErrnoIsPerThread() {
