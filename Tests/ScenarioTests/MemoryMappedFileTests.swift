@@ -416,6 +416,36 @@ final class MemoryMappedFileTests: XCTestCase {
         }
         XCTAssertEqual(seen, ["child started true, exit code 0, answer 42", "section 1/2", "section deleted true"])
     }
+
+    /// The divergences, pinned: two views of the same bytes in one thread agree once the thread
+    /// makes a call that touches the file (here a ReadFile; on Windows at once), and a store
+    /// into a read-only view, an access violation on Windows, never reaches the file and is
+    /// undone at that point.
+    func testWhereOneThreadsViewsAgreeAndAReadOnlyViewsStoreIsUndone() {
+        let sim = checkedSimulation()
+        sim.fileSystem.setContents(Array("abcdefgh".utf8), of: Self.path)
+        let memory = scenarioMemory()
+        var steps: [String] = []
+        sim.run {
+            let file = open()
+            let mapping = CreateFileMappingW(file, nil, DWORD(PAGE_READWRITE), 0, 0, nil)
+            guard let writer = MapViewOfFile(mapping, DWORD(FILE_MAP_WRITE), 0, 0, 0),
+                  let reader = MapViewOfFile(mapping, DWORD(FILE_MAP_READ), 0, 0, 0)
+            else { return XCTFail("no views") }
+            writer.storeBytes(of: UInt8(ascii: "A"), as: UInt8.self)
+            reader.storeBytes(of: UInt8(ascii: "Z"), toByteOffset: 7, as: UInt8.self)
+            steps.append("before a call: reader \(String(decoding: bytes(reader, 8), as: UTF8.self))")
+            let buffer = memory.buffer(8)
+            ReadFile(file, buffer, 8, memory.buffer(4).bindMemory(to: DWORD.self, capacity: 1), nil)
+            steps.append("ReadFile \(string(buffer, 8)), reader \(String(decoding: bytes(reader, 8), as: UTF8.self))")
+            UnmapViewOfFile(reader)
+            UnmapViewOfFile(writer)
+            CloseHandle(mapping)
+            CloseHandle(file)
+        }
+        XCTAssertEqual(steps, ["before a call: reader abcdefgZ", "ReadFile Abcdefgh, reader Abcdefgh"])
+        XCTAssertEqual(sim.fileSystem.contents(of: Self.path).map { String(decoding: $0, as: UTF8.self) }, "Abcdefgh")
+    }
 }
 
 private extension String {
