@@ -73,7 +73,7 @@ public final class Kernel {
     /// The process's user memory, and whether the kernel checks the pointers it keeps against
     /// it (``MemoryOptions/tracking``).
     @usableFromInline let memory: MemoryArena
-    @usableFromInline let memoryTracking: Bool
+    @usableFromInline package let memoryTracking: Bool
     /// The scenario's view of ``memory``.
     package private(set) lazy var trackedMemory = TrackedMemory(kernel: self)
     /// Lifetime bugs caught and not taken yet: the first ``memoryViolationLimit``, then counted.

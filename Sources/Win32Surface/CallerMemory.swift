@@ -14,7 +14,7 @@ extension SimThread {
     func store<T>(_ value: T, into pointer: UnsafeMutablePointer<T>?, call: StaticString) {
         guard let pointer, !isTerminating else { return }
         // The kernel borrowed: `kernel` would be retained around the store.
-        withKernel { $0.storeToUser(value, at: pointer, call: call) }
+        Kernel.storeToUser(value, at: pointer, call: call, in: kernelReference)
     }
 
     /// Reads a value the caller passes by pointer (a `STARTUPINFOW`, a pipe mode, the high half

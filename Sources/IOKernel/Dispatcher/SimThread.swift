@@ -34,9 +34,11 @@ public final class SimThread: KernelObject {
     /// How many of this thread's IRPs are in flight.
     public var irpCount: Int { irpList.count }
 
-    // Stage-2 completion work queued to this thread, FIFO.
+    // Stage-2 completion work queued to this thread, FIFO: a list linked through the IRPs
+    // (``IRP/completionNext``), as NT queues the special kernel APC that each IRP carries.
     // Unmanaged: every IRP queued here is in flight, owned by the kernel's lookaside list.
-    @exclusivity(unchecked) @usableFromInline var completionQueue = RingQueue<Unmanaged<IRP>>()
+    @exclusivity(unchecked) @usableFromInline var completionHead: Unmanaged<IRP>?
+    @exclusivity(unchecked) var completionTail: Unmanaged<IRP>?
 
     /// User APCs queued to the thread, oldest first; they run only in its alertable waits.
     @exclusivity(unchecked) var userAPCs: [UserAPC] = []
@@ -90,7 +92,7 @@ public final class SimThread: KernelObject {
     /// yet compare by identity itself.
     package func isSame(_ other: SimThread) -> Bool { self === other }
     /// Whether a termination is pending: the thread exits at its next return to user mode.
-    package var isTerminating: Bool { terminationCode != nil }
+    @inlinable package var isTerminating: Bool { terminationCode != nil }
     /// Set while a Win32 function runs on this thread (``Kernel/beginWin32Call(_:)``): a
     /// termination found on the way back from the kernel is then carried out at that function's
     /// outermost frame, once every frame of the call has returned, rather than in the innermost.
@@ -134,7 +136,7 @@ public final class SimThread: KernelObject {
     /// `CancelIoEx` requests from other threads, to run in this one.
     @exclusivity(unchecked) @usableFromInline var cancelRequests: [CancelRequest] = []
 
-    @usableFromInline var hasCompletionWork: Bool { !completionQueue.isEmpty || !cancelRequests.isEmpty }
+    @usableFromInline var hasCompletionWork: Bool { completionHead != nil || !cancelRequests.isEmpty }
 
     /// Work for the way back to user mode: completion work, or termination.
     @usableFromInline var hasUserModeWork: Bool { hasCompletionWork || terminationCode != nil || userAPCsDue }
@@ -145,9 +147,28 @@ public final class SimThread: KernelObject {
     /// The tracked stack frames the thread has open, outermost first: freed if it exits inside them.
     @exclusivity(unchecked) var openFrames: [StackFrame] = []
 
-    func queueCompletion(_ irp: IRP) { completionQueue.append(Unmanaged.passUnretained(irp)) }
+    func queueCompletion(_ irp: IRP) {
+        let link = Unmanaged.passUnretained(irp)
+        irp.completionNext = nil
+        if let completionTail { completionTail._withUnsafeGuaranteedRef { $0.completionNext = link } } else { completionHead = link }
+        completionTail = link
+    }
 
-    func takeCompletion() -> Unmanaged<IRP>? { completionQueue.popFirst() }
+    func takeCompletion() -> Unmanaged<IRP>? {
+        guard let first = completionHead else { return nil }
+        completionHead = first._withUnsafeGuaranteedRef { irp in
+            defer { irp.completionNext = nil }
+            return irp.completionNext
+        }
+        if completionHead == nil { completionTail = nil }
+        return first
+    }
+
+    /// Drops the completion work queued (the simulation is released).
+    func dropCompletions() {
+        completionHead = nil
+        completionTail = nil
+    }
 
     // MARK: - The current simulated thread of this OS thread
 

@@ -148,6 +148,9 @@ public final class IRP {
     @exclusivity(unchecked) var queue: Unmanaged<CancelSafeQueue>?
     @exclusivity(unchecked) var queueNext: Unmanaged<IRP>?
     @exclusivity(unchecked) var queuePrevious: Unmanaged<IRP>?
+    /// The next IRP in its issuing thread's completion work (``SimThread/queueCompletion(_:)``),
+    /// once the driver completed it.
+    @exclusivity(unchecked) var completionNext: Unmanaged<IRP>?
     /// The system buffer's storage (SystemBuffer.swift): memory the IRP owns, kept from one
     /// request to the next, so that capturing a write and delivering a read count no
     /// references and allocate nothing once it is large enough.

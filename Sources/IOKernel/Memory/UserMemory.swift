@@ -106,6 +106,16 @@ extension Kernel {
         if outParameterIsWritable(index, address, count: MemoryLayout<T>.size, call: call) { pointer.pointee = value }
     }
 
+    /// ``storeToUser(_:at:call:)`` through a kernel borrowed (a thread's `kernelReference`), for
+    /// kernel32's out-parameters: untracked, a plain store, with nothing left to the inliner
+    /// (a closure around the whole store was left out of line, 20–60 instructions a store).
+    @inline(__always) @inlinable package static func storeToUser<T>(_ value: T, at pointer: UnsafeMutablePointer<T>,
+                                                                  call: StaticString, in kernel: Unmanaged<Kernel>)
+    {
+        guard kernel._withUnsafeGuaranteedRef({ $0.memoryTracking }) else { return pointer.pointee = value }
+        kernel._withUnsafeGuaranteedRef { $0.storeToUser(value, at: pointer, call: call) }
+    }
+
     /// Whether `count` bytes at `address`, in the block at `index`, which is freed or too short,
     /// may be stored into by a call's result, recording the violation when they may not (or when
     /// they are freed).

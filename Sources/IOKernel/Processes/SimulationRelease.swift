@@ -68,7 +68,7 @@ extension Kernel {
         for thread in threads {
             thread.startRoutine = nil
             thread.userAPCs.removeAll()
-            thread.completionQueue = RingQueue()
+            thread.dropCompletions()
             thread.irpList = IRPList()
             thread.cancelRequests.removeAll()
             thread.openFrames.removeAll()
