@@ -92,8 +92,9 @@ public protocol CancelRoutine: AnyObject {
 /// fresh one in its place.
 public final class IRP {
     // The stored properties are declared by size, words first and bytes last, so that the
-    // object has no padding to speak of (232 bytes with its header, from 320): a parked read's
-    // host memory is mostly its IRP (iosim-bench's bytes_per_pending_irp).
+    // object has no padding to speak of (248 bytes with its header, the links of its queue and
+    // of its completion and its system buffer's storage included; 320 before the fields were
+    // ordered): a parked read's host memory is its IRP (iosim-bench's bytes_per_pending_irp).
 
     /// A number unique within the simulation, in issue order (`IRP#7`).
     @exclusivity(unchecked) public internal(set) var id: Int
