@@ -117,7 +117,7 @@ public func GetHandleInformation(_ hObject: HANDLE!, _ lpdwFlags: LPDWORD!) -> B
 public func SetHandleInformation(_ hObject: HANDLE!, _ dwMask: DWORD, _ dwFlags: DWORD) -> Bool {
     return withCurrentThread(failure: false) { (thread: borrowing SimThread) in
         let kernel = thread.kernel
-        let known = DWORD(HANDLE_FLAG_INHERIT | HANDLE_FLAG_PROTECT_FROM_CLOSE)
+        let known = HANDLE_FLAG_INHERIT | DWORD(HANDLE_FLAG_PROTECT_FROM_CLOSE)
         let status = kernel.withKernelEntry {
             kernel.setHandleAttributes(value(hObject), mask: HandleAttributes(rawValue: dwMask & known),
                                        flags: HandleAttributes(rawValue: dwFlags & known))

@@ -46,6 +46,9 @@ public let O_RANDOM: Int32 = _O_RANDOM
 public let SIGBREAK: Int32 = 21
 /// `SIGABRT`, abnormal termination (`abort`).
 public let SIGABRT: Int32 = 22
+/// `SIGABRT_COMPAT`, the value `SIGABRT` had in older CRTs (6, Linux's `SIGABRT`), still defined
+/// beside it (swift-testing names both when it reads an exit status).
+public let SIGABRT_COMPAT: Int32 = 6
 
 /// The descriptor of `stdin`, as Swift's CRT overlay defines it (`_fileno(stdin)`): 0, or -2
 /// for a process without a standard input handle.

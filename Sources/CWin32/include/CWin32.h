@@ -94,6 +94,7 @@ typedef struct _SECURITY_ATTRIBUTES {
 // LockFileEx, reparse points, CopyFile2, volume flags.
 #include "VolumesLocksAndLinks.h"
 #include "DeviceControl.h"
+#include "StatusSeverity.h"
 
 // MARK: - Callbacks
 
