@@ -213,3 +213,29 @@ func fixtureFoundationOpenForReading(_ path: String) -> Int32 {
 func fixtureFoundationTerminate(_ processHandle: HANDLE?) -> Bool {
     TerminateProcess(processHandle, UINT(0xC0000000 | DWORD(SIGTERM)))
 }
+
+/// TSCLibc's Windows `mkdtemp`: the template's last six characters must be `X`s
+/// (`_set_errno(EINVAL)` otherwise), are replaced (by random letters in TSCLibc, `abcdef` here),
+/// and `_mkdir` makes the directory.
+func fixtureMakeDirectory(_ template: UnsafeMutablePointer<CChar>?) -> UnsafeMutablePointer<CChar>? {
+    guard let template = template else { return nil }
+    let length: Int = strlen(template)
+    guard length >= 6, memcmp(template + length - 6, "XXXXXX", 6) == 0 else {
+        _set_errno(EINVAL)
+        return nil
+    }
+    for (index, letter) in "abcdef".utf8.enumerated() { template[length - 6 + index] = CChar(letter) }
+    if _mkdir(template) == 0 {
+        return template
+    }
+    return nil
+}
+
+/// TSCLibc's Windows `mkstemps`: `_sopen_s` with the flags and share mode it passes.
+func fixtureMakeFile(_ template: UnsafeMutablePointer<CChar>) -> Int32 {
+    var fd: CInt = -1
+    if _sopen_s(&fd, template, _O_RDWR | _O_CREAT | _O_BINARY | _O_NOINHERIT, _SH_DENYNO, _S_IREAD | _S_IWRITE) == 0 {
+        return fd
+    }
+    return -1
+}

@@ -267,6 +267,31 @@ final class CRTStreamTests: XCTestCase {
         }
     }
 
+    /// TSCLibc's `mkdtemp` and `mkstemps` on Windows: `_mkdir` (`EEXIST` the second time,
+    /// `ENOENT` under a missing directory) and `_sopen_s` (a descriptor, 3 being the first free).
+    func testTSCLibcTemporaryDirectoriesAndFiles() {
+        let sim = checkedSimulation()
+        sim.run {
+            var directory = Array(#"C:\tmp-XXXXXX"#.utf8CString)
+            let made = directory.withUnsafeMutableBufferPointer { fixtureMakeDirectory($0.baseAddress).map { String(cString: $0) } }
+            XCTAssertEqual(made, #"C:\tmp-abcdef"#)
+            XCTAssertEqual(GetFileAttributesW(Array(#"C:\tmp-abcdef"#.utf16) + [0]), DWORD(FILE_ATTRIBUTE_DIRECTORY))
+            var again = Array(#"C:\tmp-XXXXXX"#.utf8CString)
+            XCTAssertNil(again.withUnsafeMutableBufferPointer { fixtureMakeDirectory($0.baseAddress) })
+            XCTAssertEqual(ucrt.errno, ucrt.EEXIST)
+            var nested = Array(#"C:\missing\tmp-XXXXXX"#.utf8CString)
+            XCTAssertNil(nested.withUnsafeMutableBufferPointer { fixtureMakeDirectory($0.baseAddress) })
+            XCTAssertEqual(ucrt.errno, ucrt.ENOENT)
+            var template = Array(#"C:\tmp"#.utf8CString)
+            XCTAssertNil(template.withUnsafeMutableBufferPointer { fixtureMakeDirectory($0.baseAddress) }, "no XXXXXX")
+            XCTAssertEqual(ucrt.errno, ucrt.EINVAL)
+            var file = Array(#"C:\tmp-abcdef\build.o"#.utf8CString)
+            let fd = file.withUnsafeMutableBufferPointer { fixtureMakeFile($0.baseAddress!) }
+            XCTAssertEqual(fd, 3)
+            XCTAssertEqual(_close(fd), 0)
+        }
+    }
+
     /// `errno` is each simulated thread's own: a thread that failed an open keeps its ENOENT
     /// while another thread, run during its wait, fails with EBADF.
     func testErrnoIsPerThread() {
