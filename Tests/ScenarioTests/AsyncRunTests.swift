@@ -60,7 +60,6 @@ final class AsyncRunTests: XCTestCase {
                 }
             }
             let sleeper = Task { () async throws -> String in
-                print("DBG sleeper \(String(describing: withUnsafeCurrentTask { $0 }))")
                 try await Task.sleep(for: .seconds(1))
                 return "unstructured woke at \(clock.now)"
             }
