@@ -15,9 +15,9 @@ public final class Kernel {
     /// The virtual clock.
     @exclusivity(unchecked) package internal(set) var now = VirtualInstant.zero
     @exclusivity(unchecked) var timers = TimerQueue()
-    package let trace: Trace
+    @usableFromInline package let trace: Trace
     /// Checked before any trace event is built, so that the hot path formats nothing.
-    @inline(__always) package var tracing: Bool { trace.isEnabled }
+    @inlinable package var tracing: Bool { trace.isEnabled }
 
     /// Every simulated thread of every process, in creation order: the scheduler's list.
     @exclusivity(unchecked) var threads: [SimThread] = []
