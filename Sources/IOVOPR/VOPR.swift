@@ -85,9 +85,9 @@ public enum VOPR {
                 report.failure = failure
             }
             for (operation, count) in world.counts { report.operations[operation, default: 0] += count }
-            report.memoryViolations += world.sim.memoryViolations.count + world.sim.droppedMemoryViolationCount
-            report.hangs += world.sim.hangs.count + world.sim.droppedHangCount
-            report.bugChecks += world.sim.bugChecks.count + world.sim.droppedBugCheckCount
+            report.memoryViolations += world.memoryViolations
+            report.hangs += world.hangs
+            report.bugChecks += world.bugChecks
             report.peakArenaBytes = max(report.peakArenaBytes, world.peakArenaBytes)
         }
         return report
@@ -108,7 +108,7 @@ public enum VOPR {
         sim.installDevice(#"\\.\fast"#, driver: StockDriver(completion: .immediate))
         world.manualDevices = [manual, stubborn]
         installChildProgram(in: sim)
-        currentWorld = world
+        currentWorld = Unmanaged.passUnretained(world)
         defer { currentWorld = nil }
         sim.run {
             world.run(onWorker: false)
@@ -119,6 +119,9 @@ public enum VOPR {
             _ = SleepEx(1000, true)
             world.check(after: .close)
         }
+        world.memoryViolations = sim.memoryViolations.count + sim.droppedMemoryViolationCount
+        world.hangs = sim.hangs.count + sim.droppedHangCount
+        world.bugChecks = sim.bugChecks.count + sim.droppedBugCheckCount
         return world
     }
 }

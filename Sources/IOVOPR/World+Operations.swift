@@ -174,16 +174,16 @@ extension World {
 
 /// A ReadFileEx/WriteFileEx completion routine: one delivery per request that returned TRUE.
 private let completionRoutine: LPOVERLAPPED_COMPLETION_ROUTINE = { _, _, ov in
-    guard let world = currentWorld else { return }
-    world.delivered(UnsafeMutableRawPointer(ov), "completion routine", from: &world.expectedRoutines, .readEx)
+    withCurrentWorld { world in
+        world.delivered(UnsafeMutableRawPointer(ov), "completion routine", from: &world.expectedRoutines, .readEx)
+    }
 }
 
 private let apcRoutine: PAPCFUNC = { _ in }
 
 /// A worker thread: a few steps of its own (no alertable I/O), then it returns.
 private let workerMain: LPTHREAD_START_ROUTINE = { _ in
-    guard let world = currentWorld else { return 0 }
-    world.run(onWorker: true, steps: 1 + world.random.below(8))
+    withCurrentWorld { world in world.run(onWorker: true, steps: 1 + world.random.below(8)) }
     return 0
 }
 

@@ -67,7 +67,9 @@ public func AssignProcessToJobObject(_ hJob: HANDLE!, _ hProcess: HANDLE!) -> Bo
 /// process and is left running. A handle that is not a job gives `ERROR_INVALID_HANDLE`.
 @discardableResult
 public func TerminateJobObject(_ hJob: HANDLE!, _ uExitCode: UINT) -> Bool {
-    return withCurrentThread(failure: false) { (thread: borrowing SimThread) in
+    // The calling process, if in the job, ends once this call's own frames have returned (see
+    // TerminateProcess).
+    let outcome: Bool? = withCurrentThread(failure: false) { (thread: borrowing SimThread) in
         let kernel = thread.kernel
         let call = "TerminateJobObject(\(hex(handle: hJob)), \(uExitCode))"
         let (status, exitCaller): (NTStatus, Bool) = kernel.withKernelEntry {
@@ -81,9 +83,10 @@ public func TerminateJobObject(_ hJob: HANDLE!, _ uExitCode: UINT) -> Bool {
             return result
         }
         thread.traceBool(call, true)
-        if exitCaller { ExitProcess(uExitCode) }
-        return true
+        return exitCaller ? nil : true
     }
+    guard let outcome else { ExitProcess(uExitCode) }
+    return outcome
 }
 
 /// Whether a process is in a job. The corresponding Win32 function is `IsProcessInJob`.

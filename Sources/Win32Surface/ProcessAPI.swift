@@ -219,7 +219,10 @@ public func OpenProcess(_ dwDesiredAccess: DWORD, _ bInheritHandle: Bool, _ dwPr
 /// process `Simulation.run` runs cannot be ended (`ERROR_NOT_SUPPORTED`).
 @discardableResult
 public func TerminateProcess(_ hProcess: HANDLE!, _ uExitCode: UINT) -> Bool {
-    return withCurrentThread(failure: false) { (thread: borrowing SimThread) in
+    // The calling process ends as with ExitProcess, called once this call's own frames have
+    // returned: ExitProcess does not come back, and what a frame it leaves holds (the kernel,
+    // the process) would stay allocated.
+    let outcome: Bool? = withCurrentThread(failure: false) { (thread: borrowing SimThread) in
         let kernel = thread.kernel
         let call = "TerminateProcess(\(hex(handle: hProcess)), \(uExitCode))"
         guard let target = kernel.withKernelEntry({ kernel.process(forHandle: value(hProcess)) }) else {
@@ -227,14 +230,14 @@ public func TerminateProcess(_ hProcess: HANDLE!, _ uExitCode: UINT) -> Bool {
             thread.traceBool(call, result)
             return result
         }
-        if target === thread.process, target.exitCode == nil, kernel.canExitProcess {
-            ExitProcess(uExitCode)
-        }
+        if target === thread.process, target.exitCode == nil, kernel.canExitProcess { return nil }
         let status = kernel.withKernelEntry { kernel.ntTerminateProcess(target, code: uExitCode) }
         let result = status.isSuccess ? true : thread.fail(status)
         thread.traceBool(call, result)
         return result
     }
+    guard let outcome else { ExitProcess(uExitCode) }
+    return outcome
 }
 
 /// Lets a suspended thread run: its suspend count goes down by one. The corresponding Win32

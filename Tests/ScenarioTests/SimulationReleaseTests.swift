@@ -132,6 +132,37 @@ final class SimulationReleaseTests: XCTestCase {
         XCTAssertEqual(left.drivers, 0)
     }
 
+    /// A process that terminates itself (`TerminateProcess(GetCurrentProcess())`, or
+    /// `TerminateJobObject` on a job it is in) exits as with `ExitProcess`, once the call's own
+    /// frames have returned: they held the kernel, and the VOPR leaked a whole simulation each
+    /// time a handle it terminated turned out to be its own process's.
+    func testAProcessThatTerminatedItself() {
+        let byProcess = survivors { sim in
+            sim.run {
+                let worker = CreateThread(nil, 0, { _ in
+                    _ = openDevice(#"\\.\slow"#)
+                    _ = TerminateProcess(GetCurrentProcess(), 3)
+                    return 0
+                }, nil, 0, nil)
+                _ = WaitForSingleObject(worker, INFINITE)
+            }
+            XCTAssertEqual(sim.processExitCode, 3)
+        }
+        XCTAssertEqual(byProcess.kernels, 0)
+        XCTAssertEqual(byProcess.drivers, 0)
+        let byJob = survivors { sim in
+            sim.run {
+                let job = CreateJobObjectW(nil, nil)
+                XCTAssertTrue(AssignProcessToJobObject(job, GetCurrentProcess()))
+                _ = openDevice(#"\\.\slow"#)
+                _ = TerminateJobObject(job, 4)
+            }
+            XCTAssertEqual(sim.processExitCode, 4)
+        }
+        XCTAssertEqual(byJob.kernels, 0)
+        XCTAssertEqual(byJob.drivers, 0)
+    }
+
     func testTheScheduleExplorerReleasesEverySimulation() {
         let watch = Watch()
         var kernels = 0
