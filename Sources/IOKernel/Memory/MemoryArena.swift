@@ -308,6 +308,11 @@ import Darwin
         return search(address)
     }
 
+    /// Whether `address` lies between the arena's lowest and highest address: if not, no
+    /// block holds it (an out-parameter on the caller's stack, usually), which this finds
+    /// before ``lookup(_:)`` tries the recent blocks.
+    @inlinable @inline(__always) func spans(_ address: UInt) -> Bool { address >= lowestAddress && address < highestAddress }
+
     /// ``lookup(_:)`` past the recent blocks: the range that holds `address`, which becomes the
     /// most recent. A range may be only part of its block (a released block some of whose
     /// memory a new block took), so the range, not the block, is remembered.

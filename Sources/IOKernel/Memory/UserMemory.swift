@@ -100,7 +100,10 @@ extension Kernel {
         // With tracking, a live block (or memory the arena does not hold) is found inline too.
         guard memoryTracking else { return pointer.pointee = value }
         let address = UInt(bitPattern: pointer)
-        guard let index = memory.lookup(address), !memory.isLive(index, from: address, count: MemoryLayout<T>.size) else {
+        // Usually a local of the caller's stack, outside the arena.
+        guard memory.spans(address), let index = memory.lookup(address),
+              !memory.isLive(index, from: address, count: MemoryLayout<T>.size)
+        else {
             return pointer.pointee = value
         }
         if outParameterIsWritable(index, address, count: MemoryLayout<T>.size, call: call) { pointer.pointee = value }
@@ -323,14 +326,14 @@ extension Kernel {
     }
 
     /// The IRP no longer uses its buffer (completion processing copied the data).
-    func releaseBuffer(of irp: IRP) {
+    @inline(__always) func releaseBuffer(of irp: IRP) {
         guard irp.bufferBlock >= 0 else { return }
         memory.removeHolder(irp.bufferBlock, irp: irp.id, asOverlapped: false)
         irp.bufferBlock = -1
     }
 
     /// The IRP no longer uses its `OVERLAPPED` (the program was handed its last notification).
-    func releaseOverlapped(of irp: IRP) {
+    @inline(__always) func releaseOverlapped(of irp: IRP) {
         guard irp.overlappedBlock >= 0 else { return }
         memory.removeHolder(irp.overlappedBlock, irp: irp.id, asOverlapped: true)
         irp.overlappedBlock = -1
