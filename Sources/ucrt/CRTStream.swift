@@ -61,6 +61,8 @@ final class CRTStream {
     var failed = false
     /// Some I/O has been done (setvbuf is meant to come before any).
     var used = false
+    /// The stream's lock (`_lock_file`), made at its first explicit use (StreamLocks.swift).
+    var lock: UserLock?
 
     init(descriptor: Int32, access: Access, flushesEachCall: Bool = false) {
         self.descriptor = descriptor

@@ -232,8 +232,8 @@ public func fclose(_ stream: UnsafeMutablePointer<FILE>!) -> Int32 {
 /// the kernel's checked path.
 @discardableResult
 public func fwrite(_ buffer: UnsafeRawPointer!, _ size: Int, _ count: Int, _ stream: UnsafeMutablePointer<FILE>!) -> Int {
-    guard let (_, file, total) = transfer(buffer, size, count, stream, fillsBuffer: false, call: "fwrite") else { return 0 }
-    return file.write(UnsafeRawBufferPointer(start: buffer, count: total)) / size
+    guard let (kernel, file, total) = transfer(buffer, size, count, stream, fillsBuffer: false, call: "fwrite") else { return 0 }
+    return withStreamLock(file, kernel) { file.write(UnsafeRawBufferPointer(start: buffer, count: total)) / size }
 }
 
 /// What `fwrite` and `fread` check before they move any byte: the stream, the buffer and the
@@ -292,7 +292,7 @@ public func fputc(_ character: Int32, _ stream: UnsafeMutablePointer<FILE>!) -> 
 @discardableResult
 public func fread(_ buffer: UnsafeMutableRawPointer!, _ size: Int, _ count: Int, _ stream: UnsafeMutablePointer<FILE>!) -> Int {
     guard let (kernel, file, total) = transfer(buffer, size, count, stream, fillsBuffer: true, call: "fread") else { return 0 }
-    return file.read(into: UnsafeMutableRawBufferPointer(start: buffer, count: total), kernel: kernel) / size
+    return withStreamLock(file, kernel) { file.read(into: UnsafeMutableRawBufferPointer(start: buffer, count: total), kernel: kernel) / size }
 }
 
 /// Writes a stream's pending output to its descriptor. The corresponding CRT function is
@@ -309,9 +309,9 @@ public func fflush(_ stream: UnsafeMutablePointer<FILE>!) -> Int32 {
         }
         return result
     }
-    guard let (_, _, file) = openStream(stream) else { return EOF }
+    guard let (thread, _, file) = openStream(stream) else { return EOF }
     guard !file.pending.isEmpty else { return 0 }
-    return file.flushPending() ? 0 : EOF
+    return withStreamLock(file, thread.kernel) { file.flushPending() ? 0 : EOF }
 }
 
 /// Moves a stream's position. The corresponding CRT function is `fseek` (`_fseeki64` takes a
@@ -327,7 +327,16 @@ public func _fseeki64(_ stream: UnsafeMutablePointer<FILE>!, _ offset: Int64, _ 
     }
     if !file.pending.isEmpty, !file.flushPending() { return -1 }
     var target = offset
-    if origin == SEEK_CUR { target -= Int64(file.readAhead.count - file.readPosition) }
+    if origin == SEEK_CUR {
+        // What was read ahead is behind the descriptor's position; an offset so far back that
+        // the difference overflows is a negative position (EINVAL), not a trap.
+        let (back, overflow) = target.subtractingReportingOverflow(Int64(file.readAhead.count - file.readPosition))
+        guard !overflow else {
+            errno = EINVAL
+            return -1
+        }
+        target = back
+    }
     file.readAhead.removeAll()
     file.readPosition = 0
     file.atEnd = false
@@ -349,7 +358,13 @@ public func _ftelli64(_ stream: UnsafeMutablePointer<FILE>!) -> Int64 {
     guard let (_, _, file) = openStream(stream) else { return -1 }
     let position = _lseeki64(file.descriptor, 0, SEEK_CUR)
     guard position >= 0 else { return -1 }
-    return position + Int64(file.pending.count) - Int64(file.readAhead.count - file.readPosition)
+    // A position near Int64.max with output pending cannot be told: -1 with EINVAL, no trap.
+    let (ahead, overflow) = position.addingReportingOverflow(Int64(file.pending.count))
+    guard !overflow else {
+        errno = EINVAL
+        return -1
+    }
+    return ahead - Int64(file.readAhead.count - file.readPosition)
 }
 
 /// See ``_ftelli64(_:)``. The corresponding CRT function is `ftell`: a position beyond

@@ -140,6 +140,32 @@ private let weekdays = ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", 
 private let months = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
                       "November", "December"]
 
+/// Whether the fields of `time` that `conversion` reads hold values a `tm` can: strftime's
+/// reference page makes a `tm` "that contains out of range values for the time or date" an
+/// invalid parameter (0 and `EINVAL`). Checked per conversion, so a field a format never reads
+/// may hold anything; no value can make the arithmetic below overflow.
+private func fieldsInRange(for conversion: Character, _ time: tm) -> Bool {
+    let second = (0...60).contains(time.tm_sec), minute = (0...59).contains(time.tm_min)
+    let hour = (0...23).contains(time.tm_hour), day = (1...31).contains(time.tm_mday)
+    let month = (0...11).contains(time.tm_mon), weekday = (0...6).contains(time.tm_wday)
+    let yearDay = (0...365).contains(time.tm_yday)
+    switch conversion {
+    case "a", "A", "u", "w": return weekday
+    case "b", "h", "B", "m": return month
+    case "c": return second && minute && hour && day && month && weekday
+    case "d", "e": return day
+    case "D", "x", "F": return month && day
+    case "H", "I", "p": return hour
+    case "j": return yearDay
+    case "M": return minute
+    case "R": return hour && minute
+    case "r", "T", "X": return hour && minute && second
+    case "S": return second
+    case "U", "W", "V", "g", "G": return yearDay && weekday
+    default: return true
+    }
+}
+
 /// The formatted time, or nil for a conversion strftime does not know.
 private func formatTime(_ format: String, _ time: tm) -> String? {
     var result = ""
@@ -178,6 +204,7 @@ private func formatTime(_ format: String, _ time: tm) -> String? {
             guard let next = characters.next() else { return nil }
             conversion = next
         }
+        guard fieldsInRange(for: conversion, time) else { return nil }
         let hour12 = time.tm_hour % 12 == 0 ? 12 : time.tm_hour % 12
         let weekday = weekdays.indices.contains(Int(time.tm_wday)) ? weekdays[Int(time.tm_wday)] : "?"
         let month = months.indices.contains(Int(time.tm_mon)) ? months[Int(time.tm_mon)] : "?"

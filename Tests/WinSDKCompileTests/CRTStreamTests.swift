@@ -316,6 +316,111 @@ final class CRTStreamTests: XCTestCase {
         }
     }
 
+    /// swift-log's StreamLogHandler holds its stream's lock (`_lock_file`) across the writes of
+    /// one line. Every stream function takes the same lock ("This function locks the calling
+    /// thread and is therefore thread-safe", fwrite's reference page), so another thread's
+    /// `fputs`, made while the line is half written, waits for `_unlock_file`: its text comes
+    /// after the whole line. Without the lock the same story interleaves.
+    func testALockedStreamKeepsAnotherThreadsWritesOutOfItsLine() {
+        let sim = checkedSimulation()
+        sim.run {
+            XCTAssertEqual(writeWhileAnotherThreadWrites(#"C:\locked.log"#, locking: true), "A1 A2 B ")
+            XCTAssertEqual(writeWhileAnotherThreadWrites(#"C:\unlocked.log"#, locking: false), "A1 B A2 ")
+        }
+    }
+
+    /// The main thread writes "A1 ", lets a second thread write "B " while it sleeps, writes
+    /// "A2 ", all on one stream, optionally holding its lock throughout; the file's contents.
+    private func writeWhileAnotherThreadWrites(_ path: String, locking: Bool) -> String {
+        guard let log = ucrt.fopen(path, "w") else { return "fopen failed" }
+        if locking { ucrt._lock_file(log) }
+        ucrt.fputs("A1 ", log)
+        let other = startThread {
+            ucrt.fputs("B ", log)
+            return 0
+        }
+        Sleep(10)  // the other thread runs: it writes, or waits for the lock
+        ucrt.fputs("A2 ", log)
+        if locking { ucrt._unlock_file(log) }
+        XCTAssertEqual(WaitForSingleObject(other, INFINITE), WAIT_OBJECT_0)
+        CloseHandle(other)
+        XCTAssertEqual(ucrt.fclose(log), 0)
+        let file = CreateFileW(Array(path.utf16) + [0], GENERIC_READ, 0, nil, DWORD(OPEN_EXISTING), 0, nil)
+        var bytes = [UInt8](repeating: 0, count: 64)
+        var read: DWORD = 0
+        XCTAssertTrue(ReadFile(file, &bytes, 64, &read, nil))
+        CloseHandle(file)
+        return String(decoding: bytes.prefix(Int(read)), as: UTF8.self)
+    }
+
+    /// `_exit` ends the process at once, "without flushing stream buffers" (the reference page
+    /// of exit, _Exit and _exit). A child writes a line into its fully buffered standard output
+    /// (a pipe) and calls `_exit(3)`: the parent reads nothing before the broken pipe, and the
+    /// exit code is 3.
+    func testExitEndsTheProcessWithoutFlushingItsStreams() {
+        let sim = checkedSimulation()
+        sim.installProgram(#"C:\tools\quits.exe"#) {
+            ucrt.fputs("never seen\n", ucrt.stdout)
+            ucrt._exit(3)
+        }
+        sim.run {
+            var attributes = inheritable
+            var parentOut: HANDLE?, childOut: HANDLE?
+            XCTAssertTrue(CreatePipe(&parentOut, &childOut, &attributes, 0))
+            XCTAssertTrue(SetHandleInformation(parentOut, DWORD(HANDLE_FLAG_INHERIT), 0))
+            let info = startChild(#"C:\tools\quits.exe"#, input: nil, output: childOut, error: childOut)
+            CloseHandle(childOut)
+            var bytes = [UInt8](repeating: 0, count: 64)
+            var read: DWORD = 99
+            XCTAssertFalse(ReadFile(parentOut, &bytes, 64, &read, nil))
+            XCTAssertEqual(GetLastError(), DWORD(ERROR_BROKEN_PIPE))
+            XCTAssertEqual(read, 0)
+            CloseHandle(parentOut)
+            XCTAssertEqual(exitCode(of: info), 3)
+        }
+    }
+
+    /// Positions and times out of every range give the CRT's invalid-parameter result and never
+    /// trap: a `SEEK_CUR` so far back that the position would underflow and a tell past
+    /// `Int64.max` are -1 with `EINVAL` (the `_fseeki64` and `_ftelli64` pages: "a negative
+    /// position" and "an invalid position"); `strftime` of a `tm` field out of range is 0 with
+    /// `EINVAL` (its page: "out of range values for the time or date"), checked only for the
+    /// fields the format reads.
+    func testPositionsAndTimesOutOfRangeFailWithoutTrapping() {
+        let sim = checkedSimulation()
+        sim.run {
+            let writer = ucrt.fopen(#"C:\a.bin"#, "wb")!
+            XCTAssertEqual(ucrt.fwrite([UInt8](repeating: 0x61, count: 100), 1, 100, writer), 100)
+            XCTAssertEqual(ucrt.fclose(writer), 0)
+            let reader = ucrt.fopen(#"C:\a.bin"#, "rb")!
+            var head = [UInt8](repeating: 0, count: 3)
+            XCTAssertEqual(ucrt.fread(&head, 1, 3, reader), 3, "the stream reads ahead past these three")
+            ucrt._set_errno(0)
+            XCTAssertEqual(ucrt._fseeki64(reader, Int64.min, ucrt.SEEK_CUR), -1)
+            XCTAssertEqual(ucrt.errno, ucrt.EINVAL)
+            XCTAssertEqual(ucrt.fclose(reader), 0)
+
+            let far = ucrt.fopen(#"C:\far.bin"#, "wb")!
+            XCTAssertEqual(ucrt._fseeki64(far, Int64.max, ucrt.SEEK_SET), 0)
+            XCTAssertEqual(ucrt.fputc(65, far), 65, "buffered: nothing is written yet")
+            ucrt._set_errno(0)
+            XCTAssertEqual(ucrt._ftelli64(far), -1)
+            XCTAssertEqual(ucrt.errno, ucrt.EINVAL)
+            ucrt.clearerr(far)
+            _ = ucrt.fclose(far)
+
+            var time = ucrt.tm()
+            time.tm_yday = Int32.max
+            time.tm_year = 126
+            var out = [CChar](repeating: 0, count: 64)
+            ucrt._set_errno(0)
+            XCTAssertEqual(ucrt.strftime(&out, 64, "%j", &time), 0)
+            XCTAssertEqual(ucrt.errno, ucrt.EINVAL)
+            XCTAssertEqual(ucrt.strftime(&out, 64, "%Y", &time), 4, "the year does not read tm_yday")
+            XCTAssertEqual(String(decoding: out.prefix(4).map { UInt8(bitPattern: $0) }, as: UTF8.self), "2026")
+        }
+    }
+
     /// Starts `path` with the given standard handles (inherited, `STARTF_USESTDHANDLES`).
     private func startChild(_ path: String, input: HANDLE?, output: HANDLE?, error: HANDLE?,
                             file: StaticString = #filePath, line: UInt = #line) -> PROCESS_INFORMATION

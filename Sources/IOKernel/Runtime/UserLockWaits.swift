@@ -22,6 +22,14 @@ extension Kernel {
         return lock
     }
 
+    /// A lock that lives inside something of the runtime's own rather than at an address of
+    /// the program's memory, so it is kept by its owner and not in the registry: the CRT's lock
+    /// of a `FILE` stream (`_lock_file`), which on Windows sits inside the CRT's stream
+    /// structure, where no program code names it.
+    package func makeUnregisteredUserLock(_ kind: UserLock.Kind, label: String) -> UserLock {
+        UserLock(kind: kind, label: label)
+    }
+
     /// The lock at `address` if it was made, without making it.
     package func existingUserLock(at address: UInt) -> UserLock? { userMode.locks[address] }
 
