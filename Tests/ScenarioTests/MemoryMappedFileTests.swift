@@ -67,6 +67,38 @@ final class MemoryMappedFileTests: XCTestCase {
         XCTAssertEqual(sim.fileSystem.contents(of: Self.path).map { String(decoding: $0, as: UTF8.self) }, "Jello, MAPPED world")
     }
 
+    /// Two writable views of the same page, each storing into a different byte before the kernel
+    /// next looks: both stores reach the file, as "multiple views of a file ... are coherent"
+    /// (MapViewOfFileEx) promises, since on Windows both views are the same physical page. The
+    /// kernel writes back only the bytes a view changed since it last agreed with the file, so
+    /// the second view's stale copy of the first byte does not undo the first view's store.
+    func testStoresThroughTwoViewsIntoOnePageBothReachTheFile() {
+        let sim = checkedSimulation()
+        sim.fileSystem.setContents(Array("abcdefgh".utf8), of: Self.path)
+        let memory = scenarioMemory()
+        var text = ""
+        sim.run {
+            let file = open()
+            let mapping = CreateFileMappingW(file, nil, DWORD(PAGE_READWRITE), 0, 0, nil)
+            guard let first = MapViewOfFile(mapping, DWORD(FILE_MAP_WRITE), 0, 0, 0),
+                  let second = MapViewOfFile(mapping, DWORD(FILE_MAP_WRITE), 0, 0, 0)
+            else { return XCTFail("no views") }
+            first.storeBytes(of: UInt8(ascii: "A"), as: UInt8.self)
+            second.storeBytes(of: UInt8(ascii: "H"), toByteOffset: 7, as: UInt8.self)
+            let buffer = memory.buffer(8)
+            XCTAssertTrue(ReadFile(file, buffer, 8, memory.buffer(4).bindMemory(to: DWORD.self, capacity: 1), nil))
+            text = string(buffer, 8)
+            XCTAssertEqual(String(decoding: bytes(first, 8), as: UTF8.self), "AbcdefgH", "both views show both stores")
+            XCTAssertEqual(String(decoding: bytes(second, 8), as: UTF8.self), "AbcdefgH")
+            UnmapViewOfFile(first)
+            UnmapViewOfFile(second)
+            CloseHandle(mapping)
+            CloseHandle(file)
+        }
+        XCTAssertEqual(text, "AbcdefgH")
+        XCTAssertEqual(sim.fileSystem.contents(of: Self.path).map { String(decoding: $0, as: UTF8.self) }, "AbcdefgH")
+    }
+
     /// The references: the section holds the file object (closing the file's last handle sends
     /// cleanup, not close, as "the file mapping object ... maintains a reference to the file";
     /// CloseHandle of the file does not end the mapping), a view holds the section (CreateFileMapping:

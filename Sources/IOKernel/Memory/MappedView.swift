@@ -28,6 +28,11 @@ final class MappedView {
     let isShared: Bool
     /// The process the view is mapped into.
     unowned(unsafe) let process: SimProcess
+    /// What the view held when the kernel last made it agree with the file: a byte the program
+    /// stored through the view is one that differs from it. (Comparing the view with the file
+    /// instead would take a newer store through another view of the same bytes for a change of
+    /// this one, and write this view's stale byte back over it.)
+    private var agreed: [UInt8]
 
     init(section: SectionObject, block: Int32, base: UnsafeMutableRawPointer, size: Int, offset: UInt64,
          isWritable: Bool, isShared: Bool, process: SimProcess)
@@ -40,6 +45,7 @@ final class MappedView {
         self.isWritable = isWritable
         self.isShared = isShared
         self.process = process
+        self.agreed = [UInt8](repeating: 0, count: size)
     }
 
     /// Whether `address` is inside the view.
@@ -54,18 +60,33 @@ final class MappedView {
         return Int(min(UInt64(size), contents.size - offset))
     }
 
-    /// Writes into `contents` the bytes of the view that differ from the file: what the program
-    /// stored through it since the kernel last made them agree.
+    /// Writes into `contents` what the program stored through the view since the kernel last
+    /// made it agree with the file: the runs of bytes that differ from ``agreed``, so that two
+    /// views storing into different bytes of one page both reach the file.
     func collect(into contents: inout FileContents) {
         let count = backedCount(in: contents)
-        var position = 0
         let page = SectionTable.pageSize
-        while position < count {
-            let chunk = min(page - position % page, count - position)
-            let file = contents.read(at: offset + UInt64(position), count: chunk)
-            let mine = UnsafeRawBufferPointer(start: base + position, count: chunk)
-            if !file.elementsEqual(mine) { contents.write(ArraySlice(mine), at: offset + UInt64(position)) }
-            position += chunk
+        agreed.withUnsafeMutableBytes { agreed in
+            var pageStart = 0
+            while pageStart < count {
+                let pageEnd = min(pageStart + page, count)
+                let mine = UnsafeRawBufferPointer(start: base + pageStart, count: pageEnd - pageStart)
+                defer { pageStart = pageEnd }
+                if mine.elementsEqual(UnsafeRawBufferPointer(rebasing: agreed[pageStart..<pageEnd])) { continue }
+                var position = pageStart
+                while position < pageEnd {
+                    guard base.load(fromByteOffset: position, as: UInt8.self) != agreed[position] else {
+                        position += 1
+                        continue
+                    }
+                    var end = position + 1
+                    while end < pageEnd, base.load(fromByteOffset: end, as: UInt8.self) != agreed[end] { end += 1 }
+                    let run = UnsafeRawBufferPointer(start: base + position, count: end - position)
+                    contents.write(ArraySlice(run), at: offset + UInt64(position))
+                    UnsafeMutableRawBufferPointer(rebasing: agreed[position..<end]).copyMemory(from: run)
+                    position = end
+                }
+            }
         }
     }
 
@@ -83,6 +104,7 @@ final class MappedView {
             position += chunk
         }
         if count < size { (base + count).initializeMemory(as: UInt8.self, repeating: 0, count: size - count) }
+        agreed.withUnsafeMutableBytes { $0.copyMemory(from: UnsafeRawBufferPointer(start: base, count: size)) }
     }
 }
 
