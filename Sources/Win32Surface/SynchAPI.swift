@@ -29,7 +29,12 @@ public func CreateEventA(_ lpEventAttributes: LPSECURITY_ATTRIBUTES!, _ bManualR
 private func createEvent(_ function: String, _ manualReset: Bool, _ initialState: Bool, _ name: String?) -> HANDLE? {
     return withCurrentThread(named: function, failure: nil) { (thread: borrowing SimThread) in
         let kernel = thread.kernel
-        let (_, handle, existed) = kernel.withKernelEntry { kernel.ntCreateEvent(manualReset: manualReset, initialState: initialState, name: name) }
+        let (status, handle, existed) = kernel.withKernelEntry { kernel.ntCreateEvent(manualReset: manualReset, initialState: initialState, name: name) }
+        guard status.isSuccess else {
+            thread.setLastError(DWORD(status.dosError))
+            thread.traceResult("\(function)(manual: \(manualReset), initial: \(initialState), name: \(name ?? "NULL"))", "NULL")
+            return nil
+        }
         thread.setLastError(existed ? DWORD(ERROR_ALREADY_EXISTS) : DWORD(ERROR_SUCCESS))
         let result = HANDLE(bitPattern: handle)
         thread.traceResult("\(function)(manual: \(manualReset), initial: \(initialState), name: \(name ?? "NULL"))", hex(handle: result))

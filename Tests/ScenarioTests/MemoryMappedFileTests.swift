@@ -138,6 +138,32 @@ final class MemoryMappedFileTests: XCTestCase {
         XCTAssertEqual(sim.fileSystem.contents(of: Self.path)?.last, 0x42, "the store reached the file at the unmapping")
     }
 
+    /// One namespace for every kind of named object: an event cannot take the name a file
+    /// mapping holds ("If lpName matches the name of another kind of object in the same
+    /// namespace (such as an existing semaphore, mutex, waitable timer, job, or file-mapping
+    /// object), the function fails and the GetLastError function returns
+    /// ERROR_INVALID_HANDLE", CreateEvent's page), and the mapping cannot take an event's.
+    func testAnEventCannotTakeTheNameOfAMapping() {
+        let sim = checkedSimulation()
+        var steps: [String] = []
+        sim.run {
+            let mapping = CreateFileMappingA(INVALID_HANDLE_VALUE, nil, DWORD(PAGE_READWRITE), 0, 4096, "Local\\shared")
+            steps.append("mapping \(result(mapping))")
+            steps.append("event \(result(CreateEventA(nil, true, false, "Local\\shared")))")
+            let event = CreateEventA(nil, true, false, "Local\\signal")
+            steps.append("event \(result(event))")
+            steps.append("mapping \(result(CreateFileMappingA(INVALID_HANDLE_VALUE, nil, DWORD(PAGE_READWRITE), 0, 4096, "Local\\signal")))")
+            CloseHandle(event)
+            CloseHandle(mapping)
+        }
+        XCTAssertEqual(steps, [
+            "mapping handle ERROR_SUCCESS",
+            "event NULL ERROR_INVALID_HANDLE",
+            "event handle ERROR_SUCCESS",
+            "mapping NULL ERROR_INVALID_HANDLE",
+        ])
+    }
+
     /// What CreateFileMappingW refuses, and the errors: an empty file (test_MapFile:
     /// ERROR_FILE_INVALID), `PAGE_NOACCESS` (test_MapViewOfFile: ERROR_INVALID_PARAMETER), a
     /// read-write mapping of a file opened for reading only or a mapping of a file opened with no

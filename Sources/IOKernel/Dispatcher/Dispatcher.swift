@@ -189,11 +189,16 @@ extension Kernel {
     // MARK: - Events
 
     /// `NtCreateEvent`. A name that exists already returns a new handle to that event and
-    /// `alreadyExisted`; the type and initial state are then ignored (F-EVT-2).
+    /// `alreadyExisted`; the type and initial state are then ignored (F-EVT-2). A name that a
+    /// job or a file mapping holds is `STATUS_OBJECT_TYPE_MISMATCH` (`ERROR_INVALID_HANDLE`:
+    /// CreateEvent's page, "if lpName matches the name of another kind of object in the same
+    /// namespace (such as an existing semaphore, mutex, waitable timer, job, or file-mapping
+    /// object), the function fails").
     package func ntCreateEvent(manualReset: Bool, initialState: Bool, name: String?) -> (NTStatus, UInt, alreadyExisted: Bool) {
         if let name, let existing = namedEvents[name] {
             return (.success, insertHandle(existing, access: 0x1F0003), true)
         }
+        if let name, namedJobs[name] != nil || sections.named[name] != nil { return (.objectTypeMismatch, 0, false) }
         let event = EventObject(id: takeObjectID(), manualReset: manualReset, initialState: initialState, name: name)
         if let name { namedEvents[name] = event }
         return (.success, insertHandle(event, access: 0x1F0003), false)
