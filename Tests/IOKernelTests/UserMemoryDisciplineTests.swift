@@ -16,7 +16,7 @@ final class UserMemoryDisciplineTests: XCTestCase {
         "UserMemory.swift": ([], "the checked path itself"),
         "MemoryArena.swift": (["base.", "blocks[i].base.", "tailStart."], "zeroes and poisons the arena's own blocks"),
         "FileAPI.swift": (["ioStatus."], "kernel32's own status block, allocated there"),
-        "MappedView.swift": (["base + "], "a mapped view's own block, which the kernel fills from and reads into the file while it is mapped"),
+        "MappedView.swift": (["base + ", "agreed"], "a mapped view's own block, which the kernel fills from and reads into the file while it is mapped, and the view's copy of what it last agreed with the file"),
     ]
 
     func testNoRawAccessToCallerMemoryOutsideUserMemory() throws {
