@@ -45,14 +45,28 @@ public final class CancelSafeQueue: CancelRoutine {
     /// the queue is cancellable), it is completed as cancelled instead and `false` returned.
     /// An IRP is in one queue at a time (it has one list entry): inserting it into another
     /// takes it out of the first.
-    @discardableResult
+    @discardableResult @inline(__always)
     public func insert(_ irp: IRP, _ k: DriverContext) -> Bool {
         k.markPending(irp)
+        // The rare cases out of line: an IRP already cancelled, or one still in a queue.
+        if (isCancellable && irp.isCancelRequested) || irp.queue != nil { return insertRarely(irp, k) }
+        link(irp)
+        return true
+    }
+
+    /// ``insert(_:_:)`` for an IRP already cancelled or still in another queue.
+    @inline(never) private func insertRarely(_ irp: IRP, _ k: DriverContext) -> Bool {
         if isCancellable && irp.isCancelRequested {
             cancelled(irp, k)
             return false
         }
         if let other = irp.queue { other._withUnsafeGuaranteedRef { $0.unlink(irp) } }
+        link(irp)
+        return true
+    }
+
+    /// Links the IRP in at the tail and arms the queue's cancel routine.
+    @inline(__always) private func link(_ irp: IRP) {
         let link = Unmanaged.passUnretained(irp)
         irp.queue = Unmanaged.passUnretained(self)
         // Armed without a reference count: the IRP is in the queue for as long as it is armed.
@@ -62,7 +76,6 @@ public final class CancelSafeQueue: CancelRoutine {
         if let tail { tail._withUnsafeGuaranteedRef { $0.queueNext = link } } else { head = link }
         tail = link
         count += 1
-        return true
     }
 
     deinit { releaseQueued() }
@@ -75,7 +88,23 @@ public final class CancelSafeQueue: CancelRoutine {
 
     /// ``removeNext(for:_:)`` for the hot path, which borrows the IRP (the lookaside list keeps
     /// it): no reference counting.
+    @inline(__always)
     func removeNextUnretained(for fileObject: FileObject? = nil, _ k: DriverContext) -> Unmanaged<IRP>? {
+        // The common case inline: the oldest IRP of any file, its cancel routine the queue's own.
+        if fileObject == nil, let first = head {
+            let taken = first._withUnsafeGuaranteedRef { irp -> Bool in
+                guard !isCancellable || irp.isArmedByQueue else { return false }
+                unlink(irp)
+                return true
+            }
+            if taken { return first }
+        }
+        return searchNext(for: fileObject, k)
+    }
+
+    /// ``removeNextUnretained(for:_:)`` past the head: the oldest IRP whose cancel routine can
+    /// be taken back.
+    @inline(never) private func searchNext(for fileObject: FileObject?, _ k: DriverContext) -> Unmanaged<IRP>? {
         var next = head
         while let link = next {
             let taken = link._withUnsafeGuaranteedRef { irp -> Bool in
@@ -142,7 +171,7 @@ public final class CancelSafeQueue: CancelRoutine {
     }
 
     /// Takes a queued IRP out of the list.
-    fileprivate func unlink(_ irp: IRP) {
+    @inline(__always) fileprivate func unlink(_ irp: IRP) {
         let previous = irp.queuePrevious
         let next = irp.queueNext
         if let previous { previous._withUnsafeGuaranteedRef { $0.queueNext = next } } else { head = next }

@@ -153,7 +153,18 @@ public final class StockDriver: Driver {
         }
     }
 
-    public func dispatch(_ irp: IRP, _ k: DriverContext) -> NTStatus {
+    @inline(__always) public func dispatch(_ irp: IRP, _ k: DriverContext) -> NTStatus {
+        // A manual device's request goes straight to the queue, inline in the I/O manager's
+        // call: the round trip's hot path.
+        if case .manual = completion {
+            queue.insert(irp, k)
+            return .pending
+        }
+        return dispatchTimed(irp, k)
+    }
+
+    /// ``dispatch(_:_:)`` for a device that completes requests by itself.
+    @inline(never) private func dispatchTimed(_ irp: IRP, _ k: DriverContext) -> NTStatus {
         switch completion {
         case .immediate:
             return finish(irp, k, status: .success, bytes: nil, data: nil)
@@ -218,19 +229,27 @@ public final class StockDriver: Driver {
     ///     input are the request's ``IRP/controlCode`` and ``IRP/systemBuffer``.
     /// - Returns: The request completed, or nil if none was pending (a request whose
     ///   cancellation is under way belongs to its cancel routine and is skipped).
-    @discardableResult
+    @discardableResult @inlinable
     public func completeNext(status: NTStatus = .success, bytes: Int? = nil, data: [UInt8]? = nil) -> IRP? {
+        // Inlined into the caller, so that a caller that drops the IRP (a loop completing
+        // requests) does not retain and release it: only a caller that keeps it holds it.
+        completeNextUnretained(status: status, bytes: bytes, data: data)?.takeUnretainedValue()
+    }
+
+    /// ``completeNext(status:bytes:data:)``, returning the IRP unretained: the lookaside list
+    /// keeps it, and nothing runs before the caller takes it (a held IRP is never reused).
+    @usableFromInline func completeNextUnretained(status: NTStatus, bytes: Int?, data: [UInt8]?) -> Unmanaged<IRP>? {
         guard let k = context else { return nil }
         // A device-side action: completion work for the running thread runs before it returns.
         // The kernel is borrowed: the driver's context holds it unowned.
-        return k.kernelReference._withUnsafeGuaranteedRef { kernel -> IRP? in
+        return k.kernelReference._withUnsafeGuaranteedRef { kernel -> Unmanaged<IRP>? in
             kernel.enter()
             defer { kernel.leave() }
-            // The IRP borrowed (the lookaside list keeps it); only the one returned is retained,
-            // before completion processing can free it.
+            // The IRP borrowed (the lookaside list keeps it until it is freed, and one the
+            // caller then holds is never reused).
             guard let irp = queue.removeNextUnretained(k) else { return nil }
             _ = irp._withUnsafeGuaranteedRef { finish($0, k, status: status, bytes: bytes, data: data) }
-            return irp.takeUnretainedValue()
+            return irp
         }
     }
 
@@ -245,7 +264,7 @@ public final class StockDriver: Driver {
         }
     }
 
-    @discardableResult
+    @discardableResult @inline(__always)
     private func finish(_ irp: IRP, _ k: DriverContext, status: NTStatus, bytes: Int?, data: [UInt8]?) -> NTStatus {
         guard !status.isError else { return k.complete(irp, status: status, information: 0) }
         switch irp.major {
@@ -307,7 +326,7 @@ public final class StockDriver: Driver {
     /// Puts the next `count` bytes of the source into the IRP's system buffer and returns how
     /// many there were. A repeating source's bytes are one copy from the pattern laid out in
     /// the driver's own memory: no reference counting and no allocation per read.
-    private func deliverFromSource(_ irp: IRP, _ count: Int) -> Int {
+    @inline(__always) private func deliverFromSource(_ irp: IRP, _ count: Int) -> Int {
         guard count > 0 else {
             irp.systemBuffer = []
             return 0

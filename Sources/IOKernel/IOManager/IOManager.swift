@@ -238,10 +238,19 @@ extension Kernel {
     /// Breaking them is a bug check; the kernel then repairs the IRP's state so that it still
     /// completes exactly once.
     @inline(__always) func callDriver(_ irp: IRP, _ dispatch: () -> NTStatus) -> NTStatus {
-        checkDispatch(irp, returned: dispatch())
+        let returned = dispatch()
+        // The common case inline: pending returned, the IRP marked pending and still the
+        // driver's (not completed inside dispatch).
+        if returned == .pending && irp.isMarkedPending && irp.state == .dispatching {
+            irp.pendingReturned = true
+            irp.state = .pending
+            if tracing { record(.irpPending(irp: irp.id)) }
+            return .pending
+        }
+        return checkDispatch(irp, returned: returned)
     }
 
-    private func checkDispatch(_ irp: IRP, returned: NTStatus) -> NTStatus {
+    @inline(never) private func checkDispatch(_ irp: IRP, returned: NTStatus) -> NTStatus {
         if returned == .pending {
             if !irp.isMarkedPending {
                 bugCheck(BugCheck.ioManagerViolation, "DRIVER_VERIFIER_IOMANAGER_VIOLATION", irp: irp,

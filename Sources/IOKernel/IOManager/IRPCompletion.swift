@@ -102,7 +102,7 @@ extension Kernel {
         Unmanaged.passUnretained(irp.fileObject)._withUnsafeGuaranteedRef { finishCompletion(irp, file: $0) }
     }
 
-    private func finishCompletion(_ irp: IRP, file: FileObject) {
+    @inline(__always) private func finishCompletion(_ irp: IRP, file: FileObject) {
         unlink(irp)
         irp.state = .delivered
         file.liveIRPCount -= 1

@@ -19,7 +19,20 @@ extension Kernel {
     /// Writes an `IO_STATUS_BLOCK` (the first two words of an `OVERLAPPED`): the 32-bit status
     /// into `Internal` (its upper half keeps what kernel32 stored, zero) and the information
     /// into `InternalHigh`.
+    @inline(__always)
     func writeIOStatus(_ ioStatus: UnsafeMutableRawPointer, status: NTStatus, information: Int, for irp: IRP) {
+        // Untracked and untraced (the round trip's hot path): two stores, inline.
+        if irp.overlappedBlock < 0 && !tracing {
+            ioStatus.storeBytes(of: status.rawValue, as: UInt32.self)
+            ioStatus.storeBytes(of: UInt64(truncatingIfNeeded: information), toByteOffset: 8, as: UInt64.self)
+            return
+        }
+        writeCheckedIOStatus(ioStatus, status: status, information: information, for: irp)
+    }
+
+    /// ``writeIOStatus(_:status:information:for:)`` into tracked memory, or traced.
+    @inline(never)
+    private func writeCheckedIOStatus(_ ioStatus: UnsafeMutableRawPointer, status: NTStatus, information: Int, for irp: IRP) {
         let block = irp.overlappedBlock
         if block >= 0, !memory.isLive(block, from: UInt(bitPattern: ioStatus), count: 16) {
             reportStatusWrite(block, at: UInt(bitPattern: ioStatus), status: status, information: information, irp: irp)
@@ -38,8 +51,22 @@ extension Kernel {
     /// Copies a read's data into the caller's buffer: `count` bytes of `source` (the system
     /// buffer's bytes, borrowed), or with `repeating`, `source` laid out again and again until
     /// `count` bytes are written.
+    @inline(__always)
     func writeUserBuffer(_ buffer: UnsafeMutableRawPointer, from source: UnsafeRawBufferPointer, count: Int, repeating: Bool = false,
                          for irp: IRP)
+    {
+        // Untracked, untraced, one period (the round trip's hot path): one copy, inline.
+        if irp.bufferBlock < 0 && !repeating && !tracing, let base = source.baseAddress {
+            if count > 0 { buffer.copyMemory(from: base, byteCount: min(count, source.count)) }
+            return
+        }
+        writeCheckedUserBuffer(buffer, from: source, count: count, repeating: repeating, for: irp)
+    }
+
+    /// ``writeUserBuffer(_:from:count:repeating:for:)`` into tracked memory, traced, or repeating.
+    @inline(never)
+    private func writeCheckedUserBuffer(_ buffer: UnsafeMutableRawPointer, from source: UnsafeRawBufferPointer, count: Int,
+                                        repeating: Bool, for irp: IRP)
     {
         var count = count
         if irp.bufferBlock >= 0 {
