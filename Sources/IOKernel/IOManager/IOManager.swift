@@ -54,8 +54,9 @@ extension Kernel {
                             apcContext: UnsafeMutableRawPointer? = nil, ioStatus: UnsafeMutableRawPointer?,
                             buffer: UnsafeMutableRawPointer?, length: Int, byteOffset: UInt64?) -> NTStatus
     {
-        transfer(.read, handle: handle, event: event, apcRoutine: apcRoutine, apcContext: apcContext, ioStatus: ioStatus,
-                 buffer: buffer, length: length, byteOffset: byteOffset)
+        issueTransfer(.read, handle: handle, event: event, apcRoutine: apcRoutine, apcContext: apcContext, ioStatus: ioStatus,
+                      buffer: buffer, length: length, byteOffset: byteOffset, controlCode: 0, watchesSubtree: false,
+                      controlInput: nil)
     }
 
     /// `NtWriteFile`.
@@ -63,8 +64,9 @@ extension Kernel {
                              apcContext: UnsafeMutableRawPointer? = nil, ioStatus: UnsafeMutableRawPointer?,
                              buffer: UnsafeRawPointer?, length: Int, byteOffset: UInt64?) -> NTStatus
     {
-        transfer(.write, handle: handle, event: event, apcRoutine: apcRoutine, apcContext: apcContext, ioStatus: ioStatus,
-                 buffer: UnsafeMutableRawPointer(mutating: buffer), length: length, byteOffset: byteOffset)
+        issueTransfer(.write, handle: handle, event: event, apcRoutine: apcRoutine, apcContext: apcContext, ioStatus: ioStatus,
+                      buffer: UnsafeMutableRawPointer(mutating: buffer), length: length, byteOffset: byteOffset, controlCode: 0,
+                      watchesSubtree: false, controlInput: nil)
     }
 
     /// Issues a read or write, in the order nt-io-model §2.1 gives: reference the file object by
@@ -76,6 +78,21 @@ extension Kernel {
                   apcContext: UnsafeMutableRawPointer?, ioStatus: UnsafeMutableRawPointer?, buffer: UnsafeMutableRawPointer?, length: Int,
                   byteOffset: UInt64?, controlCode: UInt32 = 0, watchesSubtree: Bool = false,
                   controlInput: ControlInput? = nil) -> NTStatus
+    {
+        issueTransfer(major, handle: handle, event: eventHandle, apcRoutine: apcRoutine, apcContext: apcContext, ioStatus: ioStatus,
+                      buffer: buffer, length: length, byteOffset: byteOffset, controlCode: controlCode,
+                      watchesSubtree: watchesSubtree, controlInput: controlInput)
+    }
+
+    /// ``transfer(_:handle:event:apcRoutine:apcContext:ioStatus:buffer:length:byteOffset:controlCode:watchesSubtree:controlInput:)``
+    /// inlined: `NtReadFile` and `NtWriteFile`, the round trips' hot path, each get a copy of
+    /// their own, specialised to their major function, with no call between the system service
+    /// and the driver.
+    @inline(__always)
+    private func issueTransfer(_ major: MajorFunction, handle: UInt, event eventHandle: UInt?, apcRoutine: APCRoutine?,
+                               apcContext: UnsafeMutableRawPointer?, ioStatus: UnsafeMutableRawPointer?,
+                               buffer: UnsafeMutableRawPointer?, length: Int, byteOffset: UInt64?, controlCode: UInt32,
+                               watchesSubtree: Bool, controlInput: ControlInput?) -> NTStatus
     {
         // The running thread borrowed (the kernel's thread list keeps it), and through it its
         // process's handle table: no reference counting on the way in.
@@ -90,6 +107,7 @@ extension Kernel {
         }
     }
 
+    @inline(__always)
     private func transfer(_ major: MajorFunction, _ thread: SimThread, handles: HandleTable, handle: UInt,
                           event eventHandle: UInt?, apcRoutine: APCRoutine?, apcContext: UnsafeMutableRawPointer?,
                           ioStatus: UnsafeMutableRawPointer?, buffer: UnsafeMutableRawPointer?, length: Int,
@@ -136,6 +154,7 @@ extension Kernel {
 
     /// The rest of ``transfer``, once the file object and the event are referenced: the offset
     /// rules, the file object's event, the buffer probe, the IRP on its list, the driver.
+    @inline(__always)
     private func issue(_ major: MajorFunction, _ thread: SimThread, _ file: FileObject, _ event: EventObject?,
                        apcRoutine: APCRoutine?, apcContext: UnsafeMutableRawPointer?, ioStatus: UnsafeMutableRawPointer?,
                        buffer: UnsafeMutableRawPointer?, length: Int, byteOffset: UInt64?, controlCode: UInt32,
@@ -178,6 +197,7 @@ extension Kernel {
 
     /// The rest of ``issue``, with the IRP built: its parameters, its list, the driver, and the
     /// completion or the wait.
+    @inline(__always)
     private func issue(_ irp: IRP, _ thread: SimThread, _ file: FileObject, _ event: EventObject?, apcRoutine: APCRoutine?,
                        apcContext: UnsafeMutableRawPointer?, ioStatus: UnsafeMutableRawPointer?,
                        buffer: UnsafeMutableRawPointer?, length: Int, controlCode: UInt32, watchesSubtree: Bool,
@@ -188,8 +208,8 @@ extension Kernel {
         irp.apcContext = apcContext
         irp.controlCode = controlCode
         irp.watchesSubtree = watchesSubtree
-        irp.isThreadAgnostic = file.completionPort != nil && !file.isSynchronous && apcRoutine == nil
-            && apcContext != nil && event == nil
+        irp.isThreadAgnostic = event == nil && apcContext != nil && apcRoutine == nil && file.completionPort != nil
+            && !file.isSynchronous
         if major == .write, let buffer, length > 0 { captureUserBuffer(buffer, count: length, into: irp) }
         // A control's input goes to the system buffer, where the driver finds it.
         if let controlInput, controlInput.count > 0 {

@@ -33,6 +33,11 @@ extension Kernel {
         if tracing { record(.irpCompleted(irp: irp.id, status: status, information: information)) }
         // A synchronous completion gets stage 2 from the system call itself.
         guard !synchronous else { return }
+        // The common case inline: a request of a thread, to that thread's completion work.
+        if !irp.isThreadAgnostic, let thread = irp.thread.map(Unmanaged.passUnretained) {
+            thread._withUnsafeGuaranteedRef { $0.queueCompletion(irp) }
+            return
+        }
         deliverLater(irp)
     }
 
