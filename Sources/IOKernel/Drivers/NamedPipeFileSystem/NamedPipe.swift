@@ -251,12 +251,22 @@ public final class NamedPipeDriver: Driver {
 
     private func write(_ irp: IRP, _ end: PipeEnd, _ k: DriverContext) -> NTStatus {
         if let refused = refusal(ofWriter: irp, end) { return k.complete(irp, status: refused) }
-        guard let peer = end.peer else { return k.complete(irp, status: .pipeDisconnected) }
-        let queue = peer.inbound
+        // The other end and its queue borrowed, as the dispatch borrows this end: the ends keep
+        // each other and their queues, and nothing in a dispatch lets them go.
+        guard let peer = end.peer.map(Unmanaged.passUnretained) else { return k.complete(irp, status: .pipeDisconnected) }
+        let messageType = end.messageType
+        return peer._withUnsafeGuaranteedRef { peer in
+            Unmanaged.passUnretained(peer.inbound)._withUnsafeGuaranteedRef { queue in
+                write(irp, into: queue, messageType: messageType, k)
+            }
+        }
+    }
+
+    private func write(_ irp: IRP, into queue: PipeQueue, messageType: Bool, _ k: DriverContext) -> NTStatus {
         if irp.length == 0 {
             // A zero-length write never blocks. In a message pipe it is an empty message, which
             // completes exactly one pending read; in a byte pipe it is nothing (F-RW-19).
-            if end.messageType {
+            if messageType {
                 if let reader = queue.readers.removeNext(k) {
                     k.complete(reader, status: .success, information: 0)
                 } else {
@@ -267,29 +277,10 @@ public final class NamedPipeDriver: Driver {
         }
         // The written bytes, in the write's system buffer; `handed` of them have gone to readers.
         let data = UnsafeBufferPointer(rebasing: irp.systemBufferBytes.prefix(irp.length))
-        var handed = 0
-        // Pending reads exist only while the queue is empty: hand the data to them directly,
-        // each read's share copied into its own system buffer (the readers borrowed: the
-        // lookaside list keeps them).
-        if queue.isEmpty && !queue.readers.isEmpty {
-            let messageRead = queue.messageRead
-            while handed < data.count, let next = queue.readers.removeNextUnretained(k) {
-                handed = next._withUnsafeGuaranteedRef { reader -> Int in
-                    if reader.length == 0 {
-                        // Consumes nothing; in message read mode the message did not fit (F-RW-13).
-                        k.complete(reader, status: messageRead ? .bufferOverflow : .success, information: 0)
-                        return handed
-                    }
-                    let count = min(reader.length, data.count - handed)
-                    reader.withSystemBuffer(count: count) { target in
-                        if let base = data.baseAddress { target.baseAddress?.update(from: base + handed, count: count) }
-                    }
-                    let partial = messageRead && handed + count < data.count
-                    k.complete(reader, status: partial ? .bufferOverflow : .success, information: count)
-                    return handed + count
-                }
-            }
-        }
+        // Pending reads exist only while the queue is empty: hand the data to them directly.
+        let handed = queue.isEmpty ? Unmanaged.passUnretained(queue.readers)._withUnsafeGuaranteedRef {
+            handOver(data, to: $0, messageRead: queue.messageRead, k)
+        } : 0
         if handed == data.count { return k.complete(irp, status: .success, information: irp.length) }
         // The rest waits in the pipe, copied out of the write (whose IRP goes back to the
         // lookaside list when it completes).
@@ -298,6 +289,33 @@ public final class NamedPipeDriver: Driver {
         // Over the quota: the write pends, its data readable, until the reader drains enough.
         queue.stall(irp, k)
         return .pending
+    }
+
+    /// Hands `data` to the reads pending in `readers`, oldest first, each read's share copied
+    /// into its own system buffer (the readers borrowed: the lookaside list keeps them), and
+    /// returns how many bytes went.
+    @inline(__always)
+    private func handOver(_ data: UnsafeBufferPointer<UInt8>, to readers: CancelSafeQueue, messageRead: Bool,
+                          _ k: DriverContext) -> Int
+    {
+        var handed = 0
+        while handed < data.count, let next = readers.removeNextUnretained(k) {
+            handed = next._withUnsafeGuaranteedRef { reader -> Int in
+                if reader.length == 0 {
+                    // Consumes nothing; in message read mode the message did not fit (F-RW-13).
+                    k.complete(reader, status: messageRead ? .bufferOverflow : .success, information: 0)
+                    return handed
+                }
+                let count = min(reader.length, data.count - handed)
+                reader.withSystemBuffer(count: count) { target in
+                    if let base = data.baseAddress { target.baseAddress?.update(from: base + handed, count: count) }
+                }
+                let partial = messageRead && handed + count < data.count
+                k.complete(reader, status: partial ? .bufferOverflow : .success, information: count)
+                return handed + count
+            }
+        }
+        return handed
     }
 
     /// `FSCTL_PIPE_LISTEN` (`ConnectNamedPipe`).
