@@ -223,17 +223,21 @@ public final class NamedPipeDriver: Driver {
         case .connected, .closing: break
         }
         let queue = end.inbound
-        if !queue.isEmpty {
-            let (status, data) = queue.take(length: irp.length, k)
-            irp.systemBuffer = data
-            k.complete(irp, status: status, information: data.count)
-            queue.afterConsumption(k)
-            return status
-        }
+        if !queue.isEmpty { return read(irp, from: queue, k) }
         // Drained, and the writer is gone: the pipe is broken (F-CLOSE-6).
         if end.state == .closing { return k.complete(irp, status: .pipeBroken) }
         queue.readers.insert(irp, k)
         return .pending
+    }
+
+    /// A read that finds data queued takes it at once. Out of line, so that a read that pends
+    /// (the usual overlapped read) carries none of its work.
+    @inline(never) private func read(_ irp: IRP, from queue: PipeQueue, _ k: DriverContext) -> NTStatus {
+        let (status, data) = queue.take(length: irp.length, k)
+        irp.systemBuffer = data
+        k.complete(irp, status: status, information: data.count)
+        queue.afterConsumption(k)
+        return status
     }
 
     /// Why a write or a flush cannot go ahead on `end`, or nil: it needs write access and a
