@@ -204,7 +204,7 @@ public final class Kernel {
     /// A new IRP with the next id, from the lookaside list.
     func allocateIRP(_ major: MajorFunction, fileObject: FileObject, thread: SimThread?, length: Int = 0,
                      byteOffset: UInt64? = nil, userIOSB: UnsafeMutableRawPointer? = nil,
-                     userBuffer: UnsafeMutableRawPointer? = nil, userEvent: EventObject? = nil, synchronousAPI: Bool) -> IRP
+                     userBuffer: UnsafeMutableRawPointer? = nil, userEvent: Unmanaged<EventObject>? = nil, synchronousAPI: Bool) -> IRP
     {
         allocateUnretainedIRP(major, fileObject: fileObject, thread: thread, length: length, byteOffset: byteOffset,
                               userIOSB: userIOSB, userBuffer: userBuffer, userEvent: userEvent,
@@ -216,7 +216,7 @@ public final class Kernel {
     @inline(__always)
     func allocateUnretainedIRP(_ major: MajorFunction, fileObject: FileObject, thread: SimThread?, length: Int = 0,
                                byteOffset: UInt64? = nil, userIOSB: UnsafeMutableRawPointer? = nil,
-                               userBuffer: UnsafeMutableRawPointer? = nil, userEvent: EventObject? = nil,
+                               userBuffer: UnsafeMutableRawPointer? = nil, userEvent: Unmanaged<EventObject>? = nil,
                                synchronousAPI: Bool) -> Unmanaged<IRP>
     {
         irpLookaside.allocate(id: takeIRPID(), major: major, fileObject: fileObject, thread: thread, length: length,

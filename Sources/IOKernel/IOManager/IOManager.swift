@@ -117,9 +117,9 @@ extension Kernel {
         // ObReferenceObjectByHandle for the file object and the event, with the objects borrowed
         // from the handle table rather than retained: the table keeps them alive meanwhile.
         guard let fileEntry = handles.unretainedObject(handle) else { return .invalidHandle }
-        return fileEntry._withUnsafeGuaranteedRef { object -> NTStatus in
-            guard object.kind == .file else { return .objectTypeMismatch }
-            let file = unsafeDowncast(object, to: FileObject.self)
+        guard fileEntry._withUnsafeGuaranteedRef({ $0.kind }) == .file else { return .objectTypeMismatch }
+        let fileReference = Unmanaged<FileObject>.fromOpaque(fileEntry.toOpaque())
+        return fileReference._withUnsafeGuaranteedRef { file -> NTStatus in
             reference(file, by: "I/O request")
 
             // An APC routine on a port-bound file object is rejected (F-RFX-8).
@@ -128,34 +128,35 @@ extension Kernel {
                 return .invalidParameter
             }
 
-            guard let eventHandle else {
-                return issue(major, thread, file, nil, apcRoutine: apcRoutine, apcContext: apcContext, ioStatus: ioStatus,
-                             buffer: buffer, length: length, byteOffset: byteOffset, controlCode: controlCode,
-                             watchesSubtree: watchesSubtree, controlInput: controlInput)
-            }
-            guard let eventEntry = handles.unretainedObject(eventHandle) else {
-                dereference(file, by: "I/O request")
-                return .invalidHandle
-            }
-            return eventEntry._withUnsafeGuaranteedRef { eventObject -> NTStatus in
-                guard eventObject.kind == .event else {
+            // The event, borrowed as the file object is: checked, referenced and reset here, and
+            // carried unretained (the IRP's own reference is its pointer count).
+            var event: Unmanaged<EventObject>?
+            if let eventHandle {
+                guard let eventEntry = handles.unretainedObject(eventHandle) else {
+                    dereference(file, by: "I/O request")
+                    return .invalidHandle
+                }
+                guard eventEntry._withUnsafeGuaranteedRef({ $0.kind }) == .event else {
                     dereference(file, by: "I/O request")
                     return .objectTypeMismatch
                 }
-                let event = unsafeDowncast(eventObject, to: EventObject.self)
-                reference(event, by: "I/O request")
-                event.signaled = false
-                return issue(major, thread, file, event, apcRoutine: apcRoutine, apcContext: apcContext, ioStatus: ioStatus,
-                             buffer: buffer, length: length, byteOffset: byteOffset, controlCode: controlCode,
-                             watchesSubtree: watchesSubtree, controlInput: controlInput)
+                let eventReference = Unmanaged<EventObject>.fromOpaque(eventEntry.toOpaque())
+                eventReference._withUnsafeGuaranteedRef { event in
+                    reference(event, by: "I/O request")
+                    event.signaled = false
+                }
+                event = eventReference
             }
+            return issue(major, thread, file, event, apcRoutine: apcRoutine, apcContext: apcContext, ioStatus: ioStatus,
+                         buffer: buffer, length: length, byteOffset: byteOffset, controlCode: controlCode,
+                         watchesSubtree: watchesSubtree, controlInput: controlInput)
         }
     }
 
     /// The rest of ``transfer``, once the file object and the event are referenced: the offset
     /// rules, the file object's event, the buffer probe, the IRP on its list, the driver.
     @inline(__always)
-    private func issue(_ major: MajorFunction, _ thread: SimThread, _ file: FileObject, _ event: EventObject?,
+    private func issue(_ major: MajorFunction, _ thread: SimThread, _ file: FileObject, _ event: Unmanaged<EventObject>?,
                        apcRoutine: APCRoutine?, apcContext: UnsafeMutableRawPointer?, ioStatus: UnsafeMutableRawPointer?,
                        buffer: UnsafeMutableRawPointer?, length: Int, byteOffset: UInt64?, controlCode: UInt32,
                        watchesSubtree: Bool, controlInput: ControlInput?) -> NTStatus
@@ -198,7 +199,7 @@ extension Kernel {
     /// The rest of ``issue``, with the IRP built: its parameters, its list, the driver, and the
     /// completion or the wait.
     @inline(__always)
-    private func issue(_ irp: IRP, _ thread: SimThread, _ file: FileObject, _ event: EventObject?, apcRoutine: APCRoutine?,
+    private func issue(_ irp: IRP, _ thread: SimThread, _ file: FileObject, _ event: Unmanaged<EventObject>?, apcRoutine: APCRoutine?,
                        apcContext: UnsafeMutableRawPointer?, ioStatus: UnsafeMutableRawPointer?,
                        buffer: UnsafeMutableRawPointer?, length: Int, controlCode: UInt32, watchesSubtree: Bool,
                        controlInput: ControlInput?) -> NTStatus
@@ -246,9 +247,9 @@ extension Kernel {
         return final
     }
 
-    private func failIssue(_ file: FileObject, _ event: EventObject?, _ status: NTStatus) -> NTStatus {
+    private func failIssue(_ file: FileObject, _ event: Unmanaged<EventObject>?, _ status: NTStatus) -> NTStatus {
         if file.lockOwner === current { file.lockOwner = nil }
-        if let event { dereference(event, by: "I/O request") }
+        event?._withUnsafeGuaranteedRef { dereference($0, by: "I/O request") }
         dereference(file, by: "I/O request")
         return status
     }

@@ -206,7 +206,7 @@ public final class IRP {
 
     init(slot: Int32, id: Int, major: MajorFunction, fileObject: FileObject, thread: SimThread?, length: Int,
          byteOffset: UInt64?, userIOSB: UnsafeMutableRawPointer?, userBuffer: UnsafeMutableRawPointer?,
-         userEvent: EventObject?, synchronousAPI: Bool)
+         userEvent: Unmanaged<EventObject>?, synchronousAPI: Bool)
     {
         self.slot = slot
         self.id = id
@@ -217,7 +217,7 @@ public final class IRP {
         self.byteOffset = byteOffset
         self.userIOSB = userIOSB
         self.userBuffer = userBuffer
-        self.userEvent = userEvent
+        self.userEvent = userEvent?.takeUnretainedValue()
         self.synchronousAPI = synchronousAPI
     }
 
@@ -226,13 +226,13 @@ public final class IRP {
     /// loop of requests on one file does no reference counting here.
     func reuse(id: Int, major: MajorFunction, fileObject: FileObject, thread: SimThread?, length: Int,
                byteOffset: UInt64?, userIOSB: UnsafeMutableRawPointer?, userBuffer: UnsafeMutableRawPointer?,
-               userEvent: EventObject?, synchronousAPI: Bool)
+               userEvent: Unmanaged<EventObject>?, synchronousAPI: Bool)
     {
         self.id = id
         self.major = major
         if self.fileObject !== fileObject { self.fileObject = fileObject }
         if self.thread !== thread { self.thread = thread }
-        if self.userEvent !== userEvent { self.userEvent = userEvent }
+        if userEventAddress != userEvent?.toOpaque() { self.userEvent = userEvent?.takeUnretainedValue() }
         self.length = length
         self.byteOffset = byteOffset
         self.userIOSB = userIOSB
@@ -257,6 +257,11 @@ public final class IRP {
         apcContext = nil
         isThreadAgnostic = false
         isFree = false
+    }
+
+    /// ``userEvent``'s address, compared without retaining it.
+    @inline(__always) private var userEventAddress: UnsafeMutableRawPointer? {
+        userEvent.map { Unmanaged.passUnretained($0).toOpaque() }
     }
 
     deinit { systemBufferStorage?.deallocate() }

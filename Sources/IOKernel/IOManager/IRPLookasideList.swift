@@ -55,7 +55,7 @@ final class IRPLookasideList {
     @inline(__always)
     func allocate(id: Int, major: MajorFunction, fileObject: FileObject, thread: SimThread?, length: Int,
                   byteOffset: UInt64?, userIOSB: UnsafeMutableRawPointer?, userBuffer: UnsafeMutableRawPointer?,
-                  userEvent: EventObject?, synchronousAPI: Bool) -> Unmanaged<IRP>
+                  userEvent: Unmanaged<EventObject>?, synchronousAPI: Bool) -> Unmanaged<IRP>
     {
         if let free = freeHead {
             let reusable = free._withUnsafeGuaranteedRef { irp -> Bool in
@@ -83,7 +83,7 @@ final class IRPLookasideList {
     @inline(never)
     private func replace(_ held: Unmanaged<IRP>, id: Int, major: MajorFunction, fileObject: FileObject, thread: SimThread?,
                          length: Int, byteOffset: UInt64?, userIOSB: UnsafeMutableRawPointer?,
-                         userBuffer: UnsafeMutableRawPointer?, userEvent: EventObject?, synchronousAPI: Bool) -> Unmanaged<IRP>
+                         userBuffer: UnsafeMutableRawPointer?, userEvent: Unmanaged<EventObject>?, synchronousAPI: Bool) -> Unmanaged<IRP>
     {
         let old = held.takeUnretainedValue()
         if old.queue != nil { retired.append(old) }
@@ -98,7 +98,7 @@ final class IRPLookasideList {
     @inline(never)
     private func makeIRP(id: Int, major: MajorFunction, fileObject: FileObject, thread: SimThread?, length: Int,
                          byteOffset: UInt64?, userIOSB: UnsafeMutableRawPointer?, userBuffer: UnsafeMutableRawPointer?,
-                         userEvent: EventObject?, synchronousAPI: Bool) -> Unmanaged<IRP>
+                         userEvent: Unmanaged<EventObject>?, synchronousAPI: Bool) -> Unmanaged<IRP>
     {
         if capacity == slabCapacity {
             let grown = UnsafeMutablePointer<IRP>.allocate(capacity: slabCapacity * 2)
