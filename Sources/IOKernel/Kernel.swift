@@ -43,7 +43,7 @@ public final class Kernel {
     /// Job objects created with a name (Processes/JobObject.swift).
     @exclusivity(unchecked) var namedJobs: [String: JobObject] = [:]
     /// Named sections and the files with views mapped (Memory/SectionObject.swift).
-    @exclusivity(unchecked) var sections = SectionTable()
+    @exclusivity(unchecked) package internal(set) var sections = SectionTable()
     /// Each process's primary token once opened, by process id (Security/AccessToken.swift).
     /// Only looked up, never iterated.
     @exclusivity(unchecked) var processTokens: [UInt32: AccessToken] = [:]

@@ -119,7 +119,8 @@ public func MapViewOfFile(_ hFileMappingObject: HANDLE!, _ dwDesiredAccess: DWOR
 /// `FILE_MAP_ALL_ACCESS`) maps a read-write view, which needs a handle with `FILE_MAP_WRITE`
 /// access to a `PAGE_READWRITE` mapping; `FILE_MAP_COPY` a copy-on-write view (stores stay in
 /// the view); `FILE_MAP_READ` a read-only one, which needs `FILE_MAP_READ` access
-/// (`ERROR_ACCESS_DENIED` otherwise). The offset must be a multiple of the allocation
+/// (`ERROR_ACCESS_DENIED` otherwise) and whose memory no call may write (`ReadFile` into it is
+/// `ERROR_NOACCESS`, and a store the program makes is a violation). The offset must be a multiple of the allocation
 /// granularity, 64 KiB (`ERROR_MAPPED_ALIGNMENT`); `dwNumberOfBytesToMap` 0 maps to the end of
 /// the mapping, and a view that would reach past it is `ERROR_ACCESS_DENIED`. Stores through a
 /// read-write view are in the file for `ReadFile`, other views and other processes without a
@@ -169,10 +170,10 @@ public func UnmapViewOfFile(_ lpBaseAddress: LPCVOID!) -> Bool {
 }
 
 /// Writes a view's changes to the file. The corresponding Win32 function is `FlushViewOfFile`:
-/// the bytes stored through the view from `lpBaseAddress` (`dwNumberOfBytesToFlush` 0: to the
-/// end of the view) are in the file; here every view's stores already are whenever the file is
-/// read (the file is its own cache), so the call only makes that explicit. An address in no
-/// view is `ERROR_INVALID_ADDRESS`.
+/// the bytes stored through the view in the pages from `lpBaseAddress` (`dwNumberOfBytesToFlush`
+/// 0: to the end of the view) are in the file and the other views; here every view's stores
+/// also are whenever the file is read (the file is its own cache). The range must lie in one
+/// view: an address in no view, or a range past the end of its view, is `ERROR_INVALID_ADDRESS`.
 @discardableResult
 public func FlushViewOfFile(_ lpBaseAddress: LPCVOID!, _ dwNumberOfBytesToFlush: SIZE_T) -> Bool {
     withCurrentThread(failure: false) { (thread: borrowing SimThread) in

@@ -477,8 +477,8 @@ final class MemoryMappedFileTests: XCTestCase {
 
     /// The divergences, pinned: two views of the same bytes in one thread agree once the thread
     /// makes a call that touches the file (here a ReadFile; on Windows at once), and a store
-    /// into a read-only view, an access violation on Windows, never reaches the file and is
-    /// undone at that point.
+    /// into a read-only view, an access violation on Windows, never reaches the file, is undone
+    /// at that point and reported there as a write into read-only memory.
     func testWhereOneThreadsViewsAgreeAndAReadOnlyViewsStoreIsUndone() {
         let sim = checkedSimulation()
         sim.fileSystem.setContents(Array("abcdefgh".utf8), of: Self.path)
@@ -502,6 +502,7 @@ final class MemoryMappedFileTests: XCTestCase {
             CloseHandle(file)
         }
         XCTAssertEqual(steps, ["before a call: reader abcdefgZ", "ReadFile Abcdefgh, reader Abcdefgh"])
+        XCTAssertEqual(sim.takeMemoryViolations().map(\.kind), [.wroteReadOnlyMemory])
         XCTAssertEqual(sim.fileSystem.contents(of: Self.path).map { String(decoding: $0, as: UTF8.self) }, "Abcdefgh")
     }
 }

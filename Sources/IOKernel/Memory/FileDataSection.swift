@@ -5,23 +5,29 @@
 /// **Coherence.** On Windows a view and the cache manager map the same physical pages, so a
 /// store through a view is in the file at once for `ReadFile`, and a `WriteFile` shows in every
 /// view. Here a view is a block of the simulator's own memory holding a copy of its range, and
-/// the kernel makes the copies agree wherever another party could look:
-/// - before the file system touches the file's data (a read, a write, a truncation, a copy, an
-///   inspection with `Simulation.fileSystem`): the bytes a shared writable view changed are
-///   written to the file (``DiskFile/contents``);
-/// - after it changed the data: the new bytes are written into every view;
-/// - when threads switch (``Kernel/synchronizeMappedViews()``), and at `MapViewOfFile`,
-///   `FlushViewOfFile` and `UnmapViewOfFile`: both.
-/// So every other thread, process and file-system call sees a view's stores as Windows shows
-/// them. What differs: two views of the same bytes in one thread agree only after that thread's
-/// next such point, and a store into a read-only view (an access violation on Windows) is
-/// undone at the next one. A copy-on-write view (`FILE_MAP_COPY`) is a private copy from the
-/// moment it is mapped.
+/// the kernel makes the copies agree where another party could look, and only there:
+/// - before the file system reads the file's data (a read, a copy, an inspection with
+///   `Simulation.fileSystem`) or changes it: the bytes a shared writable view changed since it
+///   last agreed with the file are written to the file (``DiskFile/contents``) and into the
+///   other views;
+/// - after the file system changed the data: the bytes it changed (a write's range, a new
+///   size's) are written into every view that shows them;
+/// - at `MapViewOfFile`, `FlushViewOfFile` and `UnmapViewOfFile`;
+/// - when threads switch, for a file with two views or more (``Kernel/synchronizeMappedViews()``):
+///   another view is the only place a store shows without a file-system call.
+/// A view nobody stored into costs one `memcmp` of its bytes at each such point, and what
+/// follows is proportional to what changed. What differs from Windows: two views of the same
+/// bytes in one thread agree only after that thread's next such point, and a store into a
+/// read-only view (an access violation on Windows) is found there, reported
+/// (``MemoryViolation/Kind/wroteReadOnlyMemory``) and undone. A copy-on-write view
+/// (`FILE_MAP_COPY`) is a private copy from the moment it is mapped.
 final class FileDataSection {
     /// The sections over the file that still exist.
     @exclusivity(unchecked) var sections: [WeakSection] = []
     /// The views mapped, in mapping order. Each is also in its process's view list, which owns it.
     @exclusivity(unchecked) var views: [WeakView] = []
+    /// The kernel, for the report of a store into a read-only view.
+    weak var kernel: Kernel?
 
     /// The largest size of a section still alive: the file may not be truncated below it
     /// (`STATUS_USER_MAPPED_FILE`; SetEndOfFile: "UnmapViewOfFile must be called first to unmap
@@ -29,21 +35,45 @@ final class FileDataSection {
     /// SetEndOfFile").
     var mappedSize: UInt64 { sections.compactMap { $0.section?.size }.max() ?? 0 }
 
-    /// Writes into `contents` what the shared writable views changed (the bytes that differ from
-    /// the file), view after view, then the file's bytes into every shared view. The caller is
-    /// the file the section belongs to.
-    func synchronize(_ contents: inout FileContents) {
+    /// How many views show the file's pages (not copy-on-write ones).
+    var sharedViewCount: Int { views.reduce(0) { $0 + ($1.view?.isShared == true ? 1 : 0) } }
+
+    /// Takes in what the shared views stored since they last agreed with the file: a writable
+    /// view's changed bytes go into `contents` and then into the other views; a read-only view's
+    /// are reported and undone. `only` limits the taking in to one view's byte range (a
+    /// `FlushViewOfFile`). The caller is the file the section belongs to.
+    func synchronize(_ contents: inout FileContents, only: (view: MappedView, range: Range<Int>)? = nil) {
         views.removeAll { $0.view == nil }
         guard !views.isEmpty else { return }
+        var changed: [Range<UInt64>] = []
         for entry in views {
-            guard let view = entry.view, view.isShared, view.isWritable else { continue }
-            view.collect(into: &contents)
+            guard let view = entry.view, view.isShared else { continue }
+            if let only, only.view !== view { continue }
+            kernel?.sections.bytesCompared += only?.range.count ?? view.backedCount(fileSize: contents.size)
+            if view.isWritable {
+                changed += view.collect(into: &contents, within: only?.range)
+            } else {
+                let undone = view.undoStores(fileSize: contents.size)
+                if let first = undone.first, let kernel { kernel.reportReadOnlyStores(undone, into: view, first: first) }
+            }
         }
-        publish(contents)
+        for range in changed { publish(contents, range) }
     }
 
-    /// Writes the file's bytes into every shared view (after the file system changed them).
-    func publish(_ contents: FileContents) {
+    /// Writes the file's bytes in `range` into every shared view that shows them (after the file
+    /// system or a view changed them).
+    func publish(_ contents: FileContents, _ range: Range<UInt64>) {
+        guard !range.isEmpty else { return }
+        for entry in views {
+            guard let view = entry.view, view.isShared else { continue }
+            let written = view.refresh(range, from: contents)
+            kernel?.sections.bytesRefreshed += written
+        }
+    }
+
+    /// Writes the file's bytes into every shared view, whole (after a change whose range is not
+    /// known: the data replaced by a copy or an inspection).
+    func publishAll(_ contents: FileContents) {
         for entry in views {
             guard let view = entry.view, view.isShared else { continue }
             view.fill(from: contents)
@@ -59,26 +89,40 @@ struct WeakView {
 
 extension DiskFile {
     /// The file's data section, made when the first section over it is created.
-    func dataSectionCreated() -> FileDataSection {
+    func dataSectionCreated(kernel: Kernel) -> FileDataSection {
         if let dataSection { return dataSection }
         let made = FileDataSection()
+        made.kernel = kernel
         dataSection = made
         return made
     }
 }
 
 extension Kernel {
-    /// Makes every mapped view agree with its file (``FileDataSection``): what a thread stored
-    /// through a view is seen by the next thread to run, in any process. Called when threads
-    /// switch; costs nothing while no view is mapped.
+    /// Makes the views of every file with two shared views or more agree (``FileDataSection``):
+    /// what a thread stored through one view is seen in the others by the next thread to run,
+    /// in any process. A file with one view needs nothing here: the file system takes in its
+    /// stores when it next reads the file. Called when threads switch; costs nothing while no
+    /// view is mapped.
     func synchronizeMappedViews() {
         sections.mapped.removeAll { $0.views.allSatisfy { $0.view == nil } }
-        for data in sections.mapped {
+        for data in sections.mapped where data.sharedViewCount > 1 {
             guard let file = data.sections.lazy.compactMap(\.section).first?.dataFile
                 ?? data.views.lazy.compactMap(\.view).first?.section.dataFile
             else { continue }
             file.synchronizeViews()
         }
+    }
+
+    /// The program stored into a read-only view: an access violation on Windows ("An attempt to
+    /// write to the committed region results in an access violation", `PAGE_READONLY`); here it
+    /// is found where the view is next compared with its file, and undone.
+    func reportReadOnlyStores(_ runs: [Range<Int>], into view: MappedView, first: Range<Int>) {
+        let address = UInt(bitPattern: view.base) + UInt(first.lowerBound)
+        let bytes = runs.reduce(0) { $0 + $1.count }
+        violation(.wroteReadOnlyMemory, irp: nil, block: view.block, address: address,
+                  "the program stored \(bytes) byte\(bytes == 1 ? "" : "s") into \(memory.label(view.block)), mapped read-only "
+                      + "(an access violation on Windows): undone")
     }
 
     /// `STATUS_USER_MAPPED_FILE` if a section over `file` would be left larger than `newSize`.

@@ -1,3 +1,11 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// A view of a section mapped into a process (`MapViewOfFile`): memory the program reads and
 /// writes, which shows a range of the section's file.
 ///
@@ -55,24 +63,26 @@ final class MappedView {
     }
 
     /// How many of the view's bytes the file has (the rest of its last page reads as zeros).
-    private func backedCount(in contents: FileContents) -> Int {
-        guard contents.size > offset else { return 0 }
-        return Int(min(UInt64(size), contents.size - offset))
+    func backedCount(fileSize: UInt64) -> Int {
+        guard fileSize > offset else { return 0 }
+        return Int(min(UInt64(size), fileSize - offset))
     }
 
-    /// Writes into `contents` what the program stored through the view since the kernel last
-    /// made it agree with the file: the runs of bytes that differ from ``agreed``, so that two
-    /// views storing into different bytes of one page both reach the file.
-    func collect(into contents: inout FileContents) {
-        let count = backedCount(in: contents)
-        let page = SectionTable.pageSize
-        agreed.withUnsafeMutableBytes { agreed in
-            var pageStart = 0
-            while pageStart < count {
-                let pageEnd = min(pageStart + page, count)
-                let mine = UnsafeRawBufferPointer(start: base + pageStart, count: pageEnd - pageStart)
+    /// The runs of the view's first `count` bytes that differ from ``agreed`` (what the program
+    /// stored since the kernel last made the view agree with the file), as view offsets. A
+    /// view nobody stored into costs one `memcmp` of its bytes.
+    private func changedRuns(in range: Range<Int>) -> [Range<Int>] {
+        guard !range.isEmpty else { return [] }
+        return agreed.withUnsafeBytes { agreed -> [Range<Int>] in
+            guard let copy = agreed.baseAddress, memcmp(base + range.lowerBound, copy + range.lowerBound, range.count) != 0
+            else { return [] }
+            var runs: [Range<Int>] = []
+            let page = SectionTable.pageSize
+            var pageStart = range.lowerBound
+            while pageStart < range.upperBound {
+                let pageEnd = min((pageStart / page + 1) * page, range.upperBound)
                 defer { pageStart = pageEnd }
-                if mine.elementsEqual(UnsafeRawBufferPointer(rebasing: agreed[pageStart..<pageEnd])) { continue }
+                if memcmp(base + pageStart, copy + pageStart, pageEnd - pageStart) == 0 { continue }
                 var position = pageStart
                 while position < pageEnd {
                     guard base.load(fromByteOffset: position, as: UInt8.self) != agreed[position] else {
@@ -81,30 +91,76 @@ final class MappedView {
                     }
                     var end = position + 1
                     while end < pageEnd, base.load(fromByteOffset: end, as: UInt8.self) != agreed[end] { end += 1 }
-                    let run = UnsafeRawBufferPointer(start: base + position, count: end - position)
-                    contents.write(ArraySlice(run), at: offset + UInt64(position))
-                    UnsafeMutableRawBufferPointer(rebasing: agreed[position..<end]).copyMemory(from: run)
+                    runs.append(position..<end)
                     position = end
                 }
             }
+            return runs
         }
     }
 
-    /// Writes the file's bytes into the view (and zeros past the end of the file).
-    func fill(from contents: FileContents) {
-        let count = backedCount(in: contents)
-        var position = 0
-        let page = SectionTable.pageSize
-        while position < count {
-            let chunk = min(page - position % page, count - position)
-            let file = contents.read(at: offset + UInt64(position), count: chunk)
-            file.withUnsafeBytes { bytes in
-                if let source = bytes.baseAddress { (base + position).copyMemory(from: source, byteCount: chunk) }
+    /// Writes into `contents` what the program stored through the view since the kernel last
+    /// made it agree with the file, within `range` (view offsets; all of it by default): the
+    /// runs of bytes that differ from ``agreed``, so that two views storing into different
+    /// bytes of one page both reach the file. Returns the file ranges written, for the other
+    /// views.
+    func collect(into contents: inout FileContents, within range: Range<Int>? = nil) -> [Range<UInt64>] {
+        let backed = 0..<backedCount(fileSize: contents.size)
+        let runs = changedRuns(in: range.map { $0.clamped(to: backed) } ?? backed)
+        guard !runs.isEmpty else { return [] }
+        agreed.withUnsafeMutableBytes { agreed in
+            for run in runs {
+                let bytes = UnsafeRawBufferPointer(start: base + run.lowerBound, count: run.count)
+                contents.write(ArraySlice(bytes), at: offset + UInt64(run.lowerBound))
+                UnsafeMutableRawBufferPointer(rebasing: agreed[run]).copyMemory(from: bytes)
             }
-            position += chunk
         }
-        if count < size { (base + count).initializeMemory(as: UInt8.self, repeating: 0, count: size - count) }
-        agreed.withUnsafeMutableBytes { $0.copyMemory(from: UnsafeRawBufferPointer(start: base, count: size)) }
+        return runs.map { offset + UInt64($0.lowerBound) ..< offset + UInt64($0.upperBound) }
+    }
+
+    /// The program's stores into a read-only view since the kernel last looked, each an access
+    /// violation on Windows: undone (the bytes the view agreed with the file on come back), and
+    /// returned as view offsets for the report.
+    func undoStores(fileSize: UInt64) -> [Range<Int>] {
+        let runs = changedRuns(in: 0..<backedCount(fileSize: fileSize))
+        agreed.withUnsafeBytes { agreed in
+            guard let copy = agreed.baseAddress else { return }
+            for run in runs { (base + run.lowerBound).copyMemory(from: copy + run.lowerBound, byteCount: run.count) }
+        }
+        return runs
+    }
+
+    /// Writes the file's bytes in `range` (file offsets) into the view, where it shows them, and
+    /// into ``agreed``: after the file system or another view changed them. Returns how many
+    /// bytes of the view it wrote.
+    @discardableResult
+    func refresh(_ range: Range<UInt64>, from contents: FileContents) -> Int {
+        let mine = offset ..< offset + UInt64(size)
+        let overlap = range.clamped(to: mine)
+        guard !overlap.isEmpty else { return 0 }
+        let start = Int(overlap.lowerBound - offset), count = Int(overlap.upperBound - overlap.lowerBound)
+        let backed = backedCount(fileSize: contents.size)
+        let fileCount = max(0, min(count, backed - start))
+        if fileCount > 0 {
+            let file = contents.read(at: overlap.lowerBound, count: fileCount)
+            file.withUnsafeBytes { bytes in
+                if let source = bytes.baseAddress { (base + start).copyMemory(from: source, byteCount: fileCount) }
+            }
+        }
+        // Past the end of the file the view's page reads as zeros.
+        if fileCount < count {
+            (base + start + fileCount).initializeMemory(as: UInt8.self, repeating: 0, count: count - fileCount)
+        }
+        agreed.withUnsafeMutableBytes {
+            UnsafeMutableRawBufferPointer(rebasing: $0[start..<start + count])
+                .copyMemory(from: UnsafeRawBufferPointer(start: base + start, count: count))
+        }
+        return count
+    }
+
+    /// Writes the file's bytes into the whole view (and zeros past the end of the file).
+    func fill(from contents: FileContents) {
+        refresh(offset ..< offset + UInt64(size), from: contents)
     }
 }
 
@@ -153,8 +209,11 @@ extension Kernel {
         let base = memory.blocks[Int(block)].base
         let view = MappedView(section: section, block: block, base: base, size: Int(rounded), offset: offset,
                               isWritable: writes, isShared: !copies, process: currentProcess)
+        // Read-only pages: the kernel's probe for a write fails on them, and a store the program
+        // makes is found and undone where the view is next compared with the file.
+        if !writes && !copies { memory.markReadOnly(block) }
         reference(section, by: "view")
-        let data = file.dataSectionCreated()
+        let data = file.dataSectionCreated(kernel: self)
         view.fill(from: file.contents)
         data.views.append(WeakView(view))
         if !sections.mapped.contains(where: { $0 === data }) { sections.mapped.append(data) }
@@ -191,13 +250,28 @@ extension Kernel {
     }
 
     /// `NtFlushVirtualMemory` (`FlushViewOfFile`): the view's stores in `count` bytes from
-    /// `address` (0: to the end of the view) reach the file. The file is the cache here, so
-    /// there is nothing further to write back. `STATUS_NOT_MAPPED_VIEW` outside every view.
+    /// `address` (0: to the end of the view) reach the file, and the other views of it. The
+    /// range is whole pages, as the memory manager flushes them, and must lie in one view of the
+    /// process: an address in no view, or a range that runs past the end of its view, is
+    /// `STATUS_NOT_MAPPED_VIEW` (`ERROR_INVALID_ADDRESS`, as for `UnmapViewOfFile`; Wine's
+    /// NtFlushVirtualMemory also looks for one view holding the whole range, and refuses
+    /// with `STATUS_INVALID_PARAMETER`). The file is the cache here, so nothing further is
+    /// written back, and a view of the paging file flushes nothing (kernelbase turns the
+    /// memory manager's `STATUS_NOT_MAPPED_DATA` into success).
     package func ntFlushViewOfSection(address: UInt, count: Int) -> NTStatus {
         guard let view = mappedView(containing: address) else { return .notMappedView }
-        // Every view's stores are taken in whenever the file is touched, so the range asked for
-        // is flushed with the rest.
-        view.section.dataFile.synchronizeViews()
+        let page = SectionTable.pageSize
+        let start = Int(address - UInt(bitPattern: view.base)) / page * page
+        let end: Int
+        if count == 0 {
+            end = view.size
+        } else {
+            let (last, overflow) = Int(address - UInt(bitPattern: view.base)).addingReportingOverflow(count)
+            guard !overflow, last <= view.size else { return .notMappedView }
+            end = (last + page - 1) / page * page
+        }
+        view.section.dataFile.synchronizeViews(only: (view, start..<end))
+        if tracing { record(.note("\(view.section.label): bytes \(start)..<\(end) of \(trace.name(of: UInt(bitPattern: view.base), "view")) flushed")) }
         return .success
     }
 

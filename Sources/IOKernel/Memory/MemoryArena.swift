@@ -207,6 +207,9 @@ import Darwin
         return index
     }
 
+    /// Marks a live block read-only (a view mapped for reading only).
+    func markReadOnly(_ index: Int32) { states[Int(index)].isReadOnly = true }
+
     /// A new block's description and state.
     private func append(_ block: MemoryBlock) {
         blocks.append(block)
@@ -349,11 +352,13 @@ import Darwin
     /// A block's state, read in place (no copy of its description, no reference count).
     @inline(__always) func state(_ index: Int32) -> MemoryBlockState { states[Int(index)] }
 
-    /// Whether the block is live and holds `count` bytes from `address` (which it contains):
-    /// the check every use of caller memory passes when nothing is wrong.
+    /// Whether the block is live, writable, and holds `count` bytes from `address` (which it
+    /// contains): the check every use of caller memory passes when nothing is wrong. A read-only
+    /// block (``MemoryBlockState/readOnly``) fails it, so that the caller's slower path decides:
+    /// reading it is allowed, writing it is not.
     @inlinable @inline(__always) func isLive(_ index: Int32, from address: UInt, count: Int) -> Bool {
         let block = states[Int(index)]
-        return !block.isFreed && count <= block.size &- Int(bitPattern: address &- block.start)
+        return block.restrictions == 0 && count <= block.size &- Int(bitPattern: address &- block.start)
     }
 
     /// Keeps a block's memory the arena's while kernel32 reads it (see ``pinned``).

@@ -5,7 +5,24 @@
 @usableFromInline struct MemoryBlockState: BitwiseCopyable {
     @usableFromInline var start: UInt
     @usableFromInline var size: Int
-    @usableFromInline var isFreed = false
+    /// Zero for a live block the program may write; otherwise ``freed`` and ``readOnly`` bits.
+    /// One byte, so that the checks on the I/O path test both with one comparison
+    /// (``MemoryArena/isLive(_:from:count:)``) and only a block with a restriction takes the
+    /// slower path.
+    @usableFromInline var restrictions: UInt8 = 0
+    @usableFromInline static let freed: UInt8 = 1
+    /// A view mapped without `FILE_MAP_WRITE` or `FILE_MAP_COPY`: its pages are read-only, and a
+    /// write into them is an access violation on Windows ("An attempt to write to the committed
+    /// region results in an access violation", `PAGE_READONLY` in Memory Protection Constants).
+    @usableFromInline static let readOnly: UInt8 = 2
+    @usableFromInline var isFreed: Bool {
+        get { restrictions & Self.freed != 0 }
+        set { restrictions = newValue ? restrictions | Self.freed : restrictions & ~Self.freed }
+    }
+    var isReadOnly: Bool {
+        get { restrictions & Self.readOnly != 0 }
+        set { restrictions = newValue ? restrictions | Self.readOnly : restrictions & ~Self.readOnly }
+    }
     /// Its host memory went back to the host (``MemoryArena``'s quarantine budget).
     var isReleased = false
     /// Freed, held by a request, and past the budget: it waits for its last holder.

@@ -18,6 +18,11 @@ public struct MemoryViolation: Equatable, Sendable, CustomStringConvertible {
         /// A pointer the simulator cannot check (not from its arena), made an error by
         /// ``MemoryOptions/uncheckedPointersAreViolations``.
         case uncheckedPointer = "pointer the simulator cannot check"
+        /// A write into read-only memory (a view mapped with `FILE_MAP_READ`): by the kernel, a
+        /// call fails with `ERROR_NOACCESS` and writes nothing, as its probe of the buffer fails
+        /// on Windows; by the program, a store Windows faults on, found where the view is next
+        /// compared with its file and undone there.
+        case wroteReadOnlyMemory = "write into read-only memory"
         /// `HeapFree` of a pointer that is not a live heap block (a double free).
         case invalidFree = "free of memory that is not a live heap block"
     }

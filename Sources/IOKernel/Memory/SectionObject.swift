@@ -82,11 +82,16 @@ enum SectionProtection {
 /// The sections of the simulation: the named ones (the object namespace's
 /// `\BaseNamedObjects` for sections) and the files with views mapped, which the kernel keeps
 /// coherent when threads switch (``Kernel/synchronizeMappedViews()``).
-final class SectionTable {
+package final class SectionTable {
     @exclusivity(unchecked) var named: [String: SectionObject] = [:]
     /// The files (and paging-file sections) with at least one view mapped, in the order their
     /// first view was mapped.
     @exclusivity(unchecked) var mapped: [FileDataSection] = []
+    /// The bytes of views compared with what they last agreed with the file on, and the bytes
+    /// the kernel wrote into views: the cost of keeping views coherent, which tests pin (it
+    /// follows what changed and where it is observed, not the size of what is mapped).
+    @exclusivity(unchecked) package var bytesCompared = 0
+    @exclusivity(unchecked) package var bytesRefreshed = 0
     /// The page size and the allocation granularity of the simulated x64 machine.
     static let pageSize = 4096
     static let allocationGranularity: UInt64 = 0x10000
@@ -142,7 +147,7 @@ extension Kernel {
             else { return (.invalidFileForSection, 0, false) }
             let writable = protection == SectionProtection.readWrite || protection == SectionProtection.executeReadWrite
             guard open.canRead, !writable || open.canWrite else { return (.accessDenied, 0, false) }
-            let fileSize = file.contents.size
+            let fileSize = file.dataSize
             var size = maximumSize
             if size == 0 {
                 guard fileSize > 0 else { return (.mappedFileSizeZero, 0, false) }
@@ -152,7 +157,7 @@ extension Kernel {
                 guard size <= UInt64(max(0, fileSystem.maximumFileSize)) else { return (.diskFull, 0, false) }
                 // "If ... larger than the size of the actual named file on disk and if the page
                 // protection allows write access, the file on disk is increased" (CreateFileMapping).
-                file.contents.setSize(size)
+                file.setSize(size)
                 file.lastWriteTime = fileSystem.now
                 fileSystem.report([DirectoryChange(path: file.path, action: DirectoryChange.modified,
                                                    filter: DirectoryChange.sizeChanged | DirectoryChange.lastWriteChanged)],
@@ -170,7 +175,7 @@ extension Kernel {
             section = SectionObject(id: takeObjectID(), protection: protection, size: maximumSize, name: name,
                                     fileObject: nil, dataFile: pages)
         }
-        section.dataFile.dataSectionCreated().sections.append(WeakSection(section))
+        section.dataFile.dataSectionCreated(kernel: self).sections.append(WeakSection(section))
         if let name { sections.named[name] = section }
         if tracing {
             record(.note("\(section.label) created over \(section.fileObject?.label ?? "the paging file"), \(section.size) bytes"))

@@ -156,6 +156,11 @@ extension Kernel {
                       "\(call) was to store its result into \(memory.label(index)), freed and released to the host: nothing is stored")
             return false
         }
+        if block.isReadOnly, !block.isFreed {
+            violation(.wroteReadOnlyMemory, irp: nil, block: index, address: address,
+                      "\(call) was to store its result into \(memory.label(index)), which is read-only: nothing is stored")
+            return false
+        }
         let available = block.size - Int(address - block.start)
         if count > available {
             violation(.bufferTooShort, irp: nil, block: index, address: address,
@@ -228,6 +233,11 @@ extension Kernel {
                       "an OVERLAPPED in \(memory.label(index)), freed and released, was handed to a call: it fails with ERROR_NOACCESS")
             return false
         }
+        if block.isReadOnly, !block.isFreed {
+            violation(.wroteReadOnlyMemory, irp: nil, block: index, address: address,
+                      "an OVERLAPPED in \(memory.label(index)), which is read-only, was handed to a call: it fails with ERROR_NOACCESS")
+            return false
+        }
         let available = block.size - Int(address - block.start)
         guard available < size else { return true }
         violation(.bufferTooShort, irp: nil, block: index, address: address,
@@ -259,8 +269,8 @@ extension Kernel {
             || probeUserBuffer(index, start, count: count, writing: writing, call: call, reportingFreed: reportingFreed)
     }
 
-    /// ``probeUserBuffer(_:count:writing:call:reportingFreed:)`` for a block that is freed or too
-    /// short.
+    /// ``probeUserBuffer(_:count:writing:call:reportingFreed:)`` for a block that is freed, too
+    /// short, or read-only (a view mapped for reading: `ProbeForWrite` fails on its pages).
     @inline(never) private func probeUserBuffer(_ index: Int32, _ start: UInt, count: Int, writing: Bool, call: StaticString,
                                                 reportingFreed: Bool) -> Bool
     {
@@ -272,6 +282,11 @@ extension Kernel {
         if block.isReleased {
             violation(writing ? .kernelWroteFreedMemory : .kernelReadFreedMemory, irp: nil, block: index, address: start,
                       "\(call) was handed \(memory.label(index)), freed and released: the call fails with ERROR_NOACCESS")
+            return false
+        }
+        if writing, block.isReadOnly, !block.isFreed {
+            violation(.wroteReadOnlyMemory, irp: nil, block: index, address: start,
+                      "\(call) was handed \(memory.label(index)), which is read-only, to write into: the call fails with ERROR_NOACCESS and writes nothing")
             return false
         }
         let available = block.size - Int(start - block.start)

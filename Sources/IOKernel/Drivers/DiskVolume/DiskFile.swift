@@ -13,7 +13,8 @@ final class DiskFile {
     /// A directory's entries, by lower-cased name. Only looked up; listings sort the names.
     @exclusivity(unchecked) var entries: [String: DiskFile] = [:]
     /// The file's data. While views of it are mapped (``FileDataSection``), reading it first
-    /// takes in what the views stored, and changing it shows the change in them.
+    /// takes in what the views stored, and changing it shows the change in them (all of each
+    /// view: ``write(_:at:)`` and ``setSize(_:)`` show only what they changed).
     var contents: FileContents {
         _read {
             if let dataSection { dataSection.synchronize(&storedContents) }
@@ -22,8 +23,30 @@ final class DiskFile {
         _modify {
             if let dataSection { dataSection.synchronize(&storedContents) }
             yield &storedContents
-            if let dataSection { dataSection.publish(storedContents) }
+            if let dataSection { dataSection.publishAll(storedContents) }
         }
+    }
+
+    /// The data's size, without looking at the views: a store through a view never changes it.
+    var dataSize: UInt64 { storedContents.size }
+
+    /// Writes `bytes` at `offset` (a `WriteFile`): the views take in their stores first, and
+    /// then show the bytes written, and only those.
+    func write(_ bytes: ArraySlice<UInt8>, at offset: UInt64) {
+        guard let dataSection else { return storedContents.write(bytes, at: offset) }
+        dataSection.synchronize(&storedContents)
+        storedContents.write(bytes, at: offset)
+        dataSection.publish(storedContents, offset ..< offset + UInt64(bytes.count))
+    }
+
+    /// Makes the data `newSize` bytes long (`SetEndOfFile`, a mapping that extends the file):
+    /// the views show the bytes between the old and the new end (zeros either way).
+    func setSize(_ newSize: UInt64) {
+        guard let dataSection else { return storedContents.setSize(newSize) }
+        dataSection.synchronize(&storedContents)
+        let old = storedContents.size
+        storedContents.setSize(newSize)
+        dataSection.publish(storedContents, min(old, newSize) ..< max(old, newSize))
     }
     @exclusivity(unchecked) private var storedContents = FileContents()
     /// The sections and views over the file's data, once a section has been created over it.
@@ -75,7 +98,7 @@ final class DiskFile {
     var name: String { VolumePath.leafName(of: path) }
 
     /// The size, 0 for a directory.
-    var size: UInt64 { isDirectory ? 0 : contents.size }
+    var size: UInt64 { isDirectory ? 0 : dataSize }
 
     /// A directory's entries, sorted as NTFS's index orders them (case-insensitively).
     var sortedEntries: [DiskFile] {
@@ -94,8 +117,11 @@ final class DiskFile {
         }
     }
 
-    /// Makes the file's mapped views and its data agree (``FileDataSection``).
-    func synchronizeViews() { dataSection?.synchronize(&storedContents) }
+    /// Makes the file's mapped views and its data agree (``FileDataSection``); with `only`, takes
+    /// in one view's stores in a range of it (`FlushViewOfFile`).
+    func synchronizeViews(only: (view: MappedView, range: Range<Int>)? = nil) {
+        dataSection?.synchronize(&storedContents, only: only)
+    }
 
     /// Whether `ancestor` is this entry or a directory above it.
     func isInside(_ ancestor: DiskFile) -> Bool {

@@ -354,7 +354,7 @@ public final class FileSystemDriver: Driver {
             guard !file.isDirectory else { return k.complete(irp, status: .invalidDeviceRequest) }
             guard open.canWrite else { return k.complete(irp, status: .accessDenied) }
             // An append (offset -1) writes at the end of the file.
-            let offset = irp.byteOffset.map { $0 == UInt64.max ? file.contents.size : $0 } ?? 0
+            let offset = irp.byteOffset.map { $0 == UInt64.max ? file.dataSize : $0 } ?? 0
             guard locksAllow(irp, file, offset: offset, length: irp.length, writing: true) else {
                 return k.complete(irp, status: .fileLockConflict)
             }
@@ -380,7 +380,7 @@ public final class FileSystemDriver: Driver {
                 // A read at the end reports through the status block and the event too, as
                 // the fast I/O path does (read_file_test: iosb.Status STATUS_END_OF_FILE, event
                 // signalled).
-                if irp.major == .read, irp.length > 0, irp.byteOffset ?? 0 >= file.contents.size {
+                if irp.major == .read, irp.length > 0, irp.byteOffset ?? 0 >= file.dataSize {
                     k.markPending(irp)
                     perform(irp, open, k)
                     return .pending
@@ -427,7 +427,7 @@ public final class FileSystemDriver: Driver {
     @discardableResult
     func perform(_ irp: IRP, _ open: DiskOpen, _ k: DriverContext) -> NTStatus {
         guard let file = open.file else { return k.complete(irp, status: .invalidDeviceRequest) }
-        let size = file.contents.size
+        let size = file.dataSize
         var offset = irp.byteOffset ?? 0
         if irp.major == .read {
             // A zero-length read never reports the end of the file (F-RW-14).
@@ -447,9 +447,9 @@ public final class FileSystemDriver: Driver {
         guard offset <= limit, limit - offset >= UInt64(count) else {
             return k.complete(irp, status: .diskFull, information: 0)
         }
-        file.contents.write(irp.systemBuffer.prefix(count), at: offset)
+        file.write(irp.systemBuffer.prefix(count), at: offset)
         file.lastWriteTime = now
-        let grew = file.contents.size != size
+        let grew = file.dataSize != size
         report([DirectoryChange(path: file.path, action: DirectoryChange.modified,
                                 filter: DirectoryChange.lastWriteChanged | (grew ? DirectoryChange.sizeChanged : 0))], k)
         return k.complete(irp, status: .success, information: count)

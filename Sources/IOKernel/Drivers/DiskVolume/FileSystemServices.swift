@@ -65,9 +65,9 @@ extension Kernel {
         guard open.canWrite else { return .accessDenied }
         let volume = fileSystem
         guard size <= UInt64(max(0, volume.maximumFileSize)) else { return .diskFull }
-        let old = file.contents.size
+        let old = file.dataSize
         if let refused = userMappedFileStatus(file, truncatingTo: size) { return refused }
-        file.contents.setSize(size)
+        file.setSize(size)
         file.lastWriteTime = volume.now
         if old != size {
             volume.report([DirectoryChange(path: file.path, action: DirectoryChange.modified,
