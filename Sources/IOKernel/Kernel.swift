@@ -229,13 +229,13 @@ public final class Kernel {
     /// Marks entry into the kernel from the running thread.
     /// At the outermost entry of a call, an exploring strategy may perturb the run first
     /// (``Kernel/explorationPoint()``): every Win32 call is a possible switch point.
-    @inlinable package func enter() {
+    @inlinable @inline(__always) package func enter() {
         if depth == 0, perturbing { explorationPoint() }
         depth += 1
     }
 
     /// Marks the return to user mode: the running thread's queued completion work runs now.
-    @inlinable package func leave() {
+    @inlinable @inline(__always) package func leave() {
         depth -= 1
         // The thread borrowed, not retained (the kernel's thread list keeps it).
         if depth == 0, let thread = current.map(Unmanaged.passUnretained) {

@@ -24,12 +24,15 @@ public var INVALID_HANDLE_VALUE: HANDLE { HANDLE(bitPattern: -1)! }
         recordForeignCall(function)
         return failure
     }
-    return thread._withUnsafeGuaranteedRef { (thread: borrowing SimThread) in
-        guard Kernel.beginWin32Call(thread) else { return body(thread) }
+    // A nested function marked for inlining rather than a closure: the closure was specialised
+    // once per result type and called out of line, with `body` as a partial application.
+    @inline(__always) func call(_ thread: borrowing SimThread) -> R {
+        let outermost = Kernel.beginWin32Call(thread)
         let result = body(thread)
-        Kernel.endWin32Call(thread)
+        if outermost { Kernel.endWin32Call(thread) }
         return result
     }
+    return thread._withUnsafeGuaranteedRef(call)
 }
 
 /// ``withCurrentThread(_:failure:_:)`` for helpers shared by several Win32 functions, which know
@@ -65,7 +68,9 @@ extension SimThread {
     /// while any of its threads runs, so a Win32 call holds no reference that an exit inside it
     /// would strand.
     @inline(__always) func withKernel<R>(_ body: (borrowing Kernel) -> R) -> R {
-        kernelReference._withUnsafeGuaranteedRef { (kernel: borrowing Kernel) in body(kernel) }
+        // A nested function rather than a closure, as in withCurrentThread: inlined.
+        @inline(__always) func call(_ kernel: borrowing Kernel) -> R { body(kernel) }
+        return kernelReference._withUnsafeGuaranteedRef(call)
     }
 
     /// Fails a call: sets the last error and returns `false`.

@@ -15,19 +15,22 @@ public final class SimThread: KernelObject {
     /// The same kernel as an `Unmanaged` value, so that a Win32 call can borrow it
     /// (`_withUnsafeGuaranteedRef`) without a reference count: its frames may be abandoned by
     /// an exit, and the hot path should not count what the simulation keeps alive anyway.
-    package let kernelReference: Unmanaged<Kernel>
+    @usableFromInline package let kernelReference: Unmanaged<Kernel>
     /// The process the thread belongs to (the kernel keeps every process for the simulation's
     /// life, so this reference never outlives its object).
     public unowned(unsafe) let process: SimProcess
 
     /// `GetLastError()` for this thread.
-    @exclusivity(unchecked) public internal(set) var lastError: UInt32 = 0
+    public var lastError: UInt32 { lastErrorValue }
+    /// ``lastError``'s storage: usable from inlinable code, so that `GetLastError` and
+    /// `SetLastError` in Win32Surface are one load or store (a public stored property read from
+    /// there costs a dynamic exclusivity check, 70 instructions; an accessor called, 10).
+    @exclusivity(unchecked) @usableFromInline var lastErrorValue: UInt32 = 0
 
     /// `SetLastError`.
-    @inline(__always) package func setLastError(_ code: UInt32) { lastError = code }
-    /// ``lastError`` read inside this module, where its exclusivity checks are off (read from
-    /// Win32Surface, the property costs a dynamic access check, 70 instructions).
-    package func lastErrorCode() -> UInt32 { lastError }
+    @inlinable package func setLastError(_ code: UInt32) { lastErrorValue = code }
+    /// ``lastError``, inlined into the caller.
+    @inlinable package func lastErrorCode() -> UInt32 { lastErrorValue }
 
     /// The thread-bound IRPs this thread issued that are still in flight, oldest first.
     @exclusivity(unchecked) var irpList = IRPList()
@@ -98,7 +101,7 @@ public final class SimThread: KernelObject {
     /// outermost frame, once every frame of the call has returned, rather than in the innermost.
     /// A thread's exit abandons the frames it leaves, and what they retain stays allocated (in
     /// a debug build, every closure that captures the thread or the kernel retains it).
-    @exclusivity(unchecked) package var inWin32Call = false
+    @exclusivity(unchecked) @usableFromInline package var inWin32Call = false
     @exclusivity(unchecked) var isProcessMain = false
     @exclusivity(unchecked) var runsOnCallersThread = false
     /// `CREATE_SUSPENDED`: the thread does not start until `ResumeThread` brings this to 0.
@@ -136,10 +139,10 @@ public final class SimThread: KernelObject {
     /// `CancelIoEx` requests from other threads, to run in this one.
     @exclusivity(unchecked) @usableFromInline var cancelRequests: [CancelRequest] = []
 
-    @usableFromInline var hasCompletionWork: Bool { completionHead != nil || !cancelRequests.isEmpty }
+    @inlinable var hasCompletionWork: Bool { completionHead != nil || !cancelRequests.isEmpty }
 
     /// Work for the way back to user mode: completion work, or termination.
-    @usableFromInline var hasUserModeWork: Bool { hasCompletionWork || terminationCode != nil || userAPCsDue }
+    @inlinable var hasUserModeWork: Bool { hasCompletionWork || terminationCode != nil || userAPCsDue }
 
     /// An alertable wait ended for the queued user APCs: they run on the way back to user mode.
     @exclusivity(unchecked) @usableFromInline var userAPCsDue = false
@@ -182,8 +185,9 @@ public final class SimThread: KernelObject {
     }
 
     /// The current simulated thread of this OS thread, unretained (for paths whose frames may
-    /// never return, such as an exit, and for the hot path, which only borrows it).
-    package static var currentUnmanaged: Unmanaged<SimThread>? {
+    /// never return, such as an exit, and for the hot path, which only borrows it). Inlinable:
+    /// every Win32 call starts here, and the C call is all it costs.
+    @inlinable package static var currentUnmanaged: Unmanaged<SimThread>? {
         iosim_current_thread().map { Unmanaged<SimThread>.fromOpaque($0) }
     }
 

@@ -208,8 +208,10 @@ extension Kernel {
     }
 
     /// A Win32 function starts on `thread` (the outermost, if it was in none): true if this call
-    /// is the outermost, which then ends with ``endWin32Call(_:)``.
-    @inline(__always) package static func beginWin32Call(_ thread: borrowing SimThread) -> Bool {
+    /// is the outermost, which then ends with ``endWin32Call(_:)``. Both are inlinable: every
+    /// Win32 call begins and ends with them, a flag set and cleared (called from Win32Surface,
+    /// they cost a call and the class's metadata accessor each).
+    @inlinable package static func beginWin32Call(_ thread: borrowing SimThread) -> Bool {
         guard !thread.inWin32Call else { return false }
         thread.inWin32Call = true
         return true
@@ -221,7 +223,7 @@ extension Kernel {
     /// kernel32's user-mode code after a system call the thread never came back from: nothing
     /// it stores through the caller's pointers is stored and nothing is traced
     /// (``SimThread/isTerminating``), since on Windows that code never runs.
-    @inline(__always) package static func endWin32Call(_ thread: borrowing SimThread) {
+    @inlinable package static func endWin32Call(_ thread: borrowing SimThread) {
         thread.inWin32Call = false
         if thread.terminationCode != nil {
             thread.kernelReference._withUnsafeGuaranteedRef { (kernel: borrowing Kernel) in kernel.returnToUserMode(thread) }

@@ -19,107 +19,111 @@ public struct NTStatus: RawRepresentable, Hashable, Sendable, CustomStringConver
     /// `NT_ERROR(status)`.
     @inlinable public var isError: Bool { rawValue >> 30 == 3 }
 
+    // The statuses are inlinable literals rather than stored statics: a stored static read from
+    // another module (every Win32 function compares with `.pending` or `.success`) is a call to
+    // its lazy initialiser's accessor, 5 instructions and a branch each time.
+
     /// `STATUS_SUCCESS`: Win32 reports ERROR_SUCCESS.
-    public static let success = NTStatus(rawValue: 0x0000_0000)
+    @inlinable public static var success: NTStatus { NTStatus(rawValue: 0x0000_0000) }
     /// `STATUS_ABANDONED_WAIT_0`: Win32 reports WAIT_ABANDONED_0 from the wait functions.
-    public static let abandonedWait0 = NTStatus(rawValue: 0x0000_0080)
+    @inlinable public static var abandonedWait0: NTStatus { NTStatus(rawValue: 0x0000_0080) }
     /// `STATUS_USER_APC`: Win32 reports WAIT_IO_COMPLETION from the wait functions.
-    public static let userAPC = NTStatus(rawValue: 0x0000_00C0)
+    @inlinable public static var userAPC: NTStatus { NTStatus(rawValue: 0x0000_00C0) }
     /// `STATUS_ALERTED`: Win32 reports ERROR_ALERTED.
-    public static let alerted = NTStatus(rawValue: 0x0000_0101)
+    @inlinable public static var alerted: NTStatus { NTStatus(rawValue: 0x0000_0101) }
     /// `STATUS_TIMEOUT`: Win32 reports WAIT_TIMEOUT from the wait functions.
-    public static let timeout = NTStatus(rawValue: 0x0000_0102)
+    @inlinable public static var timeout: NTStatus { NTStatus(rawValue: 0x0000_0102) }
     /// `STATUS_PENDING`: Win32 reports ERROR_IO_PENDING.
-    public static let pending = NTStatus(rawValue: 0x0000_0103)
+    @inlinable public static var pending: NTStatus { NTStatus(rawValue: 0x0000_0103) }
     /// `STATUS_BUFFER_OVERFLOW`: Win32 reports ERROR_MORE_DATA (a warning).
-    public static let bufferOverflow = NTStatus(rawValue: 0x8000_0005)
+    @inlinable public static var bufferOverflow: NTStatus { NTStatus(rawValue: 0x8000_0005) }
     /// `STATUS_UNSUCCESSFUL`: Win32 reports ERROR_GEN_FAILURE.
-    public static let unsuccessful = NTStatus(rawValue: 0xC000_0001)
+    @inlinable public static var unsuccessful: NTStatus { NTStatus(rawValue: 0xC000_0001) }
     /// `STATUS_ACCESS_VIOLATION`: Win32 reports ERROR_NOACCESS.
-    public static let accessViolation = NTStatus(rawValue: 0xC000_0005)
+    @inlinable public static var accessViolation: NTStatus { NTStatus(rawValue: 0xC000_0005) }
     /// `STATUS_INVALID_HANDLE`: Win32 reports ERROR_INVALID_HANDLE.
-    public static let invalidHandle = NTStatus(rawValue: 0xC000_0008)
+    @inlinable public static var invalidHandle: NTStatus { NTStatus(rawValue: 0xC000_0008) }
     /// `STATUS_INVALID_PARAMETER`: Win32 reports ERROR_INVALID_PARAMETER.
-    public static let invalidParameter = NTStatus(rawValue: 0xC000_000D)
+    @inlinable public static var invalidParameter: NTStatus { NTStatus(rawValue: 0xC000_000D) }
     /// `STATUS_INVALID_DEVICE_REQUEST`: Win32 reports ERROR_INVALID_FUNCTION.
-    public static let invalidDeviceRequest = NTStatus(rawValue: 0xC000_0010)
+    @inlinable public static var invalidDeviceRequest: NTStatus { NTStatus(rawValue: 0xC000_0010) }
     /// `STATUS_END_OF_FILE`: Win32 reports ERROR_HANDLE_EOF.
-    public static let endOfFile = NTStatus(rawValue: 0xC000_0011)
+    @inlinable public static var endOfFile: NTStatus { NTStatus(rawValue: 0xC000_0011) }
     /// `STATUS_OBJECT_TYPE_MISMATCH`: Win32 reports ERROR_INVALID_HANDLE.
-    public static let objectTypeMismatch = NTStatus(rawValue: 0xC000_0024)
+    @inlinable public static var objectTypeMismatch: NTStatus { NTStatus(rawValue: 0xC000_0024) }
     /// `STATUS_OBJECT_NAME_NOT_FOUND`: Win32 reports ERROR_FILE_NOT_FOUND.
-    public static let objectNameNotFound = NTStatus(rawValue: 0xC000_0034)
+    @inlinable public static var objectNameNotFound: NTStatus { NTStatus(rawValue: 0xC000_0034) }
     /// `STATUS_ACCESS_DENIED`: Win32 reports ERROR_ACCESS_DENIED.
-    public static let accessDenied = NTStatus(rawValue: 0xC000_0022)
+    @inlinable public static var accessDenied: NTStatus { NTStatus(rawValue: 0xC000_0022) }
     /// `STATUS_OBJECT_NAME_INVALID`: Win32 reports ERROR_INVALID_NAME.
-    public static let objectNameInvalid = NTStatus(rawValue: 0xC000_0033)
+    @inlinable public static var objectNameInvalid: NTStatus { NTStatus(rawValue: 0xC000_0033) }
     /// `STATUS_OBJECT_NAME_COLLISION`: Win32 reports ERROR_ALREADY_EXISTS (`CreateFile` turns
     /// it into ERROR_FILE_EXISTS).
-    public static let objectNameCollision = NTStatus(rawValue: 0xC000_0035)
+    @inlinable public static var objectNameCollision: NTStatus { NTStatus(rawValue: 0xC000_0035) }
     /// `STATUS_SHARING_VIOLATION`: Win32 reports ERROR_SHARING_VIOLATION.
-    public static let sharingViolation = NTStatus(rawValue: 0xC000_0043)
+    @inlinable public static var sharingViolation: NTStatus { NTStatus(rawValue: 0xC000_0043) }
     /// `STATUS_DELETE_PENDING`: Win32 reports ERROR_ACCESS_DENIED.
-    public static let deletePending = NTStatus(rawValue: 0xC000_0056)
+    @inlinable public static var deletePending: NTStatus { NTStatus(rawValue: 0xC000_0056) }
     /// `STATUS_DISK_FULL`: Win32 reports ERROR_DISK_FULL.
-    public static let diskFull = NTStatus(rawValue: 0xC000_007F)
+    @inlinable public static var diskFull: NTStatus { NTStatus(rawValue: 0xC000_007F) }
     /// `STATUS_INSTANCE_NOT_AVAILABLE`: Win32 reports ERROR_PIPE_BUSY.
-    public static let instanceNotAvailable = NTStatus(rawValue: 0xC000_00AB)
+    @inlinable public static var instanceNotAvailable: NTStatus { NTStatus(rawValue: 0xC000_00AB) }
     /// `STATUS_PIPE_NOT_AVAILABLE`: Win32 reports ERROR_PIPE_BUSY.
-    public static let pipeNotAvailable = NTStatus(rawValue: 0xC000_00AC)
+    @inlinable public static var pipeNotAvailable: NTStatus { NTStatus(rawValue: 0xC000_00AC) }
     /// `STATUS_INVALID_PIPE_STATE`: Win32 reports ERROR_BAD_PIPE.
-    public static let invalidPipeState = NTStatus(rawValue: 0xC000_00AD)
+    @inlinable public static var invalidPipeState: NTStatus { NTStatus(rawValue: 0xC000_00AD) }
     /// `STATUS_ILLEGAL_FUNCTION`: Win32 reports ERROR_INVALID_FUNCTION.
-    public static let illegalFunction = NTStatus(rawValue: 0xC000_00AF)
+    @inlinable public static var illegalFunction: NTStatus { NTStatus(rawValue: 0xC000_00AF) }
     /// `STATUS_PIPE_CONNECTED`: Win32 reports ERROR_PIPE_CONNECTED.
-    public static let pipeConnected = NTStatus(rawValue: 0xC000_00B2)
+    @inlinable public static var pipeConnected: NTStatus { NTStatus(rawValue: 0xC000_00B2) }
     /// `STATUS_PIPE_LISTENING`: Win32 reports ERROR_PIPE_LISTENING.
-    public static let pipeListening = NTStatus(rawValue: 0xC000_00B3)
+    @inlinable public static var pipeListening: NTStatus { NTStatus(rawValue: 0xC000_00B3) }
     /// `STATUS_NOT_SUPPORTED`: Win32 reports ERROR_NOT_SUPPORTED.
-    public static let notSupported = NTStatus(rawValue: 0xC000_00BB)
+    @inlinable public static var notSupported: NTStatus { NTStatus(rawValue: 0xC000_00BB) }
     /// `STATUS_THREAD_IS_TERMINATING`: Win32 reports ERROR_ACCESS_DENIED.
-    public static let threadIsTerminating = NTStatus(rawValue: 0xC000_004B)
+    @inlinable public static var threadIsTerminating: NTStatus { NTStatus(rawValue: 0xC000_004B) }
     /// `STATUS_PIPE_DISCONNECTED`: Win32 reports ERROR_PIPE_NOT_CONNECTED.
-    public static let pipeDisconnected = NTStatus(rawValue: 0xC000_00B0)
+    @inlinable public static var pipeDisconnected: NTStatus { NTStatus(rawValue: 0xC000_00B0) }
     /// `STATUS_PIPE_CLOSING`: Win32 reports ERROR_NO_DATA.
-    public static let pipeClosing = NTStatus(rawValue: 0xC000_00B1)
+    @inlinable public static var pipeClosing: NTStatus { NTStatus(rawValue: 0xC000_00B1) }
     /// `STATUS_INVALID_USER_BUFFER`: Win32 reports ERROR_INVALID_USER_BUFFER.
-    public static let invalidUserBuffer = NTStatus(rawValue: 0xC000_00E8)
+    @inlinable public static var invalidUserBuffer: NTStatus { NTStatus(rawValue: 0xC000_00E8) }
     /// `STATUS_CANCELLED`: Win32 reports ERROR_OPERATION_ABORTED.
-    public static let cancelled = NTStatus(rawValue: 0xC000_0120)
+    @inlinable public static var cancelled: NTStatus { NTStatus(rawValue: 0xC000_0120) }
     /// `STATUS_PIPE_BROKEN`: Win32 reports ERROR_BROKEN_PIPE.
-    public static let pipeBroken = NTStatus(rawValue: 0xC000_014B)
+    @inlinable public static var pipeBroken: NTStatus { NTStatus(rawValue: 0xC000_014B) }
     /// `STATUS_POSSIBLE_DEADLOCK`: Win32 reports ERROR_POSSIBLE_DEADLOCK.
-    public static let possibleDeadlock = NTStatus(rawValue: 0xC000_0194)
+    @inlinable public static var possibleDeadlock: NTStatus { NTStatus(rawValue: 0xC000_0194) }
     /// `STATUS_NOT_FOUND`: Win32 reports ERROR_NOT_FOUND.
-    public static let notFound = NTStatus(rawValue: 0xC000_0225)
+    @inlinable public static var notFound: NTStatus { NTStatus(rawValue: 0xC000_0225) }
     /// `STATUS_CONNECTION_ABORTED`: Win32 reports ERROR_CONNECTION_ABORTED.
-    public static let connectionAborted = NTStatus(rawValue: 0xC000_0241)
+    @inlinable public static var connectionAborted: NTStatus { NTStatus(rawValue: 0xC000_0241) }
 
     // The statuses of the disk volume's names and change notification.
 
     /// `STATUS_NOTIFY_CLEANUP` (informational): a change watch ended because its handle
     /// closed; a success to Win32 callers, with 0 bytes.
-    public static let notifyCleanup = NTStatus(rawValue: 0x0000_010B)
+    @inlinable public static var notifyCleanup: NTStatus { NTStatus(rawValue: 0x0000_010B) }
     /// `STATUS_NOTIFY_ENUM_DIR` (informational): more changes than the watch's buffer holds;
     /// the application must list the directory again. Win32 reports ERROR_NOTIFY_ENUM_DIR.
-    public static let notifyEnumDirectory = NTStatus(rawValue: 0x0000_010C)
+    @inlinable public static var notifyEnumDirectory: NTStatus { NTStatus(rawValue: 0x0000_010C) }
     /// `STATUS_NO_MORE_FILES` (a warning): a listing is over. Win32 reports ERROR_NO_MORE_FILES.
-    public static let noMoreFiles = NTStatus(rawValue: 0x8000_0006)
+    @inlinable public static var noMoreFiles: NTStatus { NTStatus(rawValue: 0x8000_0006) }
     /// `STATUS_NO_SUCH_FILE`: nothing matches a listing's pattern. Win32 reports ERROR_FILE_NOT_FOUND.
-    public static let noSuchFile = NTStatus(rawValue: 0xC000_000F)
+    @inlinable public static var noSuchFile: NTStatus { NTStatus(rawValue: 0xC000_000F) }
     /// `STATUS_OBJECT_PATH_NOT_FOUND`: a directory of the path is missing. Win32 reports
     /// ERROR_PATH_NOT_FOUND.
-    public static let objectPathNotFound = NTStatus(rawValue: 0xC000_003A)
+    @inlinable public static var objectPathNotFound: NTStatus { NTStatus(rawValue: 0xC000_003A) }
     /// `STATUS_FILE_IS_A_DIRECTORY`: Win32 reports ERROR_ACCESS_DENIED.
-    public static let fileIsADirectory = NTStatus(rawValue: 0xC000_00BA)
+    @inlinable public static var fileIsADirectory: NTStatus { NTStatus(rawValue: 0xC000_00BA) }
     /// `STATUS_NOT_SAME_DEVICE`: a rename across volumes. Win32 reports ERROR_NOT_SAME_DEVICE.
-    public static let notSameDevice = NTStatus(rawValue: 0xC000_00D4)
+    @inlinable public static var notSameDevice: NTStatus { NTStatus(rawValue: 0xC000_00D4) }
     /// `STATUS_DIRECTORY_NOT_EMPTY`: Win32 reports ERROR_DIR_NOT_EMPTY.
-    public static let directoryNotEmpty = NTStatus(rawValue: 0xC000_0101)
+    @inlinable public static var directoryNotEmpty: NTStatus { NTStatus(rawValue: 0xC000_0101) }
     /// `STATUS_NOT_A_DIRECTORY`: Win32 reports ERROR_DIRECTORY.
-    public static let notADirectory = NTStatus(rawValue: 0xC000_0103)
+    @inlinable public static var notADirectory: NTStatus { NTStatus(rawValue: 0xC000_0103) }
     /// `STATUS_CANNOT_DELETE`: Win32 reports ERROR_ACCESS_DENIED.
-    public static let cannotDelete = NTStatus(rawValue: 0xC000_0121)
+    @inlinable public static var cannotDelete: NTStatus { NTStatus(rawValue: 0xC000_0121) }
 
     /// `STATUS_WAIT_0 + index`, the result of a satisfied wait.
     @inlinable public static func wait(_ index: Int) -> NTStatus { NTStatus(rawValue: UInt32(index)) }
