@@ -228,35 +228,39 @@ public final class IRP {
                byteOffset: UInt64?, userIOSB: UnsafeMutableRawPointer?, userBuffer: UnsafeMutableRawPointer?,
                userEvent: Unmanaged<EventObject>?, synchronousAPI: Bool)
     {
-        self.id = id
-        self.major = major
+        // The references first, each stored only when it changes (no reference counting in a
+        // loop on one file); then every plain field in one run of stores in layout order, which
+        // the compiler merges (the flags are adjacent bytes).
         if self.fileObject !== fileObject { self.fileObject = fileObject }
         if self.thread !== thread { self.thread = thread }
         if userEventAddress != userEvent?.toOpaque() { self.userEvent = userEvent?.takeUnretainedValue() }
+        if createParametersBox != nil { createParametersBox = nil }
+        if cancelRoutineObject != nil { cancelRoutineObject = nil }
+        self.id = id
         self.length = length
-        self.byteOffset = byteOffset
+        information = 0
         self.userIOSB = userIOSB
         self.userBuffer = userBuffer
-        self.synchronousAPI = synchronousAPI
-        if createParametersBox != nil { createParametersBox = nil }
-        controlCode = 0
-        systemBufferRepeats = false
+        apcRoutine = nil
+        apcContext = nil
         systemBufferCount = 0
-        state = .dispatching
+        self.byteOffset = byteOffset
+        controlCode = 0
         status = .pending
         overlappedBlock = -1
         bufferBlock = -1
+        self.major = major
+        state = .dispatching
+        systemBufferRepeats = false
+        watchesSubtree = false
         notificationCarriesOverlapped = false
-        information = 0
         isCancelRequested = false
         isMarkedPending = false
         pendingReturned = false
-        isArmedByQueue = false
-        if cancelRoutineObject != nil { cancelRoutineObject = nil }
-        apcRoutine = nil
-        apcContext = nil
         isThreadAgnostic = false
+        self.synchronousAPI = synchronousAPI
         isFree = false
+        isArmedByQueue = false
     }
 
     /// ``userEvent``'s address, compared without retaining it.
