@@ -69,35 +69,36 @@ public func GetQueuedCompletionStatus(_ CompletionPort: HANDLE!, _ lpNumberOfByt
     }
 }
 
-/// `GetQueuedCompletionStatus` with the thread and the kernel borrowed.
-private func queuedCompletionStatus(_ thread: SimThread, _ kernel: Kernel, _ CompletionPort: HANDLE?,
+/// `GetQueuedCompletionStatus` with the thread and the kernel borrowed: one kernel call that
+/// hands the packet's values back (no closure), stored into the out-parameters before the call
+/// returns to user mode, as the system service stores them.
+@inline(__always)
+private func queuedCompletionStatus(_ thread: borrowing SimThread, _ kernel: borrowing Kernel, _ CompletionPort: HANDLE?,
                                     _ lpNumberOfBytesTransferred: LPDWORD?, _ lpCompletionKey: PULONG_PTR?,
                                     _ lpOverlapped: UnsafeMutablePointer<LPOVERLAPPED?>?, _ dwMilliseconds: DWORD) -> Bool
 {
-    var dequeued = false
-    var packetStatus = NTStatus.success
-    var dequeuedOverlapped: LPOVERLAPPED?
+    var packet = DequeuedPacket()
     kernel.enter()
-    let status = kernel.ntRemoveIoCompletion(port: value(CompletionPort), maximum: 1, timeout: .win32Timeout(dwMilliseconds),
-                                             alertable: false)
-    { key, overlapped, status, information in
-        dequeued = true
-        packetStatus = status
-        dequeuedOverlapped = overlapped?.assumingMemoryBound(to: OVERLAPPED.self)
-        thread.store(DWORD(truncatingIfNeeded: information), into: lpNumberOfBytesTransferred, call: "GetQueuedCompletionStatus")
-        thread.store(ULONG_PTR(key), into: lpCompletionKey, call: "GetQueuedCompletionStatus")
-        thread.store(dequeuedOverlapped, into: lpOverlapped, call: "GetQueuedCompletionStatus")
+    let status = kernel.ntRemoveIoCompletion(port: value(CompletionPort), timeout: .win32Timeout(dwMilliseconds), into: &packet)
+    let dequeued = status.rawValue == 0  // STATUS_SUCCESS
+    let overlapped = packet.overlapped?.assumingMemoryBound(to: OVERLAPPED.self)
+    if dequeued {
+        thread.store(DWORD(truncatingIfNeeded: packet.information), into: lpNumberOfBytesTransferred, call: "GetQueuedCompletionStatus")
+        thread.store(ULONG_PTR(packet.key), into: lpCompletionKey, call: "GetQueuedCompletionStatus")
+        thread.store(overlapped, into: lpOverlapped, call: "GetQueuedCompletionStatus")
     }
     kernel.leave()
     let result: Bool
     if dequeued {
-        result = packetStatus.isSuccess ? true : thread.fail(packetStatus)
+        result = packet.status.isSuccess ? true : thread.fail(packet.status)
     } else {
         thread.store(nil, into: lpOverlapped, call: "GetQueuedCompletionStatus")
         result = thread.fail(queueWaitError(status))
     }
-    thread.traceBool("GetQueuedCompletionStatus(\(hex(handle: CompletionPort)), \(dwMilliseconds)) → ov: "
-        + thread.name(overlapped: dequeuedOverlapped), result)
+    if thread.isTracing {
+        thread.traceBool("GetQueuedCompletionStatus(\(hex(handle: CompletionPort)), \(dwMilliseconds)) → ov: "
+            + thread.name(overlapped: overlapped), result)
+    }
     return result
 }
 

@@ -109,7 +109,13 @@ public final class SimThread: KernelObject {
 
     /// The completion port the thread is associated with (F-IOCP-21). The kernel keeps every
     /// port it created, so this reference never outlives its object.
-    @exclusivity(unchecked) unowned(unsafe) var associatedPort: CompletionPort?
+    var associatedPort: CompletionPort? {
+        get { associatedPortLink?.takeUnretainedValue() }
+        set { associatedPortLink = newValue.map(Unmanaged.passUnretained) }
+    }
+    /// ``associatedPort``, unmanaged, so that a port wait compares it with its port without
+    /// reference counting (``isAssociated(with:)``).
+    @exclusivity(unchecked) var associatedPortLink: Unmanaged<CompletionPort>?
     /// The packet a port handed this thread when it released it from its wait.
     @exclusivity(unchecked) var releasedPacket: CompletionPacket?
 

@@ -1,54 +1,10 @@
-/// A completion packet: what `GetQueuedCompletionStatus` hands out.
-///
-/// Plain values only, so that copying a packet into and out of its port's queue costs no
-/// reference counting: the request behind it is named by id and by what the packet still needs
-/// of it (its `OVERLAPPED`'s tracked block), and a thread-agnostic request, whose completion
-/// processing the dequeuing thread runs, is held unretained: it stays allocated in the IRP
-/// lookaside list until that processing frees it.
-struct CompletionPacket {
-    let key: UInt
-    /// The completion context: for I/O, the caller's `OVERLAPPED`.
-    let overlapped: UnsafeMutableRawPointer?
-    let status: NTStatus
-    let information: Int
-    /// The request the packet reports (`IRP#id`), 0 for a posted packet.
-    let originID: Int
-    /// The tracked block of the `OVERLAPPED` the packet carries to the program for a request
-    /// already delivered, which the dequeue lets go (-1 for none).
-    let carriedOverlappedBlock: Int32
-    /// The request's system call returned `STATUS_PENDING` (a packet of a request that
-    /// succeeded at once, and was told so by the call's `TRUE`, is not reported when discarded).
-    let originPendingReturned: Bool
-    /// The thread-agnostic request whose completion processing (the `OVERLAPPED` write) runs in
-    /// the thread that dequeues the packet.
-    let agnosticIRP: Unmanaged<IRP>?
-
-    /// A packet reporting `origin` (nil for a posted packet). With `finishesCompletion`, the
-    /// request is thread-agnostic and its completion processing is still to run.
-    init(key: UInt, overlapped: UnsafeMutableRawPointer?, status: NTStatus, information: Int, origin: IRP?,
-         finishesCompletion: Bool)
-    {
-        self.key = key
-        self.overlapped = overlapped
-        self.status = status
-        self.information = information
-        originID = origin?.id ?? 0
-        originPendingReturned = origin?.pendingReturned ?? true
-        carriedOverlappedBlock = finishesCompletion ? -1 : origin?.overlappedBlock ?? -1
-        agnosticIRP = finishesCompletion ? origin.map(Unmanaged.passUnretained) : nil
-    }
-
-    /// The packet reports a request (it was not posted).
-    var hasOrigin: Bool { originID != 0 }
-}
-
 /// An I/O completion port: a queue of completion packets (FIFO) and the threads waiting on it,
 /// released last-in-first-out while fewer than `concurrency` of its threads are running
 /// (nt-io-model §6, win32-facts F-IOCP-21).
 public final class CompletionPort: KernelObject {
     /// How many associated threads may run at once.
     public let concurrency: Int
-    @exclusivity(unchecked) var packets = RingQueue<CompletionPacket>()
+    @exclusivity(unchecked) var packets = CompletionPacketQueue()
     /// Threads blocked in `GetQueuedCompletionStatus(Ex)` on this port, oldest first; the last
     /// one is released first.
     @exclusivity(unchecked) var waiters: [SimThread] = []
@@ -66,9 +22,51 @@ public final class CompletionPort: KernelObject {
     /// Packets waiting to be dequeued.
     public var queuedPacketCount: Int { packets.count }
 
-    func enqueue(_ packet: CompletionPacket) { packets.append(packet) }
+    @inline(__always) func enqueue(_ packet: CompletionPacket) { packets.append(packet) }
 
-    func dequeue() -> CompletionPacket? { packets.popFirst() }
+    @inline(__always) func dequeue() -> CompletionPacket? { packets.popFirst() }
+
+    /// Whether fewer of the port's threads than its concurrency could be running, not counting
+    /// `thread`, without looking at them: true when the associated threads but `thread` (if it
+    /// is one) are fewer than the concurrency (the usual case, and the whole check of a port
+    /// with one thread), else false and ``Kernel/runningCount(of:excluding:)`` decides.
+    @inline(__always) func hasRoomWithoutCounting(excluding thread: SimThread?) -> Bool {
+        var others = associated.count
+        if let thread, thread.isAssociated(with: self) { others &-= 1 }
+        return others < concurrency
+    }
+}
+
+/// What a dequeued packet tells the program (`GetQueuedCompletionStatus`'s out-parameters and
+/// result): the key, the completion context (for I/O, the `OVERLAPPED`), the status and the
+/// byte count.
+package struct DequeuedPacket {
+    package var key: UInt
+    package var overlapped: UnsafeMutableRawPointer?
+    package var status: NTStatus
+    package var information: Int
+
+    /// No packet yet.
+    @inlinable package init() {
+        key = 0
+        overlapped = nil
+        status = NTStatus(rawValue: 0)
+        information = 0
+    }
+
+    @inlinable package init(key: UInt, overlapped: UnsafeMutableRawPointer?, status: NTStatus, information: Int) {
+        self.key = key
+        self.overlapped = overlapped
+        self.status = status
+        self.information = information
+    }
+}
+
+extension SimThread {
+    /// Whether the thread is associated with `port`, compared without reference counting.
+    @inline(__always) func isAssociated(with port: CompletionPort) -> Bool {
+        associatedPortLink?.toOpaque() == Unmanaged.passUnretained(port).toOpaque()
+    }
 }
 
 extension Kernel {
@@ -109,17 +107,11 @@ extension Kernel {
         return .success
     }
 
-    func queuePacket(_ packet: CompletionPacket, to port: CompletionPort) {
+    /// Queues a packet to its port (`KeInsertQueue`): the most recent waiter, if the port's
+    /// concurrency lets one run, is handed it at once.
+    @inline(__always) func queuePacket(_ packet: CompletionPacket, to port: CompletionPort) {
         // No one can dequeue from a closed port: the request behind the packet is retired.
-        guard !port.isClosed else {
-            recordDiscardedPacket(packet, of: port)
-            if let irp = packet.agnosticIRP {
-                irp._withUnsafeGuaranteedRef { retireSilently($0) }
-            } else if memoryTracking {
-                releaseCarriedOverlapped(of: packet)
-            }
-            return
-        }
+        guard !port.isClosed else { return discardPacket(packet, of: port) }
         port.enqueue(packet)
         if tracing {
             record(.packetQueued(port: port.label, key: packet.key, overlapped: UInt(bitPattern: packet.overlapped),
@@ -128,12 +120,30 @@ extension Kernel {
         if !port.waiters.isEmpty { releaseWaiters(of: port) }
     }
 
+    /// A pended thread-agnostic request's packet goes to its file object's port (`port`); the
+    /// thread that dequeues it finishes the request's completion processing.
+    @inline(__always) func queueAgnosticPacket(_ irp: IRP, to port: Unmanaged<CompletionPort>) {
+        port._withUnsafeGuaranteedRef { queuePacket(CompletionPacket(agnostic: irp, key: irp.fileObject.completionKey), to: $0) }
+    }
+
+    /// A packet no one can dequeue (its port is closed) is dropped, and the request behind it
+    /// retired without writing its `OVERLAPPED`.
+    @inline(never) func discardPacket(_ packet: CompletionPacket, of port: CompletionPort) {
+        recordDiscardedPacket(packet, of: port)
+        if let irp = packet.agnosticIRP {
+            irp._withUnsafeGuaranteedRef { retireSilently($0) }
+        } else if memoryTracking {
+            releaseCarriedOverlapped(of: packet)
+        }
+    }
+
     /// `KiWaitTest` for a queue: while packets are queued and fewer than `concurrency` of the
     /// port's threads run, the most recent waiter is released and handed the oldest packet
     /// itself; it counts as running from then on (F-IOCP-21).
     func releaseWaiters(of port: CompletionPort) {
-        while port.queuedPacketCount > 0, let waiter = port.waiters.last,
-              runningCount(of: port, excluding: nil) < port.concurrency, let packet = port.dequeue()
+        while !port.packets.isEmpty, let waiter = port.waiters.last,
+              port.hasRoomWithoutCounting(excluding: nil) || runningCount(of: port, excluding: nil) < port.concurrency,
+              let packet = port.dequeue()
         {
             port.waiters.removeLast()
             waiter.releasedPacket = packet
@@ -151,6 +161,27 @@ extension Kernel {
         return count
     }
 
+    /// `NtRemoveIoCompletion` (`GetQueuedCompletionStatus`): dequeues one packet, waiting up to
+    /// `timeout` for it, not alertably, into `packet`. The calling thread becomes associated
+    /// with the port. Returns `STATUS_SUCCESS` when a packet was dequeued, else
+    /// `STATUS_TIMEOUT` or `STATUS_ABANDONED_WAIT_0` (the port was closed while waiting).
+    /// ``ntRemoveIoCompletion(port:maximum:timeout:alertable:_:)`` for one packet, with no
+    /// closure: the packet's values are handed back as they are.
+    package func ntRemoveIoCompletion(port portHandle: UInt, timeout: Duration?, into packet: inout DequeuedPacket) -> NTStatus {
+        guard let running = runningThread else { return .invalidHandle }
+        return running._withUnsafeGuaranteedRef { thread in
+            withPort(portHandle, of: thread) { port in
+                var status = NTStatus.success
+                guard let first = firstPacket(for: thread, from: port, timeout: timeout, alertable: false, status: &status)
+                else { return status }
+                handOut(first, from: port)
+                packet = DequeuedPacket(key: first.key, overlapped: first.overlapped, status: first.status,
+                                        information: first.information)
+                return .success
+            }
+        }
+    }
+
     /// `NtRemoveIoCompletionEx`: dequeues up to `maximum` packets, waiting up to `timeout` for
     /// the first, and hands each to `receive` in order. The calling thread becomes associated
     /// with the port. Returns `STATUS_SUCCESS` when packets were dequeued, else
@@ -161,72 +192,109 @@ extension Kernel {
         port portHandle: UInt, maximum: Int, timeout: Duration?, alertable: Bool,
         _ receive: (_ key: UInt, _ overlapped: UnsafeMutableRawPointer?, _ status: NTStatus, _ information: Int) -> Void
     ) -> NTStatus {
-        // The thread and the port borrowed, not retained: the kernel keeps every thread and every
-        // port it made until the simulation is released.
         guard let running = runningThread else { return .invalidHandle }
         return running._withUnsafeGuaranteedRef { thread in
-            let handles = Unmanaged.passUnretained(thread.process.handles)
-            guard let entry = handles._withUnsafeGuaranteedRef({ $0.unretainedObject(portHandle) }) else { return .invalidHandle }
-            return entry._withUnsafeGuaranteedRef { object in
-                guard object.kind == .completionPort else { return .objectTypeMismatch }
-                return removeIoCompletion(thread, unsafeDowncast(object, to: CompletionPort.self), maximum: maximum,
-                                          timeout: timeout, alertable: alertable, receive)
+            withPort(portHandle, of: thread) { port in
+                var status = NTStatus.success
+                guard let first = firstPacket(for: thread, from: port, timeout: timeout, alertable: alertable, status: &status)
+                else { return status }
+                var next: CompletionPacket? = first
+                var removed = 0
+                while removed < maximum, let packet = next {
+                    handOut(packet, from: port)
+                    receive(packet.key, packet.overlapped, packet.status, packet.information)
+                    removed += 1
+                    next = removed < maximum ? port.dequeue() : nil
+                }
+                return .success
             }
         }
     }
 
-    private func removeIoCompletion(
-        _ thread: SimThread, _ port: CompletionPort, maximum: Int, timeout: Duration?, alertable: Bool,
-        _ receive: (_ key: UInt, _ overlapped: UnsafeMutableRawPointer?, _ status: NTStatus, _ information: Int) -> Void
-    ) -> NTStatus {
+    /// Runs `body` with the port `portHandle` names in `thread`'s process, borrowed: the kernel
+    /// keeps every port it made until the simulation is released, and the thread is running.
+    @inline(__always) private func withPort(_ portHandle: UInt, of thread: SimThread,
+                                            _ body: (CompletionPort) -> NTStatus) -> NTStatus
+    {
+        let handles = Unmanaged.passUnretained(thread.process.handles)
+        guard let entry = handles._withUnsafeGuaranteedRef({ $0.unretainedObject(portHandle) }) else { return .invalidHandle }
+        return entry._withUnsafeGuaranteedRef { object in
+            guard object.kind == .completionPort else { return .objectTypeMismatch }
+            return body(unsafeDowncast(object, to: CompletionPort.self))
+        }
+    }
+
+    /// The first packet a port wait takes: a queued one at once if the port's concurrency lets
+    /// the thread run, else the one a packet's arrival hands it while it waits; nil, with the
+    /// wait's `status`, when none came.
+    @inline(__always) private func firstPacket(for thread: SimThread, from port: CompletionPort, timeout: Duration?,
+                                               alertable: Bool, status: inout NTStatus) -> CompletionPacket?
+    {
         // An alertable call by a thread not (yet) associated with this port runs the queued
         // user APCs before anything else: STATUS_USER_APC, the packets left queued, and the
         // thread still not associated. A thread associated with the port gets a queued packet
         // first (Wine's ntdll file.c test_set_io_completion, passing on Windows).
-        if alertable, thread.associatedPort !== port, !thread.userAPCs.isEmpty {
+        if alertable, !thread.isAssociated(with: port), !thread.userAPCs.isEmpty {
             thread.userAPCsDue = true
-            return .userAPC
+            status = .userAPC
+            return nil
         }
-        associate(thread, with: port)
-        var first: CompletionPacket?
-        if port.queuedPacketCount > 0 && runningCount(of: port, excluding: thread) < port.concurrency {
-            first = port.dequeue()
-        } else {
-            reference(port, by: "wait")
-            defer { dereference(port, by: "wait") }
-            port.waiters.append(thread)
-            // This thread no longer runs: another waiter may be released for a packet.
-            releaseWaiters(of: port)
-            let status = waitUntil(thread, reason: .port(port, alertable: alertable), deadline: timeout.map { now.advanced(by: $0) })
-            if let index = port.waiters.lastIndex(where: { $0 === thread }) { port.waiters.remove(at: index) }
-            // A packet handed over while the thread ran its APCs is still its packet.
-            first = thread.releasedPacket
-            thread.releasedPacket = nil
-            guard first != nil else { return status == .success ? .abandonedWait0 : status }
+        if !thread.isAssociated(with: port) { associate(thread, with: port) }
+        if !port.packets.isEmpty
+            && (port.hasRoomWithoutCounting(excluding: thread) || runningCount(of: port, excluding: thread) < port.concurrency)
+        {
+            return port.dequeue()
         }
-        var removed = 0
-        while removed < maximum, let packet = first ?? port.dequeue() {
-            first = nil
-            // A thread-agnostic request finishes its completion processing here, in the thread
-            // that dequeued it: its OVERLAPPED is written now (F-OVL-11).
-            if memoryTracking {
-                checkHandedOut(packet.overlapped, irp: packet.agnosticIRP?.takeUnretainedValue(), to: "a dequeued completion packet",
-                               block: packet.carriedOverlappedBlock, id: packet.originID)
-                releaseCarriedOverlapped(of: packet)
+        return waitForPacket(thread, port, timeout: timeout, alertable: alertable, status: &status)
+    }
+
+    /// The thread waits among the port's waiters (the last one is released first) until a
+    /// packet is handed to it, the port closes or the timeout passes.
+    @inline(never) private func waitForPacket(_ thread: SimThread, _ port: CompletionPort, timeout: Duration?, alertable: Bool,
+                                              status: inout NTStatus) -> CompletionPacket?
+    {
+        reference(port, by: "wait")
+        defer { dereference(port, by: "wait") }
+        port.waiters.append(thread)
+        // This thread no longer runs: another waiter may be released for a packet.
+        releaseWaiters(of: port)
+        let waited = waitUntil(thread, reason: .port(port, alertable: alertable), deadline: timeout.map { now.advanced(by: $0) })
+        if let index = port.waiters.lastIndex(where: { $0 === thread }) { port.waiters.remove(at: index) }
+        // A packet handed over while the thread ran its APCs is still its packet.
+        let packet = thread.releasedPacket
+        thread.releasedPacket = nil
+        if packet == nil { status = waited == .success ? .abandonedWait0 : waited }
+        return packet
+    }
+
+    /// A dequeued packet goes to the program: a thread-agnostic request finishes its completion
+    /// processing here, in the thread that dequeued it, and its `OVERLAPPED` is written now
+    /// (F-OVL-11).
+    @inline(__always) private func handOut(_ packet: CompletionPacket, from port: CompletionPort) {
+        if memoryTracking { checkHandedOut(packet) }
+        if let irp = packet.agnosticIRP { irp._withUnsafeGuaranteedRef { finishCompletion($0) } }
+        if tracing { record(.packetDequeued(port: port.label, key: packet.key, overlapped: UInt(bitPattern: packet.overlapped))) }
+    }
+
+    /// The `OVERLAPPED` a dequeued packet hands the program must not be freed; the delivered
+    /// request behind the packet no longer holds it.
+    @inline(never) private func checkHandedOut(_ packet: CompletionPacket) {
+        if let irp = packet.agnosticIRP {
+            irp._withUnsafeGuaranteedRef {
+                checkHandedOut(packet.overlapped, irp: $0, to: "a dequeued completion packet", block: packet.carriedOverlappedBlock,
+                               id: packet.originID)
             }
-            if let irp = packet.agnosticIRP { irp._withUnsafeGuaranteedRef { finishCompletion($0) } }
-            if tracing { record(.packetDequeued(port: port.label, key: packet.key, overlapped: UInt(bitPattern: packet.overlapped))) }
-            receive(packet.key, packet.overlapped, packet.status, packet.information)
-            removed += 1
+        } else {
+            checkHandedOut(packet.overlapped, irp: nil, to: "a dequeued completion packet", block: packet.carriedOverlappedBlock,
+                           id: packet.originID)
         }
-        return .success
+        releaseCarriedOverlapped(of: packet)
     }
 
     /// A thread is associated with one port at a time: its first wait on a port, until it
     /// waits on another (F-IOCP-21).
     private func associate(_ thread: SimThread, with port: CompletionPort) {
-        // Compared by object id (unique in the kernel), so that the check retains nothing.
-        guard thread.associatedPort?.id != port.id else { return }
+        guard !thread.isAssociated(with: port) else { return }
         thread.associatedPort?.associated.removeAll { $0 === thread }
         thread.associatedPort = port
         port.associated.append(thread)
@@ -239,14 +307,7 @@ extension Kernel {
         port.isClosed = true
         for waiter in port.waiters { waiter.waitStatus = .abandonedWait0 }
         port.waiters.removeAll()
-        while let packet = port.dequeue() {
-            recordDiscardedPacket(packet, of: port)
-            if let irp = packet.agnosticIRP {
-                irp._withUnsafeGuaranteedRef { retireSilently($0) }
-            } else if memoryTracking {
-                releaseCarriedOverlapped(of: packet)
-            }
-        }
+        while let packet = port.dequeue() { discardPacket(packet, of: port) }
     }
 }
 

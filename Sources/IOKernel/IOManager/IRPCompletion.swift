@@ -44,16 +44,11 @@ extension Kernel {
     /// Sends a completed IRP on to its completion processing: to its port as a packet
     /// (thread-agnostic), to its issuing thread, or, with no thread left, retired silently.
     func deliverLater(_ irp: IRP) {
-        let status = irp.status
-        let information = irp.information
         // A thread-agnostic request goes to its port as a packet; the thread that dequeues it
         // finishes its completion processing (nt-io-model §2.3, §2.6).
         // The port borrowed: the file object's binding keeps it.
         if irp.isThreadAgnostic, let port = irp.fileObject.completionPort.map(Unmanaged.passUnretained) {
-            let packet = CompletionPacket(key: irp.fileObject.completionKey, overlapped: irp.apcContext, status: status,
-                                          information: information, origin: irp, finishesCompletion: true)
-            port._withUnsafeGuaranteedRef { queuePacket(packet, to: $0) }
-            return
+            return queueAgnosticPacket(irp, to: port)
         }
         guard let thread = irp.thread else {
             // Disassociated from a thread that exited (or the I/O manager's own cleanup IRP):

@@ -61,7 +61,7 @@ extension Kernel {
             file.lockOwner = nil
         }
         for port in ports {
-            port.packets = RingQueue()
+            port.packets.removeAll()
             port.waiters.removeAll()
             port.associated.removeAll()
         }

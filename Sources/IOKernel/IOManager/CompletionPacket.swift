@@ -1,0 +1,119 @@
+/// A completion packet: what `GetQueuedCompletionStatus` hands out.
+///
+/// Plain values only, so that copying a packet into and out of its port's queue costs no
+/// reference counting: the request behind it is named by id and by what the packet still needs
+/// of it (its `OVERLAPPED`'s tracked block), and a thread-agnostic request, whose completion
+/// processing the dequeuing thread runs, is held unretained: it stays allocated in the IRP
+/// lookaside list until that processing frees it.
+struct CompletionPacket {
+    let key: UInt
+    /// The completion context: for I/O, the caller's `OVERLAPPED`.
+    let overlapped: UnsafeMutableRawPointer?
+    let information: Int
+    /// The request the packet reports (`IRP#id`), 0 for a posted packet.
+    let originID: Int
+    /// The thread-agnostic request whose completion processing (the `OVERLAPPED` write) runs in
+    /// the thread that dequeues the packet.
+    let agnosticIRP: Unmanaged<IRP>?
+    let status: NTStatus
+    /// The tracked block of the `OVERLAPPED` the packet carries to the program for a request
+    /// already delivered, which the dequeue lets go (-1 for none).
+    let carriedOverlappedBlock: Int32
+    /// The request's system call returned `STATUS_PENDING` (a packet of a request that
+    /// succeeded at once, and was told so by the call's `TRUE`, is not reported when discarded).
+    let originPendingReturned: Bool
+
+    /// A packet reporting `origin` (nil for a posted packet). With `finishesCompletion`, the
+    /// request is thread-agnostic and its completion processing is still to run.
+    @inline(__always)
+    init(key: UInt, overlapped: UnsafeMutableRawPointer?, status: NTStatus, information: Int, origin: IRP?,
+         finishesCompletion: Bool)
+    {
+        self.key = key
+        self.overlapped = overlapped
+        self.status = status
+        self.information = information
+        originID = origin?.id ?? 0
+        originPendingReturned = origin?.pendingReturned ?? true
+        carriedOverlappedBlock = finishesCompletion ? -1 : origin?.overlappedBlock ?? -1
+        agnosticIRP = finishesCompletion ? origin.map(Unmanaged.passUnretained) : nil
+    }
+
+    /// The packet of a pended thread-agnostic request: everything it reports is the IRP's own,
+    /// and the IRP's completion processing runs when the packet is dequeued.
+    @inline(__always)
+    init(agnostic irp: IRP, key: UInt) {
+        self.key = key
+        overlapped = irp.apcContext
+        status = irp.status
+        information = irp.information
+        originID = irp.id
+        originPendingReturned = irp.pendingReturned
+        carriedOverlappedBlock = -1
+        agnosticIRP = Unmanaged.passUnretained(irp)
+    }
+
+    /// The packet reports a request (it was not posted).
+    var hasOrigin: Bool { originID != 0 }
+}
+
+/// A port's queued packets, oldest first (the queue's entry list of NT's `KQUEUE`): a ring of
+/// packets in storage the queue owns, a power of two long so that a position wraps with a mask,
+/// doubled when full and never shrunk. Queueing a packet is one copy in and an index moved,
+/// dequeueing one copy out: no optionals, no array uniqueness or bounds checks and no reference
+/// counting (a packet is plain values). Not copyable: the storage has exactly one owner, the
+/// port, and goes with it.
+struct CompletionPacketQueue: ~Copyable {
+    private var storage: UnsafeMutablePointer<CompletionPacket>?
+    /// The ring's length: 0 until the first packet, then a power of two.
+    private var capacity = 0
+    private var head = 0
+    private(set) var count = 0
+
+    init() {}
+
+    deinit { storage?.deallocate() }
+
+    @inline(__always) var isEmpty: Bool { count == 0 }
+
+    @inline(__always) mutating func append(_ packet: CompletionPacket) {
+        if count == capacity { grow() }
+        // `count < capacity` now, so the storage exists.
+        (storage.unsafelyUnwrapped + ((head &+ count) & (capacity &- 1))).initialize(to: packet)
+        count &+= 1
+    }
+
+    /// Takes the oldest packet.
+    @inline(__always) mutating func popFirst() -> CompletionPacket? {
+        guard count > 0 else { return nil }
+        let packet = (storage.unsafelyUnwrapped + head).move()
+        head = (head &+ 1) & (capacity &- 1)
+        count &-= 1
+        return packet
+    }
+
+    /// The packets, oldest first (for reports).
+    var elements: [CompletionPacket] {
+        guard let storage else { return [] }
+        return (0..<count).map { storage[(head + $0) & (capacity - 1)] }
+    }
+
+    /// Forgets every packet (they are plain values: nothing to release); the storage stays.
+    mutating func removeAll() {
+        head = 0
+        count = 0
+    }
+
+    /// Doubles the ring (8 packets at first), the packets moved to its start in order.
+    @inline(never) private mutating func grow() {
+        let larger = max(8, capacity * 2)
+        let moved = UnsafeMutablePointer<CompletionPacket>.allocate(capacity: larger)
+        if let storage {
+            for offset in 0..<count { (moved + offset).initialize(to: (storage + ((head + offset) & (capacity - 1))).move()) }
+            storage.deallocate()
+        }
+        storage = moved
+        capacity = larger
+        head = 0
+    }
+}
