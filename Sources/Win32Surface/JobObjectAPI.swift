@@ -4,7 +4,8 @@ import IOKernel
 /// `CreateJobObjectW`.
 ///
 /// A new job has no processes, no limits and is not signalled. A name that exists already
-/// gives a new handle to that job with `ERROR_ALREADY_EXISTS` (as for events).
+/// gives a new handle to that job with `ERROR_ALREADY_EXISTS` (as for events); a name an event
+/// or a file mapping holds is NULL with `ERROR_INVALID_HANDLE`, as the namespace is shared.
 /// `lpJobAttributes.bInheritHandle` makes the handle inheritable; security descriptors are not
 /// checked. See JobObject.swift for what jobs do in the simulation.
 @discardableResult
@@ -25,7 +26,12 @@ public func CreateJobObjectA(_ lpJobAttributes: LPSECURITY_ATTRIBUTES!, _ lpName
 
 private func createJob(_ thread: SimThread, _ attributes: LPSECURITY_ATTRIBUTES?, _ name: String?) -> HANDLE? {
     let kernel = thread.kernel
-    let (handle, existed) = kernel.withKernelEntry { kernel.ntCreateJobObject(name: name, inherit: asksForInheritance(attributes)) }
+    let (status, handle, existed) = kernel.withKernelEntry { kernel.ntCreateJobObject(name: name, inherit: asksForInheritance(attributes)) }
+    guard status.isSuccess else {
+        _ = thread.fail(status)
+        thread.traceResult("CreateJobObject(\(name ?? "NULL"))", "NULL, \(win32ErrorName(thread.lastError))")
+        return nil
+    }
     thread.setLastError(existed ? DWORD(ERROR_ALREADY_EXISTS) : DWORD(ERROR_SUCCESS))
     let result = HANDLE(bitPattern: handle)
     thread.traceResult("CreateJobObject(\(name ?? "NULL"))", hex(handle: result))

@@ -410,4 +410,39 @@ final class JobObjectTests: XCTestCase {
             closeAll(pi.hProcess, pi.hThread, pi2.hProcess, pi2.hThread, job, port, quit)
         }
     }
+
+    /// One namespace for events, file mappings and jobs: "If lpName matches the name of an
+    /// existing event, semaphore, mutex, waitable timer, or file-mapping object, the function
+    /// fails and the GetLastError function returns ERROR_INVALID_HANDLE" (CreateJobObject). A
+    /// name leaves the namespace with its object's last handle ("The event object is destroyed
+    /// when its last handle has been closed", CreateEvent), so the job may take the event's name
+    /// once it is closed; a second create of the job's name opens it (ERROR_ALREADY_EXISTS), and
+    /// an event may take the name once the job's handles are closed.
+    func testAJobCannotTakeTheNameOfAnEventOrAMapping() {
+        let sim = checkedSimulation()
+        var steps: [String] = []
+        func result(_ handle: HANDLE?) -> String { "\(handle == nil ? "NULL" : "handle") \(win32ErrorName(GetLastError()))" }
+        sim.run {
+            let mapping = CreateFileMappingA(INVALID_HANDLE_VALUE, nil, DWORD(PAGE_READWRITE), 0, 4096, "Local\\board")
+            let event = CreateEventA(nil, true, false, "Local\\signal")
+            steps.append("job named as the mapping: \(result(CreateJobObjectA(nil, "Local\\board")))")
+            steps.append("job named as the event: \(result(CreateJobObjectW(nil, Array("Local\\signal".utf16) + [0])))")
+            CloseHandle(event)
+            let job = CreateJobObjectA(nil, "Local\\signal")
+            steps.append("once the event is closed: \(result(job))")
+            let again = CreateJobObjectA(nil, "Local\\signal")
+            steps.append("again: \(result(again))")
+            closeAll(again, job, mapping)
+            let event2 = CreateEventA(nil, true, false, "Local\\signal")
+            steps.append("an event once the job's handles are closed: \(result(event2))")
+            closeAll(event2)
+        }
+        XCTAssertEqual(steps, [
+            "job named as the mapping: NULL ERROR_INVALID_HANDLE",
+            "job named as the event: NULL ERROR_INVALID_HANDLE",
+            "once the event is closed: handle ERROR_SUCCESS",
+            "again: handle ERROR_ALREADY_EXISTS",
+            "an event once the job's handles are closed: handle ERROR_SUCCESS",
+        ])
+    }
 }

@@ -81,6 +81,11 @@ extension Kernel {
         if object.handleCount == 0, let port = object as? CompletionPort { closePort(port) }
         if object.handleCount == 0, let job = object as? JobObject { closeLastJobHandle(job) }
         if object.handleCount == 0, let section = object as? SectionObject { lastSectionHandleClosed(section) }
+        // A named event leaves the namespace with its last handle ("The event object is
+        // destroyed when its last handle has been closed", CreateEvent).
+        if object.handleCount == 0, let event = object as? EventObject, let name = event.name, namedEvents[name] === event {
+            namedEvents[name] = nil
+        }
         dereference(object, by: "handle")
         return status
     }

@@ -67,16 +67,20 @@ extension SimProcess {
 
 extension Kernel {
     /// `NtCreateJobObject`: a new job, or with a name that exists, a new handle to that job
-    /// (`alreadyExisted`, `ERROR_ALREADY_EXISTS`).
-    package func ntCreateJobObject(name: String?, inherit: Bool) -> (handle: UInt, alreadyExisted: Bool) {
+    /// (`alreadyExisted`, `ERROR_ALREADY_EXISTS`). A name an event or a file mapping holds is
+    /// `STATUS_OBJECT_TYPE_MISMATCH` (`ERROR_INVALID_HANDLE`): "If lpName matches the name of an
+    /// existing event, semaphore, mutex, waitable timer, or file-mapping object, the function
+    /// fails and the GetLastError function returns ERROR_INVALID_HANDLE" (CreateJobObject).
+    package func ntCreateJobObject(name: String?, inherit: Bool) -> (status: NTStatus, handle: UInt, alreadyExisted: Bool) {
         let attributes: HandleAttributes = inherit ? .inherit : []
         if let name, let existing = namedJobs[name] {
-            return (insertHandle(existing, access: 0x1F_001F, attributes: attributes), true)
+            return (.success, insertHandle(existing, access: 0x1F_001F, attributes: attributes), true)
         }
+        if let name, namedEvents[name] != nil || sections.named[name] != nil { return (.objectTypeMismatch, 0, false) }
         let job = JobObject(id: takeObjectID(), name: name)
         if let name { namedJobs[name] = job }
         if tracing { record(.note("\(job.label) created" + (name.map { " as \($0)" } ?? ""))) }
-        return (insertHandle(job, access: 0x1F_001F, attributes: attributes), false)
+        return (.success, insertHandle(job, access: 0x1F_001F, attributes: attributes), false)
     }
 
     /// The job a handle of the running process names (`STATUS_OBJECT_TYPE_MISMATCH` for
@@ -247,6 +251,9 @@ extension Kernel {
     /// every process in it is terminated ("closing the last job object handle terminates all
     /// associated processes"; Wine's `test_KillOnJobClose`).
     func closeLastJobHandle(_ job: JobObject) {
+        // The name leaves the namespace with the last handle, as a section's does (the job
+        // itself lives on while its processes run).
+        if let name = job.name, namedJobs[name] === job { namedJobs[name] = nil }
         // The port lets go of the job's messages (`PspCloseJob` clears it).
         if let port = job.completionPort {
             job.completionPort = nil
