@@ -57,4 +57,38 @@ final class TeardownTests: XCTestCase {
         XCTAssertFalse(report.isClean)
         XCTAssertTrue(report.description.hasPrefix("left behind at teardown:\n  IRP in flight: IRP#2"))
     }
+
+    /// A view never unmapped is a leftover, as a handle never closed is: with every handle
+    /// closed, the view alone keeps its section, and the section its file object, alive
+    /// (CreateFileMapping: "Mapped views of a file mapping object maintain internal references to
+    /// the object"), until the process exits, which unmaps it (a child's view is not listed). The
+    /// report names the section, the view by its timeline name, its size and its file offset.
+    func testAViewNeverUnmappedIsReported() {
+        let sim = Simulation()
+        sim.fileSystem.setContents(Array("mapped".utf8), of: #"C:\data\a.bin"#)
+        sim.installProgram(#"C:\tools\child.exe"#) {
+            let file = CreateFileA(#"C:\data\a.bin"#, GENERIC_READ, DWORD(FILE_SHARE_READ), nil, DWORD(OPEN_EXISTING), 0, nil)
+            let mapping = CreateFileMappingW(file, nil, DWORD(PAGE_READONLY), 0, 0, nil)
+            _ = MapViewOfFile(mapping, DWORD(FILE_MAP_READ), 0, 0, 0)
+            CloseHandle(mapping)
+            CloseHandle(file)
+            return 0
+        }
+        sim.run {
+            let file = CreateFileA(#"C:\data\a.bin"#, GENERIC_READ, DWORD(FILE_SHARE_READ), nil, DWORD(OPEN_EXISTING), 0, nil)
+            let mapping = CreateFileMappingW(file, nil, DWORD(PAGE_READONLY), 0, 0, nil)
+            XCTAssertNotNil(MapViewOfFile(mapping, DWORD(FILE_MAP_READ), 0, 0, 0))
+            XCTAssertTrue(CloseHandle(mapping))
+            XCTAssertTrue(CloseHandle(file))
+            let (started, info) = startChild(#"C:\tools\child.exe"#, stdout: nil, inherit: false)
+            XCTAssertTrue(started)
+            WaitForSingleObject(info.hProcess, INFINITE)
+            CloseHandle(info.hThread)
+            CloseHandle(info.hProcess)
+        }
+        let report = sim.finish()
+        XCTAssertEqual(report.viewsLeftMapped, [#"Section#3 at view#1: 4096 bytes of C:\data\a.bin from offset 0 in main (pid 0x400)"#])
+        XCTAssertFalse(report.isClean)
+        XCTAssertTrue(report.description.contains("  view never unmapped: Section#3 at view#1"), report.description)
+    }
 }

@@ -32,6 +32,12 @@ public struct TeardownReport: Equatable, Sendable, CustomStringConvertible {
     /// left them here (its exit freed them: ``MemoryBlockInfo/freedAt`` names the exit, and
     /// ``MemoryBlockInfo/process`` the process).
     public let memoryNeverFreed: [MemoryBlockInfo]
+    /// Views of files never unmapped (`UnmapViewOfFile`), in every process still running: the
+    /// section and the view's name, size and file offset (`Section#3 at view#1: 8192 bytes of
+    /// C:\data\a.bin from offset 0`); with more than one process, each names its process. Each
+    /// keeps its section, and so the file object, alive, as it would on Windows until the
+    /// process exits.
+    public let viewsLeftMapped: [String]
     /// What each process left behind (its handles, requests in flight and heap blocks), in
     /// creation order, for the processes that left something.
     public let processes: [ProcessLeftovers]
@@ -51,13 +57,15 @@ public struct TeardownReport: Equatable, Sendable, CustomStringConvertible {
         public var hangs = 0
         public var memoryViolations = 0
         public var memoryNeverFreed = 0
+        public var viewsLeftMapped = 0
 
         /// Every count, with its list's name, in the report's order.
         var named: [(String, Int)] {
             [("IRPs in flight", irpsInFlight), ("handles never closed", openHandles), ("APCs never delivered", undeliveredAPCs),
              ("packets never dequeued", undequeuedPackets), ("threads still blocked", blockedThreads),
              ("device events never fired", pendingDeviceEvents), ("bug checks", bugChecks), ("hangs", hangs),
-             ("memory violations", memoryViolations), ("blocks of memory never freed", memoryNeverFreed)]
+             ("memory violations", memoryViolations), ("blocks of memory never freed", memoryNeverFreed),
+             ("views never unmapped", viewsLeftMapped)]
         }
 
         public var total: Int { named.reduce(0) { $0 + $1.1 } }
@@ -82,7 +90,8 @@ public struct TeardownReport: Equatable, Sendable, CustomStringConvertible {
         TeardownReport(irpsInFlight: irpsInFlight, openHandles: openHandles, undeliveredAPCs: undeliveredAPCs,
                        undequeuedPackets: undequeuedPackets, blockedThreads: blockedThreads,
                        pendingDeviceEvents: pendingDeviceEvents, bugChecks: bugChecks, hangs: hangs,
-                       memoryViolations: [], memoryNeverFreed: memoryNeverFreed, processes: processes,
+                       memoryViolations: [], memoryNeverFreed: memoryNeverFreed, viewsLeftMapped: viewsLeftMapped,
+                       processes: processes,
                        dropped: { var d = dropped; d.memoryViolations = 0; return d }())
     }
 
@@ -90,7 +99,7 @@ public struct TeardownReport: Equatable, Sendable, CustomStringConvertible {
     public var isClean: Bool {
         irpsInFlight.isEmpty && openHandles.isEmpty && undeliveredAPCs.isEmpty && undequeuedPackets.isEmpty
             && blockedThreads.isEmpty && pendingDeviceEvents.isEmpty && bugChecks.isEmpty && hangs.isEmpty
-            && memoryViolations.isEmpty && memoryNeverFreed.isEmpty && dropped.total == 0
+            && memoryViolations.isEmpty && memoryNeverFreed.isEmpty && viewsLeftMapped.isEmpty && dropped.total == 0
     }
 
     /// The report, with caller addresses by their stable timeline names (`ov#1`): the same on
@@ -117,6 +126,7 @@ public struct TeardownReport: Equatable, Sendable, CustomStringConvertible {
         lines += hangs.map { "  hang at \($0.time)" }
         lines += memoryViolations.map { "  memory violation: \($0)" }
         lines += memoryNeverFreed.map { "  memory never freed: \($0)" }
+        lines += viewsLeftMapped.map { "  view never unmapped: \($0)" }
         for (what, count) in dropped.named where count > 0 { lines.append("  … and \(count) more \(what), not listed") }
         return lines.joined(separator: "\n")
     }
@@ -201,6 +211,19 @@ extension Kernel {
         where memory.blocks[index].region == .heap && (!memory.blocks[index].isFreed || memory.blocks[index].leftAtExit) {
             if neverFreed.count < limit { neverFreed.append(blockInfo(Int32(index))) } else { dropped.memoryNeverFreed += 1 }
         }
+        var views: [String] = []
+        for process in processes where process.exitCode == nil {
+            let owner = processes.count > 1 ? " in \(process.imageName) (pid 0x\(String(process.processID, radix: 16)))" : ""
+            for view in process.mappedViews {
+                guard views.count < limit else {
+                    dropped.viewsLeftMapped += 1
+                    continue
+                }
+                let file = view.section.dataFile.path.isEmpty ? "the paging file" : view.section.dataFile.path
+                views.append("\(view.section.label) at \(trace.name(of: UInt(bitPattern: view.base), "view")): "
+                    + "\(view.size) bytes of \(file) from offset \(view.offset)\(owner)")
+            }
+        }
         return TeardownReport(
             irpsInFlight: irps,
             openHandles: handles,
@@ -209,7 +232,7 @@ extension Kernel {
                 + concurrency.suspendedTaskLines().prefix(limit),
             pendingDeviceEvents: events.kept.map { "\($0.label) at \($0.deadline)" },
             bugChecks: checks.kept, hangs: hangs.entries, memoryViolations: violations.kept, memoryNeverFreed: neverFreed,
-            processes: processLeftovers(), dropped: dropped)
+            viewsLeftMapped: views, processes: processLeftovers(), dropped: dropped)
     }
 }
 
