@@ -84,11 +84,18 @@ extension Kernel {
     }
 
     /// Runs the completion work queued to `thread`, oldest first.
-    @usableFromInline func runCompletionWork(of thread: SimThread) {
+    /// Inlined where the thread returns to user mode and where it issues or waits, so that a
+    /// completion's processing is one call from there.
+    @inline(__always) func runCompletionWork(of thread: SimThread) {
+        if !thread.cancelRequests.isEmpty { runCancelRequests(of: thread) }
+        while let irp = thread.takeCompletion() { irp._withUnsafeGuaranteedRef { finishCompletion($0) } }
+    }
+
+    /// The `CancelIoEx` requests other threads queued to `thread`, oldest first.
+    @inline(never) private func runCancelRequests(of thread: SimThread) {
         while !thread.cancelRequests.isEmpty {
             cancelRequest(thread.cancelRequests.removeFirst(), in: thread)
         }
-        while let irp = thread.takeCompletion() { irp._withUnsafeGuaranteedRef { finishCompletion($0) } }
     }
 
     /// Stage 2. The caller is notified if the request succeeded (or warned), or failed after
