@@ -77,10 +77,9 @@ private func queuedCompletionStatus(_ thread: borrowing SimThread, _ kernel: bor
                                     _ lpNumberOfBytesTransferred: LPDWORD?, _ lpCompletionKey: PULONG_PTR?,
                                     _ lpOverlapped: UnsafeMutablePointer<LPOVERLAPPED?>?, _ dwMilliseconds: DWORD) -> Bool
 {
-    var packet = DequeuedPacket()
     kernel.enter()
-    let status = kernel.ntRemoveIoCompletion(port: value(CompletionPort), timeout: .win32Timeout(dwMilliseconds), into: &packet)
-    let dequeued = status.rawValue == 0  // STATUS_SUCCESS
+    let packet = kernel.ntRemoveIoCompletion(port: value(CompletionPort), timeout: .win32Timeout(dwMilliseconds))
+    let dequeued = packet.waitStatus.rawValue == 0  // STATUS_SUCCESS
     let overlapped = packet.overlapped?.assumingMemoryBound(to: OVERLAPPED.self)
     if dequeued {
         thread.store(DWORD(truncatingIfNeeded: packet.information), into: lpNumberOfBytesTransferred, call: "GetQueuedCompletionStatus")
@@ -93,7 +92,7 @@ private func queuedCompletionStatus(_ thread: borrowing SimThread, _ kernel: bor
         result = packet.status.isSuccess ? true : thread.fail(packet.status)
     } else {
         thread.store(nil, into: lpOverlapped, call: "GetQueuedCompletionStatus")
-        result = thread.fail(queueWaitError(status))
+        result = thread.fail(queueWaitError(packet.waitStatus))
     }
     if thread.isTracing {
         thread.traceBool("GetQueuedCompletionStatus(\(hex(handle: CompletionPort)), \(dwMilliseconds)) → ov: "

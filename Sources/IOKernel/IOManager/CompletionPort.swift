@@ -37,28 +37,34 @@ public final class CompletionPort: KernelObject {
     }
 }
 
-/// What a dequeued packet tells the program (`GetQueuedCompletionStatus`'s out-parameters and
-/// result): the key, the completion context (for I/O, the `OVERLAPPED`), the status and the
-/// byte count.
+/// What a port wait for one packet tells the program (`GetQueuedCompletionStatus`'s result and
+/// out-parameters): whether a packet was dequeued and, if one was, its key, its completion
+/// context (for I/O, the `OVERLAPPED`), its status and its byte count.
 package struct DequeuedPacket {
-    package var key: UInt
-    package var overlapped: UnsafeMutableRawPointer?
-    package var status: NTStatus
-    package var information: Int
+    /// `STATUS_SUCCESS` when a packet was dequeued, else why none was (`STATUS_TIMEOUT`,
+    /// `STATUS_ABANDONED_WAIT_0`, `STATUS_INVALID_HANDLE`...); the other fields are then 0.
+    package let waitStatus: NTStatus
+    package let key: UInt
+    package let overlapped: UnsafeMutableRawPointer?
+    package let status: NTStatus
+    package let information: Int
 
-    /// No packet yet.
-    @inlinable package init() {
+    /// No packet, for `waitStatus`.
+    @inline(__always) init(failed waitStatus: NTStatus) {
+        self.waitStatus = waitStatus
         key = 0
         overlapped = nil
-        status = NTStatus(rawValue: 0)
+        status = waitStatus
         information = 0
     }
 
-    @inlinable package init(key: UInt, overlapped: UnsafeMutableRawPointer?, status: NTStatus, information: Int) {
-        self.key = key
-        self.overlapped = overlapped
-        self.status = status
-        self.information = information
+    /// `packet`'s values, dequeued.
+    @inline(__always) init(_ packet: CompletionPacket) {
+        waitStatus = .success
+        key = packet.key
+        overlapped = packet.overlapped
+        status = packet.status
+        information = packet.information
     }
 }
 
@@ -126,6 +132,19 @@ extension Kernel {
         port._withUnsafeGuaranteedRef { queuePacket(CompletionPacket(agnostic: irp, key: irp.fileObject.completionKey), to: $0) }
     }
 
+    /// Completion processing's port channel for a request that is not thread-agnostic, or that
+    /// did not pend: a packet carrying its `OVERLAPPED`, unless it succeeded at once on a file
+    /// object that skips the port on success (F-SKIP-1). Out of line, so that completion
+    /// processing without a port carries none of the queue's code.
+    @inline(never) func queueCompletionPacket(of irp: IRP, file: FileObject, to port: Unmanaged<CompletionPort>) {
+        let skipped = !irp.pendingReturned && file.notificationModes & FileObject.skipCompletionPortOnSuccess != 0
+        guard !skipped else { return }
+        irp.notificationCarriesOverlapped = true
+        let packet = CompletionPacket(key: file.completionKey, overlapped: irp.apcContext, status: irp.status,
+                                      information: irp.information, origin: irp, finishesCompletion: false)
+        port._withUnsafeGuaranteedRef { queuePacket(packet, to: $0) }
+    }
+
     /// A packet no one can dequeue (its port is closed) is dropped, and the request behind it
     /// retired without writing its `OVERLAPPED`.
     @inline(never) func discardPacket(_ packet: CompletionPacket, of port: CompletionPort) {
@@ -162,23 +181,21 @@ extension Kernel {
     }
 
     /// `NtRemoveIoCompletion` (`GetQueuedCompletionStatus`): dequeues one packet, waiting up to
-    /// `timeout` for it, not alertably, into `packet`. The calling thread becomes associated
-    /// with the port. Returns `STATUS_SUCCESS` when a packet was dequeued, else
+    /// `timeout` for it, not alertably. The calling thread becomes associated with the port.
+    /// The result's `waitStatus` is `STATUS_SUCCESS` when a packet was dequeued, else
     /// `STATUS_TIMEOUT` or `STATUS_ABANDONED_WAIT_0` (the port was closed while waiting).
     /// ``ntRemoveIoCompletion(port:maximum:timeout:alertable:_:)`` for one packet, with no
     /// closure: the packet's values are handed back as they are.
-    package func ntRemoveIoCompletion(port portHandle: UInt, timeout: Duration?, into packet: inout DequeuedPacket) -> NTStatus {
-        guard let running = runningThread else { return .invalidHandle }
+    package func ntRemoveIoCompletion(port portHandle: UInt, timeout: Duration?) -> DequeuedPacket {
+        guard let running = runningThread else { return DequeuedPacket(failed: .invalidHandle) }
         return running._withUnsafeGuaranteedRef { thread in
             withPort(portHandle, of: thread) { port in
                 var status = NTStatus.success
                 guard let first = firstPacket(for: thread, from: port, timeout: timeout, alertable: false, status: &status)
-                else { return status }
+                else { return DequeuedPacket(failed: status) }
                 handOut(first, from: port)
-                packet = DequeuedPacket(key: first.key, overlapped: first.overlapped, status: first.status,
-                                        information: first.information)
-                return .success
-            }
+                return DequeuedPacket(first)
+            } failure: { DequeuedPacket(failed: $0) }
         }
     }
 
@@ -207,19 +224,22 @@ extension Kernel {
                     next = removed < maximum ? port.dequeue() : nil
                 }
                 return .success
-            }
+            } failure: { $0 }
         }
     }
 
     /// Runs `body` with the port `portHandle` names in `thread`'s process, borrowed: the kernel
     /// keeps every port it made until the simulation is released, and the thread is running.
-    @inline(__always) private func withPort(_ portHandle: UInt, of thread: SimThread,
-                                            _ body: (CompletionPort) -> NTStatus) -> NTStatus
+    /// A handle that names no port is `failure(STATUS_INVALID_HANDLE)` or
+    /// `failure(STATUS_OBJECT_TYPE_MISMATCH)`.
+    @inline(__always) private func withPort<Result>(_ portHandle: UInt, of thread: SimThread,
+                                                    _ body: (CompletionPort) -> Result,
+                                                    failure: (NTStatus) -> Result) -> Result
     {
         let handles = Unmanaged.passUnretained(thread.process.handles)
-        guard let entry = handles._withUnsafeGuaranteedRef({ $0.unretainedObject(portHandle) }) else { return .invalidHandle }
+        guard let entry = handles._withUnsafeGuaranteedRef({ $0.unretainedObject(portHandle) }) else { return failure(.invalidHandle) }
         return entry._withUnsafeGuaranteedRef { object in
-            guard object.kind == .completionPort else { return .objectTypeMismatch }
+            guard object.kind == .completionPort else { return failure(.objectTypeMismatch) }
             return body(unsafeDowncast(object, to: CompletionPort.self))
         }
     }
@@ -271,24 +291,28 @@ extension Kernel {
     /// processing here, in the thread that dequeued it, and its `OVERLAPPED` is written now
     /// (F-OVL-11).
     @inline(__always) private func handOut(_ packet: CompletionPacket, from port: CompletionPort) {
-        if memoryTracking { checkHandedOut(packet) }
+        if memoryTracking {
+            checkHandedOut(packet.overlapped, of: packet.agnosticIRP, carrying: packet.carriedOverlappedBlock, id: packet.originID)
+        }
         if let irp = packet.agnosticIRP { irp._withUnsafeGuaranteedRef { finishCompletion($0) } }
         if tracing { record(.packetDequeued(port: port.label, key: packet.key, overlapped: UInt(bitPattern: packet.overlapped))) }
     }
 
     /// The `OVERLAPPED` a dequeued packet hands the program must not be freed; the delivered
-    /// request behind the packet no longer holds it.
-    @inline(never) private func checkHandedOut(_ packet: CompletionPacket) {
-        if let irp = packet.agnosticIRP {
+    /// request behind the packet (`IRP#id`, or a thread-agnostic `irp` still to finish) no
+    /// longer holds the block the packet carries. The packet's fields one by one, so that the
+    /// hot path need not lay the packet out in memory for the call.
+    @inline(never) private func checkHandedOut(_ overlapped: UnsafeMutableRawPointer?, of irp: Unmanaged<IRP>?,
+                                               carrying block: Int32, id: Int)
+    {
+        if let irp {
             irp._withUnsafeGuaranteedRef {
-                checkHandedOut(packet.overlapped, irp: $0, to: "a dequeued completion packet", block: packet.carriedOverlappedBlock,
-                               id: packet.originID)
+                checkHandedOut(overlapped, irp: $0, to: "a dequeued completion packet", block: block, id: id)
             }
         } else {
-            checkHandedOut(packet.overlapped, irp: nil, to: "a dequeued completion packet", block: packet.carriedOverlappedBlock,
-                           id: packet.originID)
+            checkHandedOut(overlapped, irp: nil, to: "a dequeued completion packet", block: block, id: id)
         }
-        releaseCarriedOverlapped(of: packet)
+        if block >= 0 { memory.removeHolder(block, irp: id, asOverlapped: true) }
     }
 
     /// A thread is associated with one port at a time: its first wait on a port, until it

@@ -162,13 +162,7 @@ extension Kernel {
             } else if let port = file.completionPort.map(Unmanaged.passUnretained), irp.apcContext != nil,
                       !(irp.isThreadAgnostic && irp.pendingReturned)
             {
-                let skipped = !irp.pendingReturned && file.notificationModes & FileObject.skipCompletionPortOnSuccess != 0
-                if !skipped {
-                    irp.notificationCarriesOverlapped = true
-                    let packet = CompletionPacket(key: file.completionKey, overlapped: irp.apcContext, status: status,
-                                                  information: irp.information, origin: irp, finishesCompletion: false)
-                    port._withUnsafeGuaranteedRef { queuePacket(packet, to: $0) }
-                }
+                queueCompletionPacket(of: irp, file: file, to: port)
             }
         } else if file.isSynchronous {
             file.finalStatus = status
