@@ -143,25 +143,31 @@ private func transfer(_ thread: SimThread, read: Bool, _ hFile: HANDLE?, _ buffe
 private func transfer(_ thread: SimThread, _ kernel: Kernel, read: Bool, _ hFile: HANDLE?, _ buffer: UnsafeMutableRawPointer?,
                       _ length: DWORD, _ bytesDone: LPDWORD?, _ overlapped: LPOVERLAPPED?) -> Bool
 {
-    if let overlapped {
-        guard kernel.userOverlappedIsAccessible(overlapped) else { return thread.fail(ERROR_NOACCESS) }
-        overlapped.pointee.Internal = ULONG_PTR(STATUS_PENDING)
-        let event = overlapped.pointee.hEvent.map { UInt(bitPattern: $0) }
-        let offset = UInt64(overlapped.pointee.OffsetHigh) << 32 | UInt64(overlapped.pointee.Offset)
-        // The completion context a port packet carries is the OVERLAPPED, unless the caller set
-        // the low bit of hEvent to say "no packet" (F-SIG-5, F-IOCP-8).
-        let context = (event ?? 0) & 1 != 0 ? nil : UnsafeMutableRawPointer(overlapped)
-        let status = issue(kernel, read: read, value(hFile), event, context, UnsafeMutableRawPointer(overlapped), buffer,
-                           length, offset)
-        if status == .pending { return thread.fail(ERROR_IO_PENDING) }
-        // A warning (a message longer than the buffer) is a failure here, and the byte count
-        // stays 0; the bytes copied are in InternalHigh (F-RW-6).
-        guard status.isSuccess else { return thread.fail(status) }
-        thread.store(DWORD(truncatingIfNeeded: overlapped.pointee.InternalHigh), into: bytesDone, call: read ? "ReadFile" : "WriteFile")
-        return true
-    }
+    guard let overlapped else { return waitedTransfer(thread, kernel, read: read, hFile, buffer, length, bytesDone) }
+    guard kernel.userOverlappedIsAccessible(overlapped) else { return thread.fail(ERROR_NOACCESS) }
+    overlapped.pointee.Internal = ULONG_PTR(STATUS_PENDING)
+    let event = overlapped.pointee.hEvent.map { UInt(bitPattern: $0) }
+    let offset = UInt64(overlapped.pointee.OffsetHigh) << 32 | UInt64(overlapped.pointee.Offset)
+    // The completion context a port packet carries is the OVERLAPPED, unless the caller set
+    // the low bit of hEvent to say "no packet" (F-SIG-5, F-IOCP-8).
+    let context = (event ?? 0) & 1 != 0 ? nil : UnsafeMutableRawPointer(overlapped)
+    let status = issue(kernel, read: read, value(hFile), event, context, UnsafeMutableRawPointer(overlapped), buffer,
+                       length, offset)
+    if status == .pending { return thread.fail(ERROR_IO_PENDING) }
+    // A warning (a message longer than the buffer) is a failure here, and the byte count
+    // stays 0; the bytes copied are in InternalHigh (F-RW-6).
+    guard status.isSuccess else { return thread.fail(status) }
+    thread.store(DWORD(truncatingIfNeeded: overlapped.pointee.InternalHigh), into: bytesDone, call: read ? "ReadFile" : "WriteFile")
+    return true
+}
 
-    // No OVERLAPPED: kernel32 passes a status block of its own and waits for the result.
+/// A transfer without an `OVERLAPPED`: kernel32 passes a status block of its own and waits for
+/// the result. Out of line, so that the overlapped path inlined into `ReadFile` and `WriteFile`
+/// carries none of its frame (its status block pointer made the whole function stack-protected).
+@inline(never)
+private func waitedTransfer(_ thread: SimThread, _ kernel: Kernel, read: Bool, _ hFile: HANDLE?, _ buffer: UnsafeMutableRawPointer?,
+                            _ length: DWORD, _ bytesDone: LPDWORD?) -> Bool
+{
     let (status, information) = issueWithOwnStatusBlock(thread, hFile) { ioStatus in
         issue(kernel, read: read, value(hFile), nil, nil, ioStatus, buffer, length, nil)
     }
@@ -193,8 +199,8 @@ private func issueWithOwnStatusBlock(_ thread: SimThread, _ kernel: Kernel, _ ha
     // or blocked when the simulation is released) leaves nothing allocated behind.
     let ioStatus = kernel.allocateOwnStatusBlock()
     var status = kernel.withKernelEntry {
-        thread.issuingWithOwnStatusBlock = true
-        defer { thread.issuingWithOwnStatusBlock = false }
+        thread.setIssuingWithOwnStatusBlock(true)
+        defer { thread.setIssuingWithOwnStatusBlock(false) }
         return issue(ioStatus)
     }
     // The kernel's own wait for the request ended without it (a hang, a termination): it is

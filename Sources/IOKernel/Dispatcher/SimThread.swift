@@ -75,7 +75,11 @@ public final class SimThread: KernelObject {
     /// Set by kernel32 while this thread issues a request with a status block of its own (no
     /// `OVERLAPPED`): that block is not the program's memory, so memory tracking neither checks
     /// it nor reports it as unchecked. Per thread, because the issue may block and let others run.
-    @exclusivity(unchecked) package var issuingWithOwnStatusBlock = false
+    @exclusivity(unchecked) @usableFromInline var issuingWithOwnStatusBlock = false
+    /// Sets ``issuingWithOwnStatusBlock`` from kernel32. Inlinable, because `@exclusivity(unchecked)`
+    /// holds only for accesses compiled in this module: a store into the property written in
+    /// Win32Surface is checked at run time (`swift_beginAccess`), code inlined from here is not.
+    @inlinable package func setIssuingWithOwnStatusBlock(_ issuing: Bool) { issuingWithOwnStatusBlock = issuing }
 
     // Exit: the code `TerminateThread` or `ExitProcess` asked for (the thread exits at its
     // next return to user mode), whether it is exiting now, whether it is the main thread of
