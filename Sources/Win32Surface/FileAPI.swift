@@ -131,6 +131,9 @@ private func issue(_ kernel: Kernel, read: Bool, _ handle: UInt, _ event: UInt?,
                              length: Int(length), byteOffset: offset)
 }
 
+/// The shared body of ``ReadFile(_:_:_:_:_:)`` and ``WriteFile(_:_:_:_:_:)``: inlined into each,
+/// so that `read` is a constant there (out of line, WriteFile's call cost 35 instructions).
+@inline(__always)
 private func transfer(_ thread: SimThread, read: Bool, _ hFile: HANDLE?, _ buffer: UnsafeMutableRawPointer?,
                       _ length: DWORD, _ bytesDone: LPDWORD?, _ overlapped: LPOVERLAPPED?) -> Bool
 {
@@ -140,6 +143,7 @@ private func transfer(_ thread: SimThread, read: Bool, _ hFile: HANDLE?, _ buffe
     }
 }
 
+@inline(__always)
 private func transfer(_ thread: SimThread, _ kernel: Kernel, read: Bool, _ hFile: HANDLE?, _ buffer: UnsafeMutableRawPointer?,
                       _ length: DWORD, _ bytesDone: LPDWORD?, _ overlapped: LPOVERLAPPED?) -> Bool
 {
