@@ -54,8 +54,13 @@ final class CRTStream {
     var hasBuffer = false
     /// Bytes written and not yet given to the descriptor.
     var pending: [UInt8] = []
-    /// Bytes read from the descriptor and not yet given to the program.
-    var readAhead: [UInt8] = []
+    /// The read buffer: made at the first refill at the buffer's size (uninitialised: a huge
+    /// `setvbuf` size costs address space, not zeroing) and kept for every later refill, as
+    /// the CRT keeps its stream buffer; made again if `setvbuf` changes the size.
+    private var readBuffer: UnsafeMutableRawBufferPointer?
+    /// How many bytes of ``readBuffer`` the last refill read from the descriptor.
+    private(set) var readAheadCount = 0
+    /// How many of them were given to the program.
     var readPosition = 0
     var atEnd = false
     var failed = false
@@ -68,6 +73,17 @@ final class CRTStream {
         self.descriptor = descriptor
         self.access = access
         self.flushesEachCall = flushesEachCall
+    }
+
+    deinit { readBuffer?.deallocate() }
+
+    /// Bytes read from the descriptor and not yet given to the program.
+    var unreadCount: Int { readAheadCount - readPosition }
+
+    /// Forgets what was read ahead without moving the descriptor (a seek sets it anyway).
+    func discardReadAhead() {
+        readAheadCount = 0
+        readPosition = 0
     }
 
     var canWrite: Bool { access != .read }
@@ -93,17 +109,16 @@ final class CRTStream {
     /// Forgets what was read ahead (before a seek or a write), moving the descriptor back over
     /// it so that its position is the stream's again.
     func dropReadAhead() {
-        let unread = readAhead.count - readPosition
+        let unread = unreadCount
         if unread > 0 { _ = _lseeki64(descriptor, Int64(-unread), SEEK_CUR) }
-        readAhead.removeAll()
-        readPosition = 0
+        discardReadAhead()
     }
 
     /// Writes `bytes` as the CRT's `fwrite` does, returning how many went into the stream
     /// (buffered or written); fewer than all with the error indicator set.
     func write(_ bytes: UnsafeRawBufferPointer) -> Int {
         used = true
-        if !readAhead.isEmpty { dropReadAhead() }
+        if readAheadCount > 0 { dropReadAhead() }
         if unbuffered {
             guard let base = bytes.baseAddress, !bytes.isEmpty else { return 0 }
             pending.append(contentsOf: UnsafeRawBufferPointer(start: base, count: bytes.count))
@@ -149,16 +164,15 @@ final class CRTStream {
         if !pending.isEmpty, !flushPending() { return 0 }
         var done = 0
         while done < destination.count {
-            let available = readAhead.count - readPosition
-            if available > 0 {
+            let available = unreadCount
+            if available > 0, let readBuffer {
                 let chunk = min(available, destination.count - done)
-                kernel.copyToUser(destination.baseAddress! + done, Array(readAhead[readPosition..<readPosition + chunk]))
+                kernel.copyToUser(destination.baseAddress! + done, Array(readBuffer[readPosition..<readPosition + chunk]))
                 readPosition += chunk
                 done += chunk
                 continue
             }
-            readAhead.removeAll()
-            readPosition = 0
+            discardReadAhead()
             let remaining = destination.count - done
             let size = unbuffered ? 1 : bufferSize
             if remaining >= size {
@@ -169,11 +183,14 @@ final class CRTStream {
                 done += Int(got)
             } else {
                 hasBuffer = true
-                var buffer = [UInt8](repeating: 0, count: size)
-                let got = buffer.withUnsafeMutableBytes { _read(descriptor, $0.baseAddress, UInt32(size)) }
+                if readBuffer?.count != size {
+                    readBuffer?.deallocate()
+                    readBuffer = UnsafeMutableRawBufferPointer.allocate(byteCount: size, alignment: 16)
+                }
+                let got = _read(descriptor, readBuffer?.baseAddress, UInt32(size))
                 if got < 0 { failed = true; return done }
                 if got == 0 { atEnd = true; return done }
-                readAhead = Array(buffer[0..<Int(got)])
+                readAheadCount = Int(got)
             }
         }
         return done

@@ -34,6 +34,12 @@ final class RuntimeLibraryState: @unchecked Sendable {
     /// The streams `fopen` and its kind opened, in the order they were opened (`fflush(NULL)`
     /// flushes them in that order); the standard streams are `standardStreams`.
     var openedStreams: [(file: UnsafeMutablePointer<FILE>, stream: CRTStream)] = []
+    /// Every `FILE` this process's streams have had, in the order they were first needed: a
+    /// stream gets the first one no open stream has, as the Universal CRT's stream table
+    /// gives out its first free entry, so a `FILE *` after `fclose` names the next stream
+    /// opened at the same place on every run, whatever the host's allocator does. Freed with
+    /// the process's CRT state.
+    private var streamSlots: [UnsafeMutablePointer<FILE>] = []
     /// `stdin`, `stdout` and `stderr` of this process; nil once closed.
     var standardStreams: [CRTStream?]
 
@@ -64,7 +70,16 @@ final class RuntimeLibraryState: @unchecked Sendable {
     }
 
     deinit {
-        for (file, _) in openedStreams { file.deallocate() }
+        for file in streamSlots { file.deallocate() }
+    }
+
+    /// The `FILE` for a stream being opened: the first slot no open stream has, or a new one.
+    func takeStreamSlot() -> UnsafeMutablePointer<FILE> {
+        if let free = streamSlots.first(where: { slot in !openedStreams.contains { $0.file == slot } }) { return free }
+        let file = UnsafeMutablePointer<FILE>.allocate(capacity: 1)
+        file.initialize(to: FILE())
+        streamSlots.append(file)
+        return file
     }
 
     func allocate(_ descriptor: Descriptor, at wanted: Int? = nil) -> Int32? {

@@ -109,8 +109,7 @@ private func openStreamFile(_ filename: UnsafePointer<WCHAR>?, _ mode: String?, 
     }
     let fd = openWide(filename, flags, share: share)
     guard fd >= 0 else { return nil }
-    let file = UnsafeMutablePointer<FILE>.allocate(capacity: 1)
-    file.initialize(to: FILE())
+    let file = state.takeStreamSlot()
     state.openedStreams.append((file, CRTStream(descriptor: fd, access: access)))
     return file
 }
@@ -202,14 +201,14 @@ public func _fdopen(_ fd: Int32, _ mode: UnsafePointer<CChar>!) -> UnsafeMutable
         errno = EBADF
         return nil
     }
-    let file = UnsafeMutablePointer<FILE>.allocate(capacity: 1)
-    file.initialize(to: FILE())
+    let file = state.takeStreamSlot()
     state.openedStreams.append((file, CRTStream(descriptor: fd, access: access)))
     return file
 }
 
 /// Closes a stream: its pending output is written, its descriptor closed, and the `FILE *`
-/// no longer names anything. The corresponding CRT function is `fclose`: 0, or `EOF` (the
+/// names nothing until the next stream opened takes it (the first free one, as the CRT's
+/// stream table gives them out). The corresponding CRT function is `fclose`: 0, or `EOF` (the
 /// write or the close failed, with their `errno`; a NULL or unknown stream, `EINVAL`).
 @discardableResult
 public func fclose(_ stream: UnsafeMutablePointer<FILE>!) -> Int32 {
@@ -220,7 +219,6 @@ public func fclose(_ stream: UnsafeMutablePointer<FILE>!) -> Int32 {
         state.standardStreams[index] = nil
     } else if let index = state.openedStreams.firstIndex(where: { $0.file == stream }) {
         state.openedStreams.remove(at: index)
-        stream.deallocate()
     }
     return flushed && closed ? 0 : EOF
 }
@@ -330,15 +328,14 @@ public func _fseeki64(_ stream: UnsafeMutablePointer<FILE>!, _ offset: Int64, _ 
     if origin == SEEK_CUR {
         // What was read ahead is behind the descriptor's position; an offset so far back that
         // the difference overflows is a negative position (EINVAL), not a trap.
-        let (back, overflow) = target.subtractingReportingOverflow(Int64(file.readAhead.count - file.readPosition))
+        let (back, overflow) = target.subtractingReportingOverflow(Int64(file.unreadCount))
         guard !overflow else {
             errno = EINVAL
             return -1
         }
         target = back
     }
-    file.readAhead.removeAll()
-    file.readPosition = 0
+    file.discardReadAhead()
     file.atEnd = false
     return _lseeki64(file.descriptor, target, origin) < 0 ? -1 : 0
 }
@@ -364,7 +361,7 @@ public func _ftelli64(_ stream: UnsafeMutablePointer<FILE>!) -> Int64 {
         errno = EINVAL
         return -1
     }
-    return ahead - Int64(file.readAhead.count - file.readPosition)
+    return ahead - Int64(file.unreadCount)
 }
 
 /// See ``_ftelli64(_:)``. The corresponding CRT function is `ftell`: a position beyond

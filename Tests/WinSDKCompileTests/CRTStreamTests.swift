@@ -451,4 +451,50 @@ final class CRTStreamTests: XCTestCase {
     private var inheritable: SECURITY_ATTRIBUTES {
         SECURITY_ATTRIBUTES(nLength: DWORD(MemoryLayout<SECURITY_ATTRIBUTES>.size), lpSecurityDescriptor: nil, bInheritHandle: true)
     }
+
+    /// A stream opened after another was closed gets its `FILE`: the Universal CRT gives out the
+    /// first free entry of its stream table, so a stale `FILE *` names the next stream opened
+    /// there, the same on every run (never whatever the host's allocator hands back); closed and
+    /// not yet reused, it is no stream (`EINVAL`). A `setvbuf` buffer of 1 GiB is made once, at
+    /// the first refill, and kept: a hundred refills from a pipe, each reading what the pipe
+    /// holds, cost no more than with the default buffer.
+    func testAClosedStreamsFileGoesToTheNextStreamAndABufferIsKeptAcrossRefills() {
+        let sim = checkedSimulation()
+        sim.run {
+            let first = ucrt.fopen(#"C:\first.txt"#, "wb")!, second = ucrt.fopen(#"C:\second.txt"#, "wb")!
+            XCTAssertNotEqual(first, second)
+            XCTAssertEqual(ucrt.fclose(first), 0)
+            XCTAssertEqual(ucrt.fwrite("x", 1, 1, first), 0, "closed: no longer a stream")
+            XCTAssertEqual(ucrt.errno, ucrt.EINVAL)
+            let third = ucrt.fopen(#"C:\third.txt"#, "wb")!
+            XCTAssertEqual(third, first, "the first free entry")
+            let fourth = ucrt.fopen(#"C:\fourth.txt"#, "wb")!
+            XCTAssertNotEqual(fourth, first)
+            XCTAssertNotEqual(fourth, second)
+            XCTAssertEqual(ucrt.fclose(second), 0)
+            XCTAssertEqual(ucrt.fclose(third), 0)
+            let fifth = ucrt.fopen(#"C:\fifth.txt"#, "wb")!
+            XCTAssertEqual(fifth, first, "the first entry is free again")
+            XCTAssertEqual(ucrt.fclose(fifth), 0)
+            XCTAssertEqual(ucrt.fclose(fourth), 0)
+
+            var readEnd: HANDLE?, writeEnd: HANDLE?
+            XCTAssertTrue(CreatePipe(&readEnd, &writeEnd, nil, 0))
+            let fd = _open_osfhandle(Int(bitPattern: readEnd), ucrt._O_RDONLY)
+            let reader = ucrt._fdopen(fd, "rb")!
+            XCTAssertEqual(ucrt.setvbuf(reader, nil, ucrt._IOFBF, 1 << 30), 0)
+            var received: [UInt8] = []
+            for round in 0..<100 {
+                var written: DWORD = 0
+                let bytes: [UInt8] = [UInt8(ascii: "a") + UInt8(round % 26)]
+                WriteFile(writeEnd, bytes, 1, &written, nil)
+                var byte: UInt8 = 0
+                XCTAssertEqual(ucrt.fread(&byte, 1, 1, reader), 1)
+                received.append(byte)
+            }
+            XCTAssertEqual(received, (0..<100).map { UInt8(ascii: "a") + UInt8($0 % 26) })
+            XCTAssertEqual(ucrt.fclose(reader), 0)
+            CloseHandle(writeEnd)
+        }
+    }
 }
