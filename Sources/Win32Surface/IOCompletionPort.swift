@@ -78,7 +78,7 @@ private func queuedCompletionStatus(_ thread: borrowing SimThread, _ kernel: bor
                                     _ lpOverlapped: UnsafeMutablePointer<LPOVERLAPPED?>?, _ dwMilliseconds: DWORD) -> Bool
 {
     kernel.enter()
-    let packet = kernel.ntRemoveIoCompletion(port: value(CompletionPort), timeout: .win32Timeout(dwMilliseconds))
+    let packet = kernel.ntRemoveIoCompletion(port: value(CompletionPort), timeout: .win32Timeout(dwMilliseconds), in: thread)
     let dequeued = packet.waitStatus.rawValue == 0  // STATUS_SUCCESS
     let overlapped = packet.overlapped?.assumingMemoryBound(to: OVERLAPPED.self)
     if dequeued {

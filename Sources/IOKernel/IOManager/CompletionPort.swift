@@ -25,16 +25,6 @@ public final class CompletionPort: KernelObject {
     @inline(__always) func enqueue(_ packet: CompletionPacket) { packets.append(packet) }
 
     @inline(__always) func dequeue() -> CompletionPacket? { packets.popFirst() }
-
-    /// Whether fewer of the port's threads than its concurrency could be running, not counting
-    /// `thread`, without looking at them: true when the associated threads but `thread` (if it
-    /// is one) are fewer than the concurrency (the usual case, and the whole check of a port
-    /// with one thread), else false and ``Kernel/runningCount(of:excluding:)`` decides.
-    @inline(__always) func hasRoomWithoutCounting(excluding thread: SimThread?) -> Bool {
-        var others = associated.count
-        if let thread, thread.isAssociated(with: self) { others &-= 1 }
-        return others < concurrency
-    }
 }
 
 /// What a port wait for one packet tells the program (`GetQueuedCompletionStatus`'s result and
@@ -119,11 +109,13 @@ extension Kernel {
         // No one can dequeue from a closed port: the request behind the packet is retired.
         guard !port.isClosed else { return discardPacket(packet, of: port) }
         port.enqueue(packet)
-        if tracing {
-            record(.packetQueued(port: port.label, key: packet.key, overlapped: UInt(bitPattern: packet.overlapped),
-                                 status: packet.status, information: packet.information))
-        }
+        if tracing { recordQueued(packet, to: port) }
         if !port.waiters.isEmpty { releaseWaiters(of: port) }
+    }
+
+    @inline(never) private func recordQueued(_ packet: CompletionPacket, to port: CompletionPort) {
+        record(.packetQueued(port: port.label, key: packet.key, overlapped: UInt(bitPattern: packet.overlapped),
+                             status: packet.status, information: packet.information))
     }
 
     /// A pended thread-agnostic request's packet goes to its file object's port (`port`); the
@@ -161,7 +153,7 @@ extension Kernel {
     /// itself; it counts as running from then on (F-IOCP-21).
     func releaseWaiters(of port: CompletionPort) {
         while !port.packets.isEmpty, let waiter = port.waiters.last,
-              port.hasRoomWithoutCounting(excluding: nil) || runningCount(of: port, excluding: nil) < port.concurrency,
+              port.associated.count < port.concurrency || runningCount(of: port, excluding: nil) < port.concurrency,
               let packet = port.dequeue()
         {
             port.waiters.removeLast()
@@ -171,7 +163,9 @@ extension Kernel {
     }
 
     /// The port's threads that count as running: alive and not blocked, or released and about
-    /// to run. A thread blocked in another wait does not count.
+    /// to run. A thread blocked in another wait does not count. Only associated threads count,
+    /// so a port with fewer associated threads than its concurrency has room without counting
+    /// (its callers test that first: a port with one thread never counts).
     func runningCount(of port: CompletionPort, excluding thread: SimThread?) -> Int {
         var count = 0
         for associated in port.associated where associated !== thread && associated.life == .alive {
@@ -186,17 +180,15 @@ extension Kernel {
     /// `STATUS_TIMEOUT` or `STATUS_ABANDONED_WAIT_0` (the port was closed while waiting).
     /// ``ntRemoveIoCompletion(port:maximum:timeout:alertable:_:)`` for one packet, with no
     /// closure: the packet's values are handed back as they are.
-    package func ntRemoveIoCompletion(port portHandle: UInt, timeout: Duration?) -> DequeuedPacket {
-        guard let running = runningThread else { return DequeuedPacket(failed: .invalidHandle) }
-        return running._withUnsafeGuaranteedRef { thread in
-            withPort(portHandle, of: thread) { port in
-                var status = NTStatus.success
-                guard let first = firstPacket(for: thread, from: port, timeout: timeout, alertable: false, status: &status)
-                else { return DequeuedPacket(failed: status) }
-                handOut(first, from: port)
-                return DequeuedPacket(first)
-            } failure: { DequeuedPacket(failed: $0) }
-        }
+    /// `thread` is the running thread, which the Win32 call already holds (borrowed).
+    package func ntRemoveIoCompletion(port portHandle: UInt, timeout: Duration?, in thread: SimThread) -> DequeuedPacket {
+        withPort(portHandle, of: thread) { port in
+            var status = NTStatus.success
+            guard let first = firstPacket(for: thread, from: port, timeout: timeout, alertable: false, status: &status)
+            else { return DequeuedPacket(failed: status) }
+            handOut(first, from: port)
+            return DequeuedPacket(first)
+        } failure: { DequeuedPacket(failed: $0) }
     }
 
     /// `NtRemoveIoCompletionEx`: dequeues up to `maximum` packets, waiting up to `timeout` for
@@ -260,8 +252,9 @@ extension Kernel {
             return nil
         }
         if !thread.isAssociated(with: port) { associate(thread, with: port) }
+        // The thread is one of the port's associated threads now: the others are one fewer.
         if !port.packets.isEmpty
-            && (port.hasRoomWithoutCounting(excluding: thread) || runningCount(of: port, excluding: thread) < port.concurrency)
+            && (port.associated.count &- 1 < port.concurrency || runningCount(of: port, excluding: thread) < port.concurrency)
         {
             return port.dequeue()
         }
@@ -295,7 +288,11 @@ extension Kernel {
             checkHandedOut(packet.overlapped, of: packet.agnosticIRP, carrying: packet.carriedOverlappedBlock, id: packet.originID)
         }
         if let irp = packet.agnosticIRP { irp._withUnsafeGuaranteedRef { finishCompletion($0) } }
-        if tracing { record(.packetDequeued(port: port.label, key: packet.key, overlapped: UInt(bitPattern: packet.overlapped))) }
+        if tracing { recordDequeued(key: packet.key, overlapped: packet.overlapped, from: port) }
+    }
+
+    @inline(never) private func recordDequeued(key: UInt, overlapped: UnsafeMutableRawPointer?, from port: CompletionPort) {
+        record(.packetDequeued(port: port.label, key: key, overlapped: UInt(bitPattern: overlapped)))
     }
 
     /// The `OVERLAPPED` a dequeued packet hands the program must not be freed; the delivered
