@@ -61,19 +61,7 @@ private func overlappedResult(_ thread: SimThread, _ kernel: Kernel, _ hFile: HA
     var status = DWORD(truncatingIfNeeded: overlapped.pointee.Internal)
     if status == STATUS_PENDING {
         guard milliseconds != 0 else { return thread.fail(ERROR_IO_INCOMPLETE) }
-        let waitOn = overlapped.pointee.hEvent ?? hFile
-        let waited = kernel.withKernelEntry {
-            kernel.ntWaitForMultipleObjects([value(waitOn)], waitAll: false, alertable: alertable,
-                                            timeout: .win32Timeout(milliseconds), allowPseudoHandles: true)
-        }
-        switch waited {
-        case .wait(0): break
-        case .timeout: return thread.fail(WAIT_TIMEOUT)
-        case .userAPC:
-            thread.setLastError(WAIT_IO_COMPLETION)
-            return false
-        default: return thread.fail(waited)
-        }
+        guard waitForResult(thread, kernel, hFile, overlapped, milliseconds, alertable) else { return false }
         status = DWORD(truncatingIfNeeded: overlapped.pointee.Internal)
     }
     thread.store(DWORD(truncatingIfNeeded: overlapped.pointee.InternalHigh), into: bytes, call: "GetOverlappedResultEx")
@@ -82,6 +70,31 @@ private func overlappedResult(_ thread: SimThread, _ kernel: Kernel, _ hFile: HA
     // success; a warning such as STATUS_BUFFER_OVERFLOW is a failure with its byte count.
     if NTStatus(rawValue: status).isSuccess { return true }
     return thread.fail(NTStatus(rawValue: status))
+}
+
+/// The wait of a call whose operation is still pending: on `hEvent`, or on `hFile` when it is
+/// null. True when the wait was satisfied; false with the last error set when it timed out, ran
+/// APCs or failed. Out of line, so that the call that finds its result (the common case) carries
+/// none of it; the handle is passed from the stack rather than in an array allocated per wait.
+@inline(never)
+private func waitForResult(_ thread: SimThread, _ kernel: Kernel, _ hFile: HANDLE?, _ overlapped: LPOVERLAPPED,
+                           _ milliseconds: DWORD, _ alertable: Bool) -> Bool
+{
+    let waitOn = value(overlapped.pointee.hEvent ?? hFile)
+    let waited = withUnsafePointer(to: waitOn) { handle in
+        kernel.withKernelEntry {
+            kernel.ntWaitForMultipleObjects(UnsafeBufferPointer(start: handle, count: 1), waitAll: false, alertable: alertable,
+                                            timeout: .win32Timeout(milliseconds), allowPseudoHandles: true)
+        }
+    }
+    switch waited {
+    case .wait(0): return true
+    case .timeout: return thread.fail(WAIT_TIMEOUT)
+    case .userAPC:
+        thread.setLastError(WAIT_IO_COMPLETION)
+        return false
+    default: return thread.fail(waited)
+    }
 }
 
 /// Whether the operation has completed: exactly `Internal != STATUS_PENDING`.
