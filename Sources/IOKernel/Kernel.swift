@@ -260,7 +260,10 @@ public final class Kernel {
 
     // MARK: - Trace
 
-    @inline(__always) func record(_ event: TraceEvent) {
+    /// Out of line: every hot path records behind `if tracing`, and an inlined append (its
+    /// uniqueness check, growth, the thread's name) would make each of them a larger function
+    /// with more registers to save, paid when tracing is off too.
+    @inline(never) func record(_ event: TraceEvent) {
         trace.record(event, at: now, thread: current)
     }
 
