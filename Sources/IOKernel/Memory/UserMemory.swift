@@ -21,8 +21,10 @@ extension Kernel {
     /// into `InternalHigh`.
     @inline(__always)
     func writeIOStatus(_ ioStatus: UnsafeMutableRawPointer, status: NTStatus, information: Int, for irp: IRP) {
-        // Untracked and untraced (the round trip's hot path): two stores, inline.
-        if irp.overlappedBlock < 0 && !tracing {
+        // Untracked, or into a block that is live (the round trip's hot path), and untraced:
+        // two stores, inline.
+        let block = irp.overlappedBlock
+        if (block < 0 || memory.isLive(block, from: UInt(bitPattern: ioStatus), count: 16)) && !tracing {
             ioStatus.storeBytes(of: status.rawValue, as: UInt32.self)
             ioStatus.storeBytes(of: UInt64(truncatingIfNeeded: information), toByteOffset: 8, as: UInt64.self)
             return
@@ -55,8 +57,12 @@ extension Kernel {
     func writeUserBuffer(_ buffer: UnsafeMutableRawPointer, from source: UnsafeRawBufferPointer, count: Int, repeating: Bool = false,
                          for irp: IRP)
     {
-        // Untracked, untraced, one period (the round trip's hot path): one copy, inline.
-        if irp.bufferBlock < 0 && !repeating && !tracing, let base = source.baseAddress {
+        // Untracked or into a live block long enough, untraced, one period (the round trip's hot
+        // path): one copy, inline.
+        let block = irp.bufferBlock
+        if !repeating && !tracing, let base = source.baseAddress,
+           block < 0 || memory.isLive(block, from: UInt(bitPattern: buffer), count: count)
+        {
             if count > 0 { buffer.copyMemory(from: base, byteCount: min(count, source.count)) }
             return
         }
@@ -301,12 +307,16 @@ extension Kernel {
 
     /// At issue: the `OVERLAPPED` must be live and not in flight already; the IRP starts
     /// holding it, and a read's buffer. Pointers from outside the arena are noted as unchecked.
-    @inline(__always) func trackIssue(_ irp: IRP, overlapped: UnsafeMutableRawPointer?, buffer: UnsafeMutableRawPointer?, call: StaticString) {
-        if let overlapped, current?.issuingWithOwnStatusBlock != true {
+    @inline(never) func trackIssue(_ irp: IRP, _ thread: SimThread, overlapped: UnsafeMutableRawPointer?,
+                                   buffer: UnsafeMutableRawPointer?, call: StaticString)
+    {
+        // Out of line, once, so that the untracked issue path carries none of it; the reports
+        // are out of line again, so that this is a few loads and stores when nothing is wrong.
+        if let overlapped, !thread.issuingWithOwnStatusBlock {
             let address = UInt(bitPattern: overlapped)
             if let index = memory.lookup(address) {
-                let block = memory.state(index)
-                if block.isFreed || block.isHeld { checkIssuedOverlapped(irp, index, address, call) }
+                let block = memory.states[Int(index)]
+                if block.isFreed || block.holderCount > 0 { checkIssuedOverlapped(irp, index, address, call) }
                 memory.addHolder(index, irp: irp.id, address: address, asOverlapped: true)
                 irp.overlappedBlock = index
             } else {
@@ -316,11 +326,7 @@ extension Kernel {
         if let buffer, irp.length > 0 {
             let address = UInt(bitPattern: buffer)
             if let index = memory.lookup(address) {
-                if memory.state(index).isFreed {
-                    let reads = irp.major == .write
-                    violation(reads ? .kernelReadFreedMemory : .kernelWroteFreedMemory, irp: irp.id, block: index,
-                              address: address, "\(call) was handed a buffer in freed memory")
-                }
+                if memory.states[Int(index)].isFreed { reportFreedBuffer(irp, index, address, call) }
                 if irp.major == .read {
                     memory.addHolder(index, irp: irp.id, address: address, asOverlapped: false)
                     irp.bufferBlock = index
@@ -329,6 +335,14 @@ extension Kernel {
                 unchecked(address, "buf", call)
             }
         }
+    }
+
+    /// A request was handed a buffer in freed memory: the kernel reads it (a write) or writes
+    /// it (a read).
+    @inline(never) private func reportFreedBuffer(_ irp: IRP, _ index: Int32, _ address: UInt, _ call: StaticString) {
+        let reads = irp.major == .write
+        violation(reads ? .kernelReadFreedMemory : .kernelWroteFreedMemory, irp: irp.id, block: index,
+                  address: address, "\(call) was handed a buffer in freed memory")
     }
 
     /// An `OVERLAPPED` handed to a call is in a block that is freed or that a request holds: is
@@ -426,7 +440,7 @@ extension Kernel {
         if tracing { record(.note("\(what) freed \(memory.label(index)) (block#\(block.id))")) }
     }
 
-    private func unchecked(_ address: UInt, _ prefix: String, _ call: StaticString) {
+    @inline(never) private func unchecked(_ address: UInt, _ prefix: String, _ call: StaticString) {
         guard uncheckedAddresses.insert(address).inserted else { return }
         let pointer = UncheckedPointer(name: trace.name(of: address, prefix), call: call.description, time: now)
         uncheckedPointers.append(pointer)
