@@ -76,11 +76,19 @@ struct CompletionPacketQueue: ~Copyable {
 
     @inline(__always) var isEmpty: Bool { count == 0 }
 
-    @inline(__always) mutating func append(_ packet: CompletionPacket) {
+    /// Appends the packet `makePacket` makes, once there is room for it: made after the ring's
+    /// growth, it is built in its slot rather than kept across the call.
+    @inline(__always) mutating func append(_ makePacket: () -> CompletionPacket) {
         if count == capacity { grow() }
         // `count < capacity` now, so the storage exists.
-        (storage.unsafelyUnwrapped + ((head &+ count) & (capacity &- 1))).initialize(to: packet)
+        (storage.unsafelyUnwrapped + ((head &+ count) & (capacity &- 1))).initialize(to: makePacket())
         count &+= 1
+    }
+
+    /// The packet queued last.
+    var newest: CompletionPacket? {
+        guard count > 0, let storage else { return nil }
+        return storage[(head + count - 1) & (capacity - 1)]
     }
 
     /// Takes the oldest packet.

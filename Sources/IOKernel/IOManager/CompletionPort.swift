@@ -22,8 +22,6 @@ public final class CompletionPort: KernelObject {
     /// Packets waiting to be dequeued.
     public var queuedPacketCount: Int { packets.count }
 
-    @inline(__always) func enqueue(_ packet: CompletionPacket) { packets.append(packet) }
-
     @inline(__always) func dequeue() -> CompletionPacket? { packets.popFirst() }
 }
 
@@ -106,14 +104,23 @@ extension Kernel {
     /// Queues a packet to its port (`KeInsertQueue`): the most recent waiter, if the port's
     /// concurrency lets one run, is handed it at once.
     @inline(__always) func queuePacket(_ packet: CompletionPacket, to port: CompletionPort) {
+        queuePacket(to: port) { packet }
+    }
+
+    /// ``queuePacket(_:to:)`` with the packet made where it goes: in the ring, once the ring has
+    /// room for it, so that its fields are not first laid out on the stack across the ring's
+    /// growth.
+    @inline(__always) func queuePacket(to port: CompletionPort, _ makePacket: () -> CompletionPacket) {
         // No one can dequeue from a closed port: the request behind the packet is retired.
-        guard !port.isClosed else { return discardPacket(packet, of: port) }
-        port.enqueue(packet)
-        if tracing { recordQueued(packet, to: port) }
+        guard !port.isClosed else { return discardPacket(makePacket(), of: port) }
+        port.packets.append(makePacket)
+        if tracing { recordQueued(to: port) }
         if !port.waiters.isEmpty { releaseWaiters(of: port) }
     }
 
-    @inline(never) private func recordQueued(_ packet: CompletionPacket, to port: CompletionPort) {
+    /// Records the packet just queued, the newest in the port's queue.
+    @inline(never) private func recordQueued(to port: CompletionPort) {
+        guard let packet = port.packets.newest else { return }
         record(.packetQueued(port: port.label, key: packet.key, overlapped: UInt(bitPattern: packet.overlapped),
                              status: packet.status, information: packet.information))
     }
@@ -121,7 +128,9 @@ extension Kernel {
     /// A pended thread-agnostic request's packet goes to its file object's port (`port`); the
     /// thread that dequeues it finishes the request's completion processing.
     @inline(__always) func queueAgnosticPacket(_ irp: IRP, to port: Unmanaged<CompletionPort>) {
-        port._withUnsafeGuaranteedRef { queuePacket(CompletionPacket(agnostic: irp, key: irp.fileObject.completionKey), to: $0) }
+        port._withUnsafeGuaranteedRef { port in
+            queuePacket(to: port) { CompletionPacket(agnostic: irp, key: irp.fileObject.completionKey) }
+        }
     }
 
     /// Completion processing's port channel for a request that is not thread-agnostic, or that
