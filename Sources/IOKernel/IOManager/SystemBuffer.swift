@@ -42,6 +42,24 @@ extension IRP {
         return body(UnsafeMutableBufferPointer(start: systemBufferStorage, count: count))
     }
 
+    /// Gives the first `count` bytes of this IRP's system buffer to `receiver` without copying
+    /// them: the two IRPs exchange their storage, so that `receiver`'s system buffer holds the
+    /// bytes and this IRP's is left empty (on `receiver`'s former storage, kept for its next
+    /// request). The named-pipe file system hands a write to a pending read that takes all of
+    /// it this way, where NPFS copies the write into the read's buffer: the buffer moves
+    /// instead of the bytes, and the write, complete, needs its own no more.
+    @inline(__always)
+    func giveSystemBuffer(to receiver: IRP, count: Int) {
+        let storage = systemBufferStorage
+        let capacity = systemBufferCapacity
+        systemBufferStorage = receiver.systemBufferStorage
+        systemBufferCapacity = receiver.systemBufferCapacity
+        systemBufferCount = 0
+        receiver.systemBufferStorage = storage
+        receiver.systemBufferCapacity = capacity
+        receiver.systemBufferCount = min(max(0, count), capacity)
+    }
+
     @inline(never) private func growSystemBuffer(to count: Int) {
         systemBufferStorage?.deallocate()
         let capacity = max(count, 64)

@@ -283,7 +283,7 @@ public final class NamedPipeDriver: Driver {
         let data = UnsafeBufferPointer(rebasing: irp.systemBufferBytes.prefix(irp.length))
         // Pending reads exist only while the queue is empty: hand the data to them directly.
         let handed = queue.isEmpty ? Unmanaged.passUnretained(queue.readers)._withUnsafeGuaranteedRef {
-            handOver(data, to: $0, messageRead: queue.messageRead, k)
+            handOver(data, of: irp, to: $0, messageRead: queue.messageRead, k)
         } : 0
         if handed == data.count { return k.complete(irp, status: .success, information: irp.length) }
         // The rest waits in the pipe, copied out of the write (whose IRP goes back to the
@@ -295,12 +295,13 @@ public final class NamedPipeDriver: Driver {
         return .pending
     }
 
-    /// Hands `data` to the reads pending in `readers`, oldest first, each read's share copied
-    /// into its own system buffer (the readers borrowed: the lookaside list keeps them), and
-    /// returns how many bytes went.
+    /// Hands `data`, the bytes in `write`'s system buffer, to the reads pending in `readers`,
+    /// oldest first (the readers borrowed: the lookaside list keeps them), and returns how many
+    /// bytes went. A read that takes the whole write takes its system buffer, without a copy;
+    /// a read that takes part of it gets its share copied into its own.
     @inline(__always)
-    private func handOver(_ data: UnsafeBufferPointer<UInt8>, to readers: CancelSafeQueue, messageRead: Bool,
-                          _ k: DriverContext) -> Int
+    private func handOver(_ data: UnsafeBufferPointer<UInt8>, of write: IRP, to readers: CancelSafeQueue,
+                          messageRead: Bool, _ k: DriverContext) -> Int
     {
         var handed = 0
         while handed < data.count, let next = readers.removeNextUnretained(k) {
@@ -311,8 +312,14 @@ public final class NamedPipeDriver: Driver {
                     return handed
                 }
                 let count = min(reader.length, data.count - handed)
-                reader.withSystemBuffer(count: count) { target in
-                    if let base = data.baseAddress { target.baseAddress?.update(from: base + handed, count: count) }
+                if count == data.count {
+                    // The whole write (so this is the first read): `data` is the read's now, and
+                    // the loop ends without looking at it again.
+                    write.giveSystemBuffer(to: reader, count: count)
+                } else {
+                    reader.withSystemBuffer(count: count) { target in
+                        if let base = data.baseAddress { target.baseAddress?.update(from: base + handed, count: count) }
+                    }
                 }
                 let partial = messageRead && handed + count < data.count
                 k.complete(reader, status: partial ? .bufferOverflow : .success, information: count)
