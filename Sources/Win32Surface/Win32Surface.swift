@@ -81,9 +81,16 @@ extension SimThread {
     /// while any of its threads runs, so a Win32 call holds no reference that an exit inside it
     /// would strand.
     @inline(__always) func withKernel<R>(_ body: (borrowing Kernel) -> R) -> R {
+        #if DEBUG
+        // As in withCurrentThread: unoptimised, a nested function's context (capturing `body`)
+        // is heap memory that a frame abandoned by an exit would leak, so `body` is lent the
+        // kernel directly.
+        kernelReference._withUnsafeGuaranteedRef(body)
+        #else
         // A nested function rather than a closure, as in withCurrentThread: inlined.
         @inline(__always) func call(_ kernel: borrowing Kernel) -> R { body(kernel) }
         return kernelReference._withUnsafeGuaranteedRef(call)
+        #endif
     }
 
     /// Fails a call: sets the last error and returns `false`.
