@@ -74,7 +74,7 @@ extension Kernel {
     }
 
     /// Takes the IRP off the list it lives on: its thread's, or its file object's.
-    func unlink(_ irp: IRP) {
+    @inline(__always) func unlink(_ irp: IRP) {
         if irp.isThreadAgnostic {
             irp.fileObject.agnosticList.remove(irp)
         } else {
