@@ -16,8 +16,13 @@ public final class Kernel {
     @exclusivity(unchecked) package internal(set) var now = VirtualInstant.zero
     @exclusivity(unchecked) var timers = TimerQueue()
     @usableFromInline package let trace: Trace
-    /// Checked before any trace event is built, so that the hot path formats nothing.
-    @inlinable package var tracing: Bool { trace.isEnabled }
+    /// Checked before any trace event is built, so that the hot path formats nothing. A copy
+    /// of `trace.isEnabled` the trace keeps current, stored in the kernel so that each of the
+    /// fifteen checks of a round trip is one load, not two. Read through ``tracing``: a stored
+    /// property read in another module's code pays a dynamic exclusivity check, one read
+    /// inside an inlinable accessor of this module does not.
+    @exclusivity(unchecked) @usableFromInline var isTracing: Bool
+    @inlinable package var tracing: Bool { isTracing }
 
     /// Every simulated thread of every process, in creation order: the scheduler's list.
     @exclusivity(unchecked) var threads: [SimThread] = []
@@ -174,11 +179,13 @@ public final class Kernel {
         self.perturbationsLeft = strategy.perturbations
         self.perturbing = strategy.perturbations != nil
         self.trace = Trace(enabled: options.tracing)
+        self.isTracing = options.tracing
         self.memory = MemoryArena(reuseFreedMemory: options.memory.reuseFreedMemory,
                                   quarantineBudget: options.memory.quarantineBudget)
         self.memoryTracking = options.memory.tracking
         initialProcess = Self.makeInitialProcess()
         processes = [initialProcess]
+        trace.kernel = self
     }
 
     /// The process a simulation starts with (and starts with again after a reset).
@@ -197,7 +204,7 @@ public final class Kernel {
     }
 
     func takeIRPID() -> Int {
-        defer { nextIRPID += 1 }
+        defer { nextIRPID &+= 1 }
         return nextIRPID
     }
 
@@ -231,12 +238,12 @@ public final class Kernel {
     /// (``Kernel/explorationPoint()``): every Win32 call is a possible switch point.
     @inlinable @inline(__always) package func enter() {
         if depth == 0, perturbing { explorationPoint() }
-        depth += 1
+        depth &+= 1
     }
 
     /// Marks the return to user mode: the running thread's queued completion work runs now.
     @inlinable @inline(__always) package func leave() {
-        depth -= 1
+        depth &-= 1
         // The thread borrowed, not retained (the kernel's thread list keeps it).
         if depth == 0, let thread = current.map(Unmanaged.passUnretained) {
             thread._withUnsafeGuaranteedRef { if $0.hasUserModeWork { returnToUserMode($0) } }

@@ -91,7 +91,10 @@ extension TraceEvent {
 /// The simulation's timeline. Recording is off by default: the hot path then formats nothing.
 public final class Trace {
     /// Whether events are recorded.
-    @exclusivity(unchecked) public var isEnabled: Bool
+    @exclusivity(unchecked) public var isEnabled: Bool { didSet { kernel?.isTracing = isEnabled } }
+    /// The kernel whose copy of ``isEnabled`` (`Kernel.isTracing`) this trace keeps current; weak,
+    /// because a test may hold the trace after its simulation is gone.
+    weak var kernel: Kernel?
     @exclusivity(unchecked) public private(set) var entries: [TraceEntry] = []
 
     /// Stable names for caller memory (`ov#1`, `buf#2`), given in the order addresses are first

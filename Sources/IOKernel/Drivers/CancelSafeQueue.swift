@@ -75,7 +75,7 @@ public final class CancelSafeQueue: CancelRoutine {
         irp.queueNext = nil
         if let tail { tail._withUnsafeGuaranteedRef { $0.queueNext = link } } else { head = link }
         tail = link
-        count += 1
+        count &+= 1
     }
 
     deinit { releaseQueued() }
@@ -180,6 +180,6 @@ public final class CancelSafeQueue: CancelRoutine {
         irp.queuePrevious = nil
         irp.queue = nil
         irp.isArmedByQueue = false
-        count -= 1
+        count &-= 1
     }
 }

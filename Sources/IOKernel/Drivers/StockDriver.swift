@@ -244,11 +244,12 @@ public final class StockDriver: Driver {
         // The kernel is borrowed: the driver's context holds it unowned.
         return k.kernelReference._withUnsafeGuaranteedRef { kernel -> Unmanaged<IRP>? in
             kernel.enter()
-            defer { kernel.leave() }
             // The IRP borrowed (the lookaside list keeps it until it is freed, and one the
-            // caller then holds is never reused).
-            guard let irp = queue.removeNextUnretained(k) else { return nil }
-            _ = irp._withUnsafeGuaranteedRef { finish($0, k, status: status, bytes: bytes, data: data) }
+            // caller then holds is never reused). One exit, no `defer`: a deferred leave was
+            // compiled as a function of its own.
+            let irp = queue.removeNextUnretained(k)
+            if let irp { _ = irp._withUnsafeGuaranteedRef { finish($0, k, status: status, bytes: bytes, data: data) } }
+            kernel.leave()
             return irp
         }
     }

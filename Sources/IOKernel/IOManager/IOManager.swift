@@ -33,7 +33,7 @@ extension Kernel {
         irp.createParameters = parameters
         if tracing { trace.noteFile(file.id, openedAs: parameters.fileName) }
         thread.appendIRP(irp)
-        file.liveIRPCount += 1
+        file.liveIRPCount &+= 1
         if tracing { record(.irpIssued(irp: irp.id, major: .create, file: file.id)) }
         let status = callDriver(irp) { device.driver.create(irp, driverContext) }
         let final = status == .pending ? waitForSynchronousIRP(irp, thread) : status
@@ -218,7 +218,7 @@ extension Kernel {
         }
         if memoryTracking { trackIssue(irp, thread, overlapped: ioStatus, buffer: buffer, call: major.callName) }
         if irp.isThreadAgnostic { file.agnosticList.append(irp) } else { thread.appendIRP(irp) }
-        file.liveIRPCount += 1
+        file.liveIRPCount &+= 1
         if tracing { record(.irpIssued(irp: irp.id, major: major, file: file.id)) }
 
         let returned = callDriver(irp) { dispatch(irp, on: file.device) }

@@ -66,7 +66,7 @@ extension Kernel {
             releaseOverlapped(of: irp)
         }
         irp.state = .delivered
-        irp.fileObject.liveIRPCount -= 1
+        irp.fileObject.liveIRPCount &-= 1
         if tracing { record(.irpDelivered(irp: irp.id, notified: false)) }
         if let event = irp.userEvent { dereference(event, by: "I/O request") }
         dereference(irp.fileObject, by: "I/O request")
@@ -112,7 +112,7 @@ extension Kernel {
     @inline(__always) private func finishCompletion(_ irp: IRP, file: FileObject) {
         unlink(irp)
         irp.state = .delivered
-        file.liveIRPCount -= 1
+        file.liveIRPCount &-= 1
 
         // Create and cleanup report their status through the system call that waited for them.
         guard irp.major.transfersData else {

@@ -16,7 +16,7 @@ struct IRPList {
         if let tail { tail._withUnsafeGuaranteedRef { $0.listNext = link } } else { head = link }
         tail = link
         irp.isOnList = true
-        count += 1
+        count &+= 1
     }
 
     mutating func remove(_ irp: IRP) {
@@ -28,7 +28,7 @@ struct IRPList {
         irp.listNext = nil
         irp.listPrevious = nil
         irp.isOnList = false
-        count -= 1
+        count &-= 1
     }
 
     /// The IRPs, oldest first.

@@ -24,6 +24,10 @@ public class KernelObject {
     /// Open handles to the object, in every process.
     @exclusivity(unchecked) public internal(set) var handleCount = 0
     /// References to the object: one per handle plus one per kernel user (IRP, wait).
+    /// Counted with wrapping arithmetic, as the kernel's other counts on the I/O path (entry
+    /// depth, live IRPs, list lengths, IRP ids) are: none can come near `Int.max` (each is
+    /// bounded by objects a simulation holds in memory), and an overflow check is an
+    /// instruction and a branch on every call.
     @exclusivity(unchecked) public internal(set) var pointerCount = 0
     /// True once the pointer count has reached zero and the delete procedure has run.
     @exclusivity(unchecked) public internal(set) var isDeleted = false

@@ -2,7 +2,7 @@
 extension Kernel {
     /// `ObReferenceObject`: one more kernel user of the object.
     @inline(__always) func reference(_ object: KernelObject, by user: String) {
-        object.pointerCount += 1
+        object.pointerCount &+= 1
         if tracing { record(.referenced(object: object.label, pointerCount: object.pointerCount, by: user)) }
     }
 
@@ -11,7 +11,7 @@ extension Kernel {
     /// Inlined: on the I/O path it is a decrement and a test; the trace and the delete
     /// procedure are out of line.
     @inline(__always) func dereference(_ object: KernelObject, by user: String) {
-        object.pointerCount -= 1
+        object.pointerCount &-= 1
         if tracing || object.pointerCount == 0 { dereferenced(object, by: user) }
     }
 
