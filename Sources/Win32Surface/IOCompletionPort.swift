@@ -78,7 +78,7 @@ private func queuedCompletionStatus(_ thread: borrowing SimThread, _ kernel: bor
                                     _ lpOverlapped: UnsafeMutablePointer<LPOVERLAPPED?>?, _ dwMilliseconds: DWORD) -> Bool
 {
     kernel.enter()
-    let packet = kernel.ntRemoveIoCompletion(port: value(CompletionPort), timeout: .win32Timeout(dwMilliseconds), in: thread)
+    let packet = kernel.ntRemoveIoCompletion(port: value(CompletionPort), timeoutMilliseconds: dwMilliseconds, in: thread)
     let dequeued = packet.waitStatus.rawValue == 0  // STATUS_SUCCESS
     let overlapped = packet.overlapped?.assumingMemoryBound(to: OVERLAPPED.self)
     if dequeued {
@@ -117,41 +117,54 @@ public func GetQueuedCompletionStatusEx(_ CompletionPort: HANDLE!, _ lpCompletio
                                         _ ulCount: ULONG, _ ulNumEntriesRemoved: PULONG!, _ dwMilliseconds: DWORD,
                                         _ fAlertable: Bool) -> Bool
 {
-    return withCurrentThread(failure: false) { (thread: borrowing SimThread) in
-        guard let entries = lpCompletionPortEntries, ulCount > 0 else { return thread.fail(ERROR_INVALID_PARAMETER) }
-        // NtRemoveIoCompletionEx probes the whole array for ulCount entries before it waits, as
-        // system services probe user pointers first (nt-io-model §2.1, step 1): a shorter one is
-        // STATUS_ACCESS_VIOLATION, ERROR_NOACCESS, and nothing is dequeued.
-        guard thread.kernel.probeUserBuffer(entries, count: Int(ulCount) * MemoryLayout<OVERLAPPED_ENTRY>.stride, writing: true,
-                                            call: "GetQueuedCompletionStatusEx", reportingFreed: true)
-        else { return thread.fail(ERROR_NOACCESS) }
-        let kernel = thread.kernel
-        var count = 0
-        let status = kernel.withKernelEntry {
-            kernel.ntRemoveIoCompletion(port: value(CompletionPort), maximum: Int(ulCount), timeout: .win32Timeout(dwMilliseconds),
-                                        alertable: fAlertable)
-            { key, overlapped, status, information in
-                entries[count] = OVERLAPPED_ENTRY(lpCompletionKey: ULONG_PTR(key),
-                                                  lpOverlapped: overlapped?.assumingMemoryBound(to: OVERLAPPED.self),
-                                                  Internal: ULONG_PTR(status.rawValue),
-                                                  dwNumberOfBytesTransferred: DWORD(truncatingIfNeeded: information))
-                count += 1
-            }
+    withCurrentThread(failure: false) { (thread: borrowing SimThread) in
+        thread.withKernel { kernel in
+            queuedCompletionStatusEx(thread, kernel, CompletionPort, lpCompletionPortEntries, ulCount, ulNumEntriesRemoved,
+                                     dwMilliseconds, fAlertable)
         }
-        thread.store(ULONG(count), into: ulNumEntriesRemoved, call: "GetQueuedCompletionStatusEx")
-        let result: Bool
-        if count > 0 {
-            result = true
-        } else if status == .userAPC {
-            thread.setLastError(WAIT_IO_COMPLETION)
-            result = false
-        } else {
-            result = thread.fail(queueWaitError(status))
-        }
-        thread.traceBool("GetQueuedCompletionStatusEx(\(hex(handle: CompletionPort)), \(ulCount), \(dwMilliseconds), "
-            + "alertable: \(fAlertable)) → \(count) entries", result)
-        return result
     }
+}
+
+/// `GetQueuedCompletionStatusEx` with the thread and the kernel borrowed, as in
+/// `GetQueuedCompletionStatus`: an alertable wait runs APCs, and an APC that exits the thread
+/// abandons this frame, which must hold no reference of its own.
+@inline(__always)
+private func queuedCompletionStatusEx(_ thread: borrowing SimThread, _ kernel: borrowing Kernel, _ CompletionPort: HANDLE?,
+                                      _ lpCompletionPortEntries: LPOVERLAPPED_ENTRY?, _ ulCount: ULONG,
+                                      _ ulNumEntriesRemoved: PULONG?, _ dwMilliseconds: DWORD, _ fAlertable: Bool) -> Bool
+{
+    guard let entries = lpCompletionPortEntries, ulCount > 0 else { return thread.fail(ERROR_INVALID_PARAMETER) }
+    // NtRemoveIoCompletionEx probes the whole array for ulCount entries before it waits, as
+    // system services probe user pointers first (nt-io-model §2.1, step 1): a shorter one is
+    // STATUS_ACCESS_VIOLATION, ERROR_NOACCESS, and nothing is dequeued.
+    guard kernel.probeUserBuffer(entries, count: Int(ulCount) * MemoryLayout<OVERLAPPED_ENTRY>.stride, writing: true,
+                                 call: "GetQueuedCompletionStatusEx", reportingFreed: true)
+    else { return thread.fail(ERROR_NOACCESS) }
+    var count = 0
+    kernel.enter()
+    let status = kernel.ntRemoveIoCompletion(port: value(CompletionPort), maximum: Int(ulCount), timeoutMilliseconds: dwMilliseconds,
+                                             alertable: fAlertable, in: thread)
+    { key, overlapped, status, information in
+        entries[count] = OVERLAPPED_ENTRY(lpCompletionKey: ULONG_PTR(key),
+                                          lpOverlapped: overlapped?.assumingMemoryBound(to: OVERLAPPED.self),
+                                          Internal: ULONG_PTR(status.rawValue),
+                                          dwNumberOfBytesTransferred: DWORD(truncatingIfNeeded: information))
+        count += 1
+    }
+    kernel.leave()
+    thread.store(ULONG(count), into: ulNumEntriesRemoved, call: "GetQueuedCompletionStatusEx")
+    let result: Bool
+    if count > 0 {
+        result = true
+    } else if status == .userAPC {
+        thread.setLastError(WAIT_IO_COMPLETION)
+        result = false
+    } else {
+        result = thread.fail(queueWaitError(status))
+    }
+    thread.traceBool("GetQueuedCompletionStatusEx(\(hex(handle: CompletionPort)), \(ulCount), \(dwMilliseconds), "
+        + "alertable: \(fAlertable)) → \(count) entries", result)
+    return result
 }
 
 /// The Win32 error of a port wait that dequeued nothing: a timeout is `WAIT_TIMEOUT`, not

@@ -28,30 +28,34 @@ public final class CompletionPort: KernelObject {
 /// What a port wait for one packet tells the program (`GetQueuedCompletionStatus`'s result and
 /// out-parameters): whether a packet was dequeued and, if one was, its key, its completion
 /// context (for I/O, the `OVERLAPPED`), its status and its byte count.
+///
+/// The two statuses first, side by side, so that they share a word and the kernel call returns
+/// the whole in four registers (with a word each, it went through memory: ten instructions a
+/// dequeue).
 package struct DequeuedPacket {
     /// `STATUS_SUCCESS` when a packet was dequeued, else why none was (`STATUS_TIMEOUT`,
     /// `STATUS_ABANDONED_WAIT_0`, `STATUS_INVALID_HANDLE`...); the other fields are then 0.
     package let waitStatus: NTStatus
+    package let status: NTStatus
     package let key: UInt
     package let overlapped: UnsafeMutableRawPointer?
-    package let status: NTStatus
     package let information: Int
 
     /// No packet, for `waitStatus`.
     @inline(__always) init(failed waitStatus: NTStatus) {
         self.waitStatus = waitStatus
+        status = waitStatus
         key = 0
         overlapped = nil
-        status = waitStatus
         information = 0
     }
 
     /// `packet`'s values, dequeued.
     @inline(__always) init(_ packet: CompletionPacket) {
         waitStatus = .success
+        status = packet.status
         key = packet.key
         overlapped = packet.overlapped
-        status = packet.status
         information = packet.information
     }
 }
@@ -184,49 +188,50 @@ extension Kernel {
     }
 
     /// `NtRemoveIoCompletion` (`GetQueuedCompletionStatus`): dequeues one packet, waiting up to
-    /// `timeout` for it, not alertably. The calling thread becomes associated with the port.
-    /// The result's `waitStatus` is `STATUS_SUCCESS` when a packet was dequeued, else
+    /// `timeoutMilliseconds` for it, not alertably. The calling thread becomes associated with
+    /// the port. The result's `waitStatus` is `STATUS_SUCCESS` when a packet was dequeued, else
     /// `STATUS_TIMEOUT` or `STATUS_ABANDONED_WAIT_0` (the port was closed while waiting).
-    /// ``ntRemoveIoCompletion(port:maximum:timeout:alertable:_:)`` for one packet, with no
-    /// closure: the packet's values are handed back as they are.
-    /// `thread` is the running thread, which the Win32 call already holds (borrowed).
-    package func ntRemoveIoCompletion(port portHandle: UInt, timeout: Duration?, in thread: SimThread) -> DequeuedPacket {
+    /// ``ntRemoveIoCompletion(port:maximum:timeoutMilliseconds:alertable:in:_:)`` for one
+    /// packet, with no closure: the packet's values are handed back as they are.
+    /// `thread` is the running thread, which the Win32 call already holds (borrowed). The
+    /// timeout is the Win32 call's milliseconds (`INFINITE` waits for ever), converted to a
+    /// duration only if the thread has to wait.
+    package func ntRemoveIoCompletion(port portHandle: UInt, timeoutMilliseconds: UInt32, in thread: SimThread) -> DequeuedPacket {
         withPort(portHandle, of: thread) { port in
             var status = NTStatus.success
-            guard let first = firstPacket(for: thread, from: port, timeout: timeout, alertable: false, status: &status)
+            guard let first = firstPacket(for: thread, from: port, timeoutMilliseconds: timeoutMilliseconds, alertable: false,
+                                          status: &status)
             else { return DequeuedPacket(failed: status) }
             handOut(first, from: port)
             return DequeuedPacket(first)
         } failure: { DequeuedPacket(failed: $0) }
     }
 
-    /// `NtRemoveIoCompletionEx`: dequeues up to `maximum` packets, waiting up to `timeout` for
-    /// the first, and hands each to `receive` in order. The calling thread becomes associated
-    /// with the port. Returns `STATUS_SUCCESS` when packets were dequeued, else
+    /// `NtRemoveIoCompletionEx`: dequeues up to `maximum` packets, waiting up to
+    /// `timeoutMilliseconds` (`INFINITE` for ever) for the first, and hands each to `receive` in
+    /// order. `thread` is the running thread, borrowed; it becomes associated with the port. Returns `STATUS_SUCCESS` when packets were dequeued, else
     /// `STATUS_TIMEOUT`, `STATUS_USER_APC` (alertable and nothing queued, or alertable with user
     /// APCs queued to a thread not associated with the port; the APCs ran) or
     /// `STATUS_ABANDONED_WAIT_0` (the port was closed while waiting).
     package func ntRemoveIoCompletion(
-        port portHandle: UInt, maximum: Int, timeout: Duration?, alertable: Bool,
+        port portHandle: UInt, maximum: Int, timeoutMilliseconds: UInt32, alertable: Bool, in thread: SimThread,
         _ receive: (_ key: UInt, _ overlapped: UnsafeMutableRawPointer?, _ status: NTStatus, _ information: Int) -> Void
     ) -> NTStatus {
-        guard let running = runningThread else { return .invalidHandle }
-        return running._withUnsafeGuaranteedRef { thread in
-            withPort(portHandle, of: thread) { port in
-                var status = NTStatus.success
-                guard let first = firstPacket(for: thread, from: port, timeout: timeout, alertable: alertable, status: &status)
-                else { return status }
-                var next: CompletionPacket? = first
-                var removed = 0
-                while removed < maximum, let packet = next {
-                    handOut(packet, from: port)
-                    receive(packet.key, packet.overlapped, packet.status, packet.information)
-                    removed += 1
-                    next = removed < maximum ? port.dequeue() : nil
-                }
-                return .success
-            } failure: { $0 }
-        }
+        withPort(portHandle, of: thread) { port in
+            var status = NTStatus.success
+            guard let first = firstPacket(for: thread, from: port, timeoutMilliseconds: timeoutMilliseconds, alertable: alertable,
+                                          status: &status)
+            else { return status }
+            var next: CompletionPacket? = first
+            var removed = 0
+            while removed < maximum, let packet = next {
+                handOut(packet, from: port)
+                receive(packet.key, packet.overlapped, packet.status, packet.information)
+                removed += 1
+                next = removed < maximum ? port.dequeue() : nil
+            }
+            return .success
+        } failure: { $0 }
     }
 
     /// Runs `body` with the port `portHandle` names in `thread`'s process, borrowed: the kernel
@@ -248,7 +253,7 @@ extension Kernel {
     /// The first packet a port wait takes: a queued one at once if the port's concurrency lets
     /// the thread run, else the one a packet's arrival hands it while it waits; nil, with the
     /// wait's `status`, when none came.
-    @inline(__always) private func firstPacket(for thread: SimThread, from port: CompletionPort, timeout: Duration?,
+    @inline(__always) private func firstPacket(for thread: SimThread, from port: CompletionPort, timeoutMilliseconds: UInt32,
                                                alertable: Bool, status: inout NTStatus) -> CompletionPacket?
     {
         // An alertable call by a thread not (yet) associated with this port runs the queued
@@ -267,12 +272,12 @@ extension Kernel {
         {
             return port.dequeue()
         }
-        return waitForPacket(thread, port, timeout: timeout, alertable: alertable, status: &status)
+        return waitForPacket(thread, port, timeoutMilliseconds: timeoutMilliseconds, alertable: alertable, status: &status)
     }
 
     /// The thread waits among the port's waiters (the last one is released first) until a
     /// packet is handed to it, the port closes or the timeout passes.
-    @inline(never) private func waitForPacket(_ thread: SimThread, _ port: CompletionPort, timeout: Duration?, alertable: Bool,
+    @inline(never) private func waitForPacket(_ thread: SimThread, _ port: CompletionPort, timeoutMilliseconds: UInt32, alertable: Bool,
                                               status: inout NTStatus) -> CompletionPacket?
     {
         reference(port, by: "wait")
@@ -280,7 +285,8 @@ extension Kernel {
         port.waiters.append(thread)
         // This thread no longer runs: another waiter may be released for a packet.
         releaseWaiters(of: port)
-        let waited = waitUntil(thread, reason: .port(port, alertable: alertable), deadline: timeout.map { now.advanced(by: $0) })
+        let deadline = Duration.win32Timeout(timeoutMilliseconds).map { now.advanced(by: $0) }
+        let waited = waitUntil(thread, reason: .port(port, alertable: alertable), deadline: deadline)
         if let index = port.waiters.lastIndex(where: { $0 === thread }) { port.waiters.remove(at: index) }
         // A packet handed over while the thread ran its APCs is still its packet.
         let packet = thread.releasedPacket
