@@ -107,6 +107,9 @@ public final class Simulation {
             kernel.call {}
             outcome = Result { () throws(E) -> R in try body() }
         }
+        // A store into a read-only view since the last thread switch is found now, not lost
+        // with the view (FileDataSection).
+        if !kernel.sections.mapped.isEmpty { kernel.synchronizeAllMappedViews() }
         kernel.current = previousThread
         SimThread.setCurrent(previousOSBinding)
         if let outcome { return try outcome.get() }

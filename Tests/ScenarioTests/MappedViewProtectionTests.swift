@@ -123,6 +123,53 @@ final class MappedViewProtectionTests: XCTestCase {
         XCTAssertEqual(sim.fileSystem.contents(of: Self.path).map { String(decoding: $0, as: UTF8.self) }, "abcdefgh")
     }
 
+    /// A store into a read-only view that no file-system call follows is still found, at the end
+    /// of the time slice of the thread that made it, and the violation names that thread: a
+    /// worker stores into the only view of the file and blocks, and the switch back to the main
+    /// thread finds the store (the worker's, undone before the main thread looks). A store the
+    /// main thread makes just before `run` returns, with the view still mapped, is found when
+    /// `run` returns, named after the main thread, and undone: the file never sees either.
+    func testAStoreIntoAReadOnlyViewIsFoundAtTheEndOfItsThreadsTimeSlice() {
+        let sim = checkedSimulation()
+        sim.fileSystem.setContents(Array("abcdefgh".utf8), of: Self.path)
+        var mapped: (file: HANDLE?, mapping: HANDLE?, view: UnsafeMutableRawPointer)?
+        var steps: [String] = []
+        func found() -> [String] { sim.memoryViolations.map { "\($0.kind.rawValue) by \($0.thread ?? "-") at \($0.offset)" } }
+        sim.run {
+            let file = open(Self.path)
+            let mapping = CreateFileMappingW(file, nil, DWORD(PAGE_READWRITE), 0, 0, nil)
+            guard let view = MapViewOfFile(mapping, DWORD(FILE_MAP_READ), 0, 0, 0) else { return XCTFail("no view") }
+            mapped = (file, mapping, view)
+            let stored = CreateEventW(nil, false, false, nil), done = CreateEventW(nil, false, false, nil)
+            let worker = spawn {
+                view.storeBytes(of: UInt8(ascii: "W"), toByteOffset: 2, as: UInt8.self)
+                SetEvent(stored)
+                WaitForSingleObject(done, INFINITE)
+                return 0
+            }
+            WaitForSingleObject(stored, INFINITE)
+            steps.append("main thread sees \(text(view, 8)); found \(found())")
+            SetEvent(done)
+            WaitForSingleObject(worker, INFINITE)
+            for handle in [worker, stored, done] { CloseHandle(handle) }
+            view.storeBytes(of: UInt8(ascii: "M"), toByteOffset: 6, as: UInt8.self)
+        }
+        guard let mapped else { return XCTFail("no view") }
+        steps.append("run returned: view \(text(mapped.view, 8)); found \(found())")
+        sim.run {
+            UnmapViewOfFile(mapped.view)
+            CloseHandle(mapped.mapping)
+            CloseHandle(mapped.file)
+        }
+        XCTAssertEqual(steps, [
+            "main thread sees abcdefgh; found [\"write into read-only memory by thread-4100 at 2\"]",
+            "run returned: view abcdefgh; found [\"write into read-only memory by thread-4100 at 2\", "
+                + "\"write into read-only memory by main at 6\"]",
+        ])
+        XCTAssertEqual(sim.takeMemoryViolations().count, 2)
+        XCTAssertEqual(sim.fileSystem.contents(of: Self.path).map { String(decoding: $0, as: UTF8.self) }, "abcdefgh")
+    }
+
     /// `FlushViewOfFile`'s range: whole pages from the page holding `lpBaseAddress`, to the end
     /// of the view for a count of 0; a range that runs past the end of its view (or overflows)
     /// and an address in no view (NULL, a heap block, a view already unmapped) are

@@ -256,11 +256,11 @@ extension Kernel {
     /// exited, and `thread` stays the running one.
     @discardableResult
     func handOff(to next: SimThread, from thread: SimThread) -> Bool {
+        if !sections.mapped.isEmpty { synchronizeMappedViews() }
         thread.savedDepth = depth
         depth = next.savedDepth
         current = next
         contextSwitches &+= 1
-        if !sections.mapped.isEmpty { synchronizeMappedViews() }
         if tracing { record(.note("switch to \(next.name)")) }
         if next.life == .notStarted {
             next.life = .alive

@@ -14,13 +14,18 @@
 ///   size's) are written into every view that shows them;
 /// - at `MapViewOfFile`, `FlushViewOfFile` and `UnmapViewOfFile`;
 /// - when threads switch, for a file with two views or more (``Kernel/synchronizeMappedViews()``):
-///   another view is the only place a store shows without a file-system call.
+///   another view is the only place a store shows without a file-system call; and for a file
+///   with a read-only view, so that a store into it is found at the end of the time slice of
+///   the thread that made it;
+/// - when ``Simulation/run(_:)`` returns to its caller, for every view still mapped
+///   (``Kernel/synchronizeAllMappedViews()``).
 /// A view nobody stored into costs one `memcmp` of its bytes at each such point, and what
 /// follows is proportional to what changed. What differs from Windows: two views of the same
 /// bytes in one thread agree only after that thread's next such point, and a store into a
-/// read-only view (an access violation on Windows) is found there, reported
-/// (``MemoryViolation/Kind/wroteReadOnlyMemory``) and undone. A copy-on-write view
-/// (`FILE_MAP_COPY`) is a private copy from the moment it is mapped.
+/// read-only view (an access violation on Windows, at the store) is found at the next such
+/// point, reported (``MemoryViolation/Kind/wroteReadOnlyMemory``) with the thread that ran up
+/// to it, and undone. A copy-on-write view (`FILE_MAP_COPY`) is a private copy from the moment
+/// it is mapped.
 final class FileDataSection {
     /// The sections over the file that still exist.
     @exclusivity(unchecked) var sections: [WeakSection] = []
@@ -37,6 +42,10 @@ final class FileDataSection {
 
     /// How many views show the file's pages (not copy-on-write ones).
     var sharedViewCount: Int { views.reduce(0) { $0 + ($1.view?.isShared == true ? 1 : 0) } }
+
+    /// Whether a read-only view shows the file's pages: the program may not store into it, and
+    /// a store is looked for at every thread switch, so that the violation names the thread.
+    var hasReadOnlyView: Bool { views.contains { $0.view.map { $0.isShared && !$0.isWritable } ?? false } }
 
     /// Takes in what the shared views stored since they last agreed with the file: a writable
     /// view's changed bytes go into `contents` and then into the other views; a read-only view's
@@ -81,6 +90,13 @@ final class FileDataSection {
     }
 }
 
+extension FileDataSection {
+    /// The file this is the data of, found through a section or a view over it.
+    var file: DiskFile? {
+        sections.lazy.compactMap(\.section).first?.dataFile ?? views.lazy.compactMap(\.view).first?.section.dataFile
+    }
+}
+
 /// A view a file's data section knows of, without keeping it alive.
 struct WeakView {
     weak var view: MappedView?
@@ -101,17 +117,24 @@ extension DiskFile {
 extension Kernel {
     /// Makes the views of every file with two shared views or more agree (``FileDataSection``):
     /// what a thread stored through one view is seen in the others by the next thread to run,
-    /// in any process. A file with one view needs nothing here: the file system takes in its
-    /// stores when it next reads the file. Called when threads switch; costs nothing while no
-    /// view is mapped.
+    /// in any process. A file with one writable view needs nothing here: the file system takes
+    /// in its stores when it next reads the file. A file with a read-only view is compared too:
+    /// a store into that view is reported with the thread that ran until this switch (the
+    /// scheduler calls this before it makes the next thread current), which is the thread that
+    /// made it. Called when threads switch; costs nothing while no view is mapped.
     func synchronizeMappedViews() {
         sections.mapped.removeAll { $0.views.allSatisfy { $0.view == nil } }
-        for data in sections.mapped where data.sharedViewCount > 1 {
-            guard let file = data.sections.lazy.compactMap(\.section).first?.dataFile
-                ?? data.views.lazy.compactMap(\.view).first?.section.dataFile
-            else { continue }
-            file.synchronizeViews()
+        for data in sections.mapped where data.sharedViewCount > 1 || data.hasReadOnlyView {
+            data.file?.synchronizeViews()
         }
+    }
+
+    /// Makes every mapped view agree with its file, as a thread switch would for all of them:
+    /// when ``Simulation/run(_:)`` returns to its caller, so that a store into a read-only view
+    /// still mapped then is reported (with the thread that ran last) and not lost.
+    func synchronizeAllMappedViews() {
+        sections.mapped.removeAll { $0.views.allSatisfy { $0.view == nil } }
+        for data in sections.mapped { data.file?.synchronizeViews() }
     }
 
     /// The program stored into a read-only view: an access violation on Windows ("An attempt to
