@@ -173,7 +173,9 @@ public func UnmapViewOfFile(_ lpBaseAddress: LPCVOID!) -> Bool {
 /// the bytes stored through the view in the pages from `lpBaseAddress` (`dwNumberOfBytesToFlush`
 /// 0: to the end of the view) are in the file and the other views; here every view's stores
 /// also are whenever the file is read (the file is its own cache). The range must lie in one
-/// view: an address in no view, or a range past the end of its view, is `ERROR_INVALID_ADDRESS`.
+/// view: an address in no view, or a range past the end of its view, is `ERROR_INVALID_ADDRESS`,
+/// and a count that runs past the user address space `ERROR_INVALID_PARAMETER`
+/// (ZwFlushVirtualMemory's `STATUS_NOT_MAPPED_VIEW` and `STATUS_INVALID_PARAMETER_2`).
 @discardableResult
 public func FlushViewOfFile(_ lpBaseAddress: LPCVOID!, _ dwNumberOfBytesToFlush: SIZE_T) -> Bool {
     withCurrentThread(failure: false) { (thread: borrowing SimThread) in

@@ -171,9 +171,12 @@ final class MappedViewProtectionTests: XCTestCase {
     }
 
     /// `FlushViewOfFile`'s range: whole pages from the page holding `lpBaseAddress`, to the end
-    /// of the view for a count of 0; a range that runs past the end of its view (or overflows)
-    /// and an address in no view (NULL, a heap block, a view already unmapped) are
-    /// `ERROR_INVALID_ADDRESS`. A flush takes in the stores of its pages only: the kernel compares
+    /// of the view for a count of 0; a range that runs past the end of its view and an address
+    /// in no view (NULL, a heap block, a view already unmapped) are `ERROR_INVALID_ADDRESS`
+    /// (`STATUS_NOT_MAPPED_VIEW`: "No virtual address space descriptor could be located for the
+    /// supplied BaseAddress", ZwFlushVirtualMemory); a count that runs past the user address space
+    /// is `ERROR_INVALID_PARAMETER` (`STATUS_INVALID_PARAMETER_2`: "the RegionSize was invalid"),
+    /// even at NULL. A flush takes in the stores of its pages only: the kernel compares
     /// one page for a 10-byte flush inside the second page, and the other view of the mapping
     /// shows that page's store, not the first page's (in one thread, views agree at a call that
     /// touches them). A view of the paging file flushes too (nothing to write: TRUE).
@@ -197,6 +200,8 @@ final class MappedViewProtectionTests: XCTestCase {
             steps.append("flush of SIZE_T.max at 100 \(result(FlushViewOfFile(view + 100, SIZE_T.max)))")
             steps.append("flush of the whole view \(result(FlushViewOfFile(view + 100, 0))), other view \(text(other, 1))")
             steps.append("flush of NULL \(result(FlushViewOfFile(nil, 0)))")
+            steps.append("flush of SIZE_T.max at NULL \(result(FlushViewOfFile(nil, SIZE_T.max)))")
+            steps.append("flush of 0x7FFF_FFFE_FFFF bytes at 2 \(result(FlushViewOfFile(UnsafeRawPointer(bitPattern: 2), 0x7FFF_FFFE_FFFF)))")
             let heap = HeapAlloc(GetProcessHeap(), 0, 64)
             steps.append("flush of a heap block \(result(FlushViewOfFile(heap, 0)))")
             HeapFree(GetProcessHeap(), 0, heap)
@@ -215,9 +220,11 @@ final class MappedViewProtectionTests: XCTestCase {
             "flush of 10 bytes at 4096 TRUE, 4096 bytes compared, other view a…B",
             "flush from 4096 to the end TRUE",
             "flush of 8192 bytes at 4096 FALSE ERROR_INVALID_ADDRESS",
-            "flush of SIZE_T.max at 100 FALSE ERROR_INVALID_ADDRESS",
+            "flush of SIZE_T.max at 100 FALSE ERROR_INVALID_PARAMETER",
             "flush of the whole view TRUE, other view A",
             "flush of NULL FALSE ERROR_INVALID_ADDRESS",
+            "flush of SIZE_T.max at NULL FALSE ERROR_INVALID_PARAMETER",
+            "flush of 0x7FFF_FFFE_FFFF bytes at 2 FALSE ERROR_INVALID_PARAMETER",
             "flush of a heap block FALSE ERROR_INVALID_ADDRESS",
             "flush of the unmapped view FALSE ERROR_INVALID_ADDRESS",
             "flush of a paging-file view TRUE",

@@ -252,13 +252,22 @@ extension Kernel {
     /// `NtFlushVirtualMemory` (`FlushViewOfFile`): the view's stores in `count` bytes from
     /// `address` (0: to the end of the view) reach the file, and the other views of it. The
     /// range is whole pages, as the memory manager flushes them, and must lie in one view of the
-    /// process: an address in no view, or a range that runs past the end of its view, is
-    /// `STATUS_NOT_MAPPED_VIEW` (`ERROR_INVALID_ADDRESS`, as for `UnmapViewOfFile`; Wine's
-    /// NtFlushVirtualMemory also looks for one view holding the whole range, and refuses
-    /// with `STATUS_INVALID_PARAMETER`). The file is the cache here, so nothing further is
-    /// written back, and a view of the paging file flushes nothing (kernelbase turns the
-    /// memory manager's `STATUS_NOT_MAPPED_DATA` into success).
+    /// process. Microsoft's ZwFlushVirtualMemory page gives the failures: a range that does not
+    /// fit in the user address space (beyond `lpMaximumApplicationAddress`, 0x7FFF_FFFE_FFFF, or
+    /// overflowing) is `STATUS_INVALID_PARAMETER_2` ("the RegionSize was invalid",
+    /// `ERROR_INVALID_PARAMETER`); an address in no view is `STATUS_NOT_MAPPED_VIEW` ("No virtual
+    /// address space descriptor could be located for the supplied BaseAddress",
+    /// `ERROR_INVALID_ADDRESS`, as for `UnmapViewOfFile`, whose Wine test_MapViewOfFile
+    /// finds that code on Windows), and so is a range that runs past the end of its view. Wine's
+    /// NtFlushVirtualMemory refuses both with `STATUS_INVALID_PARAMETER`, and Wine's
+    /// test_MapViewOfFile does not call FlushViewOfFile with a bad address. The file is the
+    /// cache here, so nothing further is written back, and a view of the paging file flushes
+    /// nothing (kernelbase turns the memory manager's `STATUS_NOT_MAPPED_DATA` into success).
     package func ntFlushViewOfSection(address: UInt, count: Int) -> NTStatus {
+        let highestUserAddress: UInt = 0x7FFF_FFFE_FFFF
+        if count > 0, address > highestUserAddress || UInt(count - 1) > highestUserAddress - address {
+            return .invalidParameter2
+        }
         guard let view = mappedView(containing: address) else { return .notMappedView }
         let page = SectionTable.pageSize
         let start = Int(address - UInt(bitPattern: view.base)) / page * page
@@ -266,8 +275,8 @@ extension Kernel {
         if count == 0 {
             end = view.size
         } else {
-            let (last, overflow) = Int(address - UInt(bitPattern: view.base)).addingReportingOverflow(count)
-            guard !overflow, last <= view.size else { return .notMappedView }
+            let last = Int(address - UInt(bitPattern: view.base)) + count
+            guard last <= view.size else { return .notMappedView }
             end = (last + page - 1) / page * page
         }
         view.section.dataFile.synchronizeViews(only: (view, start..<end))
