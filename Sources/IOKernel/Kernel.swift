@@ -250,6 +250,13 @@ public final class Kernel {
         }
     }
 
+    /// ``leave()`` for a call the Win32 layer made on `thread`, the running thread, which it
+    /// already holds: the kernel's `current` is not read again.
+    @inlinable @inline(__always) package func leave(_ thread: borrowing SimThread) {
+        depth &-= 1
+        if depth == 0, thread.hasUserModeWork { returnToUserMode(thread) }
+    }
+
     /// Runs `body` as a kernel call of the running thread. Inlinable, so that the Win32
     /// surface's calls are specialised rather than generic at run time.
     @inlinable package func withKernelEntry<R>(_ body: () -> R) -> R {

@@ -118,12 +118,12 @@ public func WriteFile(_ hFile: HANDLE!, _ lpBuffer: LPCVOID!, _ nNumberOfBytesTo
 }
 
 @inline(__always)
-private func issue(_ kernel: Kernel, read: Bool, _ handle: UInt, _ event: UInt?, _ context: UnsafeMutableRawPointer?,
-                   _ ioStatus: UnsafeMutableRawPointer, _ buffer: UnsafeMutableRawPointer?, _ length: DWORD,
-                   _ offset: UInt64?) -> NTStatus
+private func issue(_ thread: SimThread, _ kernel: Kernel, read: Bool, _ handle: UInt, _ event: UInt?,
+                   _ context: UnsafeMutableRawPointer?, _ ioStatus: UnsafeMutableRawPointer,
+                   _ buffer: UnsafeMutableRawPointer?, _ length: DWORD, _ offset: UInt64?) -> NTStatus
 {
     kernel.enter()
-    defer { kernel.leave() }
+    defer { kernel.leave(thread) }
     return read
         ? kernel.ntReadFile(handle: handle, event: event, apcContext: context, ioStatus: ioStatus, buffer: buffer,
                             length: Int(length), byteOffset: offset)
@@ -155,7 +155,7 @@ private func transfer(_ thread: SimThread, _ kernel: Kernel, read: Bool, _ hFile
     // The completion context a port packet carries is the OVERLAPPED, unless the caller set
     // the low bit of hEvent to say "no packet" (F-SIG-5, F-IOCP-8).
     let context = (event ?? 0) & 1 != 0 ? nil : UnsafeMutableRawPointer(overlapped)
-    let status = issue(kernel, read: read, value(hFile), event, context, UnsafeMutableRawPointer(overlapped), buffer,
+    let status = issue(thread, kernel, read: read, value(hFile), event, context, UnsafeMutableRawPointer(overlapped), buffer,
                        length, offset)
     if status == .pending { return thread.fail(ERROR_IO_PENDING) }
     // A warning (a message longer than the buffer) is a failure here, and the byte count
@@ -173,7 +173,7 @@ private func waitedTransfer(_ thread: SimThread, _ kernel: Kernel, read: Bool, _
                             _ length: DWORD, _ bytesDone: LPDWORD?) -> Bool
 {
     let (status, information) = issueWithOwnStatusBlock(thread, hFile) { ioStatus in
-        issue(kernel, read: read, value(hFile), nil, nil, ioStatus, buffer, length, nil)
+        issue(thread, kernel, read: read, value(hFile), nil, nil, ioStatus, buffer, length, nil)
     }
     if status == .pending { return thread.fail(ERROR_IO_PENDING) }
     if read && status == .endOfFile { return true }

@@ -7,7 +7,17 @@
 struct IRPList {
     private(set) var head: Unmanaged<IRP>?
     private var tail: Unmanaged<IRP>?
-    private(set) var count = 0
+    /// The IRPs on the list, counted by walking it: only diagnostics ask, and a count kept up
+    /// to date was two instructions more on every append and every removal.
+    var count: Int {
+        var count = 0
+        var next = head
+        while let link = next {
+            count += 1
+            next = link._withUnsafeGuaranteedRef { $0.listNext }
+        }
+        return count
+    }
 
     mutating func append(_ irp: IRP) {
         let link = Unmanaged.passUnretained(irp)
@@ -16,7 +26,6 @@ struct IRPList {
         if let tail { tail._withUnsafeGuaranteedRef { $0.listNext = link } } else { head = link }
         tail = link
         irp.isOnList = true
-        count &+= 1
     }
 
     mutating func remove(_ irp: IRP) {
@@ -28,7 +37,6 @@ struct IRPList {
         irp.listNext = nil
         irp.listPrevious = nil
         irp.isOnList = false
-        count &-= 1
     }
 
     /// The IRPs, oldest first.
