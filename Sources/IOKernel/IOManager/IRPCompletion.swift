@@ -114,7 +114,15 @@ extension Kernel {
     func finishCompletion(_ irp: IRP) {
         guard irp.state == .completed else { return }
         // The file object borrowed, not retained: the IRP's reference keeps it alive until the end.
+        #if DEBUG
+        // Unoptimised, a nested function's context is heap memory (see withCurrentThread).
         Unmanaged.passUnretained(irp.fileObject)._withUnsafeGuaranteedRef { finishCompletion(irp, file: $0) }
+        #else
+        // Optimised, a nested function marked for inlining: the closure was compiled as a
+        // function of its own, called from each site.
+        @inline(__always) func finish(_ file: FileObject) { finishCompletion(irp, file: file) }
+        Unmanaged.passUnretained(irp.fileObject)._withUnsafeGuaranteedRef(finish)
+        #endif
     }
 
     @inline(__always) private func finishCompletion(_ irp: IRP, file: FileObject) {
