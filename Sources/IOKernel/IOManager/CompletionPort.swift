@@ -302,7 +302,7 @@ extension Kernel {
         if memoryTracking {
             checkHandedOut(packet.overlapped, of: packet.agnosticIRP, carrying: packet.carriedOverlappedBlock, id: packet.originID)
         }
-        if let irp = packet.agnosticIRP { irp._withUnsafeGuaranteedRef { finishCompletion($0) } }
+        if let irp = packet.agnosticIRP { irp._withUnsafeGuaranteedRef { finishCompletionInline($0) } }
         if tracing { recordDequeued(key: packet.key, overlapped: packet.overlapped, from: port) }
     }
 
