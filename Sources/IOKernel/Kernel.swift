@@ -250,6 +250,22 @@ public final class Kernel {
         }
     }
 
+    /// ``leave()`` after a device-side action (a stock device completing a request), which
+    /// usually completed a request of the running thread: the completions queued to it are
+    /// finished here, inline, in the order ``returnToUserMode(_:)`` would finish them (nothing
+    /// else due first: no release unwinding, no queued cancel requests); anything else still
+    /// goes to ``returnToUserMode(_:)``.
+    @inline(__always) func leaveAfterDeviceAction() {
+        depth &-= 1
+        guard depth == 0, let thread = current.map(Unmanaged.passUnretained) else { return }
+        thread._withUnsafeGuaranteedRef { thread in
+            if !thread.unwindsForRelease && thread.cancelRequests.isEmpty {
+                while let irp = thread.takeCompletion() { irp._withUnsafeGuaranteedRef { finishCompletion($0) } }
+            }
+            if thread.hasUserModeWork { returnToUserMode(thread) }
+        }
+    }
+
     /// ``leave()`` for a call the Win32 layer made on `thread`, the running thread, which it
     /// already holds: the kernel's `current` is not read again.
     @inlinable @inline(__always) package func leave(_ thread: borrowing SimThread) {

@@ -257,7 +257,7 @@ public final class StockDriver: Driver {
             @inline(__always) func finishBorrowed(_ irp: IRP) -> NTStatus { finish(irp, k, status: status, bytes: bytes, data: data) }
             if let irp { _ = irp._withUnsafeGuaranteedRef(finishBorrowed) }
             #endif
-            kernel.leave()
+            kernel.leaveAfterDeviceAction()
             return irp
         }
     }
