@@ -216,7 +216,7 @@ extension Kernel {
         if let controlInput, controlInput.count > 0 {
             captureUserBuffer(controlInput.address, count: controlInput.count, into: irp)
         }
-        if memoryTracking { trackIssue(irp, thread, overlapped: ioStatus, buffer: buffer, call: major.callName) }
+        if memoryTracking { trackIssue(irp, thread) }
         if irp.isThreadAgnostic { file.agnosticList.append(irp) } else { thread.appendIRP(irp) }
         file.liveIRPCount &+= 1
         if tracing { record(.irpIssued(irp: irp.id, major: major, file: file.id)) }

@@ -187,10 +187,7 @@ extension Kernel {
         } else if file.isSynchronous {
             file.finalStatus = status
         }
-        if memoryTracking {
-            releaseBuffer(of: irp)
-            if !irp.notificationCarriesOverlapped { releaseOverlapped(of: irp) }
-        }
+        if memoryTracking { releaseHeldMemory(of: irp) }
         if tracing { record(.irpDelivered(irp: irp.id, notified: notify)) }
         if let event { event._withUnsafeGuaranteedRef { dereference($0, by: "I/O request") } }
         dereference(file, by: "I/O request")

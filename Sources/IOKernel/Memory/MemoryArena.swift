@@ -45,11 +45,14 @@ import Darwin
     /// variable, usually) is found untracked without a search.
     @exclusivity(unchecked) @usableFromInline private(set) var lowestAddress = UInt.max
     @exclusivity(unchecked) @usableFromInline private(set) var highestAddress: UInt = 0
-    /// The two blocks found most recently (an `OVERLAPPED` and a buffer, used again and again),
-    /// with their ranges, so that finding them again reads nothing else; a block found by a
-    /// search replaces the older. Cleared whenever an
-    /// address changes blocks (a reuse, a range taken over).
-    @exclusivity(unchecked) @usableFromInline var recent = (RecentBlock(), RecentBlock())
+    /// The block an `OVERLAPPED` was last found in, and the block a buffer or anything else was
+    /// last found in (the same two, used again and again), with their ranges and the bytes a
+    /// check may pass at once, so that checking them again reads nothing else: each kind of
+    /// lookup keeps its own, so that an `OVERLAPPED` and a buffer used in turns are each found
+    /// first time. Cleared whenever an address changes blocks (a reuse, a range taken over); a
+    /// block that is freed or made read-only passes no check from here any more.
+    @exclusivity(unchecked) @usableFromInline var recentOverlapped = RecentBlock()
+    @exclusivity(unchecked) @usableFromInline var recentBuffer = RecentBlock()
     /// Freed blocks whose memory may be reused, by region and size, most recently freed last.
     /// Only looked up, never iterated.
     @exclusivity(unchecked) private var reusable: [ReuseKey: [Int32]] = [:]
@@ -82,16 +85,34 @@ import Darwin
         let size: Int
     }
 
-    /// A block found recently and the range it spans.
+    /// A block found recently, the range it spans, and how many bytes from the range's start a
+    /// check passes without reading the block's state: the block's size when it is live and
+    /// writable and the range is all of it, otherwise zero (a freed, read-only or released
+    /// block, or an empty slot), so that every check of it takes the slower way.
     @usableFromInline struct RecentBlock {
         @usableFromInline var start: UInt = 0
         @usableFromInline var capacity: UInt = 0
+        @usableFromInline var liveBytes: UInt = 0
         @usableFromInline var index: Int32 = -1
 
-        @usableFromInline init(start: UInt = 0, capacity: UInt = 0, index: Int32 = -1) {
+        @usableFromInline init(start: UInt = 0, capacity: UInt = 0, liveBytes: UInt = 0, index: Int32 = -1) {
             self.start = start
             self.capacity = capacity
+            self.liveBytes = liveBytes
             self.index = index
+        }
+
+        /// The block, if `address` lies in its range.
+        @inlinable @inline(__always) func find(_ address: UInt) -> Int32? {
+            index >= 0 && address &- start < capacity ? index : nil
+        }
+
+        /// Whether `count` bytes from `address` lie in the live part of the block: what a check
+        /// passes on, with nothing else read. A false answer says nothing: the caller asks the
+        /// arena (``MemoryArena/isLive(_:from:count:)``).
+        @inlinable @inline(__always) func holdsLive(_ address: UInt, count: Int) -> Bool {
+            let offset = address &- start
+            return offset < liveBytes && UInt(bitPattern: count) <= liveBytes &- offset
         }
     }
 
@@ -208,7 +229,16 @@ import Darwin
     }
 
     /// Marks a live block read-only (a view mapped for reading only).
-    func markReadOnly(_ index: Int32) { states[Int(index)].isReadOnly = true }
+    func markReadOnly(_ index: Int32) {
+        states[Int(index)].isReadOnly = true
+        noLongerLive(index)
+    }
+
+    /// The block is no longer live and writable: the recent blocks pass no check of it at once.
+    private func noLongerLive(_ index: Int32) {
+        if recentOverlapped.index == index { recentOverlapped.liveBytes = 0 }
+        if recentBuffer.index == index { recentBuffer.liveBytes = 0 }
+    }
 
     /// A new block's description and state.
     private func append(_ block: MemoryBlock) {
@@ -224,6 +254,7 @@ import Darwin
         blocks[i].freedAt = location
         blocks[i].leftAtExit = byProcessExit
         states[i].isFreed = true
+        noLongerLive(index)
         liveBytes -= blocks[i].size
         quarantinedBytes += blocks[i].size
         quarantine.append(index)
@@ -302,13 +333,29 @@ import Darwin
     var hostBytes: Int { liveBytes + quarantinedBytes + heldFreedBytes }
 
     /// The block that now occupies `address` (live, freed and quarantined, or released), if the
-    /// arena owns it. The two blocks found last are tested first, from their ranges alone.
+    /// arena owns it. The two blocks found last are tested first, from their ranges alone; a
+    /// block found by a search becomes the recent buffer's.
     @inlinable @inline(__always) func lookup(_ address: UInt) -> Int32? {
-        if recent.0.index >= 0, address &- recent.0.start < recent.0.capacity { return recent.0.index }
-        if recent.1.index >= 0, address &- recent.1.start < recent.1.capacity { return recent.1.index }
+        if let index = recentOverlapped.find(address) ?? recentBuffer.find(address) { return index }
         // Outside every range (a caller's stack variable, usually): untracked without a search.
         guard address >= lowestAddress, address < highestAddress else { return nil }
-        return search(address)
+        return search(address, overlapped: false)
+    }
+
+    /// ``lookup(_:)`` for an `OVERLAPPED`: the block an `OVERLAPPED` was found in last is tested,
+    /// and one found by a search takes its place.
+    @inlinable @inline(__always) func lookup(overlapped address: UInt) -> Int32? {
+        if let index = recentOverlapped.find(address) { return index }
+        guard address >= lowestAddress, address < highestAddress else { return nil }
+        return search(address, overlapped: true)
+    }
+
+    /// ``lookup(_:)`` for a buffer: the block a buffer was found in last is tested, and one
+    /// found by a search takes its place.
+    @inlinable @inline(__always) func lookup(buffer address: UInt) -> Int32? {
+        if let index = recentBuffer.find(address) { return index }
+        guard address >= lowestAddress, address < highestAddress else { return nil }
+        return search(address, overlapped: false)
     }
 
     /// Whether `address` lies between the arena's lowest and highest address: if not, no
@@ -317,17 +364,25 @@ import Darwin
     @inlinable @inline(__always) func spans(_ address: UInt) -> Bool { address >= lowestAddress && address < highestAddress }
 
     /// ``lookup(_:)`` past the recent blocks: the range that holds `address`, which becomes the
-    /// most recent. A range may be only part of its block (a released block some of whose
-    /// memory a new block took), so the range, not the block, is remembered.
-    @usableFromInline func search(_ address: UInt) -> Int32? {
+    /// recent `OVERLAPPED`'s or buffer's. A range may be only part of its block (a released
+    /// block some of whose memory a new block took), so the range, not the block, is
+    /// remembered.
+    @usableFromInline func search(_ address: UInt, overlapped: Bool) -> Int32? {
         guard let slot = rangeIndex(of: address) else { return nil }
         let range = ranges[slot]
-        recent = (RecentBlock(start: range.start, capacity: range.end - range.start, index: range.block), recent.0)
+        let state = states[Int(range.block)]
+        let live = state.restrictions == 0 && state.start == range.start ? UInt(state.size) : 0
+        let found = RecentBlock(start: range.start, capacity: range.end - range.start, liveBytes: min(live, range.end - range.start),
+                                index: range.block)
+        if overlapped { recentOverlapped = found } else { recentBuffer = found }
         return range.block
     }
 
     /// Forgets the recent blocks: an address changed blocks.
-    private func forgetRecentBlocks() { recent = (RecentBlock(), RecentBlock()) }
+    private func forgetRecentBlocks() {
+        recentOverlapped = RecentBlock()
+        recentBuffer = RecentBlock()
+    }
 
     private func rangeIndex(of address: UInt) -> Int? {
         // Outside every range (a caller's stack variable, usually): no search.

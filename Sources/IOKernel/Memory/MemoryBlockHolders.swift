@@ -10,8 +10,7 @@ extension MemoryArena {
     @inline(__always) func addHolder(_ index: Int32, irp: Int, address: UInt, asOverlapped: Bool) {
         let holder = MemoryBlockHolder(irp: irp, address: address, asOverlapped: asOverlapped)
         guard states[Int(index)].holderCount == 0 else { return addAnotherHolder(index, holder) }
-        states[Int(index)].firstHolder = holder
-        states[Int(index)].holderCount = 1
+        states[Int(index)].holdAlone(irp: irp, address: address, asOverlapped: asOverlapped)
     }
 
     /// ``addHolder(_:irp:address:asOverlapped:)`` for a block already held.
@@ -30,6 +29,15 @@ extension MemoryArena {
             states[i].holderCount = 0
             return
         }
+        removeOneOfHolders(index, irp: irp, asOverlapped: asOverlapped)
+    }
+
+    /// ``removeHolder(_:irp:asOverlapped:)`` for a holder known to hold the block (an IRP whose
+    /// ``IRP/overlappedBlock`` or ``IRP/bufferBlock`` it is: the record was added with it, and
+    /// only the IRP's own release takes it away). A block with one holder is then held by it
+    /// alone, whatever that record says, so the usual case is a test and a store.
+    @inline(__always) func removeKnownHolder(_ index: Int32, irp: Int, asOverlapped: Bool) {
+        if states[Int(index)].letGoIfHeldAlone() { return }
         removeOneOfHolders(index, irp: irp, asOverlapped: asOverlapped)
     }
 

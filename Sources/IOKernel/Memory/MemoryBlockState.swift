@@ -40,6 +40,21 @@
     }
 
     var isHeld: Bool { holderCount > 0 }
+
+    /// Held by one request from now (the block was held by none).
+    @inline(__always) mutating func holdAlone(irp: Int, address: UInt, asOverlapped: Bool) {
+        firstHolder = MemoryBlockHolder(irp: irp, address: address, asOverlapped: asOverlapped)
+        holderCount = 1
+    }
+
+    /// Held by nobody from now, if one request, the one letting go, held it and it is not
+    /// waiting to be released (``MemoryArena/removeKnownHolder(_:irp:asOverlapped:)``); false,
+    /// changing nothing, otherwise.
+    @inline(__always) mutating func letGoIfHeldAlone() -> Bool {
+        guard holderCount == 1, !awaitsRelease else { return false }
+        holderCount = 0
+        return true
+    }
 }
 
 /// An I/O request that uses a block: as its `OVERLAPPED` (until the caller has been handed its

@@ -225,14 +225,16 @@ extension Kernel {
         // Inlined, so that without tracking the check is one load (see storeToUser).
         guard memoryTracking else { return true }
         let address = UInt(bitPattern: pointer)
-        guard let index = memory.lookup(address) else { return true }
-        return memory.isLive(index, from: address, count: MemoryLayout<T>.size)
-            || userOverlappedIsAccessible(index, address, size: MemoryLayout<T>.size)
+        // The block an OVERLAPPED was found in last, live: nothing else is read.
+        return memory.recentOverlapped.holdsLive(address, count: MemoryLayout<T>.size)
+            || userOverlappedIsAccessible(address, size: MemoryLayout<T>.size)
     }
 
-    /// The check for an `OVERLAPPED` of `size` bytes at `address` in the block at `index`, which
-    /// is freed or too short.
-    @usableFromInline @inline(never) func userOverlappedIsAccessible(_ index: Int32, _ address: UInt, size: Int) -> Bool {
+    /// The check for an `OVERLAPPED` of `size` bytes at `address` in another block than the
+    /// one found last, or in one that is freed, too short or read-only.
+    @usableFromInline @inline(never) func userOverlappedIsAccessible(_ address: UInt, size: Int) -> Bool {
+        guard let index = memory.lookup(overlapped: address) else { return true }
+        if memory.isLive(index, from: address, count: size) { return true }
         let block = memory.state(index)
         if block.isReleased {
             violation(.kernelWroteFreedMemory, irp: nil, block: index, address: address,
@@ -270,16 +272,19 @@ extension Kernel {
     {
         guard memoryTracking, count > 0 else { return true }
         let start = UInt(bitPattern: address)
-        guard let index = memory.lookup(start) else { return true }
-        return memory.isLive(index, from: start, count: count)
-            || probeUserBuffer(index, start, count: count, writing: writing, call: call, reportingFreed: reportingFreed)
+        // The block a buffer was found in last, live and long enough: nothing else is read.
+        return memory.recentBuffer.holdsLive(start, count: count)
+            || probeUserBuffer(start, count: count, writing: writing, call: call, reportingFreed: reportingFreed)
     }
 
-    /// ``probeUserBuffer(_:count:writing:call:reportingFreed:)`` for a block that is freed, too
-    /// short, or read-only (a view mapped for reading: `ProbeForWrite` fails on its pages).
-    @inline(never) private func probeUserBuffer(_ index: Int32, _ start: UInt, count: Int, writing: Bool, call: StaticString,
+    /// ``probeUserBuffer(_:count:writing:call:reportingFreed:)`` in another block than the one
+    /// found last, or in one that is freed, too short, or read-only (a view mapped for reading:
+    /// `ProbeForWrite` fails on its pages).
+    @inline(never) private func probeUserBuffer(_ start: UInt, count: Int, writing: Bool, call: StaticString,
                                                 reportingFreed: Bool) -> Bool
     {
+        guard let index = memory.lookup(buffer: start) else { return true }
+        if memory.isLive(index, from: start, count: count) { return true }
         let block = memory.state(index)
         if reportingFreed, block.isFreed, !block.isReleased {
             violation(writing ? .kernelWroteFreedMemory : .kernelReadFreedMemory, irp: nil, block: index, address: start,
@@ -305,16 +310,43 @@ extension Kernel {
 
     // MARK: - Checks
 
-    /// At issue: the `OVERLAPPED` must be live and not in flight already; the IRP starts
-    /// holding it, and a read's buffer. Pointers from outside the arena are noted as unchecked.
-    @inline(never) func trackIssue(_ irp: IRP, _ thread: SimThread, overlapped: UnsafeMutableRawPointer?,
-                                   buffer: UnsafeMutableRawPointer?, call: StaticString)
-    {
-        // Out of line, once, so that the untracked issue path carries none of it; the reports
-        // are out of line again, so that this is a few loads and stores when nothing is wrong.
-        if let overlapped, !thread.issuingWithOwnStatusBlock {
+    /// At issue: the `OVERLAPPED` (the IRP's status block) must be live and not in flight
+    /// already; the IRP starts holding it, and a read's buffer. Pointers from outside the arena
+    /// are noted as unchecked.
+    @inline(never) func trackIssue(_ irp: IRP, _ thread: SimThread) {
+        // Out of line, once, so that the untracked issue path carries none of it. The round
+        // trip's case first, with nothing to check further: a read whose OVERLAPPED and buffer
+        // lie in two live blocks that no request holds, each the block found last for its
+        // kind (one comparison finds it and tells it is live). Then the IRP holds both, a few
+        // stores. Anything else is checked in full, and reported, by trackIssueChecking.
+        let memory = self.memory
+        if let overlapped = irp.userIOSB, let buffer = irp.userBuffer, irp.major == .read, irp.length > 0,
+           !thread.issuingWithOwnStatusBlock, memory.recentOverlapped.holdsLive(UInt(bitPattern: overlapped), count: 1),
+           memory.recentBuffer.holdsLive(UInt(bitPattern: buffer), count: 1)
+        {
+            let overlappedIndex = memory.recentOverlapped.index
+            let bufferIndex = memory.recentBuffer.index
+            // The table and the id read once (the stores below might otherwise be taken to
+            // change them).
+            let states = memory.states
+            let id = irp.id
+            if overlappedIndex != bufferIndex, !states[Int(overlappedIndex)].isHeld, !states[Int(bufferIndex)].isHeld {
+                states[Int(overlappedIndex)].holdAlone(irp: id, address: UInt(bitPattern: overlapped), asOverlapped: true)
+                states[Int(bufferIndex)].holdAlone(irp: id, address: UInt(bitPattern: buffer), asOverlapped: false)
+                irp.overlappedBlock = overlappedIndex
+                irp.bufferBlock = bufferIndex
+                return
+            }
+        }
+        trackIssueChecking(irp, thread)
+    }
+
+    /// ``trackIssue(_:_:)`` in full: each pointer found, checked, reported and held.
+    @inline(never) private func trackIssueChecking(_ irp: IRP, _ thread: SimThread) {
+        let call = irp.major.callName
+        if let overlapped = irp.userIOSB, !thread.issuingWithOwnStatusBlock {
             let address = UInt(bitPattern: overlapped)
-            if let index = memory.lookup(address) {
+            if let index = memory.lookup(overlapped: address) {
                 let block = memory.states[Int(index)]
                 if block.isFreed || block.holderCount > 0 { checkIssuedOverlapped(irp, index, address, call) }
                 memory.addHolder(index, irp: irp.id, address: address, asOverlapped: true)
@@ -323,9 +355,9 @@ extension Kernel {
                 unchecked(address, "ov", call)
             }
         }
-        if let buffer, irp.length > 0 {
+        if let buffer = irp.userBuffer, irp.length > 0 {
             let address = UInt(bitPattern: buffer)
-            if let index = memory.lookup(address) {
+            if let index = memory.lookup(buffer: address) {
                 if memory.states[Int(index)].isFreed { reportFreedBuffer(irp, index, address, call) }
                 if irp.major == .read {
                     memory.addHolder(index, irp: irp.id, address: address, asOverlapped: false)
@@ -384,14 +416,35 @@ extension Kernel {
     /// The IRP no longer uses its buffer (completion processing copied the data).
     @inline(__always) func releaseBuffer(of irp: IRP) {
         guard irp.bufferBlock >= 0 else { return }
-        memory.removeHolder(irp.bufferBlock, irp: irp.id, asOverlapped: false)
+        memory.removeKnownHolder(irp.bufferBlock, irp: irp.id, asOverlapped: false)
         irp.bufferBlock = -1
+    }
+
+    /// At the end of completion processing: the IRP no longer uses its buffer, nor its
+    /// `OVERLAPPED` unless a completion routine or a packet still carries it
+    /// (``releaseBuffer(of:)``, ``releaseOverlapped(of:)``). Each block's state is read once,
+    /// and a block the IRP alone holds is let go with one store.
+    @inline(__always) func releaseHeldMemory(of irp: IRP) {
+        let bufferBlock = irp.bufferBlock
+        let overlappedBlock = irp.notificationCarriesOverlapped ? -1 : irp.overlappedBlock
+        guard bufferBlock >= 0 || overlappedBlock >= 0 else { return }
+        let states = memory.states
+        if bufferBlock >= 0 {
+            if !states[Int(bufferBlock)].letGoIfHeldAlone() { memory.removeKnownHolder(bufferBlock, irp: irp.id, asOverlapped: false) }
+            irp.bufferBlock = -1
+        }
+        if overlappedBlock >= 0 {
+            if !states[Int(overlappedBlock)].letGoIfHeldAlone() {
+                memory.removeKnownHolder(overlappedBlock, irp: irp.id, asOverlapped: true)
+            }
+            irp.overlappedBlock = -1
+        }
     }
 
     /// The IRP no longer uses its `OVERLAPPED` (the program was handed its last notification).
     @inline(__always) func releaseOverlapped(of irp: IRP) {
         guard irp.overlappedBlock >= 0 else { return }
-        memory.removeHolder(irp.overlappedBlock, irp: irp.id, asOverlapped: true)
+        memory.removeKnownHolder(irp.overlappedBlock, irp: irp.id, asOverlapped: true)
         irp.overlappedBlock = -1
     }
 
