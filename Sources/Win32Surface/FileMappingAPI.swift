@@ -8,10 +8,14 @@ import IOKernel
 /// paging file when `hFile` is `INVALID_HANDLE_VALUE`.
 ///
 /// The corresponding Win32 function is `CreateFileMappingW`. `flProtect` is `PAGE_READONLY`,
-/// `PAGE_READWRITE`, `PAGE_WRITECOPY` or an `EXECUTE` form, optionally with `SEC_COMMIT`,
-/// `SEC_RESERVE`, `SEC_NOCACHE` or `SEC_WRITECOMBINE` (which change nothing here); any other
-/// protection is `ERROR_INVALID_PARAMETER` (`PAGE_NOACCESS` too, as Wine's virtual.c
-/// test_MapViewOfFile shows), and `SEC_IMAGE` and `SEC_LARGE_PAGES` are not simulated
+/// `PAGE_READWRITE`, `PAGE_WRITECOPY` or an `EXECUTE` form, optionally with `SEC_COMMIT` or
+/// `SEC_RESERVE` and with them `SEC_NOCACHE` or `SEC_WRITECOMBINE` (which change nothing here);
+/// any other protection is `ERROR_INVALID_PARAMETER` (`PAGE_NOACCESS` too, as Wine's virtual.c
+/// test_MapViewOfFile shows), and so are the attribute combinations test_CreateFileMapping finds
+/// Windows refusing (`SEC_NOCACHE` alone, `SEC_RESERVE | SEC_COMMIT`, `SEC_FILE`,
+/// `SEC_LARGE_PAGES` but with `SEC_COMMIT` over the paging file, which is not simulated:
+/// `ERROR_NOT_SUPPORTED`). `SEC_IMAGE` (alone or with `SEC_NOCACHE`) of the paging file or of a
+/// file that is not an executable is `ERROR_BAD_EXE_FORMAT`; an executable image is not simulated
 /// (`ERROR_NOT_SUPPORTED`). The size 0 means the file's size, and an empty file cannot be mapped
 /// (`ERROR_FILE_INVALID`, test_MapFile in Wine's file.c); a size beyond the file's end extends
 /// the file for a writable mapping and is `ERROR_NOT_ENOUGH_MEMORY` for another. The file must

@@ -171,8 +171,9 @@ final class MemoryMappedFileTests: XCTestCase {
     /// a read-only mapping (ZwCreateSection's STATUS_SECTION_TOO_BIG: ERROR_NOT_ENOUGH_MEMORY)
     /// while a read-write one extends the file (CreateFileMapping, dwMaximumSizeLow), a paging-file
     /// mapping without a size (ERROR_INVALID_PARAMETER), a handle that is not a file
-    /// (ERROR_INVALID_HANDLE) and one that is a pipe (ERROR_BAD_EXE_FORMAT); the `PAGE_WRITECOPY`
-    /// mapping of a read-only file is allowed.
+    /// (ERROR_INVALID_HANDLE) and one that is a pipe (ERROR_BAD_EXE_FORMAT), an image section of a
+    /// file that is not an executable (ERROR_BAD_EXE_FORMAT, test_CreateFileMapping); the
+    /// `PAGE_WRITECOPY` mapping of a read-only file is allowed.
     func testWhatCreateFileMappingRefuses() {
         let sim = checkedSimulation()
         sim.fileSystem.setContents([], of: Self.path)
@@ -219,7 +220,7 @@ final class MemoryMappedFileTests: XCTestCase {
             "empty file NULL ERROR_FILE_INVALID",
             "PAGE_NOACCESS NULL ERROR_INVALID_PARAMETER",
             "PAGE_READWRITE|PAGE_EXECUTE NULL ERROR_INVALID_PARAMETER",
-            "SEC_IMAGE NULL ERROR_NOT_SUPPORTED",
+            "SEC_IMAGE NULL ERROR_BAD_EXE_FORMAT",
             "read-only file, PAGE_READWRITE NULL ERROR_ACCESS_DENIED",
             "read-only file, PAGE_WRITECOPY handle ERROR_SUCCESS",
             "read-only file, 4096 bytes PAGE_READONLY NULL ERROR_NOT_ENOUGH_MEMORY",
@@ -230,6 +231,63 @@ final class MemoryMappedFileTests: XCTestCase {
             "a closed handle NULL ERROR_INVALID_HANDLE",
             "a pipe NULL ERROR_BAD_EXE_FORMAT",
         ])
+    }
+
+    /// The `SEC_*` attributes CreateFileMapping accepts, row by row as the sec_flag_tests table of
+    /// Wine's virtual.c test_CreateFileMapping finds them on Windows, over the paging file, over a
+    /// data file of 0x2000 bytes and over a file that starts with "MZ": `SEC_IMAGE` alone or with
+    /// `SEC_NOCACHE`; otherwise at most one of `SEC_COMMIT` and `SEC_RESERVE`, which `SEC_NOCACHE`
+    /// and `SEC_WRITECOMBINE` need; `SEC_LARGE_PAGES` and `SEC_FILE` refused; an image section of
+    /// the paging file or of a data file is ERROR_BAD_EXE_FORMAT. Two answers differ from
+    /// Windows' on purpose: an executable image is not simulated (Windows maps it), and
+    /// `SEC_COMMIT | SEC_LARGE_PAGES` over the paging file, which needs SeLockMemoryPrivilege and
+    /// is not in Wine's table, is ERROR_NOT_SUPPORTED.
+    func testTheSectionAttributesCreateFileMappingAccepts() {
+        let sim = checkedSimulation()
+        let image = #"C:\data\program.exe"#
+        sim.fileSystem.setContents(Array(repeating: 0, count: 0x2000), of: Self.path)
+        sim.fileSystem.setContents(Array("MZ".utf8) + Array(repeating: 0, count: 0x1FFE), of: image)
+        let (reserve, commit, noCache) = (DWORD(SEC_RESERVE), DWORD(SEC_COMMIT), DWORD(SEC_NOCACHE))
+        let (writeCombine, largePages, sectionImage, file) = (DWORD(SEC_WRITECOMBINE), DWORD(SEC_LARGE_PAGES), DWORD(SEC_IMAGE), DWORD(SEC_FILE))
+        let names: [(DWORD, String)] = [(sectionImage, "IMAGE"), (file, "FILE"), (reserve, "RESERVE"), (commit, "COMMIT"),
+                                        (noCache, "NOCACHE"), (writeCombine, "WRITECOMBINE"), (largePages, "LARGE_PAGES")]
+        let rows: [DWORD] = [reserve, reserve | noCache, reserve | largePages, reserve | writeCombine, commit,
+                             commit | noCache, commit | largePages, commit | writeCombine, reserve | commit, sectionImage,
+                             sectionImage | reserve, sectionImage | commit, noCache, largePages, writeCombine, file,
+                             file | reserve, file | commit, 0]
+        let imageRows: [DWORD] = [sectionImage, sectionImage | file, sectionImage | noCache, sectionImage | largePages,
+                                  sectionImage | writeCombine, sectionImage | reserve, sectionImage | commit]
+        func label(_ flags: DWORD) -> String {
+            flags == 0 ? "0" : names.filter { flags & $0.0 != 0 }.map(\.1).joined(separator: "|")
+        }
+        var lines: [String] = []
+        sim.run {
+            let data = open(), program = CreateFileA(image, GENERIC_READ, DWORD(FILE_SHARE_READ), nil, DWORD(OPEN_EXISTING), 0, nil)
+            for (name, handle, protection, flags) in [("paging file", INVALID_HANDLE_VALUE, DWORD(PAGE_READWRITE), rows),
+                                                      ("data file", data, DWORD(PAGE_READWRITE), rows),
+                                                      ("MZ file", program, DWORD(PAGE_READONLY), imageRows)] {
+                for row in flags {
+                    let mapping = CreateFileMappingW(handle, nil, protection | row, 0, 0x1000, nil)
+                    lines.append("\(name) \(label(row)): \(result(mapping))")
+                    CloseHandle(mapping)
+                }
+            }
+            CloseHandle(program)
+            CloseHandle(data)
+        }
+        let invalid = "NULL ERROR_INVALID_PARAMETER", made = "handle ERROR_SUCCESS"
+        let expected: [String] = ["paging file", "data file"].flatMap { name in
+            ["RESERVE: \(made)", "RESERVE|NOCACHE: \(made)", "RESERVE|LARGE_PAGES: \(invalid)", "RESERVE|WRITECOMBINE: \(made)",
+             "COMMIT: \(made)", "COMMIT|NOCACHE: \(made)",
+             "COMMIT|LARGE_PAGES: \(name == "data file" ? invalid : "NULL ERROR_NOT_SUPPORTED")",
+             "COMMIT|WRITECOMBINE: \(made)", "RESERVE|COMMIT: \(invalid)", "IMAGE: NULL ERROR_BAD_EXE_FORMAT",
+             "IMAGE|RESERVE: \(invalid)", "IMAGE|COMMIT: \(invalid)", "NOCACHE: \(invalid)", "LARGE_PAGES: \(invalid)",
+             "WRITECOMBINE: \(invalid)", "FILE: \(invalid)", "FILE|RESERVE: \(invalid)", "FILE|COMMIT: \(invalid)", "0: \(made)"]
+                .map { "\(name) \($0)" }
+        } + ["IMAGE: NULL ERROR_NOT_SUPPORTED", "IMAGE|FILE: \(invalid)", "IMAGE|NOCACHE: NULL ERROR_NOT_SUPPORTED",
+             "IMAGE|LARGE_PAGES: \(invalid)", "IMAGE|WRITECOMBINE: \(invalid)", "IMAGE|RESERVE: \(invalid)",
+             "IMAGE|COMMIT: \(invalid)"].map { "MZ file \($0)" }
+        XCTAssertEqual(lines, expected)
     }
 
     /// A tracked 4-byte out-parameter for the test's calls.

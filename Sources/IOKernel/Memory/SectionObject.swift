@@ -105,10 +105,13 @@ extension Kernel {
     /// the other arguments say.
     ///
     /// The checks, in the order Windows makes them: the protection (one of the six a section
-    /// may have, `STATUS_INVALID_PAGE_PROTECTION`; `SEC_IMAGE` and `SEC_LARGE_PAGES` are not
-    /// simulated, `STATUS_NOT_SUPPORTED`); the handle (a disk file, `STATUS_INVALID_HANDLE`,
-    /// `STATUS_INVALID_FILE_FOR_SECTION` for a pipe, a device or a directory); the file's access
-    /// (read for every section, write for a writable one: `STATUS_ACCESS_DENIED`); the size
+    /// may have, `STATUS_INVALID_PAGE_PROTECTION`); the `SEC_*` attributes (below); the handle
+    /// (a disk file, `STATUS_INVALID_HANDLE`, `STATUS_INVALID_FILE_FOR_SECTION` for a pipe, a
+    /// device or a directory); the file's access (read for every section, write for a writable
+    /// one: `STATUS_ACCESS_DENIED`); for `SEC_IMAGE`, the file's first bytes (an empty file is
+    /// `STATUS_INVALID_FILE_FOR_SECTION`, one that does not start with "MZ"
+    /// `STATUS_INVALID_IMAGE_NOT_MZ`, as Wine's test_MapViewOfFile finds; an executable image is
+    /// not simulated, `STATUS_NOT_SUPPORTED`); the size
     /// (`STATUS_MAPPED_FILE_SIZE_ZERO` for an empty file and size 0; larger than the file
     /// extends it for a writable section and is `STATUS_SECTION_TOO_BIG` otherwise, as
     /// ZwCreateSection's documentation gives it).
@@ -121,15 +124,24 @@ extension Kernel {
                                   SectionProtection.executeRead, SectionProtection.executeReadWrite,
                                   SectionProtection.executeWriteCopy]
         guard valid.contains(protection) else { return (.invalidPageProtection, 0, false) }
-        let image: UInt32 = 0x0100_0000, imageNoExecute: UInt32 = 0x1100_0000, largePages: UInt32 = 0x8000_0000
+        let image: UInt32 = 0x0100_0000, largePages: UInt32 = 0x8000_0000
         let commit: UInt32 = 0x0800_0000, reserve: UInt32 = 0x0400_0000, noCache: UInt32 = 0x1000_0000,
             writeCombine: UInt32 = 0x4000_0000
-        if attributes & image != 0 || attributes & imageNoExecute == imageNoExecute || attributes & largePages != 0 {
-            return (.notSupported, 0, false)
-        }
-        guard attributes & ~(commit | reserve | noCache | writeCombine) == 0,
-              attributes & (commit | reserve) != commit | reserve
+        // The attributes Windows accepts, as the sec_flag_tests table of Wine's virtual.c
+        // test_CreateFileMapping finds them: SEC_IMAGE alone or with SEC_NOCACHE
+        // (SEC_IMAGE_NO_EXECUTE); otherwise at most one of SEC_COMMIT and SEC_RESERVE, and
+        // SEC_NOCACHE, SEC_WRITECOMBINE or SEC_LARGE_PAGES only with one of them; SEC_LARGE_PAGES
+        // only with SEC_COMMIT over the paging file, and there it needs SeLockMemoryPrivilege,
+        // which is not simulated. Anything else (SEC_FILE, unknown bits) is
+        // STATUS_INVALID_PARAMETER.
+        let isImage = attributes & image != 0
+        let kind = attributes & (commit | reserve)
+        let allowed = isImage ? image | noCache : commit | reserve | noCache | writeCombine | largePages
+        guard attributes & ~allowed == 0, kind != commit | reserve,
+              isImage || kind != 0 || attributes & (noCache | writeCombine | largePages) == 0,
+              attributes & largePages == 0 || (kind == commit && fileHandle == nil)
         else { return (.invalidParameter, 0, false) }
+        if attributes & largePages != 0 { return (.notSupported, 0, false) }
         let handleAttributes: HandleAttributes = inherit ? .inherit : []
         let access = SectionProtection.creatorAccess(for: protection)
         if let name {
@@ -147,6 +159,11 @@ extension Kernel {
             else { return (.invalidFileForSection, 0, false) }
             let writable = protection == SectionProtection.readWrite || protection == SectionProtection.executeReadWrite
             guard open.canRead, !writable || open.canWrite else { return (.accessDenied, 0, false) }
+            if isImage {
+                guard file.dataSize > 0 else { return (.invalidFileForSection, 0, false) }
+                guard file.contents.read(at: 0, count: 2).elementsEqual("MZ".utf8) else { return (.invalidImageNotMZ, 0, false) }
+                return (.notSupported, 0, false)
+            }
             let fileSize = file.dataSize
             var size = maximumSize
             if size == 0 {
@@ -167,6 +184,8 @@ extension Kernel {
                                     fileObject: fileObject, dataFile: file)
             reference(fileObject, by: "section")
         } else {
+            // An image section needs an image file (test_CreateFileMapping: ERROR_BAD_EXE_FORMAT).
+            guard !isImage else { return (.invalidFileForSection, 0, false) }
             // "the calling process must also specify a size" (CreateFileMapping, hFile).
             guard maximumSize > 0 else { return (.invalidParameter, 0, false) }
             guard maximumSize <= UInt64(max(0, fileSystem.maximumFileSize)) else { return (.sectionTooBig, 0, false) }

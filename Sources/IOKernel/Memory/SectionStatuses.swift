@@ -19,6 +19,8 @@ extension NTStatus {
     public static let mappedFileSizeZero = NTStatus(rawValue: 0xC000_011E)
     /// `STATUS_MAPPED_ALIGNMENT`: Win32 reports ERROR_MAPPED_ALIGNMENT.
     public static let mappedAlignment = NTStatus(rawValue: 0xC000_0220)
+    /// `STATUS_INVALID_IMAGE_NOT_MZ`: Win32 reports ERROR_BAD_EXE_FORMAT.
+    public static let invalidImageNotMZ = NTStatus(rawValue: 0xC000_012F)
     /// `STATUS_INVALID_PARAMETER_2`: Win32 reports ERROR_INVALID_PARAMETER.
     public static let invalidParameter2 = NTStatus(rawValue: 0xC000_00F0)
     /// `STATUS_USER_MAPPED_FILE`: Win32 reports ERROR_USER_MAPPED_FILE.
