@@ -64,6 +64,8 @@ public final class Kernel {
     /// are in flight (OwnStatusBlocks.swift). Only added to and removed from, never iterated
     /// except to free them.
     @exclusivity(unchecked) var ownStatusBlocks: Set<UnsafeMutableRawPointer> = []
+    /// Own status blocks whose requests are done, the last freed last: used again first.
+    @exclusivity(unchecked) var spareStatusBlocks: [UnsafeMutableRawPointer] = []
     /// Where IRPs come from and go back to (IRPLookasideList.swift).
     let irpLookaside = IRPLookasideList()
     @exclusivity(unchecked) var nextThreadID: UInt32 = 0x1000

@@ -99,6 +99,8 @@ extension Kernel {
         current = nil
         for block in ownStatusBlocks { block.deallocate() }
         ownStatusBlocks.removeAll()
+        for block in spareStatusBlocks { block.deallocate() }
+        spareStatusBlocks.removeAll()
         memory.releaseHostMemory()
     }
 
