@@ -17,6 +17,17 @@ extension SimThread {
         Kernel.storeToUser(value, at: pointer, call: call, in: kernelReference)
     }
 
+    /// Stores a call's results through three of the caller's out-parameters, each as
+    /// ``store(_:into:call:)`` stores it, with the thread's termination and the kernel's tracking
+    /// tested once for the three (GetQueuedCompletionStatus's byte count, key and `OVERLAPPED`).
+    @inline(__always)
+    func store<A, B, C>(_ a: A, into pa: UnsafeMutablePointer<A>?, _ b: B, into pb: UnsafeMutablePointer<B>?, _ c: C,
+                        into pc: UnsafeMutablePointer<C>?, call: StaticString)
+    {
+        guard !isTerminating else { return }
+        Kernel.storeToUser(a, at: pa, b, at: pb, c, at: pc, call: call, in: kernelReference)
+    }
+
     /// Reads a value the caller passes by pointer (a `STARTUPINFOW`, a pipe mode, the high half
     /// of a distance) through the kernel's checked path: nil, with a violation recorded, when the
     /// tracked block is too short for a `T` or its memory was given back to the host; the call

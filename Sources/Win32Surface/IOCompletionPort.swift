@@ -82,9 +82,8 @@ private func queuedCompletionStatus(_ thread: borrowing SimThread, _ kernel: bor
     let dequeued = packet.waitStatus.rawValue == 0  // STATUS_SUCCESS
     let overlapped = packet.overlapped?.assumingMemoryBound(to: OVERLAPPED.self)
     if dequeued {
-        thread.store(DWORD(truncatingIfNeeded: packet.information), into: lpNumberOfBytesTransferred, call: "GetQueuedCompletionStatus")
-        thread.store(ULONG_PTR(packet.key), into: lpCompletionKey, call: "GetQueuedCompletionStatus")
-        thread.store(overlapped, into: lpOverlapped, call: "GetQueuedCompletionStatus")
+        thread.store(DWORD(truncatingIfNeeded: packet.information), into: lpNumberOfBytesTransferred, ULONG_PTR(packet.key),
+                     into: lpCompletionKey, overlapped, into: lpOverlapped, call: "GetQueuedCompletionStatus")
     }
     kernel.leave()
     let result: Bool

@@ -152,6 +152,26 @@ extension Kernel {
         kernel._withUnsafeGuaranteedRef { $0.storeToUser(value, at: pointer, call: call) }
     }
 
+    /// ``storeToUser(_:at:call:in:)`` for three out-parameters of one call at once (null ones
+    /// skipped): the tracking flag is read once, where each store would read it again (as far as
+    /// the compiler knows, a store through a caller's pointer may have changed it).
+    @inline(__always) @inlinable package static func storeToUser<A, B, C>(
+        _ a: A, at pa: UnsafeMutablePointer<A>?, _ b: B, at pb: UnsafeMutablePointer<B>?, _ c: C, at pc: UnsafeMutablePointer<C>?,
+        call: StaticString, in kernel: Unmanaged<Kernel>
+    ) {
+        guard kernel._withUnsafeGuaranteedRef({ $0.memoryTracking }) else {
+            pa?.pointee = a
+            pb?.pointee = b
+            pc?.pointee = c
+            return
+        }
+        kernel._withUnsafeGuaranteedRef { kernel in
+            if let pa { kernel.storeToUser(a, at: pa, call: call) }
+            if let pb { kernel.storeToUser(b, at: pb, call: call) }
+            if let pc { kernel.storeToUser(c, at: pc, call: call) }
+        }
+    }
+
     /// Whether `count` bytes at `address`, in the block at `index`, which is freed or too short,
     /// may be stored into by a call's result, recording the violation when they may not (or when
     /// they are freed).
