@@ -261,7 +261,7 @@ public final class Kernel {
         depth &-= 1
         guard depth == 0, let thread = current.map(Unmanaged.passUnretained) else { return }
         thread._withUnsafeGuaranteedRef { thread in
-            if !thread.unwindsForRelease && thread.cancelRequests.isEmpty {
+            if !thread.unwindsForRelease && !thread.hasCancelRequests {
                 while let irp = thread.takeCompletion() { irp._withUnsafeGuaranteedRef { finishCompletion($0) } }
             }
             if thread.hasUserModeWork { returnToUserMode(thread) }

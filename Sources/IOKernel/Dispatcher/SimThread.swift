@@ -85,7 +85,9 @@ public final class SimThread: KernelObject {
     // next return to user mode), whether it is exiting now, whether it is the main thread of
     // a process started by `Simulation.runProcess`, and whether it is the main thread of
     // `Simulation.run`, running on the caller's own OS thread (its exit unwinds to `run`).
-    @exclusivity(unchecked) @usableFromInline var terminationCode: UInt32?
+    @exclusivity(unchecked) @usableFromInline var terminationCode: UInt32? {
+        didSet { markOtherUserModeWork(Self.terminationDue, terminationCode != nil) }
+    }
     @exclusivity(unchecked) var isExiting = false
     /// Set when the thread's simulation is released while the thread is blocked: it returns from
     /// its wait and through its Win32 call, and leaves for its exit point (SimulationRelease.swift).
@@ -146,16 +148,52 @@ public final class SimThread: KernelObject {
 
     @inline(__always) func removeIRP(_ irp: IRP) { irpList.remove(irp) }
 
-    /// `CancelIoEx` requests from other threads, to run in this one.
-    @exclusivity(unchecked) @usableFromInline var cancelRequests: [CancelRequest] = []
+    /// `CancelIoEx` requests from other threads, to run in this one, oldest first.
+    @exclusivity(unchecked) private(set) var cancelRequests: [CancelRequest] = []
 
-    @inlinable var hasCompletionWork: Bool { completionHead != nil || !cancelRequests.isEmpty }
+    func queueCancelRequest(_ request: CancelRequest) {
+        cancelRequests.append(request)
+        markOtherUserModeWork(Self.cancelRequestsDue, true)
+    }
 
-    /// Work for the way back to user mode: completion work, or termination.
-    @inlinable var hasUserModeWork: Bool { hasCompletionWork || terminationCode != nil || userAPCsDue }
+    func takeCancelRequest() -> CancelRequest? {
+        guard !cancelRequests.isEmpty else { return nil }
+        defer { markOtherUserModeWork(Self.cancelRequestsDue, !cancelRequests.isEmpty) }
+        return cancelRequests.removeFirst()
+    }
+
+    func dropCancelRequests() {
+        cancelRequests.removeAll()
+        markOtherUserModeWork(Self.cancelRequestsDue, false)
+    }
+
+    /// What is due on the way back to user mode besides completions, one bit each (cancel
+    /// requests queued, a termination asked for, user APCs due), so that a return from the kernel
+    /// tests all of it with one load: ``hasUserModeWork`` is asked at every return, two or three
+    /// times a round trip.
+    @exclusivity(unchecked) @usableFromInline var otherUserModeWork: UInt8 = 0
+    @inlinable static var cancelRequestsDue: UInt8 { 1 }
+    @inlinable static var terminationDue: UInt8 { 2 }
+    @inlinable static var userAPCsDueBit: UInt8 { 4 }
+
+    @inline(__always) private func markOtherUserModeWork(_ bit: UInt8, _ due: Bool) {
+        if due { otherUserModeWork |= bit } else { otherUserModeWork &= ~bit }
+    }
+
+    @inlinable var hasCancelRequests: Bool { otherUserModeWork & Self.cancelRequestsDue != 0 }
+
+    @inlinable var hasCompletionWork: Bool { completionHead != nil || hasCancelRequests }
+
+    /// Work for the way back to user mode: completion work, termination, or user APCs.
+    @inlinable var hasUserModeWork: Bool { completionHead != nil || otherUserModeWork != 0 }
 
     /// An alertable wait ended for the queued user APCs: they run on the way back to user mode.
-    @exclusivity(unchecked) @usableFromInline var userAPCsDue = false
+    @inlinable var userAPCsDue: Bool {
+        get { otherUserModeWork & Self.userAPCsDueBit != 0 }
+        set {
+            if newValue { otherUserModeWork |= Self.userAPCsDueBit } else { otherUserModeWork &= ~Self.userAPCsDueBit }
+        }
+    }
 
     /// The tracked stack frames the thread has open, outermost first: freed if it exits inside them.
     @exclusivity(unchecked) var openFrames: [StackFrame] = []

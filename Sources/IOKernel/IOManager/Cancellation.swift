@@ -56,7 +56,7 @@ extension Kernel {
             if thread === caller {
                 cancelRequest(request, in: thread)
             } else {
-                thread.cancelRequests.append(request)
+                thread.queueCancelRequest(request)
                 _ = waitUntil(caller, reason: .cancelRequest(request), deadline: nil)
             }
             found = found || request.found

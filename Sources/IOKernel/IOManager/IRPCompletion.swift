@@ -95,14 +95,14 @@ extension Kernel {
     /// Inlined where the thread returns to user mode and where it issues or waits, so that a
     /// completion's processing is one call from there.
     @inline(__always) func runCompletionWork(of thread: SimThread) {
-        if !thread.cancelRequests.isEmpty { runCancelRequests(of: thread) }
+        if thread.hasCancelRequests { runCancelRequests(of: thread) }
         while let irp = thread.takeCompletion() { irp._withUnsafeGuaranteedRef { finishCompletion($0) } }
     }
 
     /// The `CancelIoEx` requests other threads queued to `thread`, oldest first.
     @inline(never) private func runCancelRequests(of thread: SimThread) {
-        while !thread.cancelRequests.isEmpty {
-            cancelRequest(thread.cancelRequests.removeFirst(), in: thread)
+        while let request = thread.takeCancelRequest() {
+            cancelRequest(request, in: thread)
         }
     }
 

@@ -70,7 +70,7 @@ extension Kernel {
             thread.userAPCs.removeAll()
             thread.dropCompletions()
             thread.irpList = IRPList()
-            thread.cancelRequests.removeAll()
+            thread.dropCancelRequests()
             thread.openFrames.removeAll()
             thread.releasedPacket = nil
             thread.waitingFor = nil
