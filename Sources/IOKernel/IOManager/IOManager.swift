@@ -48,25 +48,47 @@ extension Kernel {
         return (final, insertHandle(file, access: access), irp.information)
     }
 
-    /// `NtReadFile`. `apcRoutine(apcContext, ioStatus, nil)` is queued to the calling thread as
-    /// a user APC when the request completes and notifies.
-    package func ntReadFile(handle: UInt, event: UInt?, apcRoutine: APCRoutine? = nil,
-                            apcContext: UnsafeMutableRawPointer? = nil, ioStatus: UnsafeMutableRawPointer?,
-                            buffer: UnsafeMutableRawPointer?, length: Int, byteOffset: UInt64?) -> NTStatus
+    /// `NtReadFile` without an APC routine, as `ReadFile` calls it: the round trips' hot path,
+    /// with the whole issue path inlined and specialised (no routine to carry or check, two
+    /// words fewer passed on the stack).
+    package func ntReadFile(handle: UInt, event: UInt?, apcContext: UnsafeMutableRawPointer? = nil,
+                            ioStatus: UnsafeMutableRawPointer?, buffer: UnsafeMutableRawPointer?, length: Int,
+                            byteOffset: UInt64?) -> NTStatus
     {
-        issueTransfer(.read, handle: handle, event: event, apcRoutine: apcRoutine, apcContext: apcContext, ioStatus: ioStatus,
+        issueTransfer(.read, handle: handle, event: event, apcRoutine: nil, apcContext: apcContext, ioStatus: ioStatus,
                       buffer: buffer, length: length, byteOffset: byteOffset, controlCode: 0, watchesSubtree: false,
                       controlInput: nil)
     }
 
-    /// `NtWriteFile`.
-    package func ntWriteFile(handle: UInt, event: UInt?, apcRoutine: APCRoutine? = nil,
+    /// `NtReadFile` with an APC routine, as `ReadFileEx` calls it: `apcRoutine(apcContext,
+    /// ioStatus, nil)` is queued to the calling thread as a user APC when the request completes
+    /// and notifies.
+    package func ntReadFile(handle: UInt, event: UInt?, apcRoutine: APCRoutine,
+                            apcContext: UnsafeMutableRawPointer? = nil, ioStatus: UnsafeMutableRawPointer?,
+                            buffer: UnsafeMutableRawPointer?, length: Int, byteOffset: UInt64?) -> NTStatus
+    {
+        transfer(.read, handle: handle, event: event, apcRoutine: apcRoutine, apcContext: apcContext, ioStatus: ioStatus,
+                 buffer: buffer, length: length, byteOffset: byteOffset)
+    }
+
+    /// `NtWriteFile` without an APC routine, as `WriteFile` calls it (inlined whole, as
+    /// ``ntReadFile(handle:event:apcContext:ioStatus:buffer:length:byteOffset:)`` is).
+    package func ntWriteFile(handle: UInt, event: UInt?, apcContext: UnsafeMutableRawPointer? = nil,
+                             ioStatus: UnsafeMutableRawPointer?, buffer: UnsafeRawPointer?, length: Int,
+                             byteOffset: UInt64?) -> NTStatus
+    {
+        issueTransfer(.write, handle: handle, event: event, apcRoutine: nil, apcContext: apcContext, ioStatus: ioStatus,
+                      buffer: UnsafeMutableRawPointer(mutating: buffer), length: length, byteOffset: byteOffset, controlCode: 0,
+                      watchesSubtree: false, controlInput: nil)
+    }
+
+    /// `NtWriteFile` with an APC routine, as `WriteFileEx` calls it.
+    package func ntWriteFile(handle: UInt, event: UInt?, apcRoutine: APCRoutine,
                              apcContext: UnsafeMutableRawPointer? = nil, ioStatus: UnsafeMutableRawPointer?,
                              buffer: UnsafeRawPointer?, length: Int, byteOffset: UInt64?) -> NTStatus
     {
-        issueTransfer(.write, handle: handle, event: event, apcRoutine: apcRoutine, apcContext: apcContext, ioStatus: ioStatus,
-                      buffer: UnsafeMutableRawPointer(mutating: buffer), length: length, byteOffset: byteOffset, controlCode: 0,
-                      watchesSubtree: false, controlInput: nil)
+        transfer(.write, handle: handle, event: event, apcRoutine: apcRoutine, apcContext: apcContext, ioStatus: ioStatus,
+                 buffer: UnsafeMutableRawPointer(mutating: buffer), length: length, byteOffset: byteOffset)
     }
 
     /// Issues a read or write, in the order nt-io-model §2.1 gives: reference the file object by
