@@ -44,7 +44,10 @@ import Darwin
     /// The lowest and highest address of any range: an address outside them (a caller's stack
     /// variable, usually) is found untracked without a search.
     @exclusivity(unchecked) @usableFromInline private(set) var lowestAddress = UInt.max
-    @exclusivity(unchecked) @usableFromInline private(set) var highestAddress: UInt = 0
+    @exclusivity(unchecked) private(set) var highestAddress: UInt = 0
+    /// `highestAddress - lowestAddress` (zero for no range), so that an address is tested
+    /// against both with one comparison.
+    @exclusivity(unchecked) @usableFromInline private(set) var addressSpan: UInt = 0
     /// The block an `OVERLAPPED` was last found in, and the block a buffer or anything else was
     /// last found in (the same two, used again and again), with their ranges and the bytes a
     /// check may pass at once, so that checking them again reads nothing else: each kind of
@@ -107,12 +110,17 @@ import Darwin
             index >= 0 && address &- start < capacity ? index : nil
         }
 
+        /// Whether `address` lies in the live part of the block (``holdsLive(_:count:)`` of one
+        /// byte).
+        @inlinable @inline(__always) func isLive(at address: UInt) -> Bool { address &- start < liveBytes }
+
         /// Whether `count` bytes from `address` lie in the live part of the block: what a check
         /// passes on, with nothing else read. A false answer says nothing: the caller asks the
         /// arena (``MemoryArena/isLive(_:from:count:)``).
         @inlinable @inline(__always) func holdsLive(_ address: UInt, count: Int) -> Bool {
             let offset = address &- start
-            return offset < liveBytes && UInt(bitPattern: count) <= liveBytes &- offset
+            guard offset < liveBytes else { return false }
+            return UInt(bitPattern: count) <= liveBytes &- offset
         }
     }
 
@@ -147,6 +155,7 @@ import Darwin
         ranges.removeAll(keepingCapacity: true)
         lowestAddress = .max
         highestAddress = 0
+        addressSpan = 0
         blocks.removeAll(keepingCapacity: true)
         states.removeAll()
         moreHolders.removeAll()
@@ -201,6 +210,7 @@ import Darwin
         let end = start + UInt(max(size, 1))
         lowestAddress = min(lowestAddress, start)
         highestAddress = max(highestAddress, end)
+        addressSpan = highestAddress - lowestAddress
         var position = insertionPoint(for: start)
         // The host may hand out again memory the quarantine released. Only the part the new
         // block takes changes hands: the rest of a released block's range stays the released
@@ -338,7 +348,7 @@ import Darwin
     @inlinable @inline(__always) func lookup(_ address: UInt) -> Int32? {
         if let index = recentOverlapped.find(address) ?? recentBuffer.find(address) { return index }
         // Outside every range (a caller's stack variable, usually): untracked without a search.
-        guard address >= lowestAddress, address < highestAddress else { return nil }
+        guard spans(address) else { return nil }
         return search(address, overlapped: false)
     }
 
@@ -346,7 +356,7 @@ import Darwin
     /// and one found by a search takes its place.
     @inlinable @inline(__always) func lookup(overlapped address: UInt) -> Int32? {
         if let index = recentOverlapped.find(address) { return index }
-        guard address >= lowestAddress, address < highestAddress else { return nil }
+        guard spans(address) else { return nil }
         return search(address, overlapped: true)
     }
 
@@ -354,14 +364,14 @@ import Darwin
     /// found by a search takes its place.
     @inlinable @inline(__always) func lookup(buffer address: UInt) -> Int32? {
         if let index = recentBuffer.find(address) { return index }
-        guard address >= lowestAddress, address < highestAddress else { return nil }
+        guard spans(address) else { return nil }
         return search(address, overlapped: false)
     }
 
     /// Whether `address` lies between the arena's lowest and highest address: if not, no
     /// block holds it (an out-parameter on the caller's stack, usually), which this finds
     /// before ``lookup(_:)`` tries the recent blocks.
-    @inlinable @inline(__always) func spans(_ address: UInt) -> Bool { address >= lowestAddress && address < highestAddress }
+    @inlinable @inline(__always) func spans(_ address: UInt) -> Bool { address &- lowestAddress < addressSpan }
 
     /// ``lookup(_:)`` past the recent blocks: the range that holds `address`, which becomes the
     /// recent `OVERLAPPED`'s or buffer's. A range may be only part of its block (a released

@@ -10,7 +10,9 @@ extension MemoryArena {
     @inline(__always) func addHolder(_ index: Int32, irp: Int, address: UInt, asOverlapped: Bool) {
         let holder = MemoryBlockHolder(irp: irp, address: address, asOverlapped: asOverlapped)
         guard states[Int(index)].holderCount == 0 else { return addAnotherHolder(index, holder) }
-        states[Int(index)].holdAlone(irp: irp, address: address, asOverlapped: asOverlapped)
+        // A block may still wait for release with no holder (kernel32 reading it, pinned).
+        states[Int(index)].firstHolder = holder
+        states[Int(index)].holderCount = 1
     }
 
     /// ``addHolder(_:irp:address:asOverlapped:)`` for a block already held.

@@ -25,13 +25,23 @@
     }
     /// Its host memory went back to the host (``MemoryArena``'s quarantine budget).
     var isReleased = false
-    /// Freed, held by a request, and past the budget: it waits for its last holder.
-    var awaitsRelease = false
     /// The block a later allocation gave this one's memory to, or -1.
     var reusedBy: Int32 = -1
+    /// How many I/O requests hold the block, with ``awaitsReleaseBit`` when it waits for them:
+    /// one word, so that "held by one request alone, and not waiting" is one comparison with 1.
+    private var holds: Int32 = 0
+    private static let awaitsReleaseBit: Int32 = 1 << 30
     /// How many I/O requests hold the block (``MemoryBlockHolder``); the first is kept here,
     /// the others (rare: two requests on one block) in the arena's ``MemoryArena/moreHolders``.
-    var holderCount: Int32 = 0
+    var holderCount: Int32 {
+        get { holds & ~Self.awaitsReleaseBit }
+        set { holds = newValue | (holds & Self.awaitsReleaseBit) }
+    }
+    /// Freed, held by a request, and past the budget: it waits for its last holder.
+    var awaitsRelease: Bool {
+        get { holds & Self.awaitsReleaseBit != 0 }
+        set { holds = newValue ? holds | Self.awaitsReleaseBit : holds & ~Self.awaitsReleaseBit }
+    }
     var firstHolder = MemoryBlockHolder(irp: 0, address: 0, asOverlapped: false)
 
     init(start: UInt, size: Int) {
@@ -41,18 +51,22 @@
 
     var isHeld: Bool { holderCount > 0 }
 
-    /// Held by one request from now (the block was held by none).
+    /// Neither held nor waiting for a holder: what a new holder may take alone
+    /// (``holdAlone(irp:address:asOverlapped:)``).
+    @inline(__always) var isUnheld: Bool { holds == 0 }
+
+    /// Held by one request from now (the block was ``isUnheld``).
     @inline(__always) mutating func holdAlone(irp: Int, address: UInt, asOverlapped: Bool) {
         firstHolder = MemoryBlockHolder(irp: irp, address: address, asOverlapped: asOverlapped)
-        holderCount = 1
+        holds = 1
     }
 
     /// Held by nobody from now, if one request, the one letting go, held it and it is not
     /// waiting to be released (``MemoryArena/removeKnownHolder(_:irp:asOverlapped:)``); false,
     /// changing nothing, otherwise.
     @inline(__always) mutating func letGoIfHeldAlone() -> Bool {
-        guard holderCount == 1, !awaitsRelease else { return false }
-        holderCount = 0
+        guard holds == 1 else { return false }
+        holds = 0
         return true
     }
 }

@@ -339,20 +339,21 @@ extension Kernel {
         // lie in two live blocks that no request holds, each the block found last for its
         // kind (one comparison finds it and tells it is live). Then the IRP holds both, a few
         // stores. Anything else is checked in full, and reported, by trackIssueChecking.
+        // A null pointer, and kernel32's own status block (host memory), lie in no live block:
+        // they take the full check, as a miss does.
         let memory = self.memory
-        if let overlapped = irp.userIOSB, let buffer = irp.userBuffer, irp.major == .read, irp.length > 0,
-           !thread.issuingWithOwnStatusBlock, memory.recentOverlapped.holdsLive(UInt(bitPattern: overlapped), count: 1),
-           memory.recentBuffer.holdsLive(UInt(bitPattern: buffer), count: 1)
-        {
+        let overlapped = UInt(bitPattern: irp.userIOSB)
+        let buffer = UInt(bitPattern: irp.userBuffer)
+        if irp.major == .read, irp.length > 0, memory.recentOverlapped.isLive(at: overlapped), memory.recentBuffer.isLive(at: buffer) {
             let overlappedIndex = memory.recentOverlapped.index
             let bufferIndex = memory.recentBuffer.index
             // The table and the id read once (the stores below might otherwise be taken to
             // change them).
             let states = memory.states
             let id = irp.id
-            if overlappedIndex != bufferIndex, !states[Int(overlappedIndex)].isHeld, !states[Int(bufferIndex)].isHeld {
-                states[Int(overlappedIndex)].holdAlone(irp: id, address: UInt(bitPattern: overlapped), asOverlapped: true)
-                states[Int(bufferIndex)].holdAlone(irp: id, address: UInt(bitPattern: buffer), asOverlapped: false)
+            if overlappedIndex != bufferIndex, states[Int(overlappedIndex)].isUnheld, states[Int(bufferIndex)].isUnheld {
+                states[Int(overlappedIndex)].holdAlone(irp: id, address: overlapped, asOverlapped: true)
+                states[Int(bufferIndex)].holdAlone(irp: id, address: buffer, asOverlapped: false)
                 irp.overlappedBlock = overlappedIndex
                 irp.bufferBlock = bufferIndex
                 return
@@ -445,14 +446,15 @@ extension Kernel {
     /// (``releaseBuffer(of:)``, ``releaseOverlapped(of:)``). Each block's state is read once,
     /// and a block the IRP alone holds is let go with one store.
     @inline(__always) func releaseHeldMemory(of irp: IRP) {
-        let bufferBlock = irp.bufferBlock
-        let overlappedBlock = irp.notificationCarriesOverlapped ? -1 : irp.overlappedBlock
-        guard bufferBlock >= 0 || overlappedBlock >= 0 else { return }
+        // The table read once: letting go never adds a block, so its storage stays where it is.
         let states = memory.states
+        let bufferBlock = irp.bufferBlock
         if bufferBlock >= 0 {
             if !states[Int(bufferBlock)].letGoIfHeldAlone() { memory.removeKnownHolder(bufferBlock, irp: irp.id, asOverlapped: false) }
             irp.bufferBlock = -1
         }
+        guard !irp.notificationCarriesOverlapped else { return }
+        let overlappedBlock = irp.overlappedBlock
         if overlappedBlock >= 0 {
             if !states[Int(overlappedBlock)].letGoIfHeldAlone() {
                 memory.removeKnownHolder(overlappedBlock, irp: irp.id, asOverlapped: true)
