@@ -1,27 +1,20 @@
 /// A completion packet: what `GetQueuedCompletionStatus` hands out.
 ///
 /// Plain values only, so that copying a packet into and out of its port's queue costs no
-/// reference counting: the request behind it is named by id and by what the packet still needs
-/// of it (its `OVERLAPPED`'s tracked block), and a thread-agnostic request, whose completion
-/// processing the dequeuing thread runs, is held unretained: it stays allocated in the IRP
-/// lookaside list until that processing frees it.
-struct CompletionPacket {
-    let key: UInt
-    /// The completion context: for I/O, the caller's `OVERLAPPED`.
-    let overlapped: UnsafeMutableRawPointer?
-    let information: Int
-    /// The request the packet reports (`IRP#id`), 0 for a posted packet.
-    let originID: Int
-    /// The thread-agnostic request whose completion processing (the `OVERLAPPED` write) runs in
-    /// the thread that dequeues the packet.
-    let agnosticIRP: Unmanaged<IRP>?
-    let status: NTStatus
-    /// The tracked block of the `OVERLAPPED` the packet carries to the program for a request
-    /// already delivered, which the dequeue lets go (-1 for none).
-    let carriedOverlappedBlock: Int32
-    /// The request's system call returned `STATUS_PENDING` (a packet of a request that
-    /// succeeded at once, and was told so by the call's `TRUE`, is not reported when discarded).
-    let originPendingReturned: Bool
+/// reference counting. A pended thread-agnostic request is queued itself, as NT queues the IRP
+/// (`IopCompleteRequest`'s `KeInsertQueue` of the IRP's list entry): the packet holds it
+/// unretained, with the port's key, and what it reports is the request's own, read when it is
+/// dequeued; it stays allocated in the IRP lookaside list until the dequeuing thread finishes
+/// its completion processing. Any other packet (posted, a job's message, or the port channel of
+/// a request already finished) carries its values, the request behind it named by id and by
+/// what the packet still needs of it (its `OVERLAPPED`'s tracked block).
+enum CompletionPacket {
+    /// A pended thread-agnostic request, completed, whose completion processing (the
+    /// `OVERLAPPED` write) runs in the thread that dequeues it. Its system call's
+    /// `STATUS_PENDING` is noted when the packet is queued: a request completed inside its
+    /// dispatch routine is queued before its call returns.
+    case request(Unmanaged<IRP>, key: UInt, pendingReturned: Bool)
+    case values(CompletionValues)
 
     /// A packet reporting `origin` (nil for a posted packet). With `finishesCompletion`, the
     /// request is thread-agnostic and its completion processing is still to run.
@@ -29,32 +22,95 @@ struct CompletionPacket {
     init(key: UInt, overlapped: UnsafeMutableRawPointer?, status: NTStatus, information: Int, origin: IRP?,
          finishesCompletion: Bool)
     {
-        self.key = key
-        self.overlapped = overlapped
-        self.status = status
-        self.information = information
-        originID = origin?.id ?? 0
-        originPendingReturned = origin?.pendingReturned ?? true
-        carriedOverlappedBlock = finishesCompletion ? -1 : origin?.overlappedBlock ?? -1
-        agnosticIRP = finishesCompletion ? origin.map(Unmanaged.passUnretained) : nil
+        if finishesCompletion, let origin {
+            self = .request(Unmanaged.passUnretained(origin), key: key, pendingReturned: origin.pendingReturned)
+            return
+        }
+        self = .values(CompletionValues(key: key, overlapped: overlapped, information: information, originID: origin?.id ?? 0,
+                                        status: status, carriedOverlappedBlock: origin?.overlappedBlock ?? -1,
+                                        originPendingReturned: origin?.pendingReturned ?? true))
     }
 
     /// The packet of a pended thread-agnostic request: everything it reports is the IRP's own,
     /// and the IRP's completion processing runs when the packet is dequeued.
     @inline(__always)
     init(agnostic irp: IRP, key: UInt) {
-        self.key = key
-        overlapped = irp.apcContext
-        status = irp.status
-        information = irp.information
-        originID = irp.id
-        originPendingReturned = irp.pendingReturned
-        carriedOverlappedBlock = -1
-        agnosticIRP = Unmanaged.passUnretained(irp)
+        self = .request(Unmanaged.passUnretained(irp), key: key, pendingReturned: irp.pendingReturned)
+    }
+
+    @inline(__always) var key: UInt {
+        switch self {
+        case .request(_, let key, _): key
+        case .values(let values): values.key
+        }
+    }
+
+    /// The completion context: for I/O, the caller's `OVERLAPPED`.
+    @inline(__always) var overlapped: UnsafeMutableRawPointer? {
+        switch self {
+        case .request(let irp, _, _): irp._withUnsafeGuaranteedRef { $0.apcContext }
+        case .values(let values): values.overlapped
+        }
+    }
+
+    @inline(__always) var information: Int {
+        switch self {
+        case .request(let irp, _, _): irp._withUnsafeGuaranteedRef { $0.information }
+        case .values(let values): values.information
+        }
+    }
+
+    @inline(__always) var status: NTStatus {
+        switch self {
+        case .request(let irp, _, _): irp._withUnsafeGuaranteedRef { $0.status }
+        case .values(let values): values.status
+        }
+    }
+
+    /// The request the packet reports (`IRP#id`), 0 for a posted packet.
+    var originID: Int {
+        switch self {
+        case .request(let irp, _, _): irp._withUnsafeGuaranteedRef { $0.id }
+        case .values(let values): values.originID
+        }
+    }
+
+    /// The thread-agnostic request whose completion processing (the `OVERLAPPED` write) runs in
+    /// the thread that dequeues the packet.
+    @inline(__always) var agnosticIRP: Unmanaged<IRP>? {
+        if case .request(let irp, _, _) = self { return irp }
+        return nil
+    }
+
+    /// The tracked block of the `OVERLAPPED` the packet carries to the program for a request
+    /// already delivered, which the dequeue lets go (-1 for none).
+    var carriedOverlappedBlock: Int32 {
+        if case .values(let values) = self { return values.carriedOverlappedBlock }
+        return -1
+    }
+
+    /// The request's system call returned `STATUS_PENDING` (a packet of a request that
+    /// succeeded at once, and was told so by the call's `TRUE`, is not reported when discarded).
+    var originPendingReturned: Bool {
+        switch self {
+        case .request(_, _, let pendingReturned): pendingReturned
+        case .values(let values): values.originPendingReturned
+        }
     }
 
     /// The packet reports a request (it was not posted).
     var hasOrigin: Bool { originID != 0 }
+}
+
+/// The values a packet carries that is not a thread-agnostic request (see ``CompletionPacket``).
+struct CompletionValues {
+    let key: UInt
+    let overlapped: UnsafeMutableRawPointer?
+    let information: Int
+    let originID: Int
+    let status: NTStatus
+    let carriedOverlappedBlock: Int32
+    let originPendingReturned: Bool
 }
 
 /// A port's queued packets, oldest first (the queue's entry list of NT's `KQUEUE`): a ring of

@@ -202,8 +202,10 @@ extension Kernel {
             guard let first = firstPacket(for: thread, from: port, timeoutMilliseconds: timeoutMilliseconds, alertable: false,
                                           status: &status)
             else { return DequeuedPacket(failed: status) }
-            handOut(first, from: port)
-            return DequeuedPacket(first)
+            // What the packet reports, read before its request's completion processing frees it.
+            let dequeued = DequeuedPacket(first)
+            handOut(first, key: dequeued.key, overlapped: dequeued.overlapped, from: port)
+            return dequeued
         } failure: { DequeuedPacket(failed: $0) }
     }
 
@@ -225,8 +227,10 @@ extension Kernel {
             var next: CompletionPacket? = first
             var removed = 0
             while removed < maximum, let packet = next {
-                handOut(packet, from: port)
-                receive(packet.key, packet.overlapped, packet.status, packet.information)
+                // What the packet reports, read before its request's completion processing frees it.
+                let dequeued = DequeuedPacket(packet)
+                handOut(packet, key: dequeued.key, overlapped: dequeued.overlapped, from: port)
+                receive(dequeued.key, dequeued.overlapped, dequeued.status, dequeued.information)
                 removed += 1
                 next = removed < maximum ? port.dequeue() : nil
             }
@@ -297,13 +301,15 @@ extension Kernel {
 
     /// A dequeued packet goes to the program: a thread-agnostic request finishes its completion
     /// processing here, in the thread that dequeued it, and its `OVERLAPPED` is written now
-    /// (F-OVL-11).
-    @inline(__always) private func handOut(_ packet: CompletionPacket, from port: CompletionPort) {
+    /// (F-OVL-11). `key` and `overlapped` are the packet's, read before.
+    @inline(__always) private func handOut(_ packet: CompletionPacket, key: UInt, overlapped: UnsafeMutableRawPointer?,
+                                           from port: CompletionPort)
+    {
         if memoryTracking {
-            checkHandedOut(packet.overlapped, of: packet.agnosticIRP, carrying: packet.carriedOverlappedBlock, id: packet.originID)
+            checkHandedOut(overlapped, of: packet.agnosticIRP, carrying: packet.carriedOverlappedBlock, id: packet.originID)
         }
         if let irp = packet.agnosticIRP { irp._withUnsafeGuaranteedRef { finishCompletionInline($0) } }
-        if tracing { recordDequeued(key: packet.key, overlapped: packet.overlapped, from: port) }
+        if tracing { recordDequeued(key: key, overlapped: overlapped, from: port) }
     }
 
     @inline(never) private func recordDequeued(key: UInt, overlapped: UnsafeMutableRawPointer?, from port: CompletionPort) {
