@@ -23,7 +23,8 @@ import IOKernel
 /// (`ERROR_ACCESS_DENIED`); a pipe or a directory is `ERROR_BAD_EXE_FORMAT`. A paging-file
 /// mapping needs a size (`ERROR_INVALID_PARAMETER`). A name another mapping has gives a new
 /// handle to that one with `ERROR_ALREADY_EXISTS` (the other arguments are ignored); the name of
-/// an event is `ERROR_INVALID_HANDLE`. Returns NULL on failure.
+/// an event is `ERROR_INVALID_HANDLE` (`Local\` and `Global\` as for ``CreateEventW(_:_:_:_:)``).
+/// Returns NULL on failure.
 @discardableResult
 public func CreateFileMappingW(_ hFile: HANDLE!, _ lpFileMappingAttributes: LPSECURITY_ATTRIBUTES!, _ flProtect: DWORD,
                                _ dwMaximumSizeHigh: DWORD, _ dwMaximumSizeLow: DWORD, _ lpName: LPCWSTR!) -> HANDLE!
@@ -52,9 +53,15 @@ private func createFileMapping(_ function: String, _ hFile: HANDLE?, _ flProtect
     withCurrentThread(named: function, failure: nil) { (thread: borrowing SimThread) in
         let size = UInt64(high) << 32 | UInt64(low)
         let file: UInt? = hFile == INVALID_HANDLE_VALUE ? nil : value(hFile)
-        let (status, handle, existed) = thread.withKernel { kernel in
-            kernel.withKernelEntry {
-                kernel.ntCreateSection(fileHandle: file, protection: flProtect, maximumSize: size, name: name, inherit: false)
+        let key = name.flatMap(ObjectNamespace.key(for:))
+        let (status, handle, existed): (NTStatus, UInt, Bool)
+        if name != nil, key == nil {
+            (status, handle, existed) = (.objectPathNotFound, 0, false)
+        } else {
+            (status, handle, existed) = thread.withKernel { kernel in
+                kernel.withKernelEntry {
+                    kernel.ntCreateSection(fileHandle: file, protection: flProtect, maximumSize: size, name: key, inherit: false)
+                }
             }
         }
         let result: HANDLE?
@@ -96,8 +103,13 @@ private func openFileMapping(_ function: String, _ access: DWORD, _ inherit: Boo
             thread.traceResult("\(function)(0x\(String(access, radix: 16)), NULL)", "NULL, ERROR_INVALID_PARAMETER")
             return nil
         }
-        let (status, handle) = thread.withKernel { kernel in
-            kernel.withKernelEntry { kernel.ntOpenSection(name: name, access: access, inherit: inherit) }
+        let (status, handle): (NTStatus, UInt)
+        if let key = ObjectNamespace.key(for: name) {
+            (status, handle) = thread.withKernel { kernel in
+                kernel.withKernelEntry { kernel.ntOpenSection(name: key, access: access, inherit: inherit) }
+            }
+        } else {
+            (status, handle) = (.objectPathNotFound, 0)
         }
         let result = status.isSuccess ? HANDLE(bitPattern: handle) : nil
         if result == nil { _ = thread.fail(status) }

@@ -5,7 +5,8 @@ import IOKernel
 ///
 /// A new job has no processes, no limits and is not signalled. A name that exists already
 /// gives a new handle to that job with `ERROR_ALREADY_EXISTS` (as for events); a name an event
-/// or a file mapping holds is NULL with `ERROR_INVALID_HANDLE`, as the namespace is shared.
+/// or a file mapping holds is NULL with `ERROR_INVALID_HANDLE`, as the namespace is shared
+/// (`Local\` and `Global\` as for ``CreateEventW(_:_:_:_:)``).
 /// `lpJobAttributes.bInheritHandle` makes the handle inheritable; security descriptors are not
 /// checked. See JobObject.swift for what jobs do in the simulation.
 @discardableResult
@@ -26,7 +27,15 @@ public func CreateJobObjectA(_ lpJobAttributes: LPSECURITY_ATTRIBUTES!, _ lpName
 
 private func createJob(_ thread: SimThread, _ attributes: LPSECURITY_ATTRIBUTES?, _ name: String?) -> HANDLE? {
     let kernel = thread.kernel
-    let (status, handle, existed) = kernel.withKernelEntry { kernel.ntCreateJobObject(name: name, inherit: asksForInheritance(attributes)) }
+    let key = name.flatMap(ObjectNamespace.key(for:))
+    let (status, handle, existed): (NTStatus, UInt, Bool)
+    if name != nil, key == nil {
+        (status, handle, existed) = (.objectPathNotFound, 0, false)
+    } else {
+        (status, handle, existed) = kernel.withKernelEntry {
+            kernel.ntCreateJobObject(name: key, inherit: asksForInheritance(attributes))
+        }
+    }
     guard status.isSuccess else {
         _ = thread.fail(status)
         thread.traceResult("CreateJobObject(\(name ?? "NULL"))", "NULL, \(win32ErrorName(thread.lastError))")

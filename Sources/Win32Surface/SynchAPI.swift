@@ -4,7 +4,9 @@ import IOKernel
 ///
 /// The corresponding Win32 function is `CreateEventW`. Creating a name that exists returns a
 /// new handle to the existing event with `ERROR_ALREADY_EXISTS` (the type and initial state are
-/// then ignored); a fresh event sets the last error to 0 (win32-facts F-EVT-2).
+/// then ignored); a fresh event sets the last error to 0 (win32-facts F-EVT-2). `Local\` names
+/// the session namespace the name is in anyway, `Global\` the global one, and another
+/// backslash is `ERROR_PATH_NOT_FOUND` (IOKernel's ObjectManager/ObjectNamespace.swift).
 @discardableResult
 public func CreateEventW(_ lpEventAttributes: LPSECURITY_ATTRIBUTES!, _ bManualReset: Bool, _ bInitialState: Bool,
                          _ lpName: LPCWSTR!) -> HANDLE!
@@ -29,7 +31,15 @@ public func CreateEventA(_ lpEventAttributes: LPSECURITY_ATTRIBUTES!, _ bManualR
 private func createEvent(_ function: String, _ manualReset: Bool, _ initialState: Bool, _ name: String?) -> HANDLE? {
     return withCurrentThread(named: function, failure: nil) { (thread: borrowing SimThread) in
         let kernel = thread.kernel
-        let (status, handle, existed) = kernel.withKernelEntry { kernel.ntCreateEvent(manualReset: manualReset, initialState: initialState, name: name) }
+        let key = name.flatMap(ObjectNamespace.key(for:))
+        let (status, handle, existed): (NTStatus, UInt, Bool)
+        if name != nil, key == nil {
+            (status, handle, existed) = (.objectPathNotFound, 0, false)
+        } else {
+            (status, handle, existed) = kernel.withKernelEntry {
+                kernel.ntCreateEvent(manualReset: manualReset, initialState: initialState, name: key)
+            }
+        }
         guard status.isSuccess else {
             thread.setLastError(DWORD(status.dosError))
             thread.traceResult("\(function)(manual: \(manualReset), initial: \(initialState), name: \(name ?? "NULL"))", "NULL")
