@@ -238,7 +238,7 @@ extension Kernel {
         if let controlInput, controlInput.count > 0 {
             captureUserBuffer(controlInput.address, count: controlInput.count, into: irp)
         }
-        if memoryTracking { trackIssue(irp, thread) }
+        if memoryTracking { trackIssue(irp) }
         if irp.isThreadAgnostic { file.agnosticList.append(irp) } else { thread.appendIRP(irp) }
         file.liveIRPCount &+= 1
         if tracing { record(.irpIssued(irp: irp.id, major: major, file: file.id)) }

@@ -333,7 +333,7 @@ extension Kernel {
     /// At issue: the `OVERLAPPED` (the IRP's status block) must be live and not in flight
     /// already; the IRP starts holding it, and a read's buffer. Pointers from outside the arena
     /// are noted as unchecked.
-    @inline(never) func trackIssue(_ irp: IRP, _ thread: SimThread) {
+    @inline(never) func trackIssue(_ irp: IRP) {
         // Out of line, once, so that the untracked issue path carries none of it. The round
         // trip's case first, with nothing to check further: a read whose OVERLAPPED and buffer
         // lie in two live blocks that no request holds, each the block found last for its
@@ -359,13 +359,14 @@ extension Kernel {
                 return
             }
         }
-        trackIssueChecking(irp, thread)
+        trackIssueChecking(irp)
     }
 
-    /// ``trackIssue(_:_:)`` in full: each pointer found, checked, reported and held.
-    @inline(never) private func trackIssueChecking(_ irp: IRP, _ thread: SimThread) {
+    /// ``trackIssue(_:)`` in full: each pointer found, checked, reported and held.
+    @inline(never) private func trackIssueChecking(_ irp: IRP) {
         let call = irp.major.callName
-        if let overlapped = irp.userIOSB, !thread.issuingWithOwnStatusBlock {
+        // The IRP's thread issued it (kernel32's own status block is not the caller's memory).
+        if let overlapped = irp.userIOSB, irp.thread?.issuingWithOwnStatusBlock != true {
             let address = UInt(bitPattern: overlapped)
             if let index = memory.lookup(overlapped: address) {
                 let block = memory.states[Int(index)]
