@@ -261,6 +261,8 @@ public final class Kernel {
         depth &-= 1
         guard depth == 0, let thread = current.map(Unmanaged.passUnretained) else { return }
         thread._withUnsafeGuaranteedRef { thread in
+            // Nothing due (a port-bound request's completion went to its port): one test.
+            guard thread.hasUserModeWork else { return }
             if !thread.unwindsForRelease && !thread.hasCancelRequests {
                 while let irp = thread.takeCompletion() { irp._withUnsafeGuaranteedRef { finishCompletion($0) } }
             }
