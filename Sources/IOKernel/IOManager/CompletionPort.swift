@@ -199,22 +199,32 @@ extension Kernel {
     package func ntRemoveIoCompletion(port portHandle: UInt, timeoutMilliseconds: UInt32, in thread: SimThread) -> DequeuedPacket {
         withPort(portHandle, of: thread) { port in
             var status = NTStatus.success
-            guard let first = firstPacket(for: thread, from: port, timeoutMilliseconds: timeoutMilliseconds, alertable: false,
-                                          status: &status)
+            guard prepareToDequeue(thread, from: port, alertable: false, status: &status) else { return DequeuedPacket(failed: status) }
+            // A queued packet is taken where it is handed out, apart from one a wait brings: what
+            // a thread-agnostic request's packet reports is then read from it alone.
+            if mayTakeQueuedPacket(thread, from: port), let packet = port.dequeue() { return handOut(packet, from: port) }
+            guard let packet = waitForPacket(thread, port, timeoutMilliseconds: timeoutMilliseconds, alertable: false,
+                                             status: &status)
             else { return DequeuedPacket(failed: status) }
-            // What the packet reports, read before its request's completion processing frees it.
-            let dequeued = DequeuedPacket(first)
-            handOut(first, key: dequeued.key, overlapped: dequeued.overlapped, from: port)
-            return dequeued
+            return handOut(packet, from: port)
         } failure: { DequeuedPacket(failed: $0) }
+    }
+
+    /// ``handOut(_:key:overlapped:from:)`` for `GetQueuedCompletionStatus`: what the packet
+    /// reports, read before its request's completion processing frees it.
+    @inline(__always) private func handOut(_ packet: CompletionPacket, from port: CompletionPort) -> DequeuedPacket {
+        let dequeued = DequeuedPacket(packet)
+        handOut(packet, key: dequeued.key, overlapped: dequeued.overlapped, from: port)
+        return dequeued
     }
 
     /// `NtRemoveIoCompletionEx`: dequeues up to `maximum` packets, waiting up to
     /// `timeoutMilliseconds` (`INFINITE` for ever) for the first, and hands each to `receive` in
-    /// order. `thread` is the running thread, borrowed; it becomes associated with the port. Returns `STATUS_SUCCESS` when packets were dequeued, else
-    /// `STATUS_TIMEOUT`, `STATUS_USER_APC` (alertable and nothing queued, or alertable with user
-    /// APCs queued to a thread not associated with the port; the APCs ran) or
-    /// `STATUS_ABANDONED_WAIT_0` (the port was closed while waiting).
+    /// order. `thread` is the running thread, borrowed; it becomes associated with the port.
+    /// Returns `STATUS_SUCCESS` when packets were dequeued, else `STATUS_TIMEOUT`,
+    /// `STATUS_USER_APC` (alertable and nothing queued, or alertable with user APCs queued to a
+    /// thread not associated with the port; the APCs ran) or `STATUS_ABANDONED_WAIT_0` (the port
+    /// was closed while waiting).
     package func ntRemoveIoCompletion(
         port portHandle: UInt, maximum: Int, timeoutMilliseconds: UInt32, alertable: Bool, in thread: SimThread,
         _ receive: (_ key: UInt, _ overlapped: UnsafeMutableRawPointer?, _ status: NTStatus, _ information: Int) -> Void
@@ -260,6 +270,16 @@ extension Kernel {
     @inline(__always) private func firstPacket(for thread: SimThread, from port: CompletionPort, timeoutMilliseconds: UInt32,
                                                alertable: Bool, status: inout NTStatus) -> CompletionPacket?
     {
+        guard prepareToDequeue(thread, from: port, alertable: alertable, status: &status) else { return nil }
+        if mayTakeQueuedPacket(thread, from: port) { return port.dequeue() }
+        return waitForPacket(thread, port, timeoutMilliseconds: timeoutMilliseconds, alertable: alertable, status: &status)
+    }
+
+    /// What a port wait does before it looks at the queue: false, with `status`, when it runs
+    /// the thread's user APCs instead; otherwise the thread is associated with the port.
+    @inline(__always) private func prepareToDequeue(_ thread: SimThread, from port: CompletionPort, alertable: Bool,
+                                                    status: inout NTStatus) -> Bool
+    {
         // An alertable call by a thread not (yet) associated with this port runs the queued
         // user APCs before anything else: STATUS_USER_APC, the packets left queued, and the
         // thread still not associated. A thread associated with the port gets a queued packet
@@ -267,16 +287,18 @@ extension Kernel {
         if alertable, !thread.isAssociated(with: port), !thread.userAPCs.isEmpty {
             thread.userAPCsDue = true
             status = .userAPC
-            return nil
+            return false
         }
         if !thread.isAssociated(with: port) { associate(thread, with: port) }
+        return true
+    }
+
+    /// Whether the thread, associated with the port, takes a queued packet at once: one is
+    /// queued and the port's concurrency lets the thread run.
+    @inline(__always) private func mayTakeQueuedPacket(_ thread: SimThread, from port: CompletionPort) -> Bool {
         // The thread is one of the port's associated threads now: the others are one fewer.
-        if !port.packets.isEmpty
+        !port.packets.isEmpty
             && (port.associated.count &- 1 < port.concurrency || runningCount(of: port, excluding: thread) < port.concurrency)
-        {
-            return port.dequeue()
-        }
-        return waitForPacket(thread, port, timeoutMilliseconds: timeoutMilliseconds, alertable: alertable, status: &status)
     }
 
     /// The thread waits among the port's waiters (the last one is released first) until a
