@@ -97,7 +97,10 @@ final class MappedViewProtectionTests: XCTestCase {
     /// A store the program makes through a read-only view, an access violation on Windows, is a
     /// violation here too: found where the view is next compared with its file (the `ReadFile`
     /// of the file, with the view the only one mapped, so no thread switch compares it), reported
-    /// with the view's block and the offset of the store, and undone; the file never sees it.
+    /// with the view's block and the offset of the first store, and undone; the file never sees
+    /// it. The zeros past the end of the 8-byte file in the view's page are read-only too ("An
+    /// attempt to write to the committed region results in an access violation"): a store at
+    /// offset 100 is the same violation, and undone.
     func testAStoreIntoAReadOnlyViewIsAViolationAndNeverReachesTheFile() {
         let sim = checkedSimulation()
         sim.fileSystem.setContents(Array("abcdefgh".utf8), of: Self.path)
@@ -108,18 +111,20 @@ final class MappedViewProtectionTests: XCTestCase {
             let mapping = CreateFileMappingW(file, nil, DWORD(PAGE_READONLY), 0, 0, nil)
             guard let view = MapViewOfFile(mapping, DWORD(FILE_MAP_READ), 0, 0, 0) else { return XCTFail("no view") }
             view.storeBytes(of: UInt8(ascii: "Z"), toByteOffset: 5, as: UInt8.self)
+            view.storeBytes(of: UInt8(ascii: "Y"), toByteOffset: 100, as: UInt8.self)
             let buffer = memory.buffer(8)
-            steps.append("ReadFile \(result(ReadFile(file, buffer, 8, dword(), nil))) \(string(buffer, 8)), view \(text(view, 8))")
+            steps.append("ReadFile \(result(ReadFile(file, buffer, 8, dword(), nil))) \(string(buffer, 8)), view \(text(view, 8)), "
+                + "byte 100 \(view.load(fromByteOffset: 100, as: UInt8.self))")
             UnmapViewOfFile(view)
             CloseHandle(mapping)
             CloseHandle(file)
         }
-        XCTAssertEqual(steps, ["ReadFile TRUE abcdefgh, view abcdefgh"])
+        XCTAssertEqual(steps, ["ReadFile TRUE abcdefgh, view abcdefgh, byte 100 0"])
         let violations = sim.takeMemoryViolations()
         XCTAssertEqual(violations.map(\.kind), [.wroteReadOnlyMemory])
         XCTAssertEqual(violations.first?.offset, 5)
         XCTAssertEqual(violations.first?.detail,
-                       #"the program stored 1 byte into view of C:\data\mapped.bin, mapped read-only (an access violation on Windows): undone"#)
+                       #"the program stored 2 bytes into view of C:\data\mapped.bin, mapped read-only (an access violation on Windows): undone"#)
         XCTAssertEqual(sim.fileSystem.contents(of: Self.path).map { String(decoding: $0, as: UTF8.self) }, "abcdefgh")
     }
 

@@ -58,11 +58,12 @@ final class FileDataSection {
         for entry in views {
             guard let view = entry.view, view.isShared else { continue }
             if let only, only.view !== view { continue }
-            kernel?.sections.bytesCompared += only?.range.count ?? view.backedCount(fileSize: contents.size)
             if view.isWritable {
+                kernel?.sections.bytesCompared += only?.range.count ?? view.backedCount(fileSize: contents.size)
                 changed += view.collect(into: &contents, within: only?.range)
             } else {
-                let undone = view.undoStores(fileSize: contents.size)
+                kernel?.sections.bytesCompared += view.size
+                let undone = view.undoStores()
                 if let first = undone.first, let kernel { kernel.reportReadOnlyStores(undone, into: view, first: first) }
             }
         }

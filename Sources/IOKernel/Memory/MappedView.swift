@@ -120,9 +120,10 @@ final class MappedView {
 
     /// The program's stores into a read-only view since the kernel last looked, each an access
     /// violation on Windows: undone (the bytes the view agreed with the file on come back), and
-    /// returned as view offsets for the report.
-    func undoStores(fileSize: UInt64) -> [Range<Int>] {
-        let runs = changedRuns(in: 0..<backedCount(fileSize: fileSize))
+    /// returned as view offsets for the report. The whole view is read-only, the zeros past the
+    /// end of the file in its last page too, so all of it is looked at.
+    func undoStores() -> [Range<Int>] {
+        let runs = changedRuns(in: 0..<size)
         agreed.withUnsafeBytes { agreed in
             guard let copy = agreed.baseAddress else { return }
             for run in runs { (base + run.lowerBound).copyMemory(from: copy + run.lowerBound, byteCount: run.count) }
