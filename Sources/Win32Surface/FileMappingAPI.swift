@@ -53,12 +53,8 @@ private func createFileMapping(_ function: String, _ hFile: HANDLE?, _ flProtect
     withCurrentThread(named: function, failure: nil) { (thread: borrowing SimThread) in
         let size = UInt64(high) << 32 | UInt64(low)
         let file: UInt? = hFile == INVALID_HANDLE_VALUE ? nil : value(hFile)
-        let key = name.flatMap(ObjectNamespace.key(for:))
-        let (status, handle, existed): (NTStatus, UInt, Bool)
-        if name != nil, key == nil {
-            (status, handle, existed) = (.objectPathNotFound, 0, false)
-        } else {
-            (status, handle, existed) = thread.withKernel { kernel in
+        let (status, handle, existed) = createNamedObject(name) { key in
+            thread.withKernel { kernel in
                 kernel.withKernelEntry {
                     kernel.ntCreateSection(fileHandle: file, protection: flProtect, maximumSize: size, name: key, inherit: false)
                 }

@@ -27,14 +27,8 @@ public func CreateJobObjectA(_ lpJobAttributes: LPSECURITY_ATTRIBUTES!, _ lpName
 
 private func createJob(_ thread: SimThread, _ attributes: LPSECURITY_ATTRIBUTES?, _ name: String?) -> HANDLE? {
     let kernel = thread.kernel
-    let key = name.flatMap(ObjectNamespace.key(for:))
-    let (status, handle, existed): (NTStatus, UInt, Bool)
-    if name != nil, key == nil {
-        (status, handle, existed) = (.objectPathNotFound, 0, false)
-    } else {
-        (status, handle, existed) = kernel.withKernelEntry {
-            kernel.ntCreateJobObject(name: key, inherit: asksForInheritance(attributes))
-        }
+    let (status, handle, existed) = createNamedObject(name) { key in
+        kernel.withKernelEntry { kernel.ntCreateJobObject(name: key, inherit: asksForInheritance(attributes)) }
     }
     guard status.isSuccess else {
         _ = thread.fail(status)

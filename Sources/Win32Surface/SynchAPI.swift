@@ -31,14 +31,8 @@ public func CreateEventA(_ lpEventAttributes: LPSECURITY_ATTRIBUTES!, _ bManualR
 private func createEvent(_ function: String, _ manualReset: Bool, _ initialState: Bool, _ name: String?) -> HANDLE? {
     return withCurrentThread(named: function, failure: nil) { (thread: borrowing SimThread) in
         let kernel = thread.kernel
-        let key = name.flatMap(ObjectNamespace.key(for:))
-        let (status, handle, existed): (NTStatus, UInt, Bool)
-        if name != nil, key == nil {
-            (status, handle, existed) = (.objectPathNotFound, 0, false)
-        } else {
-            (status, handle, existed) = kernel.withKernelEntry {
-                kernel.ntCreateEvent(manualReset: manualReset, initialState: initialState, name: key)
-            }
+        let (status, handle, existed) = createNamedObject(name) { key in
+            kernel.withKernelEntry { kernel.ntCreateEvent(manualReset: manualReset, initialState: initialState, name: key) }
         }
         guard status.isSuccess else {
             thread.setLastError(DWORD(status.dosError))
