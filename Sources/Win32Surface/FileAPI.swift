@@ -125,9 +125,9 @@ private func issue(_ thread: SimThread, _ kernel: Kernel, read: Bool, _ handle: 
     kernel.enter()
     defer { kernel.leave(thread) }
     return read
-        ? kernel.ntReadFile(handle: handle, event: event, apcContext: context, ioStatus: ioStatus, buffer: buffer,
+        ? kernel.ntReadFile(handle: handle, event: event ?? 0, apcContext: context, ioStatus: ioStatus, buffer: buffer,
                             length: Int(length), byteOffset: offset)
-        : kernel.ntWriteFile(handle: handle, event: event, apcContext: context, ioStatus: ioStatus, buffer: buffer,
+        : kernel.ntWriteFile(handle: handle, event: event ?? 0, apcContext: context, ioStatus: ioStatus, buffer: buffer,
                              length: Int(length), byteOffset: offset)
 }
 

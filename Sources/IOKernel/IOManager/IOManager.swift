@@ -51,13 +51,24 @@ extension Kernel {
     /// `NtReadFile` without an APC routine, as `ReadFile` calls it: the round trips' hot path,
     /// with the whole issue path inlined and specialised (no routine to carry or check, two
     /// words fewer passed on the stack).
+    /// `event` is a handle value, 0 for none (NT's `Event` = `NULL`): one word, not an optional's two.
+    package func ntReadFile(handle: UInt, event: UInt, apcContext: UnsafeMutableRawPointer? = nil,
+                            ioStatus: UnsafeMutableRawPointer?, buffer: UnsafeMutableRawPointer?, length: Int,
+                            byteOffset: UInt64?) -> NTStatus
+    {
+        issueTransfer(.read, handle: handle, event: event == 0 ? nil : event, apcRoutine: nil, apcContext: apcContext, ioStatus: ioStatus,
+                      buffer: buffer, length: length, byteOffset: byteOffset, controlCode: 0, watchesSubtree: false,
+                      controlInput: nil)
+    }
+
+    /// ``ntReadFile(handle:event:apcContext:ioStatus:buffer:length:byteOffset:)`` with the event
+    /// as an optional handle (nil for none).
     package func ntReadFile(handle: UInt, event: UInt?, apcContext: UnsafeMutableRawPointer? = nil,
                             ioStatus: UnsafeMutableRawPointer?, buffer: UnsafeMutableRawPointer?, length: Int,
                             byteOffset: UInt64?) -> NTStatus
     {
-        issueTransfer(.read, handle: handle, event: event, apcRoutine: nil, apcContext: apcContext, ioStatus: ioStatus,
-                      buffer: buffer, length: length, byteOffset: byteOffset, controlCode: 0, watchesSubtree: false,
-                      controlInput: nil)
+        ntReadFile(handle: handle, event: event ?? 0, apcContext: apcContext, ioStatus: ioStatus, buffer: buffer,
+                   length: length, byteOffset: byteOffset)
     }
 
     /// `NtReadFile` with an APC routine, as `ReadFileEx` calls it: `apcRoutine(apcContext,
@@ -73,11 +84,11 @@ extension Kernel {
 
     /// `NtWriteFile` without an APC routine, as `WriteFile` calls it (inlined whole, as
     /// ``ntReadFile(handle:event:apcContext:ioStatus:buffer:length:byteOffset:)`` is).
-    package func ntWriteFile(handle: UInt, event: UInt?, apcContext: UnsafeMutableRawPointer? = nil,
+    package func ntWriteFile(handle: UInt, event: UInt, apcContext: UnsafeMutableRawPointer? = nil,
                              ioStatus: UnsafeMutableRawPointer?, buffer: UnsafeRawPointer?, length: Int,
                              byteOffset: UInt64?) -> NTStatus
     {
-        issueTransfer(.write, handle: handle, event: event, apcRoutine: nil, apcContext: apcContext, ioStatus: ioStatus,
+        issueTransfer(.write, handle: handle, event: event == 0 ? nil : event, apcRoutine: nil, apcContext: apcContext, ioStatus: ioStatus,
                       buffer: UnsafeMutableRawPointer(mutating: buffer), length: length, byteOffset: byteOffset, controlCode: 0,
                       watchesSubtree: false, controlInput: nil)
     }
