@@ -40,10 +40,10 @@ final class AsyncRunTests: XCTestCase {
     }
 
     /// `Task.sleep(for:)` reaches the simulation as a host `ContinuousClock` deadline, read
-    /// before the call; the simulation sleeps for the host time left, rounded up to a whole
-    /// millisecond. In an unstructured task, the deadline is read and the wake-up enqueued a few
-    /// hops apart, and the hops run at once (as on the runtime's own global executor), so tasks
-    /// that keep the host busy meanwhile do not shorten the sleep. (Each busy task spins on the
+    /// before the call; the simulation sleeps for the deadline minus that read. In an
+    /// unstructured task, the deadline is read and the wake-up enqueued a few hops apart, and
+    /// the hops run at once (as on the runtime's own global executor), so tasks that keep the
+    /// host busy meanwhile neither shorten the sleep nor leave reads of their own in between. (Each busy task spins on the
     /// host clock for a millisecond after each of its own hops, standing for slow jobs; nothing
     /// is asserted about host time.)
     func testTaskSleepInAnUnstructuredTaskIsExactWhileOtherTasksTakeHostTime() async throws {
@@ -99,6 +99,46 @@ final class AsyncRunTests: XCTestCase {
         XCTAssertEqual(times, [
             "Task.sleep(nanoseconds:) 250.000ms", "Task.sleep(for:) 500.000ms", "Task.sleep(until:clock: .continuous) 750.000ms",
             "SuspendingClock 1000.000ms", "ContinuousClock 1250.000ms", "sim.clock 1500.000ms",
+        ])
+    }
+
+    /// A loaded host can preempt the OS thread between the runtime's read of the host clock (for
+    /// the deadline `.now + d`) and the enqueue that brings the deadline to the simulation; here
+    /// every enqueue first really waits 5 ms of host time, as such a preemption would. Each sleep
+    /// still takes exactly its duration of virtual time: the simulation subtracts the very read
+    /// the deadline came from, not the host's time at the enqueue (which made these 995 ms, and
+    /// made a 1 s sleep 999 ms under load on CI-like machines).
+    func testAHostPreemptionBeforeTheEnqueueDoesNotShortenASleep() async throws {
+        HostDeadline.preemptionForTesting.store(5_000_000, ordering: .relaxed)
+        defer { HostDeadline.preemptionForTesting.store(0, ordering: .relaxed) }
+        let sim = checkedSimulation()
+        let clock = sim.clock
+        let times = try await sim.run { () async throws -> [String] in
+            var times: [String] = []
+            try await Task.sleep(for: .seconds(1))
+            times.append("body's Task.sleep(for:) \(clock.now)")
+            try await Task.sleep(until: .now + .milliseconds(250), clock: .suspending)
+            times.append("body's Task.sleep(until:clock: .suspending) \(clock.now)")
+            times += try await Task { () async throws -> [String] in
+                var times: [String] = []
+                try await Task.sleep(for: .seconds(1))
+                times.append("unstructured Task.sleep(for:) \(clock.now)")
+                try await ContinuousClock().sleep(for: .milliseconds(250))
+                times.append("unstructured ContinuousClock \(clock.now)")
+                try await SuspendingClock().sleep(for: .milliseconds(250))
+                times.append("unstructured SuspendingClock \(clock.now)")
+                return times
+            }.value
+            times += try await Task.detached { () async throws -> [String] in
+                try await Task.sleep(for: .seconds(1))
+                return ["detached Task.sleep(for:) \(clock.now)"]
+            }.value
+            return times
+        }
+        XCTAssertEqual(times, [
+            "body's Task.sleep(for:) 1000.000ms", "body's Task.sleep(until:clock: .suspending) 1250.000ms",
+            "unstructured Task.sleep(for:) 2250.000ms", "unstructured ContinuousClock 2500.000ms",
+            "unstructured SuspendingClock 2750.000ms", "detached Task.sleep(for:) 3750.000ms",
         ])
     }
 

@@ -41,4 +41,16 @@ void iosim_set_job_sink(void *_Nullable sink);
 long iosim_os_thread_id(void);
 void iosim_os_thread_name(char *_Nonnull buffer, unsigned long size);
 
+/// Host clock reads (HostClockReads.c): the process's `clock_gettime` is the C library's, and
+/// notes, on an OS thread that is running a simulated task job, the last value it returned for
+/// CLOCK_BOOTTIME (`ContinuousClock`) and CLOCK_MONOTONIC (`SuspendingClock`).
+///
+/// Turns noting on or off for the calling OS thread; `forget` drops what was noted.
+void iosim_host_clock_capture(bool on, bool forget);
+
+/// The last value noted on the calling OS thread for `clock` (0: continuous, 1: suspending, as
+/// the runtime's deadline hook numbers them); false if none was noted since it was forgotten,
+/// or if the thread is not noting now (it is not running a simulated task job).
+bool iosim_host_clock_last_read(int clock, long long *_Nonnull seconds, long long *_Nonnull nanoseconds);
+
 #endif

@@ -1,12 +1,5 @@
 import CConcurrencyHooks
 import Synchronization
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#elseif canImport(Darwin)
-import Darwin
-#endif
 
 /// Routes the Swift runtime's global-executor jobs to the simulation they belong to.
 ///
@@ -64,7 +57,7 @@ enum ConcurrencyHooks {
         let delay: Duration? =
             switch timing {
             case IOSimJobAfterDelay: .nanoseconds(nanoseconds)
-            case IOSimJobAtDeadline: hostDelay(until: seconds, nanoseconds, clock: clock)
+            case IOSimJobAtDeadline: HostDeadline.delay(until: seconds, nanoseconds, clock: clock)
             default: nil
             }
         if let sink = iosim_job_sink() {
@@ -85,18 +78,5 @@ enum ConcurrencyHooks {
         guard let executor = running.withLock({ $0.last?.executor }) else { return false }
         executor.accept(job, after: delay)
         return true
-    }
-
-    /// The time left until a host deadline on the runtime's clock (0: continuous, 1: suspending;
-    /// read as the Linux runtime reads them), rounded up to a whole millisecond.
-    private static func hostDelay(until seconds: Int64, _ nanoseconds: Int64, clock: Int32) -> Duration {
-        var now = timespec()
-        #if os(Linux)
-        clock_gettime(clock == 1 ? CLOCK_MONOTONIC : CLOCK_BOOTTIME, &now)
-        #else
-        clock_gettime(CLOCK_MONOTONIC, &now)
-        #endif
-        let left = Duration.seconds(seconds - Int64(now.tv_sec)) + .nanoseconds(nanoseconds - Int64(now.tv_nsec))
-        return left.roundedUpToMilliseconds
     }
 }

@@ -112,7 +112,7 @@ final class SimulationExecutor: TaskExecutor, @unchecked Sendable {
     func acceptHop(_ job: UnownedJob) -> Bool {
         guard let running = runningJob, unsafeBitCast(running, to: UInt.self) == unsafeBitCast(job, to: UInt.self),
               hop == nil else { return false }
-        hop = jobEvent(job)
+        hop = jobEvent(job, hop: true)
         readiness.signaled = true
         return true
     }
@@ -126,13 +126,20 @@ final class SimulationExecutor: TaskExecutor, @unchecked Sendable {
     /// The ready-queue entry that runs `job`, numbered in the order jobs became ready: on this
     /// task executor, or on the generic executor (a sleep's wake-up task, which prefers no
     /// executor: run there, it ends in one job, without a hop).
-    private func jobEvent(_ job: UnownedJob, onGenericExecutor generic: Bool = false) -> ScheduledEvent {
+    ///
+    /// While the job runs, the OS thread notes its host-clock reads (``HostDeadline``); a job
+    /// starts with none noted, a hop goes on with the notes of the job it continues.
+    private func jobEvent(_ job: UnownedJob, onGenericExecutor generic: Bool = false, hop: Bool = false) -> ScheduledEvent {
         let number = nextJobNumber
         nextJobNumber += 1
         let event = ScheduledEvent(deadline: kernel.now, sequence: kernel.timers.takeSequence(), label: "job#\(number)") {
             [unowned(unsafe) self] in
             self.runningJob = job
-            defer { self.runningJob = nil }
+            iosim_host_clock_capture(true, !hop)
+            defer {
+                iosim_host_clock_capture(false, false)
+                self.runningJob = nil
+            }
             if generic {
                 iosim_run_job_on_generic_executor(unsafeBitCast(job, to: UnsafeMutableRawPointer.self))
             } else {
@@ -271,9 +278,9 @@ final class SimulationExecutor: TaskExecutor, @unchecked Sendable {
 /// reaches the deadline.
 ///
 /// A ``SimulationClock`` deadline is exact. `ContinuousClock` and `SuspendingClock` deadlines
-/// are host instants (`Task.sleep(for:)` adds the duration to the host's `now`): the time left
-/// until them is taken as a virtual delay, rounded up to a whole millisecond, so that the few
-/// microseconds the host spent between reading its clock and enqueueing do not show.
+/// are host instants (`Task.sleep(for:)` adds the duration to the host's `now`): the delay is
+/// the deadline minus the host read it was computed from, noted while the job ran, so it is
+/// the duration asked for however long the host took before the enqueue (``HostDeadline``).
 extension SimulationExecutor: SchedulingExecutor {
     func enqueue<C: Clock>(_ job: consuming ExecutorJob, after delay: C.Duration, tolerance: C.Duration?, clock: C) {
         accept(UnownedJob(job), after: (delay as? Duration) ?? .zero)
@@ -283,6 +290,8 @@ extension SimulationExecutor: SchedulingExecutor {
         let delay: Duration
         if let virtual = instant as? SimulationClock.Instant {
             delay = kernel.now.duration(to: virtual.instant)
+        } else if let host = HostDeadline.delay(until: instant, clock: clock) {
+            delay = host
         } else if let left = clock.now.duration(to: instant) as? Duration {
             delay = left.roundedUpToMilliseconds
         } else {
